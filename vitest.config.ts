@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * One vitest run over every workspace project, so `pnpm test` is the single test command and CI can
+ * read one machine-readable report. Each package keeps its own `vitest.config.ts`.
+ */
+export default defineConfig({
+  test: {
+    projects: ['packages/core', 'packages/devnet', 'packages/server', 'bench'],
+  },
+})
