@@ -6,6 +6,6 @@ import { defineConfig } from 'vitest/config'
  */
 export default defineConfig({
   test: {
-    projects: ['packages/core', 'packages/devnet', 'packages/server', 'bench'],
+    projects: ['packages/core', 'packages/devnet', 'packages/server', 'examples', 'bench'],
   },
 })
