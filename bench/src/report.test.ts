@@ -21,7 +21,11 @@ describe('benchmark report', () => {
 
   it('replaces only its own section and keeps the others', () => {
     const other = '<!-- bench:other:start -->\nOTHER\n<!-- bench:other:end -->'
-    const first = upsertSection(`# Benchmarks\n\n${other}`, 'demo', '<!-- bench:demo:start -->A<!-- bench:demo:end -->')
+    const first = upsertSection(
+      `# Benchmarks\n\n${other}`,
+      'demo',
+      '<!-- bench:demo:start -->A<!-- bench:demo:end -->',
+    )
     const second = upsertSection(first, 'demo', '<!-- bench:demo:start -->B<!-- bench:demo:end -->')
     expect(second).toContain('OTHER')
     expect(second).toContain('B')

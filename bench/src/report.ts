@@ -14,7 +14,9 @@ export function renderSection(suite: BenchSuite, result: BenchResult, environmen
     '',
     `| subject | ${columns.join(' | ')} |`,
     `|---|${columns.map(() => '---:').join('|')}|`,
-    ...result.rows.map((row) => `| ${row.subject} | ${columns.map((c) => row.figures[c] ?? '').join(' | ')} |`),
+    ...result.rows.map(
+      (row) => `| ${row.subject} | ${columns.map((c) => row.figures[c] ?? '').join(' | ')} |`,
+    ),
   ]
   if (result.notes?.length) lines.push('', ...result.notes.map((note) => `- ${note}`))
   lines.push(endMarker(suite.id))
