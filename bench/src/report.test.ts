@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { renderSection, upsertSection } from './report.js'
+import type { BenchResult } from './suite.js'
 
 const suite = { id: 'demo', title: 'Demo', run: async () => ({ rows: [], target: '', met: true }) }
-const result = {
+const result: BenchResult = {
   rows: [
     { subject: 'ours', figures: { 'ops/s': '10' } },
     { subject: 'baseline', figures: { 'ops/s': '5', note: 'x' } },
