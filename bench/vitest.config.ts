@@ -1,6 +1,7 @@
 import { defineProject } from 'vitest/config'
+import { inlineWorkspacePackages, sourceResolution } from '../vitest.shared.js'
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  test: { name: 'bench', include: ['src/**/*.test.ts'] },
+  ...sourceResolution,
+  test: { name: 'bench', include: ['src/**/*.test.ts'], server: inlineWorkspacePackages },
 })

@@ -1,6 +1,7 @@
 import { defineProject } from 'vitest/config'
+import { inlineWorkspacePackages, sourceResolution } from '../vitest.shared.js'
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  test: { name: 'examples', include: ['*.test.ts'] },
+  ...sourceResolution,
+  test: { name: 'examples', include: ['*.test.ts'], server: inlineWorkspacePackages },
 })

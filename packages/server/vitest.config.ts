@@ -1,6 +1,7 @@
 import { defineProject } from 'vitest/config'
+import { inlineWorkspacePackages, sourceResolution } from '../../vitest.shared.js'
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  test: { name: 'server', include: ['src/**/*.test.ts'], passWithNoTests: true },
+  ...sourceResolution,
+  test: { name: 'server', include: ['src/**/*.test.ts'], passWithNoTests: true, server: inlineWorkspacePackages },
 })

@@ -1,12 +1,154 @@
-export type { Clock, TimerHandle } from './clock/clock.js'
-export { systemClock } from './clock/clock.js'
+/**
+ * @chainpulse/core — composable primitives for blockchain RPC orchestration. Every export is listed
+ * explicitly; `index.test.ts` snapshots the list so API changes are deliberate.
+ */
+export {
+  type BenchmarkStore,
+  type BenchmarkStoreOptions,
+  type BenchmarkStoreSnapshot,
+  type ChainSnapshot,
+  createBenchmarkStore,
+  defaultScore,
+  type EventTypeRaceStats,
+  type HistogramSnapshot,
+  type LatencySummary,
+  type LeaderboardEntry,
+  type MarginBucket,
+  type MarginStats,
+  type RaceEntry,
+  type RaceEventType,
+  type RaceStats,
+  type RecentProviderStats,
+  type RecentStatsSnapshot,
+  type RpcCallRecord,
+  type RpcEntry,
+  type RpcStatsDimension,
+  type RpcStatsRow,
+  type ScoreFunction,
+} from './benchmark-store/index.js'
+export {
+  type CircuitBreaker,
+  type CircuitBreakerContext,
+  type CircuitBreakerOptions,
+  type CircuitBreakerSnapshot,
+  type CircuitPermit,
+  type CircuitState,
+  type CircuitStateChange,
+  type CircuitTransitionReason,
+  consecutiveFailures,
+  createCircuitBreaker,
+  type FailureRatioOptions,
+  failureRatio,
+  type TripRule,
+  type TripTracker,
+} from './circuit-breaker/index.js'
+export { type Clock, systemClock, type TimerHandle } from './clock/clock.js'
 export { ChainPulseError, type ChainPulseErrorOptions } from './errors/base-error.js'
 export { type ErrorCode, errorCodes } from './errors/codes.js'
 export {
+  AbortedError,
+  BenchmarkSnapshotError,
   CircuitOpenError,
   ConfigError,
   type ConfigIssue,
   DuplicateStrategyError,
+  InvalidEventKeyError,
+  MalformedResponseError,
+  RateLimitedError,
   UnknownStrategyError,
+  UpstreamError,
+  type UpstreamErrorContext,
+  UpstreamHttpError,
+  UpstreamRpcError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
 } from './errors/errors.js'
 export { redactUrl } from './errors/redact.js'
+export { type KeyableBlock, type KeyableLog, logKey, newHeadsKey } from './message-aggregator/event-keys.js'
+export {
+  type AggregatedMessage,
+  createMessageAggregator,
+  type IngestInput,
+  type IngestResult,
+  type MessageAggregator,
+  type MessageAggregatorErrorSource,
+  type MessageAggregatorOptions,
+  type MessageAggregatorStats,
+  type RaceOutcome,
+  type RaceRecorder,
+} from './message-aggregator/message-aggregator.js'
+export {
+  type AnyTopicListener,
+  createPubSub,
+  type PubSub,
+  type PubSubAdapter,
+  type PubSubOptions,
+  type TopicListener,
+  type TopicOf,
+  type Unsubscribe,
+} from './pubsub/pubsub.js'
+export type {
+  BlockEvent,
+  ChainPulseTopics,
+  ConnectionEvent,
+  ProviderPoolEvent,
+  ProviderPoolEventType,
+  RaceEvent,
+  RoutingDecisionEvent,
+} from './pubsub/topics.js'
+export { type CheapestSlo, type CheapestStrategyOptions, createCheapestStrategy } from './routing/cheapest.js'
+export { createFastestStrategy, type FastestStrategyOptions } from './routing/fastest.js'
+export { createHybridStrategy, type HybridStrategyOptions, type HybridWeights } from './routing/hybrid.js'
+export { createLeaderboardStrategy, type LeaderboardStrategyOptions } from './routing/leaderboard.js'
+export { createPriorityStrategy, type PriorityStrategyOptions } from './routing/priority.js'
+export {
+  type BuiltInStrategyName,
+  builtInStrategyNames,
+  createStrategyRegistry,
+  defaultStrategyName,
+  type RegisterStrategyOptions,
+  type StrategyRegistry,
+} from './routing/registry.js'
+export { createRoundRobinStrategy, type RoundRobinStrategyOptions } from './routing/round-robin.js'
+export type { ProviderCandidate, RoutingContext, RoutingStrategy } from './routing/types.js'
+export { type BackoffOptions, backoffDelay } from './transport/backoff.js'
+export {
+  createHttpTransport,
+  type FetchLike,
+  type HttpBatchResponse,
+  type HttpRequestOptions,
+  type HttpTransport,
+  type HttpTransportOptions,
+  type HttpTransportResult,
+} from './transport/http-transport.js'
+export {
+  classifyRpcError,
+  type EthSubscriptionParams,
+  isJsonRpcError,
+  isJsonRpcErrorResponse,
+  isJsonRpcResponse,
+  type JsonRpcError,
+  type JsonRpcErrorResponse,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type JsonRpcSuccess,
+  type RpcErrorClass,
+} from './transport/json-rpc.js'
+export { parseRetryAfter } from './transport/retry-after.js'
+export {
+  createWsTransport,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type WsReconnectOptions,
+  type WsRequestOptions,
+  type WsResubscribed,
+  type WsStateChange,
+  type WsSubscribeOptions,
+  type WsSubscription,
+  type WsTransport,
+  type WsTransportOptions,
+  type WsTransportState,
+  type WsTransportStats,
+} from './transport/ws-transport.js'

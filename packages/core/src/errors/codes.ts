@@ -3,10 +3,20 @@
  * a test fails when a code here is missing there.
  */
 export const errorCodes = {
-  CONFIG_INVALID: 'Options or a configuration file failed validation; the message names the path of each bad field.',
+  CONFIG_INVALID:
+    'Options or a configuration file failed validation; the message names the path of each bad field.',
   CIRCUIT_OPEN: "A provider's circuit breaker is open, so the call was rejected without being attempted.",
   UNKNOWN_STRATEGY: 'A routing strategy was requested by a name that is not registered.',
   DUPLICATE_STRATEGY: 'A routing strategy was registered under a name that is already taken.',
+  BENCHMARK_SNAPSHOT_INVALID: 'A benchmark store snapshot is malformed or does not fit the store limits.',
+  INVALID_EVENT_KEY: 'A raced event lacks a usable field its dedupe key is built from (e.g. a pending log).',
+  UPSTREAM_HTTP_ERROR: 'An upstream answered with an HTTP status other than 2xx or 429.',
+  RATE_LIMITED: 'An upstream rate-limited the call (HTTP 429); cool it down for `retryAfterMs`.',
+  MALFORMED_RESPONSE: 'An upstream answered with something that is not a well-formed JSON-RPC 2.0 response.',
+  UPSTREAM_TIMEOUT: 'An upstream did not answer within the per-attempt timeout.',
+  UPSTREAM_UNAVAILABLE: 'An upstream could not be reached, or its connection closed before it answered.',
+  UPSTREAM_RPC_ERROR: 'An upstream answered with a JSON-RPC error object, carried unchanged with its class.',
+  ABORTED: "The caller's AbortSignal aborted the call.",
 } as const
 
 /** A stable, documented ChainPulse error code. */

@@ -1,4 +1,7 @@
+import type { JsonRpcError, RpcErrorClass } from '../transport/json-rpc.js'
 import { ChainPulseError } from './base-error.js'
+import type { ErrorCode } from './codes.js'
+import { redactUrl } from './redact.js'
 
 /** A configuration or options object failed validation. `issues` lists each bad field by path. */
 export class ConfigError extends ChainPulseError {
@@ -53,5 +56,223 @@ export class DuplicateStrategyError extends ChainPulseError {
 
   constructor(strategy: string) {
     super(`A routing strategy named "${strategy}" is already registered.`, { code: 'DUPLICATE_STRATEGY' })
+  }
+}
+
+/** A benchmark store snapshot could not be restored: malformed, another version, or over the limits. */
+export class BenchmarkSnapshotError extends ChainPulseError {
+  override name = 'BenchmarkSnapshotError'
+  /** What is wrong, one entry per problem (paths as in ConfigError, e.g. `chains.0.races.ts`). */
+  readonly issues: readonly ConfigIssue[]
+
+  constructor(issues: readonly ConfigIssue[]) {
+    super('Cannot restore the benchmark store snapshot.', {
+      code: 'BENCHMARK_SNAPSHOT_INVALID',
+      details: issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; '),
+    })
+    this.issues = issues
+  }
+}
+
+/** A raced event cannot be keyed for deduplication: a field the key is built from is missing or malformed. */
+export class InvalidEventKeyError extends ChainPulseError {
+  override name = 'InvalidEventKeyError'
+  /** The offending field, e.g. `blockHash` or `logIndex`. */
+  readonly field: string
+
+  constructor(field: string, value: unknown, hint?: string) {
+    super(`Cannot build a dedupe key: "${field}" is ${describeValue(value)}.`, {
+      code: 'INVALID_EVENT_KEY',
+      ...(hint ? { details: hint } : {}),
+    })
+    this.field = field
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value)
+  if (typeof value === 'string') return value.length > 80 ? `"${value.slice(0, 80)}…"` : `"${value}"`
+  return `${typeof value} ${String(value)}`
+}
+
+/** Where an upstream failure happened. The URL is redacted on construction: the raw one is never kept. */
+export interface UpstreamErrorContext {
+  /** The provider's id in the pool, when known. */
+  providerId?: string | undefined
+  /** The upstream URL; stored and shown only after {@link redactUrl}. */
+  url?: string | undefined
+  /** The underlying error. Transports pass causes whose text holds no URL secrets. */
+  cause?: unknown
+}
+
+/**
+ * Base of every error about one call to one upstream. `retriable` says whether another provider may
+ * succeed with the same request; `url` is always redacted.
+ */
+export class UpstreamError extends ChainPulseError {
+  override name = 'UpstreamError'
+  /** The provider's id in the pool, when known. */
+  readonly providerId: string | undefined
+  /** The upstream URL with credentials replaced by `***`. */
+  readonly url: string | undefined
+  /** True when another provider may answer the same request successfully. */
+  readonly retriable: boolean
+
+  constructor(
+    shortMessage: string,
+    options: {
+      code: ErrorCode
+      retriable: boolean
+      details?: readonly (string | undefined)[]
+    } & UpstreamErrorContext,
+  ) {
+    const url = options.url === undefined ? undefined : redactUrl(options.url)
+    const details = [...(options.details ?? []), url === undefined ? undefined : `url: ${url}`].filter(
+      (part): part is string => part !== undefined,
+    )
+    super(shortMessage, {
+      code: options.code,
+      ...(details.length > 0 ? { details: details.join('; ') } : {}),
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    })
+    this.providerId = options.providerId
+    this.url = url
+    this.retriable = options.retriable
+  }
+}
+
+function upstreamName(providerId: string | undefined): string {
+  return providerId === undefined ? 'The upstream' : `Provider "${providerId}"`
+}
+
+// 4xx statuses that say something about the provider (auth, plan, URL, its own timeouts or size limits)
+// rather than about the request: another provider may serve the same request.
+const PROVIDER_SIDE_4XX = new Set([401, 402, 403, 404, 408, 410, 413, 425])
+
+/** An upstream answered with an HTTP status other than 2xx or 429, without a JSON-RPC error body to pass on. */
+export class UpstreamHttpError extends UpstreamError {
+  override name = 'UpstreamHttpError'
+  /** The HTTP status code. */
+  readonly status: number
+
+  constructor(options: { status: number; bodySnippet?: string | undefined } & UpstreamErrorContext) {
+    super(`${upstreamName(options.providerId)} answered HTTP ${options.status}.`, {
+      ...options,
+      code: 'UPSTREAM_HTTP_ERROR',
+      retriable: options.status >= 500 || PROVIDER_SIDE_4XX.has(options.status),
+      details: [options.bodySnippet ? `body: ${JSON.stringify(options.bodySnippet)}` : undefined],
+    })
+    this.status = options.status
+  }
+}
+
+/** An upstream rate-limited the call. The pool cools the provider down for `retryAfterMs`. */
+export class RateLimitedError extends UpstreamError {
+  override name = 'RateLimitedError'
+  /** How long (ms) the upstream asked us to wait, from `Retry-After` or a default. */
+  readonly retryAfterMs: number
+  /** The HTTP status when the limit came as an HTTP answer (429). */
+  readonly status: number | undefined
+
+  constructor(options: { retryAfterMs: number; status?: number | undefined } & UpstreamErrorContext) {
+    super(`${upstreamName(options.providerId)} rate-limited the call.`, {
+      ...options,
+      code: 'RATE_LIMITED',
+      retriable: true,
+      details: [
+        options.status === undefined ? undefined : `status: ${options.status}`,
+        `retry after ${Math.round(options.retryAfterMs)} ms`,
+      ],
+    })
+    this.retryAfterMs = options.retryAfterMs
+    this.status = options.status
+  }
+}
+
+/** An upstream answered with something that is not a well-formed JSON-RPC 2.0 response. */
+export class MalformedResponseError extends UpstreamError {
+  override name = 'MalformedResponseError'
+  /** What was wrong, e.g. `body is not JSON`. */
+  readonly reason: string
+
+  constructor(options: { reason: string; bodySnippet?: string | undefined } & UpstreamErrorContext) {
+    super(`${upstreamName(options.providerId)} sent a malformed response: ${options.reason}.`, {
+      ...options,
+      code: 'MALFORMED_RESPONSE',
+      retriable: true,
+      details: [
+        options.bodySnippet === undefined ? undefined : `body: ${JSON.stringify(options.bodySnippet)}`,
+      ],
+    })
+    this.reason = options.reason
+  }
+}
+
+/** An upstream did not answer within the per-attempt timeout. */
+export class UpstreamTimeoutError extends UpstreamError {
+  override name = 'UpstreamTimeoutError'
+  /** The timeout that elapsed (ms). */
+  readonly timeoutMs: number
+
+  constructor(options: { timeoutMs: number } & UpstreamErrorContext) {
+    super(`${upstreamName(options.providerId)} did not answer within ${options.timeoutMs} ms.`, {
+      ...options,
+      code: 'UPSTREAM_TIMEOUT',
+      retriable: true,
+    })
+    this.timeoutMs = options.timeoutMs
+  }
+}
+
+/** An upstream could not be reached (refused, DNS, reset) or its connection closed before it answered. */
+export class UpstreamUnavailableError extends UpstreamError {
+  override name = 'UpstreamUnavailableError'
+  /** Why, e.g. `network error`, `socket closed (1006)`, `transport closed`. */
+  readonly reason: string
+
+  constructor(options: { reason: string } & UpstreamErrorContext) {
+    super(`${upstreamName(options.providerId)} is unavailable: ${options.reason}.`, {
+      ...options,
+      code: 'UPSTREAM_UNAVAILABLE',
+      retriable: true,
+    })
+    this.reason = options.reason
+  }
+}
+
+/**
+ * An upstream answered with a JSON-RPC error. `rpcError` is the upstream's error object, unchanged (so a
+ * proxy can pass it on verbatim); `errorClass` is `classifyRpcError`'s verdict on it.
+ */
+export class UpstreamRpcError extends UpstreamError {
+  override name = 'UpstreamRpcError'
+  /** The upstream's JSON-RPC error object, exactly as received. */
+  readonly rpcError: JsonRpcError
+  /** What the error means for routing. */
+  readonly errorClass: RpcErrorClass
+
+  constructor(options: { rpcError: JsonRpcError; errorClass: RpcErrorClass } & UpstreamErrorContext) {
+    super(`${upstreamName(options.providerId)} answered with JSON-RPC error ${options.rpcError.code}.`, {
+      ...options,
+      code: 'UPSTREAM_RPC_ERROR',
+      retriable: options.errorClass !== 'execution',
+      details: [`${options.errorClass}: ${options.rpcError.message}`],
+    })
+    this.rpcError = options.rpcError
+    this.errorClass = options.errorClass
+  }
+}
+
+/** The caller's `AbortSignal` aborted the call. `cause` is the signal's reason. */
+export class AbortedError extends UpstreamError {
+  override name = 'AbortedError'
+
+  constructor(options: UpstreamErrorContext = {}) {
+    super(
+      options.providerId === undefined
+        ? 'The call was aborted.'
+        : `The call to provider "${options.providerId}" was aborted.`,
+      { ...options, code: 'ABORTED', retriable: false },
+    )
   }
 }

@@ -1,5 +1,6 @@
 /** Query parameters whose values are treated as credentials. */
-const SECRET_QUERY_KEYS = /^(api[-_]?key|key|token|access[-_]?token|auth|secret|password|project[-_]?secret)$/i
+const SECRET_QUERY_KEYS =
+  /^(api[-_]?key|key|token|access[-_]?token|auth|secret|password|project[-_]?secret)$/i
 /** Path segments that look like API keys (Infura's /v3/<key>, Alchemy's /v2/<key>, ...). */
 const KEY_LIKE_SEGMENT = /^[A-Za-z0-9_-]{16,}$/
 

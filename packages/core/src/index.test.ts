@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import * as core from './index.js'
+import * as testing from './testing/index.js'
+
+// The public API is a contract: a change here must be deliberate (update the snapshot and add a changeset).
+describe('public exports', () => {
+  it('@chainpulse/core exports exactly these runtime values', () => {
+    expect(Object.keys(core).sort()).toMatchInlineSnapshot(`
+      [
+        "AbortedError",
+        "BenchmarkSnapshotError",
+        "ChainPulseError",
+        "CircuitOpenError",
+        "ConfigError",
+        "DuplicateStrategyError",
+        "InvalidEventKeyError",
+        "MalformedResponseError",
+        "RateLimitedError",
+        "UnknownStrategyError",
+        "UpstreamError",
+        "UpstreamHttpError",
+        "UpstreamRpcError",
+        "UpstreamTimeoutError",
+        "UpstreamUnavailableError",
+        "backoffDelay",
+        "builtInStrategyNames",
+        "classifyRpcError",
+        "consecutiveFailures",
+        "createBenchmarkStore",
+        "createCheapestStrategy",
+        "createCircuitBreaker",
+        "createFastestStrategy",
+        "createHttpTransport",
+        "createHybridStrategy",
+        "createLeaderboardStrategy",
+        "createMessageAggregator",
+        "createPriorityStrategy",
+        "createPubSub",
+        "createRoundRobinStrategy",
+        "createStrategyRegistry",
+        "createWsTransport",
+        "defaultScore",
+        "defaultStrategyName",
+        "errorCodes",
+        "failureRatio",
+        "isJsonRpcError",
+        "isJsonRpcErrorResponse",
+        "isJsonRpcResponse",
+        "logKey",
+        "newHeadsKey",
+        "parseRetryAfter",
+        "redactUrl",
+        "systemClock",
+      ]
+    `)
+  })
+
+  it('@chainpulse/core/testing exports exactly these runtime values', () => {
+    expect(Object.keys(testing).sort()).toMatchInlineSnapshot(`
+      [
+        "createFakeClock",
+        "createInMemoryBus",
+        "createStubBenchmarkStore",
+        "strategyConformanceCases",
+      ]
+    `)
+  })
+})

@@ -1,0 +1,15 @@
+import { z } from 'zod'
+
+/**
+ * A strategy name: one URL path segment (it is the `:strategy` of `/rpc/:strategy/:chain`), so
+ * letters, digits, `-` and `_`, starting with a letter or digit.
+ */
+export const strategyNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected letters, digits, "-" or "_", starting with a letter or digit')
+
+/** Calls a provider needs in its recent window before its figures count. */
+export const minSamplesSchema = z.number().int().min(1)
+
+/** Default of every `minSamples` option. */
+export const defaultMinSamples = 5

@@ -1,0 +1,26 @@
+import { z } from 'zod'
+import { parseOptions } from '../validation/parse-options.js'
+import { strategyNameSchema } from './options.js'
+import { orderByPriority } from './order.js'
+import type { RoutingStrategy } from './types.js'
+
+/** Options of {@link createPriorityStrategy}. */
+export interface PriorityStrategyOptions {
+  /** Registry name. @default 'priority' */
+  name?: string
+}
+
+const schema = z.strictObject({ name: strategyNameSchema.default('priority') })
+
+/**
+ * Static failover order: lowest `priority` first, ties by id. Ignores metrics entirely, which makes
+ * it the predictable choice for a primary provider with paid backups.
+ *
+ * @throws {ConfigError} when an option is invalid.
+ * @example
+ * const strategy = createPriorityStrategy()
+ */
+export function createPriorityStrategy(options: PriorityStrategyOptions = {}): RoutingStrategy {
+  const { name } = parseOptions(schema, options, 'priority strategy options')
+  return { name, select: orderByPriority }
+}

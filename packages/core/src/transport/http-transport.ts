@@ -1,0 +1,324 @@
+import { z } from 'zod'
+import { type Clock, systemClock } from '../clock/clock.js'
+import {
+  AbortedError,
+  MalformedResponseError,
+  RateLimitedError,
+  UpstreamHttpError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '../errors/errors.js'
+import { redactUrl } from '../errors/redact.js'
+import { parseOptions } from '../validation/parse-options.js'
+import {
+  isJsonRpcResponse,
+  type JsonRpcErrorResponse,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from './json-rpc.js'
+import { clockSchema, functionSchema, urlSchema } from './options.js'
+import { parseRetryAfter } from './retry-after.js'
+import { createSecretScrubber, scrubCause } from './secrets.js'
+
+/** The subset of `fetch` the HTTP transport uses; the global `fetch` fits. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+
+/** Options of {@link createHttpTransport}. */
+export interface HttpTransportOptions {
+  /** The upstream's `http://` or `https://` URL. It may hold an API key: it is only ever shown redacted. */
+  url: string
+  /** Per-attempt timeout (ms), covering connect, headers and body. @default 10_000 */
+  timeoutMs?: number
+  /** Extra request headers (e.g. `authorization`). Never copied into errors. */
+  headers?: Record<string, string>
+  /** The `fetch` to use. @default globalThis.fetch */
+  fetch?: FetchLike
+  /** Time source for the timeout. @default systemClock */
+  clock?: Clock
+  /** The provider's id, copied into every error. */
+  providerId?: string
+  /** Cooldown (ms) reported for a 429 that says nothing about when to retry. @default 1_000 */
+  defaultRetryAfterMs?: number
+  /** Wall-clock `Date.now()`, used only to turn an HTTP-date `Retry-After` into a delay. @default Date.now */
+  dateNow?: () => number
+}
+
+/** Per-call options of {@link HttpTransport.request}. */
+export interface HttpRequestOptions {
+  /** The caller's signal; aborting it rejects with {@link AbortedError}. */
+  signal?: AbortSignal | undefined
+  /** Overrides the transport's `timeoutMs` for this attempt. */
+  timeoutMs?: number | undefined
+}
+
+/** What {@link HttpTransport.request} resolves with. */
+export interface HttpTransportResult<Body> {
+  /** The parsed, shape-checked JSON-RPC response(s), JSON-RPC error responses included. */
+  response: Body
+  /**
+   * The body exactly as the upstream sent it (already parsed once into `response`). A proxy that
+   * forwarded its client's ids can return it verbatim instead of re-serialising `response`.
+   */
+  text: string
+  /** The HTTP status: 2xx, or a 4xx whose body was a JSON-RPC error response. */
+  status: number
+}
+
+/** What a batch call can resolve with: one response per request, or one error for the whole batch. */
+export type HttpBatchResponse = JsonRpcResponse[] | JsonRpcErrorResponse
+
+/**
+ * A JSON-RPC client for one upstream over HTTP. Stateless apart from its options: connection reuse
+ * (keep-alive) is the runtime's `fetch`'s job — Node's global `fetch` (undici) keeps connections alive
+ * and pools them per origin by default, and browsers and edge runtimes do the same.
+ */
+export interface HttpTransport {
+  readonly kind: 'http'
+  /** The upstream URL, redacted. */
+  readonly url: string
+  readonly providerId: string | undefined
+  /**
+   * Sends one call (or a batch) in one HTTP POST and resolves with the parsed response. JSON-RPC error
+   * responses resolve too — classify them with `classifyRpcError`; everything else that went wrong
+   * rejects with an `UpstreamError` subclass.
+   *
+   * @throws {AbortedError} the caller's signal aborted (before or during the call).
+   * @throws {UpstreamTimeoutError} no full answer within the timeout.
+   * @throws {UpstreamUnavailableError} network error: refused, DNS, reset before the response.
+   * @throws {RateLimitedError} HTTP 429; `retryAfterMs` from `Retry-After`.
+   * @throws {UpstreamHttpError} any other non-2xx status without a JSON-RPC error body.
+   * @throws {MalformedResponseError} empty, truncated, non-JSON or wrongly shaped body, or mismatched ids.
+   */
+  request(
+    payload: JsonRpcRequest,
+    options?: HttpRequestOptions,
+  ): Promise<HttpTransportResult<JsonRpcResponse>>
+  request(
+    payload: readonly JsonRpcRequest[],
+    options?: HttpRequestOptions,
+  ): Promise<HttpTransportResult<HttpBatchResponse>>
+}
+
+const optionsSchema = z.strictObject({
+  url: urlSchema(['http:', 'https:']),
+  timeoutMs: z.number().positive().finite().default(10_000),
+  headers: z.record(z.string(), z.string()).optional(),
+  fetch: functionSchema<FetchLike>().optional(),
+  clock: clockSchema.optional(),
+  providerId: z.string().min(1).optional(),
+  defaultRetryAfterMs: z.number().nonnegative().finite().default(1_000),
+  dateNow: functionSchema<() => number>().optional(),
+})
+
+const SNIPPET_LENGTH = 200
+
+/**
+ * Creates an HTTP transport for one upstream.
+ *
+ * @throws {ConfigError} when an option is invalid (the message never shows the URL).
+ * @example
+ * const http = createHttpTransport({ url: 'https://mainnet.infura.io/v3/KEY', timeoutMs: 5_000, providerId: 'infura' })
+ * const { response } = await http.request({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber' })
+ * if ('error' in response) console.log(classifyRpcError(response.error))
+ */
+export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
+  const parsed = parseOptions(optionsSchema, options, 'HTTP transport options')
+  const rawUrl = parsed.url
+  // fetch refuses URLs with user info, so `https://user:pass@host` becomes a Basic authorization header.
+  const { fetchUrl, authorization } = splitCredentials(rawUrl)
+  const clock = parsed.clock ?? systemClock
+  const doFetch: FetchLike = parsed.fetch ?? ((url, init) => globalThis.fetch(url, init))
+  const dateNow = parsed.dateNow ?? Date.now
+  const { providerId } = parsed
+  const scrub = createSecretScrubber(rawUrl)
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...(authorization === undefined ? {} : { authorization }),
+    ...parsed.headers,
+  }
+  const context = { providerId, url: rawUrl }
+
+  function snippet(text: string): string {
+    const head = text.length > SNIPPET_LENGTH ? `${text.slice(0, SNIPPET_LENGTH)}…` : text
+    return scrub(head)
+  }
+
+  async function request(
+    payload: JsonRpcRequest | readonly JsonRpcRequest[],
+    requestOptions: HttpRequestOptions = {},
+  ): Promise<HttpTransportResult<JsonRpcResponse | HttpBatchResponse>> {
+    const { signal } = requestOptions
+    const timeoutMs = requestOptions.timeoutMs ?? parsed.timeoutMs
+    if (signal?.aborted) throw new AbortedError({ ...context, cause: signal.reason })
+
+    // One controller per attempt, fed by our timer and by the caller's signal. This works in runtimes
+    // without AbortSignal.any and lets us tell which of the two fired.
+    const controller = new AbortController()
+    let abortedBy: 'timeout' | 'caller' | undefined
+    const onCallerAbort = () => {
+      abortedBy ??= 'caller'
+      controller.abort(signal?.reason)
+    }
+    signal?.addEventListener('abort', onCallerAbort, { once: true })
+    const timer = clock.setTimeout(() => {
+      abortedBy ??= 'timeout'
+      controller.abort()
+    }, timeoutMs)
+
+    const failure = (error: unknown, phase: 'request' | 'body') => {
+      if (abortedBy === 'caller') return new AbortedError({ ...context, cause: signal?.reason })
+      if (abortedBy === 'timeout') return new UpstreamTimeoutError({ ...context, timeoutMs })
+      const cause = scrubCause(error, scrub)
+      return phase === 'request'
+        ? new UpstreamUnavailableError({ ...context, reason: `network error (${describe(error)})`, cause })
+        : new MalformedResponseError({
+            ...context,
+            reason: 'body truncated (connection lost while reading)',
+            cause,
+          })
+    }
+
+    try {
+      let response: Response
+      try {
+        response = await doFetch(fetchUrl, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(payload),
+          signal: controller.signal,
+        })
+      } catch (error) {
+        throw failure(error, 'request')
+      }
+      let text: string
+      try {
+        // Always read the body, even for errors: an unread body keeps the connection from being reused.
+        text = await response.text()
+      } catch (error) {
+        throw failure(error, 'body')
+      }
+      return interpret(payload, response, text)
+    } finally {
+      clock.clearTimeout(timer)
+      signal?.removeEventListener('abort', onCallerAbort)
+    }
+  }
+
+  function interpret(
+    payload: JsonRpcRequest | readonly JsonRpcRequest[],
+    response: Response,
+    text: string,
+  ): HttpTransportResult<JsonRpcResponse | HttpBatchResponse> {
+    const { status } = response
+    if (status === 429) {
+      const retryAfterMs =
+        parseRetryAfter(response.headers.get('retry-after'), dateNow()) ??
+        backoffFromBody(text) ??
+        parsed.defaultRetryAfterMs
+      throw new RateLimitedError({ ...context, status, retryAfterMs })
+    }
+    const ok = status >= 200 && status < 300
+    if (!ok) {
+      // A 4xx carrying a JSON-RPC error (Alchemy answers 400/403 with one) is an answer, not a transport
+      // failure: hand it back so the pool classifies its code and message.
+      const body = status < 500 ? tryParse(text) : undefined
+      if (body !== undefined && validate(payload, body) === undefined && onlyErrors(body)) {
+        return { response: body as JsonRpcResponse | HttpBatchResponse, text, status }
+      }
+      throw new UpstreamHttpError({ ...context, status, bodySnippet: snippet(text) || undefined })
+    }
+    if (text.trim() === '') throw new MalformedResponseError({ ...context, reason: 'empty body' })
+    const body = tryParse(text)
+    if (body === undefined) {
+      throw new MalformedResponseError({ ...context, reason: 'body is not JSON', bodySnippet: snippet(text) })
+    }
+    const problem = validate(payload, body)
+    if (problem !== undefined) {
+      throw new MalformedResponseError({ ...context, reason: problem, bodySnippet: snippet(text) })
+    }
+    return { response: body as JsonRpcResponse | HttpBatchResponse, text, status }
+  }
+
+  return {
+    kind: 'http',
+    url: redactUrl(rawUrl),
+    providerId,
+    request: request as HttpTransport['request'],
+  }
+}
+
+function splitCredentials(url: string): { fetchUrl: string; authorization: string | undefined } {
+  const parsed = new URL(url)
+  if (parsed.username === '' && parsed.password === '') return { fetchUrl: url, authorization: undefined }
+  const user = decodeURIComponent(parsed.username)
+  const password = decodeURIComponent(parsed.password)
+  parsed.username = ''
+  parsed.password = ''
+  // btoa only takes Latin-1: encode to UTF-8 bytes first so any credential survives.
+  const bytes = new TextEncoder().encode(`${user}:${password}`)
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return { fetchUrl: parsed.toString(), authorization: `Basic ${btoa(binary)}` }
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** Returns why `body` is not a valid answer to `payload`, or `undefined` when it is. */
+function validate(payload: JsonRpcRequest | readonly JsonRpcRequest[], body: unknown): string | undefined {
+  if (!Array.isArray(payload)) {
+    const single = payload as JsonRpcRequest
+    if (!isJsonRpcResponse(body)) return 'not a JSON-RPC 2.0 response'
+    // `id: null` is how a server answers a request it could not read; only valid with an error.
+    if (body.id === null && 'error' in body) return undefined
+    return body.id === single.id
+      ? undefined
+      : `response id ${JSON.stringify(body.id)} does not match request id`
+  }
+  // A server may reject a whole batch (too large, unreadable) with one error response.
+  if (!Array.isArray(body)) {
+    return isJsonRpcResponse(body) && 'error' in body
+      ? undefined
+      : 'batch answer is neither an array nor an error'
+  }
+  const expected = new Set(payload.map((item) => item.id))
+  const seen = new Set<unknown>()
+  for (const item of body) {
+    if (!isJsonRpcResponse(item)) return 'batch item is not a JSON-RPC 2.0 response'
+    if (!expected.has(item.id as string | number) || seen.has(item.id)) {
+      return `unexpected id ${JSON.stringify(item.id)} in batch response`
+    }
+    seen.add(item.id)
+  }
+  if (seen.size !== expected.size) return `batch response answers ${seen.size} of ${expected.size} requests`
+  return undefined
+}
+
+function onlyErrors(body: unknown): boolean {
+  const items = Array.isArray(body) ? body : [body]
+  return (
+    items.length > 0 && items.every((item) => typeof item === 'object' && item !== null && 'error' in item)
+  )
+}
+
+/** Infura's 429 body suggests a wait in `error.data.rate.backoff_seconds`. */
+function backoffFromBody(text: string): number | undefined {
+  const body = tryParse(text) as { error?: { data?: { rate?: { backoff_seconds?: unknown } } } } | undefined
+  const seconds = body?.error?.data?.rate?.backoff_seconds
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined
+}
+
+/** A short reason from fetch's error: undici hides the useful part (`ECONNREFUSED`) in `cause.code`. */
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause
+  if (typeof cause?.code === 'string') return cause.code
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string') return code
+  return error instanceof Error ? error.name : 'unknown'
+}

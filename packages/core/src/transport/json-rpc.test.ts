@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest'
+import { classifyRpcError, isJsonRpcResponse, type RpcErrorClass } from './json-rpc.js'
+
+// Error objects in the shapes real nodes and providers send (geth, anvil, Infura, Alchemy, QuickNode,
+// BlockPI, Erigon, zkSync); dynamic parts shortened.
+const cases: ReadonlyArray<[source: string, code: number, message: string, expected: RpcErrorClass]> = [
+  // Deterministic answers: any provider would say the same.
+  ['geth/anvil revert with code 3', 3, 'execution reverted: Ownable: caller is not the owner', 'execution'],
+  ['bare revert with code 3', 3, 'execution reverted', 'execution'],
+  ['older nodes: revert as -32000', -32000, 'execution reverted', 'execution'],
+  ['Hedera-style revert code', -32008, 'execution reverted: CONTRACT_REVERT_EXECUTED', 'execution'],
+  ['geth invalid params', -32602, 'invalid argument 0: hex string without 0x prefix', 'execution'],
+  ['invalid request', -32600, 'invalid request', 'execution'],
+  ['parse error', -32700, 'parse error', 'execution'],
+  ['geth nonce too low', -32000, 'nonce too low: next nonce 13337, tx nonce 13321', 'execution'],
+  ['geth already known', -32000, 'already known', 'execution'],
+  ['geth underpriced replacement', -32000, 'replacement transaction underpriced', 'execution'],
+  [
+    'geth insufficient funds',
+    -32000,
+    'insufficient funds for gas * price + value: have 1 want 2',
+    'execution',
+  ],
+  ['anvil insufficient funds', -32003, 'Insufficient funds for gas * price + value', 'execution'],
+  ['geth gas estimation', -32000, 'gas required exceeds allowance (30000000)', 'execution'],
+  ['reth block gas limit', -32000, 'exceeds block gas limit', 'execution'],
+  [
+    'reth fee cap',
+    -32000,
+    'tx fee (2287286506567664000000 wei) exceeds the configured cap (1 wei)',
+    'execution',
+  ],
+  ['reth in-flight limit', -32000, 'in-flight transaction limit reached for delegated accounts', 'execution'],
+  ['unknown code and message', -32099, 'something odd', 'execution'],
+  // Throttling.
+  ['Infura daily limit', -32005, 'daily request count exceeded, request rate limited', 'rate-limit'],
+  ['Infura project rate', -32005, 'project ID request rate exceeded', 'rate-limit'],
+  [
+    'Alchemy CUPS (code 429 in the body)',
+    429,
+    'Your app has exceeded its compute units per second capacity. If you have retries enabled, you can safely ignore this message.',
+    'rate-limit',
+  ],
+  [
+    'Alchemy monthly capacity as -32600',
+    -32600,
+    'Monthly capacity limit exceeded. Visit https://dashboard.alchemy.com/settings/billing to upgrade.',
+    'rate-limit',
+  ],
+  [
+    'QuickNode per-second cap',
+    -32007,
+    '[abc] 100/second request limit reached - reduce calls per second',
+    'rate-limit',
+  ],
+  ['generic too many requests', -32000, 'Too Many Requests', 'rate-limit'],
+  ['bare EIP-1474 limit exceeded', -32005, 'limit exceeded', 'rate-limit'],
+  // Provider-specific request size limits: another provider may accept the same request.
+  ['Infura result cap', -32005, 'query returned more than 10000 results', 'request-limit'],
+  ['Infura range cap', -32602, 'range 1000000 exceeds limit of 10000', 'request-limit'],
+  [
+    'Alchemy log size',
+    -32602,
+    'Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range and no limit on the response size.',
+    'request-limit',
+  ],
+  ['BlockPI range', -32602, 'eth_getLogs is limited to 1024 block range.', 'request-limit'],
+  ['max block range', -32602, 'query exceeds max block range 100000', 'request-limit'],
+  [
+    'range too large as internal error',
+    -32603,
+    'eth_getLogs range is too large, max is 1k blocks',
+    'request-limit',
+  ],
+  ['free tier range', 35, 'ranges over 10000 blocks are not supported on freetier', 'request-limit'],
+  ['Erigon result cap', -32000, 'query returns too many logs, narrow your filter', 'request-limit'],
+  [
+    'zkSync result cap',
+    -32602,
+    'Query returned more than 10000 results. Try with this block range [0x1, 0x2].',
+    'request-limit',
+  ],
+  ['batch size', -32600, 'batch size too large', 'request-limit'],
+  // Method not served by this provider.
+  ['geth unknown method', -32601, 'the method eth_foo does not exist/is not available', 'method-unsupported'],
+  [
+    'Infura unknown method',
+    -32601,
+    'The method txpool_content does not exist/is not available',
+    'method-unsupported',
+  ],
+  [
+    'Alchemy unsupported method as -32600',
+    -32600,
+    'Unsupported method: trace_block. See available methods.',
+    'method-unsupported',
+  ],
+  ['EIP-1474 method not supported', -32004, 'method not supported', 'method-unsupported'],
+  ['plan-gated method', -32600, 'eth_getProof is not available on the Free tier', 'method-unsupported'],
+  // The node's own trouble: retriable elsewhere.
+  ['geth lagging node', -32000, 'header not found', 'upstream'],
+  ['geth pruned state', -32000, 'missing trie node 0ab1c2d3 (path )', 'upstream'],
+  ['geth history gone', -32000, 'historical state not available in path scheme yet', 'upstream'],
+  ['geth evm timeout', -32000, 'execution aborted (timeout = 5s)', 'upstream'],
+  ['internal error', -32603, 'Internal error', 'upstream'],
+  ['resource unavailable', -32002, 'resource unavailable', 'upstream'],
+  ['unknown block', -39001, 'Unknown block', 'upstream'],
+  ['request timeout', -32000, 'request timed out', 'upstream'],
+]
+
+describe('classifyRpcError', () => {
+  it.each(cases)('%s (%i) → %s', (_source, code, message, expected) => {
+    expect(classifyRpcError({ code, message })).toBe(expected)
+  })
+
+  it('treats a non-string message as unknown instead of throwing', () => {
+    expect(classifyRpcError({ code: -32603, message: undefined as unknown as string })).toBe('upstream')
+    expect(classifyRpcError({ code: -32000, message: 42 as unknown as string })).toBe('execution')
+  })
+})
+
+describe('isJsonRpcResponse', () => {
+  it.each([
+    [{ jsonrpc: '2.0', id: 1, result: '0x1' }, true],
+    [{ jsonrpc: '2.0', id: 'a', result: null }, true],
+    [{ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error' } }, true],
+    [{ jsonrpc: '2.0', id: 1 }, false],
+    [{ jsonrpc: '2.0', id: 1, result: 1, error: { code: 1, message: 'x' } }, false],
+    [{ jsonrpc: '1.0', id: 1, result: 1 }, false],
+    [{ jsonrpc: '2.0', id: {}, result: 1 }, false],
+    [{ jsonrpc: '2.0', id: 1, error: { code: 1.5, message: 'x' } }, false],
+    [{ jsonrpc: '2.0', id: 1, error: 'boom' }, false],
+    [[{ jsonrpc: '2.0', id: 1, result: 1 }], false],
+    [null, false],
+    ['{"jsonrpc":"2.0"}', false],
+  ])('%j → %s', (value, expected) => {
+    expect(isJsonRpcResponse(value)).toBe(expected)
+  })
+})
