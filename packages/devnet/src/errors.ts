@@ -1,0 +1,26 @@
+/**
+ * Raised when devnet options, a personality patch or a control API body are invalid. The message names
+ * the offending path (`chains[1].blockTimeMs: ...`) so the caller can fix it without reading code.
+ *
+ * The devnet does not depend on `@chainpulse/core`, so it has its own small error type.
+ */
+export class DevnetConfigError extends Error {
+  override readonly name = 'DevnetConfigError'
+  /** Path of the first invalid field, e.g. `['chains', 1, 'blockTimeMs']`. */
+  readonly path: readonly (string | number)[]
+
+  constructor(message: string, path: readonly (string | number)[] = []) {
+    super(message)
+    this.path = path
+  }
+}
+
+/** Raised when an anvil node cannot be located, fails to start, or exits before it is ready. */
+export class AnvilError extends Error {
+  override readonly name = 'AnvilError'
+}
+
+/** Raised for an unknown provider or chain, or a duplicate provider id. */
+export class DevnetLookupError extends Error {
+  override readonly name = 'DevnetLookupError'
+}

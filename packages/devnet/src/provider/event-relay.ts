@@ -1,0 +1,72 @@
+import type { ChainEvent, ChainFeed } from '../chain/chain-feed.js'
+import type { ProviderContext } from './provider-context.js'
+
+/** Orders events of one block as a node publishes them: the head first, then its logs in arrival order. */
+function byBlockThenHeadFirst(a: ChainEvent, b: ChainEvent): number {
+  if (a.block !== b.block) return a.block - b.block
+  return a.type === b.type ? 0 : a.type === 'newHeads' ? -1 : 1
+}
+
+/** The stream of one provider's subscription events, after head lag and delivery delay. */
+export interface EventRelay {
+  /** Re-evaluates held events now (after `lagBlocks` shrank, say). */
+  flush(): void
+  close(): void
+}
+
+/**
+ * Turns the chain feed into what one provider publishes. An event of block B is held until the feed's
+ * head reaches B + lagBlocks (so with lag 0 a block's logs never precede its head), then delayed by a
+ * seeded draw around `wsDelayMs`. Delivery keeps the provider's order: an event never overtakes an
+ * earlier one, as on one TCP stream. Events released while the provider is not `up` are lost.
+ */
+export function createEventRelay(
+  context: ProviderContext,
+  feed: ChainFeed,
+  deliver: (event: ChainEvent) => void,
+): EventRelay {
+  let held: ChainEvent[] = []
+  let head = feed.head
+  let lastDeliveryAt = 0
+  const timers = new Set<NodeJS.Timeout>()
+
+  const release = () => {
+    const personality = context.personality()
+    const visible = head - personality.lagBlocks
+    const ready = held.filter((event) => event.block <= visible).sort(byBlockThenHeadFirst)
+    if (ready.length === 0) return
+    held = held.filter((event) => event.block > visible)
+    for (const event of ready) {
+      if (personality.mode !== 'up') continue
+      const { delayMs } = context.plan.nextEvent(personality)
+      const now = performance.now()
+      const at = Math.max(now + delayMs, lastDeliveryAt)
+      lastDeliveryAt = at
+      if (at <= now && timers.size === 0) {
+        deliver(event)
+        continue
+      }
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        if (context.personality().mode === 'up') deliver(event)
+      }, at - now)
+      timers.add(timer)
+    }
+  }
+
+  const unsubscribe = feed.subscribe((event) => {
+    if (event.type === 'newHeads') head = Math.max(head, event.block)
+    held.push(event)
+    release()
+  })
+
+  return {
+    flush: release,
+    close() {
+      unsubscribe()
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      held = []
+    },
+  }
+}

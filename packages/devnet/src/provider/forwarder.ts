@@ -1,0 +1,115 @@
+import {
+  errorResponse,
+  hexToNumber,
+  isJsonRpcRequest,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  numberToHex,
+  rpcCall,
+} from '../rpc/json-rpc.js'
+import { dependsOnHead, lagRequest } from './head-lag.js'
+
+/** Answers a request locally (subscriptions) instead of forwarding it, or returns undefined to forward. */
+export type LocalHandler = (request: JsonRpcRequest) => JsonRpcResponse | undefined
+
+/** Relays JSON-RPC traffic from a provider front to its chain's node. */
+export interface Forwarder {
+  /** Relays a body verbatim and returns the node's status and body verbatim: the faithful fast path. */
+  raw(body: string): Promise<{ status: number; body: string }>
+  /**
+   * Forwards parsed request objects (the items of one body), applying head lag and local handlers.
+   * Returns one response per item that has an id, in item order; notifications get none.
+   */
+  requests(items: unknown[], options: { lagBlocks: number; local?: LocalHandler }): Promise<JsonRpcResponse[]>
+}
+
+const UPSTREAM_FAILED = { code: -32603, message: 'upstream node unavailable' }
+const INVALID_REQUEST = { code: -32600, message: 'Invalid request' }
+
+/**
+ * Creates the forwarder of one provider; uses the global fetch (undici keeps connections alive).
+ *
+ * @example
+ * const forwarder = createForwarder('http://127.0.0.1:8545')
+ * await forwarder.requests([{ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber' }], { lagBlocks: 2 })
+ */
+export function createForwarder(nodeUrl: string): Forwarder {
+  return {
+    async raw(body) {
+      const response = await fetch(nodeUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+      return { status: response.status, body: await response.text() }
+    },
+
+    async requests(items, { lagBlocks, local }) {
+      const answers: (JsonRpcResponse | undefined)[] = new Array(items.length)
+      const wantsAnswer = items.map((item) => !isJsonRpcRequest(item) || 'id' in item)
+      let laggedHead: number | undefined
+      if (lagBlocks > 0 && items.some((item) => isJsonRpcRequest(item) && dependsOnHead(item))) {
+        try {
+          laggedHead = Math.max(0, hexToNumber(await rpcCall(nodeUrl, 'eth_blockNumber')) - lagBlocks)
+        } catch {
+          return items.map((item) => errorResponse(idOf(item), UPSTREAM_FAILED))
+        }
+      }
+      const upstream: { index: number; request: JsonRpcRequest }[] = []
+      items.forEach((item, index) => {
+        if (!isJsonRpcRequest(item)) {
+          answers[index] = errorResponse(null, INVALID_REQUEST)
+          return
+        }
+        const localAnswer = local?.(item)
+        if (localAnswer) {
+          answers[index] = localAnswer
+        } else if (laggedHead !== undefined && item.method === 'eth_blockNumber') {
+          answers[index] = { jsonrpc: '2.0', id: item.id ?? null, result: numberToHex(laggedHead) }
+        } else {
+          const request = laggedHead === undefined ? item : lagRequest(item, laggedHead)
+          // our own ids make the node's answers easy to match, whatever ids the client chose
+          upstream.push({ index, request: { ...request, jsonrpc: '2.0', id: index } })
+        }
+      })
+      if (upstream.length > 0) {
+        const byId = await postBatch(
+          nodeUrl,
+          upstream.map((u) => u.request),
+        )
+        for (const { index } of upstream) {
+          const item = items[index] as JsonRpcRequest
+          const answer = byId?.get(index)
+          answers[index] = answer
+            ? { ...answer, id: item.id ?? null }
+            : errorResponse(item.id, UPSTREAM_FAILED)
+        }
+      }
+      return answers.filter(
+        (answer, index): answer is JsonRpcResponse => answer !== undefined && wantsAnswer[index] === true,
+      )
+    },
+  }
+}
+
+async function postBatch(
+  nodeUrl: string,
+  batch: JsonRpcRequest[],
+): Promise<Map<number, JsonRpcResponse> | undefined> {
+  try {
+    const response = await fetch(nodeUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(batch),
+    })
+    const body = (await response.json()) as unknown
+    const answers = Array.isArray(body) ? (body as JsonRpcResponse[]) : [body as JsonRpcResponse]
+    return new Map(answers.map((answer) => [Number(answer.id), answer]))
+  } catch {
+    return undefined
+  }
+}
+
+function idOf(item: unknown): JsonRpcResponse['id'] {
+  return isJsonRpcRequest(item) ? (item.id ?? null) : null
+}
