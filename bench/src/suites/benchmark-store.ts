@@ -66,13 +66,61 @@ interface Sink {
   readForRouting?(chain: string, providerId: string, method: string): void
 }
 
+/** One pre-drawn race: event type, winner offset and the three losers' margins. */
+interface RaceDraw {
+  eventType: string
+  /** The winner is provider (chain + offset) % 4: a stable but contested leaderboard per chain. */
+  winnerOffset: number
+  margins: [number, number, number]
+}
+
+/** One pre-drawn RPC call. */
+interface CallDraw {
+  chain: number
+  provider: number
+  method: string
+  strategy: string
+  durationMs: number
+  ok: boolean
+}
+
+/** Draws are made up front and cycled, so the timed loop measures the store rather than the PRNG. */
+const POOL_SIZE = 1 << 16
+
+function drawPools(): { races: RaceDraw[]; calls: CallDraw[] } {
+  const next = random(7)
+  const exact = (value: number) => Math.round(value / STEP) * STEP
+  const races = Array.from({ length: POOL_SIZE }, (): RaceDraw => {
+    const roll = next()
+    return {
+      eventType: next() < 0.8 ? 'newHeads' : 'logs',
+      winnerOffset: roll < 0.4 ? 0 : roll < 0.7 ? 1 : roll < 0.9 ? 2 : 3,
+      // Mostly a few ms behind, sometimes tens of ms.
+      margins: [exact(0.2 + 40 * next() ** 3), exact(0.2 + 40 * next() ** 3), exact(0.2 + 40 * next() ** 3)],
+    }
+  })
+  const calls = Array.from({ length: POOL_SIZE }, (): CallDraw => {
+    const provider = Math.floor(next() * PROVIDERS.length)
+    return {
+      chain: Math.floor(next() * CHAINS.length),
+      provider,
+      method: METHODS[Math.floor(next() * METHODS.length)]!,
+      strategy: STRATEGIES[Math.floor(next() * STRATEGIES.length)]!,
+      // 8–53 ms typical depending on the provider, with a tail to ~450 ms.
+      durationMs: exact(8 + 15 * provider + 400 * next() ** 6),
+      ok: next() > 0.01,
+    }
+  })
+  return { races, calls }
+}
+
 /**
  * Simulates `seconds` of traffic: every tick, one race per chain (a winner and three losers with
- * margins; provider speed differs per chain) and on average RPC_CALLS_PER_TICK calls per chain, each
- * preceded by the reads a routing strategy makes (recent() of every candidate).
+ * margins) and on average RPC_CALLS_PER_TICK calls over all chains, each preceded by the reads a
+ * routing strategy makes (recent() of every candidate).
  */
 function simulate(sink: Sink, clock: FakeClock, seconds: number): Ingested {
-  const next = random(7)
+  const pools = drawPools()
   const shape = () => CHAINS.map(() => PROVIDERS.map(() => 0))
   const ingested: Ingested = {
     records: 0,
@@ -85,46 +133,43 @@ function simulate(sink: Sink, clock: FakeClock, seconds: number): Ingested {
   }
   const ticks = (seconds * 1000) / TICK_MS
   let rpcBudget = 0
+  let raceDraw = 0
+  let callDraw = 0
   for (let tick = 0; tick < ticks; tick++) {
     clock.advance(TICK_MS)
     const now = clock.now()
     rpcBudget += RPC_CALLS_PER_TICK
     for (let c = 0; c < CHAINS.length; c++) {
       const chain = CHAINS[c]!
-      const eventType = next() < 0.8 ? 'newHeads' : 'logs'
-      // Provider (c + k) % 4 wins with falling odds: a stable but contested leaderboard per chain.
-      const roll = next()
-      const winner = (c + (roll < 0.4 ? 0 : roll < 0.7 ? 1 : roll < 0.9 ? 2 : 3)) % PROVIDERS.length
-      sink.recordRaceWin(chain, PROVIDERS[winner]!, eventType, now)
+      const draw = pools.races[raceDraw++ & (POOL_SIZE - 1)]!
+      const winner = (c + draw.winnerOffset) % PROVIDERS.length
+      sink.recordRaceWin(chain, PROVIDERS[winner]!, draw.eventType, now)
       ingested.wins[c]![winner]!++
-      for (let p = 0; p < PROVIDERS.length; p++) {
-        if (p === winner) continue
-        const margin = Math.round((0.2 + 40 * next() ** 3) / STEP) * STEP
-        sink.recordRaceLoss(chain, PROVIDERS[p]!, eventType, now + margin, margin)
+      for (let k = 1; k < PROVIDERS.length; k++) {
+        const p = (winner + k) % PROVIDERS.length
+        const margin = draw.margins[k - 1]!
+        sink.recordRaceLoss(chain, PROVIDERS[p]!, draw.eventType, now + margin, margin)
         ingested.losses[c]![p]!++
         ingested.marginSum[c]![p]! += margin
       }
       ingested.records += PROVIDERS.length
     }
     for (; rpcBudget >= 1; rpcBudget--) {
-      const c = Math.floor(next() * CHAINS.length)
-      const chain = CHAINS[c]!
-      const method = METHODS[Math.floor(next() * METHODS.length)]!
-      if (sink.readForRouting)
-        for (const providerId of PROVIDERS) sink.readForRouting(chain, providerId, method)
-      const provider = Math.floor(next() * PROVIDERS.length)
-      const durationMs = Math.round((8 + 15 * provider + 400 * next() ** 6) / STEP) * STEP
-      const ok = next() > 0.01
+      const call = pools.calls[callDraw++ & (POOL_SIZE - 1)]!
+      const chain = CHAINS[call.chain]!
+      if (sink.readForRouting) {
+        for (const providerId of PROVIDERS) sink.readForRouting(chain, providerId, call.method)
+      }
       sink.recordRpcCall(chain, {
-        providerId: PROVIDERS[provider]!,
-        method,
-        strategy: STRATEGIES[Math.floor(next() * STRATEGIES.length)]!,
-        durationMs,
-        ok,
+        providerId: PROVIDERS[call.provider]!,
+        method: call.method,
+        strategy: call.strategy,
+        durationMs: call.durationMs,
+        ok: call.ok,
       })
-      ingested.calls[c]!++
-      if (!ok) ingested.errors[c]!++
-      ingested.durationSum[c]! += durationMs
+      ingested.calls[call.chain]!++
+      if (!call.ok) ingested.errors[call.chain]!++
+      ingested.durationSum[call.chain]! += call.durationMs
       ingested.records++
     }
   }

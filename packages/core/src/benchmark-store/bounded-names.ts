@@ -1,3 +1,8 @@
+/** The shared bucket for names past a limit. */
+export const OVERFLOW_NAME = 'other'
+/** Longer names are bucketed as {@link OVERFLOW_NAME} too, so one huge name cannot pin memory. */
+export const MAX_NAME_LENGTH = 200
+
 /**
  * Name interning with a hard cap: the first `limit` distinct names get their own index, every later
  * one (and any name longer than {@link MAX_NAME_LENGTH}) shares the index of {@link OVERFLOW_NAME}.
@@ -5,12 +10,6 @@
  *
  * Internal to the benchmark store: not exported from the package.
  */
-
-/** The shared bucket for names past a limit. */
-export const OVERFLOW_NAME = 'other'
-/** Longer names are bucketed as {@link OVERFLOW_NAME} too, so one huge name cannot pin memory. */
-export const MAX_NAME_LENGTH = 200
-
 export class BoundedNames {
   /** Names by index, in first-seen order; at most `limit + 1` long (the overflow bucket). */
   readonly list: string[] = []

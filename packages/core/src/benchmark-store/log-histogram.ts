@@ -1,15 +1,5 @@
 import type { HistogramSnapshot } from './types.js'
 
-/**
- * A log-bucketed latency sketch (the DDSketch mapping with a dense, growable store): bucket `i` holds
- * values in `(γ^(i-1), γ^i]` with `γ = (1 + α) / (1 - α)`, and reports them as `2γ^i / (γ + 1)`, so
- * every quantile it returns is within relative error `α` of the exact nearest-rank quantile. Memory is
- * one float per bucket between the lowest and highest bucket seen, and at most
- * `ln(MAX_VALUE / MIN_VALUE) / ln(γ)` buckets (≈ 1,150 at α = 1 %) whatever is recorded.
- *
- * Internal to the benchmark store: not exported from the package.
- */
-
 /** Values at or below this (ms, i.e. 1 µs) are counted in the zero bucket and reported as `min`. */
 export const MIN_VALUE = 1e-3
 /** Values above this (ms, ≈ 2.8 hours) are clamped to it, so the bucket range is bounded. */
@@ -45,6 +35,15 @@ export function createMapping(relativeAccuracy: number): HistogramMapping {
 /** Buckets added around the first value and on each growth, so growth is rare. */
 const GROWTH_PADDING = 32
 
+/**
+ * A log-bucketed latency sketch (the DDSketch mapping with a dense, growable store): bucket `i` holds
+ * values in `(γ^(i-1), γ^i]` with `γ = (1 + α) / (1 - α)`, and reports them as `2γ^i / (γ + 1)`, so
+ * every quantile it returns is within relative error `α` of the exact nearest-rank quantile. Memory is
+ * one float per bucket between the lowest and highest bucket seen, and at most
+ * `ln(MAX_VALUE / MIN_VALUE) / ln(γ)` buckets (≈ 1,150 at α = 1 %) whatever is recorded.
+ *
+ * Internal to the benchmark store: not exported from the package.
+ */
 export class LogHistogram {
   /** Number of recorded values (zero bucket included). */
   count = 0

@@ -1,20 +1,6 @@
 import { createMapping, LogHistogram, quantileOf } from './log-histogram.js'
 import type { RecentProviderStats, RecentStatsSnapshot } from './types.js'
 
-/**
- * Recent behaviour of one provider (or one provider × method), read by routing strategies on every
- * request, so reads are O(1):
- *
- * - latency and error rate are time-decayed averages: every call adds weight 1, and all weight decays
- *   by half every `halfLifeMs` of clock time. Keeping decayed *sums* (not an EWMA with a fixed alpha)
- *   makes bursts at the same instant count fully and long gaps forget fully;
- * - p95 comes from two small histograms (2 % accuracy): the current window and the previous one,
- *   rotated every `windowMs`, so it covers the last one to two windows. It is cached and recomputed
- *   only after a new call or a rotation.
- *
- * Internal to the benchmark store: not exported from the package.
- */
-
 /** Coarser than the all-history sketches (1 %): fewer buckets to walk when the recent p95 is dirty. */
 export const recentMapping = createMapping(0.02)
 
@@ -30,6 +16,19 @@ export interface RecentConfig {
 /** JSON form of a {@link RecentStats} (timestamps are clock times, rebased on restore). */
 export type RecentSnapshot = Omit<RecentStatsSnapshot, 'provider' | 'method'>
 
+/**
+ * Recent behaviour of one provider (or one provider × method), read by routing strategies on every
+ * request, so reads are O(1):
+ *
+ * - latency and error rate are time-decayed averages: every call adds weight 1, and all weight decays
+ *   by half every `halfLifeMs` of clock time. Keeping decayed *sums* (not an EWMA with a fixed alpha)
+ *   makes bursts at the same instant count fully and long gaps forget fully;
+ * - p95 comes from two small histograms (2 % accuracy): the current window and the previous one,
+ *   rotated every `windowMs`, so it covers the last one to two windows. It is cached and recomputed
+ *   only after a new call or a rotation.
+ *
+ * Internal to the benchmark store: not exported from the package.
+ */
 export class RecentStats {
   private lastAt: number
   /** Decayed number of calls, failed calls, and sum of their durations, as of `lastAt`. */

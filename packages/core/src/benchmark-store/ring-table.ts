@@ -1,12 +1,3 @@
-/**
- * A bounded, columnar table of numbers (one typed array per column) used for the retained race and RPC
- * entries. Appending writes into preallocated slots; when the table is full the oldest 10 % of rows
- * are dropped in one step by moving the head index, so an append is O(1) and allocates nothing
- * (except the rare capacity doubling while the table is still filling up to `maxRows`).
- *
- * Internal to the benchmark store: not exported from the package.
- */
-
 /** Storage type of a column: timestamps and durations need doubles, name indices fit in 16 bits. */
 export type ColumnKind = 'f64' | 'u16' | 'u8'
 
@@ -20,6 +11,14 @@ function allocate(kind: ColumnKind, length: number): Column {
   return new Uint8Array(length)
 }
 
+/**
+ * A bounded, columnar table of numbers (one typed array per column) used for the retained race and RPC
+ * entries. Appending writes into preallocated slots; when the table is full the oldest 10 % of rows
+ * are dropped in one step by moving the head index, so an append is O(1) and allocates nothing
+ * (except the rare capacity doubling while the table is still filling up to `maxRows`).
+ *
+ * Internal to the benchmark store: not exported from the package.
+ */
 export class RingTable {
   /** Columns in the order of `kinds`; index them with the slot returned by {@link RingTable.append}. */
   readonly columns: Column[]

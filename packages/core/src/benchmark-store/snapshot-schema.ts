@@ -1,11 +1,5 @@
 import { z } from 'zod'
 
-/**
- * Structural schema of a {@link BenchmarkStoreSnapshot}: shapes, finite numbers, integer indices.
- * Cross-field checks (equal column lengths, indices in range, sketches adding up) are done while
- * rebuilding each chain. Internal; runs on restore only, never on a hot path.
- */
-
 const timestamps = z.array(z.number())
 const indices = z.array(z.number().int().min(0))
 const flags = z.array(z.union([z.literal(0), z.literal(1)]))
@@ -68,6 +62,11 @@ const chain = z.object({
   ),
 })
 
+/**
+ * Structural schema of a {@link BenchmarkStoreSnapshot}: shapes, finite numbers, integer indices.
+ * Cross-field checks (equal column lengths, indices in range, sketches adding up) are done while
+ * rebuilding each chain. Internal; runs on restore only, never on a hot path.
+ */
 export const snapshotSchema = z.object({
   version: z.literal(1),
   savedAt: z.number(),
