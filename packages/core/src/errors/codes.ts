@@ -17,6 +17,12 @@ export const errorCodes = {
   UPSTREAM_UNAVAILABLE: 'An upstream could not be reached, or its connection closed before it answered.',
   UPSTREAM_RPC_ERROR: 'An upstream answered with a JSON-RPC error object, carried unchanged with its class.',
   ABORTED: "The caller's AbortSignal aborted the call.",
+  UNKNOWN_CHAIN: 'A chain was named (by name or chain id) that the pool does not have.',
+  UNKNOWN_PROVIDER: 'A provider id was named that the pool does not have on that chain.',
+  DUPLICATE_PROVIDER: 'A provider was added under an id the pool already has.',
+  NO_PROVIDER_AVAILABLE: 'Every provider of the chain is cooling down, circuit-open or removed; nothing was sent.',
+  ALL_PROVIDERS_FAILED: 'Every provider tried failed with a retriable error; the last one is the cause.',
+  POOL_CLOSED: 'The provider pool was closed; it accepts no more requests or subscriptions.',
 } as const
 
 /** A stable, documented ChainPulse error code. */

@@ -117,6 +117,8 @@ export class UpstreamError extends ChainPulseError {
   readonly url: string | undefined
   /** True when another provider may answer the same request successfully. */
   readonly retriable: boolean
+  /** Set by the provider pool when this error is how a pool request ended. */
+  routing: RoutingMetadata | undefined
 
   constructor(
     shortMessage: string,
@@ -274,5 +276,89 @@ export class AbortedError extends UpstreamError {
         : `The call to provider "${options.providerId}" was aborted.`,
       { ...options, code: 'ABORTED', retriable: false },
     )
+  }
+}
+
+/** How a pool request was routed; attached to results and to the errors a request ends with. */
+export interface RoutingMetadata {
+  /** The provider that gave the final answer (or was tried last). */
+  providerId: string | undefined
+  strategy: string
+  /** Attempts sent upstream, including hedges. */
+  attempts: number
+  durationMs: number
+}
+
+/** The chain is not in the pool. */
+export class UnknownChainError extends ChainPulseError {
+  override name = 'UnknownChainError'
+  readonly knownChains: readonly string[]
+
+  constructor(chain: string, knownChains: readonly string[]) {
+    super(`Unknown chain "${chain}".`, { code: 'UNKNOWN_CHAIN', details: `known chains: ${knownChains.join(', ')}` })
+    this.knownChains = knownChains
+  }
+}
+
+/** The provider is not in the pool (on that chain). */
+export class UnknownProviderError extends ChainPulseError {
+  override name = 'UnknownProviderError'
+
+  constructor(providerId: string, chain?: string) {
+    super(`Unknown provider "${providerId}"${chain ? ` on chain "${chain}"` : ''}.`, { code: 'UNKNOWN_PROVIDER' })
+  }
+}
+
+/** A provider with this id is already in the pool. */
+export class DuplicateProviderError extends ChainPulseError {
+  override name = 'DuplicateProviderError'
+
+  constructor(providerId: string) {
+    super(`A provider with id "${providerId}" is already in the pool.`, { code: 'DUPLICATE_PROVIDER' })
+  }
+}
+
+/** No provider could take the request: each is cooling down, circuit-open, or over its rate limit. */
+export class NoProviderAvailableError extends ChainPulseError {
+  override name = 'NoProviderAvailableError'
+  readonly routing: RoutingMetadata
+  /** Why each provider was skipped, by provider id. */
+  readonly reasons: Readonly<Record<string, string>>
+
+  constructor(chain: string, reasons: Readonly<Record<string, string>>, routing: RoutingMetadata) {
+    const list = Object.entries(reasons).map(([id, reason]) => `${id}: ${reason}`)
+    super(`No provider of chain "${chain}" is available.`, {
+      code: 'NO_PROVIDER_AVAILABLE',
+      details: list.length ? list.join('; ') : 'the chain has no providers',
+    })
+    this.routing = routing
+    this.reasons = reasons
+  }
+}
+
+/** Every provider tried failed with a retriable error. `cause` is the last failure. */
+export class AllProvidersFailedError extends ChainPulseError {
+  override name = 'AllProvidersFailedError'
+  readonly routing: RoutingMetadata
+  /** The failure of each attempt, in order. */
+  readonly failures: readonly ChainPulseError[]
+
+  constructor(chain: string, failures: readonly ChainPulseError[], routing: RoutingMetadata) {
+    super(`All ${routing.attempts} attempt(s) on chain "${chain}" failed.`, {
+      code: 'ALL_PROVIDERS_FAILED',
+      details: failures.map((failure) => `${failure.code}: ${failure.shortMessage}`).join('; '),
+      cause: failures.at(-1),
+    })
+    this.routing = routing
+    this.failures = failures
+  }
+}
+
+/** The pool was closed. */
+export class PoolClosedError extends ChainPulseError {
+  override name = 'PoolClosedError'
+
+  constructor() {
+    super('The provider pool is closed.', { code: 'POOL_CLOSED' })
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
+import type { Upstream } from './upstream.js'
 
 const httpUrl = z.string().refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), {
   error: (issue) => `expected an http(s) URL, got "${redactUrl(String(issue.input))}"`,
@@ -30,8 +31,12 @@ export const providerConfigSchema = z
     defaultCost: z.number().nonnegative().default(1),
     /** Max requests per second this pool sends to the provider; beyond it the provider is skipped. */
     rateLimitPerSecond: z.number().positive().optional(),
+    /** A ready-made upstream instead of URLs (e.g. the mock provider of `@chainpulse/core/testing`). */
+    upstream: z
+      .custom<Upstream>((value) => typeof (value as Upstream | null)?.request === 'function', 'expected an Upstream')
+      .optional(),
   })
-  .refine((provider) => provider.httpUrl !== undefined || provider.wsUrl !== undefined, {
+  .refine((provider) => provider.httpUrl ?? provider.wsUrl ?? provider.upstream, {
     error: 'a provider needs an httpUrl, a wsUrl or both',
     path: ['httpUrl'],
   })
