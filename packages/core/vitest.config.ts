@@ -1,7 +1,14 @@
 import { defineProject } from 'vitest/config'
-import { sourceResolution } from '../../vitest.shared.js'
+import { inlineWorkspacePackages, sourceResolution } from '../../vitest.shared.js'
 
 export default defineProject({
   ...sourceResolution,
-  test: { name: 'core', include: ['src/**/*.test.ts'] },
+  test: {
+    name: 'core',
+    include: ['src/**/*.test.ts'],
+    server: inlineWorkspacePackages,
+    // Pool tests against the devnet run real anvil nodes: they wait on conditions, with generous bounds.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
 })

@@ -33,7 +33,10 @@ export const providerConfigSchema = z
     rateLimitPerSecond: z.number().positive().optional(),
     /** A ready-made upstream instead of URLs (e.g. the mock provider of `@chainpulse/core/testing`). */
     upstream: z
-      .custom<Upstream>((value) => typeof (value as Upstream | null)?.request === 'function', 'expected an Upstream')
+      .custom<Upstream>(
+        (value) => typeof (value as Upstream | null)?.request === 'function',
+        'expected an Upstream',
+      )
       .optional(),
   })
   .refine((provider) => provider.httpUrl ?? provider.wsUrl ?? provider.upstream, {

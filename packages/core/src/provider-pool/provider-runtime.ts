@@ -1,4 +1,8 @@
-import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker } from '../circuit-breaker/circuit-breaker.js'
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  createCircuitBreaker,
+} from '../circuit-breaker/circuit-breaker.js'
 import type { Clock, TimerHandle } from '../clock/clock.js'
 import type { ProviderPoolEventType } from '../pubsub/topics.js'
 import type { ProviderCandidate } from '../routing/types.js'

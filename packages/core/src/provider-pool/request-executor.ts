@@ -26,7 +26,12 @@ export interface ExecutionPlan {
 export type ExecutionResult =
   | { kind: 'ok'; result: unknown; provider: ProviderRuntime; attempts: number }
   | { kind: 'rpc-error'; error: UpstreamRpcError; provider: ProviderRuntime; attempts: number }
-  | { kind: 'failed'; failures: ChainPulseError[]; lastProvider: ProviderRuntime | undefined; attempts: number }
+  | {
+      kind: 'failed'
+      failures: ChainPulseError[]
+      lastProvider: ProviderRuntime | undefined
+      attempts: number
+    }
   | { kind: 'unavailable'; reasons: Record<string, string> }
   | { kind: 'aborted'; error: AbortedError; attempts: number }
 
@@ -70,7 +75,8 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       for (const controller of controllers) controller.abort()
       resolve(result)
     }
-    const onAbort = () => finish({ kind: 'aborted', error: new AbortedError({ cause: plan.signal?.reason }), attempts })
+    const onAbort = () =>
+      finish({ kind: 'aborted', error: new AbortedError({ cause: plan.signal?.reason }), attempts })
     if (plan.signal?.aborted) return onAbort()
     plan.signal?.addEventListener('abort', onAbort, { once: true })
 
@@ -113,7 +119,10 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         case 'ok':
           return finish({ kind: 'ok', result: outcome.result, provider, attempts })
         case 'rpc-error':
-          if (outcome.error.errorClass === 'method-unsupported' || outcome.error.errorClass === 'request-limit') {
+          if (
+            outcome.error.errorClass === 'method-unsupported' ||
+            outcome.error.errorClass === 'request-limit'
+          ) {
             unsupported = { error: outcome.error, provider }
             break
           }
@@ -151,7 +160,11 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           return { kind: 'ok', result: response.result }
         }
         const errorClass = classifyRpcError(response.error)
-        const error = new UpstreamRpcError({ rpcError: response.error, errorClass, providerId: provider.config.id })
+        const error = new UpstreamRpcError({
+          rpcError: response.error,
+          errorClass,
+          providerId: provider.config.id,
+        })
         if (isWrite && attempts > 1 && isDuplicateSubmission(response.error.message)) {
           // An earlier attempt of this request reached the network; the transaction is in.
           breaker.recordSuccess(permit)
@@ -178,7 +191,10 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         const durationMs = clock.now() - started
         if (caught instanceof AbortedError || controller.signal.aborted) {
           breaker.release(permit)
-          return { kind: 'aborted', error: caught instanceof AbortedError ? caught : new AbortedError({ cause: caught }) }
+          return {
+            kind: 'aborted',
+            error: caught instanceof AbortedError ? caught : new AbortedError({ cause: caught }),
+          }
         }
         plan.recordAttempt(provider, durationMs, false)
         if (caught instanceof RateLimitedError) {

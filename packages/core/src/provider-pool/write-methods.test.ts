@@ -18,6 +18,8 @@ describe('write methods', () => {
 
   it('hashes a raw transaction with keccak-256', () => {
     // keccak256 of the empty input is the well-known constant.
-    expect(rawTransactionHash('0x')).toBe('0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
+    expect(rawTransactionHash('0x')).toBe(
+      '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
+    )
   })
 })

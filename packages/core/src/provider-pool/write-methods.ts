@@ -2,14 +2,19 @@ import { keccak_256 } from '@noble/hashes/sha3'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils'
 
 /** Methods that change chain state: never hedged (one copy at a time), and never served from a cache. */
-const WRITE_METHODS = new Set(['eth_sendRawTransaction', 'eth_sendTransaction', 'eth_sendRawTransactionConditional'])
+const WRITE_METHODS = new Set([
+  'eth_sendRawTransaction',
+  'eth_sendTransaction',
+  'eth_sendRawTransactionConditional',
+])
 
 /** Whether `method` submits a transaction. */
 export function isWriteMethod(method: string): boolean {
   return WRITE_METHODS.has(method)
 }
 
-const DUPLICATE_SUBMISSION = /already known|known transaction|already imported|nonce too low|transaction already exists/i
+const DUPLICATE_SUBMISSION =
+  /already known|known transaction|already imported|nonce too low|transaction already exists/i
 
 /**
  * Whether an error answer to a resubmitted raw transaction means "I already have it": after a failover,

@@ -1,0 +1,292 @@
+import type { Clock, TimerHandle } from '../clock/clock.js'
+import { newHeadsKey } from '../message-aggregator/event-keys.js'
+import type { MessageAggregator } from '../message-aggregator/message-aggregator.js'
+import type { PubSub } from '../pubsub/pubsub.js'
+import type { ChainPulseTopics } from '../pubsub/topics.js'
+import { type BlockHeader, hexToNumber, isBlockHeader, toHeader } from '../subscriptions/block-header.js'
+import { type CanonicalChain, createCanonicalChain } from '../subscriptions/canonical-chain.js'
+import { type Log, type LogFilter, matchesLogFilter } from '../subscriptions/log-filter.js'
+import { createHeadTracker, type HeadTracker } from './head-tracker.js'
+import type { ProviderRuntime } from './provider-runtime.js'
+import type { UpstreamSubscription } from './upstream.js'
+
+/** Routes a call through the pool (used for back-fills, logs and head polling). */
+export type ChainRequest = (method: string, params: unknown[]) => Promise<unknown>
+
+interface LogSubscriber {
+  filter: LogFilter
+  listener: (log: Log) => void
+}
+
+/** Options of {@link createChainRuntime}. */
+export interface ChainRuntimeOptions {
+  name: string
+  chainId: number
+  strategy: string
+  clock: Clock
+  wallClock: () => number
+  pubsub: PubSub<ChainPulseTopics>
+  aggregator: MessageAggregator<BlockHeader>
+  maxLagBlocks: number
+  headPollIntervalMs: number
+  /** Keep upstream `newHeads` subscribed without user demand. */
+  racing: boolean
+  request: ChainRequest
+  onListenerError(error: unknown): void
+}
+
+/** One chain of the pool: its providers, heads, races and user subscriptions. */
+export interface ChainRuntime {
+  readonly name: string
+  readonly chainId: number
+  strategy: string
+  readonly providers: ProviderRuntime[]
+  readonly byId: Map<string, ProviderRuntime>
+  readonly heads: HeadTracker
+  addProvider(provider: ProviderRuntime): void
+  removeProvider(provider: ProviderRuntime): void
+  /** Called by the pool's aggregator listener for each first-seen head of this chain. */
+  onFirstHead(header: BlockHeader, providerId: string): void
+  subscribeHeads(listener: (block: BlockHeader) => void): () => void
+  subscribeLogs(filter: LogFilter, listener: (log: Log) => void): () => void
+  upstreamSubscriptionCount(): number
+  close(): Promise<void>
+}
+
+/** Blocks whose delivered logs are kept, to re-deliver them as removed on a reorg. */
+const LOG_HISTORY_BLOCKS = 128
+
+/**
+ * Creates the runtime of one chain. Racing: every provider that can push is subscribed to `newHeads`
+ * (always with `racing`, else only while users subscribe); each copy updates that provider's head and
+ * goes through the shared MessageAggregator. First-seen heads feed a canonical chain that back-fills
+ * gaps over HTTP and reports reorgs; its blocks are published on `blocks:new` and delivered to user
+ * subscriptions. Providers without a live stream are polled for their head.
+ */
+export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
+  const { clock, pubsub, aggregator, name } = options
+  const providers: ProviderRuntime[] = []
+  const byId = new Map<string, ProviderRuntime>()
+  const heads = createHeadTracker()
+  const headListeners = new Set<(block: BlockHeader) => void>()
+  const logSubscribers = new Set<LogSubscriber>()
+  const upstreamSubscriptions = new Map<string, Promise<UpstreamSubscription | undefined>>()
+  /** Winners of recent races by block hash, for `blocks:new`; entries are removed once published. */
+  const firstProviders = new Map<string, string>()
+  /** Logs delivered per block hash (newest last), for removal notices on a reorg. */
+  const deliveredLogs = new Map<string, Log[]>()
+  let logQueue: Promise<void> = Promise.resolve()
+  let pollTimer: TimerHandle | undefined
+  let lastBlockAt = clock.now()
+  let closed = false
+
+  const canonical: CanonicalChain = createCanonicalChain({
+    fetchBlockByHash: async (hash) => {
+      const block = await options.request('eth_getBlockByHash', [hash, false])
+      return isBlockHeader(block) ? toHeader(block) : null
+    },
+    onBlock: (block) => {
+      lastBlockAt = clock.now()
+      const firstProviderId = firstProviders.get(block.hash) ?? 'backfill'
+      firstProviders.delete(block.hash)
+      pubsub.publish('blocks:new', {
+        chain: name,
+        number: hexToNumber(block.number),
+        hash: block.hash,
+        parentHash: block.parentHash,
+        timestamp: block.timestamp ? hexToNumber(block.timestamp) : 0,
+        firstProviderId,
+        receivedAt: options.wallClock(),
+      })
+      for (const listener of headListeners) safely(() => listener(block))
+      if (logSubscribers.size) logQueue = logQueue.then(() => deliverLogs(block))
+    },
+    onRemoved: (block) => {
+      if (logSubscribers.size) logQueue = logQueue.then(() => removeLogs(block))
+    },
+    onError: () => {
+      // The head stays pending; the next head (or the poller) back-fills it.
+    },
+  })
+
+  function safely(run: () => void): void {
+    try {
+      run()
+    } catch (error) {
+      options.onListenerError(error)
+    }
+  }
+
+  /** Fetches the logs of one canonical block (once, for every subscriber) and delivers them in order. */
+  async function deliverLogs(block: BlockHeader): Promise<void> {
+    let logs: Log[] | undefined
+    // Exactly-once means no skipping: retry until the logs come or every subscriber has left.
+    for (let attempt = 0; !logs && logSubscribers.size && !closed; attempt++) {
+      try {
+        const result = await options.request('eth_getLogs', [{ blockHash: block.hash }])
+        logs = Array.isArray(result) ? (result as Log[]) : []
+      } catch {
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)))
+      }
+    }
+    if (!logs) return
+    logs.sort((a, b) => hexToNumber(a.logIndex) - hexToNumber(b.logIndex))
+    deliveredLogs.set(block.hash, logs)
+    while (deliveredLogs.size > LOG_HISTORY_BLOCKS) deliveredLogs.delete(deliveredLogs.keys().next().value!)
+    for (const log of logs) {
+      for (const subscriber of logSubscribers) {
+        if (matchesLogFilter(log, subscriber.filter)) safely(() => subscriber.listener(log))
+      }
+    }
+  }
+
+  async function removeLogs(block: BlockHeader): Promise<void> {
+    const logs = deliveredLogs.get(block.hash)
+    deliveredLogs.delete(block.hash)
+    if (!logs) return
+    for (const log of [...logs].reverse()) {
+      const removed = { ...log, removed: true }
+      for (const subscriber of logSubscribers) {
+        if (matchesLogFilter(removed, subscriber.filter)) safely(() => subscriber.listener(removed))
+      }
+    }
+  }
+
+  const hasDemand = () => options.racing || headListeners.size > 0 || logSubscribers.size > 0
+
+  function onProviderHead(provider: ProviderRuntime, blockNumber: number): void {
+    heads.update(provider.config.id, blockNumber)
+    const best = heads.best() ?? blockNumber
+    for (const each of providers) {
+      const lag = best - (heads.head(each.config.id) ?? best)
+      each.setLagging(lag > options.maxLagBlocks, lag)
+    }
+  }
+
+  function startRacing(provider: ProviderRuntime): void {
+    const { upstream } = provider
+    if (!upstream.subscribe || upstreamSubscriptions.has(provider.config.id) || closed) return
+    const subscription = upstream
+      .subscribe(
+        ['newHeads'],
+        (result) => {
+          if (!isBlockHeader(result) || !byId.has(provider.config.id)) return
+          onProviderHead(provider, hexToNumber(result.number))
+          aggregator.ingest({
+            chain: name,
+            providerId: provider.config.id,
+            eventType: 'newHeads',
+            key: newHeadsKey(result),
+            payload: result,
+          })
+        },
+        {
+          onError: () => upstreamSubscriptions.delete(provider.config.id),
+        },
+      )
+      .catch(() => {
+        // Not reachable now; the poller keeps its head fresh and retries the subscription.
+        upstreamSubscriptions.delete(provider.config.id)
+        return undefined
+      })
+    upstreamSubscriptions.set(provider.config.id, subscription)
+  }
+
+  async function stopRacing(providerId: string): Promise<void> {
+    const subscription = upstreamSubscriptions.get(providerId)
+    upstreamSubscriptions.delete(providerId)
+    await (await subscription)?.unsubscribe()
+  }
+
+  function ensureRacing(): void {
+    if (hasDemand()) for (const provider of providers) startRacing(provider)
+  }
+
+  async function releaseRacingIfIdle(): Promise<void> {
+    if (hasDemand()) return
+    await Promise.all([...upstreamSubscriptions.keys()].map(stopRacing))
+  }
+
+  /** Polls heads of providers without a live stream, and keeps user subscriptions moving when every stream is down. */
+  async function poll(): Promise<void> {
+    pollTimer = undefined
+    if (closed) return
+    ensureRacing()
+    await Promise.all(
+      providers
+        .filter((provider) => !upstreamSubscriptions.has(provider.config.id))
+        .map(async (provider) => {
+          try {
+            const response = await provider.upstream.request('eth_blockNumber', [], {
+              timeoutMs: options.headPollIntervalMs,
+            })
+            if ('result' in response && typeof response.result === 'string')
+              onProviderHead(provider, hexToNumber(response.result))
+          } catch {
+            // Health is the breaker's business; a failed poll just leaves the head as it was.
+          }
+        }),
+    )
+    const stalled = clock.now() - lastBlockAt > options.headPollIntervalMs
+    if ((headListeners.size || logSubscribers.size) && stalled) {
+      try {
+        const latest = await options.request('eth_getBlockByNumber', ['latest', false])
+        if (isBlockHeader(latest)) await canonical.push(toHeader(latest))
+      } catch {
+        // Try again on the next tick.
+      }
+    }
+    if (!closed) pollTimer = clock.setTimeout(() => void poll(), options.headPollIntervalMs)
+  }
+  pollTimer = clock.setTimeout(() => void poll(), options.headPollIntervalMs)
+
+  return {
+    name,
+    chainId: options.chainId,
+    strategy: options.strategy,
+    providers,
+    byId,
+    heads,
+    addProvider(provider) {
+      providers.push(provider)
+      byId.set(provider.config.id, provider)
+      if (hasDemand()) startRacing(provider)
+    },
+    removeProvider(provider) {
+      providers.splice(providers.indexOf(provider), 1)
+      byId.delete(provider.config.id)
+      heads.remove(provider.config.id)
+      void stopRacing(provider.config.id)
+    },
+    onFirstHead(header, providerId) {
+      firstProviders.set(header.hash, providerId)
+      if (firstProviders.size > 1_024) firstProviders.delete(firstProviders.keys().next().value!)
+      void canonical.push(header)
+    },
+    subscribeHeads(listener) {
+      headListeners.add(listener)
+      ensureRacing()
+      return () => {
+        headListeners.delete(listener)
+        void releaseRacingIfIdle()
+      }
+    },
+    subscribeLogs(filter, listener) {
+      const subscriber = { filter, listener }
+      logSubscribers.add(subscriber)
+      ensureRacing()
+      return () => {
+        logSubscribers.delete(subscriber)
+        void releaseRacingIfIdle()
+      }
+    },
+    upstreamSubscriptionCount: () => upstreamSubscriptions.size,
+    async close() {
+      closed = true
+      if (pollTimer !== undefined) clock.clearTimeout(pollTimer)
+      headListeners.clear()
+      logSubscribers.clear()
+      await Promise.all([...upstreamSubscriptions.keys()].map(stopRacing))
+    },
+  }
+}

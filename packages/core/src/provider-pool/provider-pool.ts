@@ -1,0 +1,348 @@
+import { createBenchmarkStore } from '../benchmark-store/benchmark-store.js'
+import { type Clock, systemClock } from '../clock/clock.js'
+import {
+  AllProvidersFailedError,
+  DuplicateProviderError,
+  NoProviderAvailableError,
+  PoolClosedError,
+  type RoutingMetadata,
+  UnknownChainError,
+  UnknownProviderError,
+} from '../errors/errors.js'
+import { redactUrl } from '../errors/redact.js'
+import { createMessageAggregator } from '../message-aggregator/message-aggregator.js'
+import { createPubSub } from '../pubsub/pubsub.js'
+import type { ChainPulseTopics, ProviderPoolEventType } from '../pubsub/topics.js'
+import { createStrategyRegistry } from '../routing/registry.js'
+import type { ProviderCandidate, RoutingContext } from '../routing/types.js'
+import type { BlockHeader } from '../subscriptions/block-header.js'
+import type { Log, LogFilter } from '../subscriptions/log-filter.js'
+import { dependsOnLatest } from './block-tag.js'
+import { type ChainRuntime, createChainRuntime } from './chain-runtime.js'
+import {
+  type ProviderConfig,
+  parseProviderConfig,
+  parseProviderPoolConfig,
+  type ResolvedProviderConfig,
+} from './config.js'
+import { createProviderRuntime, type ProviderRuntime } from './provider-runtime.js'
+import { executeRequest } from './request-executor.js'
+import type {
+  PoolRequest,
+  PoolRequestOptions,
+  PoolRequestResult,
+  PoolSubscription,
+  PoolSubscriptionKind,
+  ProviderPool,
+  ProviderPoolOptions,
+  ProviderStatus,
+} from './types.js'
+import { createUrlUpstream } from './upstream.js'
+
+const DEFAULT_STRATEGY = 'leaderboard'
+
+/**
+ * Creates a pool of upstream providers per chain that behaves like one provider that is always up:
+ * each call is routed by a strategy, fails over on retriable errors, skips providers that are cooling
+ * down, circuit-open or lagging, and is recorded in the benchmark store and on `routing:decisions`.
+ * Subscriptions race every provider's stream and deliver each block or log exactly once, in order.
+ *
+ * @throws {ConfigError} when chains or providers are invalid (the message names the path).
+ * @example
+ * const pool = createProviderPool({
+ *   chains: [{ name: 'ethereum', chainId: 1 }],
+ *   providers: [
+ *     { id: 'infura', chain: 'ethereum', httpUrl: `https://mainnet.infura.io/v3/${key}` },
+ *     { id: 'local', chain: 'ethereum', httpUrl: 'http://127.0.0.1:8545', wsUrl: 'ws://127.0.0.1:8545' },
+ *   ],
+ * })
+ * const { result, providerId } = await pool.request({ chain: 'ethereum', method: 'eth_blockNumber' })
+ */
+export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
+  const config = parseProviderPoolConfig({ chains: options.chains, providers: options.providers ?? [] })
+  const clock: Clock = options.clock ?? systemClock
+  const wallClock = options.wallClock ?? Date.now
+  const store = options.store ?? createBenchmarkStore({ clock })
+  const pubsub = options.pubsub ?? createPubSub<ChainPulseTopics>()
+  const registry = options.registry ?? createStrategyRegistry()
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000
+  const defaultCooldownMs = options.defaultCooldownMs ?? 1_000
+  const hedge = options.hedge || undefined
+  const aggregator = createMessageAggregator<BlockHeader>({ store, clock })
+  const chains = new Map<string, ChainRuntime>()
+  const chainIds = new Map<number, string>()
+  const providerChains = new Map<string, ChainRuntime>()
+  let nextSubscriptionId = 1
+  let closed = false
+
+  for (const chain of config.chains) {
+    const strategy = options.strategies?.[chain.name] ?? options.strategy ?? DEFAULT_STRATEGY
+    registry.get(strategy) // fail at construction on a typo, not on the first request
+    const runtime = createChainRuntime({
+      name: chain.name,
+      chainId: chain.chainId,
+      strategy,
+      clock,
+      wallClock,
+      pubsub,
+      aggregator,
+      maxLagBlocks: options.maxLagBlocks ?? 3,
+      headPollIntervalMs: options.headPollIntervalMs ?? 4_000,
+      racing: options.racing ?? true,
+      request: async (method, params) => (await request({ chain: chain.name, method, params })).result,
+      onListenerError: (error) => console.error('chainpulse: subscription listener threw', error),
+    })
+    chains.set(chain.name, runtime)
+    chainIds.set(chain.chainId, chain.name)
+  }
+
+  aggregator.onMessage((message) =>
+    chains.get(message.chain)?.onFirstHead(message.payload, message.providerId),
+  )
+  aggregator.onRace((race) => pubsub.publish('races', race))
+
+  function chainOf(chain: string | number): ChainRuntime {
+    const byName = typeof chain === 'string' ? chains.get(chain) : undefined
+    if (byName) return byName
+    const id = typeof chain === 'number' ? chain : /^\d+$/.test(chain) ? Number(chain) : Number.NaN
+    const name = chainIds.get(id)
+    if (name) return chains.get(name)!
+    throw new UnknownChainError(String(chain), [...chains.keys()])
+  }
+
+  function providerOf(providerId: string): ProviderRuntime {
+    const provider = providerChains.get(providerId)?.byId.get(providerId)
+    if (!provider) throw new UnknownProviderError(providerId)
+    return provider
+  }
+
+  function addProvider(input: ProviderConfig | ResolvedProviderConfig): void {
+    if (closed) throw new PoolClosedError()
+    const provider = parseProviderConfig(input)
+    const chain = chainOf(provider.chain)
+    if (providerChains.has(provider.id)) throw new DuplicateProviderError(provider.id)
+    const emit = (type: ProviderPoolEventType, detail?: string) =>
+      pubsub.publish('provider_pool:events', {
+        ts: wallClock(),
+        chain: chain.name,
+        providerId: provider.id,
+        type,
+        ...(detail === undefined ? {} : { detail }),
+      })
+    const upstream =
+      provider.upstream ??
+      createUrlUpstream({
+        providerId: provider.id,
+        httpUrl: provider.httpUrl,
+        wsUrl: provider.wsUrl,
+        clock,
+        fetch: options.fetch,
+        WebSocket: options.WebSocket,
+        ...(options.random ? { random: options.random } : {}),
+      })
+    const runtime = createProviderRuntime({
+      config: provider,
+      upstream,
+      clock,
+      emit,
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+    })
+    providerChains.set(provider.id, chain)
+    chain.addProvider(runtime)
+    emit('added')
+  }
+
+  for (const provider of config.providers) addProvider(provider)
+
+  /** Orders the usable providers of a chain for one call; lagging ones go last for `latest` calls. */
+  function plan(chain: ChainRuntime, method: string, params: unknown, strategyName: string) {
+    const now = clock.now()
+    const usable: ProviderCandidate[] = []
+    const lagging: ProviderRuntime[] = []
+    const reasons: Record<string, string> = {}
+    const latest = dependsOnLatest(method, params)
+    for (const provider of chain.providers) {
+      if (provider.cooldownUntil > now) reasons[provider.config.id] = 'cooling down'
+      else if (provider.breaker.state === 'open') reasons[provider.config.id] = 'circuit open'
+      else if (latest && provider.lagging) lagging.push(provider)
+      else usable.push(provider.candidate)
+    }
+    const context: RoutingContext = { chain: chain.name, method, store, now }
+    const ordered = registry
+      .get(strategyName)
+      .select(usable, context)
+      .map((candidate) => chain.byId.get(candidate.id)!)
+    return { providers: ordered.concat(lagging), reasons }
+  }
+
+  async function request<T = unknown>(
+    call: PoolRequest,
+    requestOptions: PoolRequestOptions = {},
+  ): Promise<PoolRequestResult<T>> {
+    if (closed) throw new PoolClosedError()
+    const started = clock.now()
+    const chain = chainOf(call.chain)
+    const strategy = requestOptions.strategy ?? chain.strategy
+    const params = call.params ?? []
+    let providers: ProviderRuntime[]
+    let reasons: Record<string, string> = {}
+    if (requestOptions.providerId !== undefined) {
+      const pinned = chain.byId.get(requestOptions.providerId)
+      if (!pinned) throw new UnknownProviderError(requestOptions.providerId, chain.name)
+      providers = [pinned]
+    } else {
+      ;({ providers, reasons } = plan(chain, call.method, params, strategy))
+    }
+
+    const outcome = await executeRequest({
+      method: call.method,
+      params,
+      providers,
+      timeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
+      hedgeDelayMs: hedge && ((provider) => hedgeDelay(chain.name, provider, call.method)),
+      signal: requestOptions.signal,
+      clock,
+      defaultCooldownMs,
+      recordAttempt: (provider, durationMs, ok) =>
+        store.recordRpcCall(chain.name, {
+          providerId: provider.config.id,
+          method: call.method,
+          strategy,
+          durationMs,
+          ok,
+        }),
+    })
+
+    const durationMs = clock.now() - started
+    const attempts = outcome.kind === 'unavailable' ? 0 : outcome.attempts
+    const providerId =
+      outcome.kind === 'ok' || outcome.kind === 'rpc-error'
+        ? outcome.provider.config.id
+        : outcome.kind === 'failed'
+          ? outcome.lastProvider?.config.id
+          : undefined
+    const routing: RoutingMetadata = { providerId, strategy, attempts, durationMs }
+    pubsub.publish('routing:decisions', {
+      ts: wallClock(),
+      chain: chain.name,
+      method: call.method,
+      strategy,
+      providerId: providerId ?? 'none',
+      durationMs,
+      result: outcome.kind === 'ok' ? 'ok' : 'error',
+      failoverCount: Math.max(0, attempts - 1),
+      attempts,
+    })
+    switch (outcome.kind) {
+      case 'ok':
+        return { result: outcome.result as T, providerId: providerId!, strategy, attempts, durationMs }
+      case 'rpc-error':
+      case 'aborted':
+        outcome.error.routing = routing
+        throw outcome.error
+      case 'failed':
+        throw new AllProvidersFailedError(chain.name, outcome.failures, routing)
+      case 'unavailable':
+        throw new NoProviderAvailableError(chain.name, { ...reasons, ...outcome.reasons }, routing)
+    }
+  }
+
+  function hedgeDelay(chain: string, provider: ProviderRuntime, method: string): number {
+    if (!hedge) return Number.POSITIVE_INFINITY
+    if (hedge.delayMs !== undefined) return hedge.delayMs
+    const p95 = store.recent(chain, provider.config.id, method)?.p95Ms
+    return Math.max(hedge.minDelayMs ?? 50, p95 ?? 250)
+  }
+
+  function subscribe(
+    chainName: string | number,
+    kind: PoolSubscriptionKind,
+    listener: ((block: BlockHeader) => void) | ((log: Log) => void),
+  ): PoolSubscription {
+    if (closed) throw new PoolClosedError()
+    const chain = chainOf(chainName)
+    const release =
+      kind === 'newHeads'
+        ? chain.subscribeHeads(listener as (block: BlockHeader) => void)
+        : chain.subscribeLogs((kind as { logs: LogFilter }).logs, listener as (log: Log) => void)
+    let active = true
+    return {
+      id: `0x${(nextSubscriptionId++).toString(16)}`,
+      unsubscribe() {
+        if (!active) return
+        active = false
+        release()
+      },
+    }
+  }
+
+  function status(chain: ChainRuntime, provider: ProviderRuntime): ProviderStatus {
+    const { config } = provider
+    return {
+      id: config.id,
+      chain: chain.name,
+      health: provider.health(),
+      breaker: provider.breaker.state,
+      head: chain.heads.head(config.id),
+      lag: chain.heads.lag(config.id),
+      cooldownUntil: provider.cooldownUntil > clock.now() ? provider.cooldownUntil : undefined,
+      connection: provider.connection,
+      transports: [
+        ...(config.httpUrl || config.upstream ? ['http' as const] : []),
+        ...(config.wsUrl ? ['ws' as const] : []),
+      ],
+      httpUrl: config.httpUrl && redactUrl(config.httpUrl),
+      wsUrl: config.wsUrl && redactUrl(config.wsUrl),
+      priority: config.priority,
+    }
+  }
+
+  return {
+    store,
+    pubsub,
+    registry,
+    request,
+    subscribe: subscribe as ProviderPool['subscribe'],
+    addProvider,
+    removeProvider(providerId) {
+      const provider = providerOf(providerId)
+      const chain = providerChains.get(providerId)!
+      chain.removeProvider(provider)
+      providerChains.delete(providerId)
+      provider.dispose()
+      pubsub.publish('provider_pool:events', {
+        ts: wallClock(),
+        chain: chain.name,
+        providerId,
+        type: 'removed',
+      })
+    },
+    resolveChain: (chain) => chainOf(chain).name,
+    chains: () =>
+      [...chains.values()].map((chain) => ({
+        name: chain.name,
+        chainId: chain.chainId,
+        strategy: chain.strategy,
+        head: chain.heads.best(),
+        providers: chain.providers.length,
+      })),
+    providers(chain) {
+      const selected = chain === undefined ? [...chains.values()] : [chainOf(chain)]
+      return selected.flatMap((runtime) => runtime.providers.map((provider) => status(runtime, provider)))
+    },
+    setStrategy(chain, strategy) {
+      registry.get(strategy)
+      chainOf(chain).strategy = strategy
+    },
+    cooldown: (providerId, ms) => providerOf(providerId).startCooldown(ms, 'manual'),
+    endCooldown: (providerId) => providerOf(providerId).endCooldown(),
+    upstreamSubscriptionCount: () =>
+      [...chains.values()].reduce((total, chain) => total + chain.upstreamSubscriptionCount(), 0),
+    async close() {
+      if (closed) return
+      closed = true
+      await Promise.all([...chains.values()].map((chain) => chain.close()))
+      for (const chain of chains.values()) for (const provider of chain.providers) provider.dispose()
+    },
+  }
+}
