@@ -233,3 +233,145 @@ describe('createProviderPool against the devnet', () => {
     expect(pinned.has('ethereum-bravo')).toBe(true)
   })
 })
+
+describe('routing strategies against the devnet', () => {
+  /** Sequential reads after a warm-up; returns who served the measured ones. */
+  async function routeAfterWarmUp(pool: ProviderPool, warmUp: number, measured: number) {
+    await readMany(pool, warmUp, 1)
+    return (await readMany(pool, measured, 1)).servedBy
+  }
+
+  it('priority always uses the first healthy provider by priority', async () => {
+    const { pool } = makePool(
+      { strategy: 'priority', breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } },
+      {
+        'ethereum-alpha': { priority: 2 },
+        'ethereum-bravo': { priority: 0 },
+        'ethereum-charlie': { priority: 1 },
+      },
+    )
+    expect((await readMany(pool, 10, 1)).servedBy).toEqual(new Map([['ethereum-bravo', 10]]))
+    await devnet.provider('ethereum-bravo').kill()
+    expect((await readMany(pool, 10, 1)).servedBy).toEqual(new Map([['ethereum-charlie', 10]]))
+  })
+
+  it('round-robin rotates evenly', async () => {
+    const { pool } = makePool({ strategy: 'round-robin' })
+    const { servedBy } = await readMany(pool, 30, 1)
+    expect([...servedBy.values()]).toEqual([10, 10, 10])
+  })
+
+  it('leaderboard follows who really wins the newHeads races', async () => {
+    const { pool } = makePool({ strategy: 'leaderboard', racing: true })
+    await devnet.provider('ethereum-alpha').set({ wsDelayMs: 40 })
+    await devnet.provider('ethereum-charlie').set({ wsDelayMs: 20 })
+    await waitFor(() => (pool.store.leaderboard('ethereum')[0]?.totalRaces ?? 0) >= 8, {
+      timeoutMs: 10_000,
+      what: 'eight races',
+    })
+    expect(pool.store.leaderboard('ethereum')[0]?.providerId).toBe('ethereum-bravo')
+    const { servedBy } = await readMany(pool, 20, 1)
+    expect(servedBy.get('ethereum-bravo')).toBe(20)
+  })
+
+  it('fastest follows the measured latency per method after a warm-up', async () => {
+    const { pool } = makePool({ strategy: 'fastest' })
+    await devnet.provider('ethereum-alpha').set({ latencyMs: 40 })
+    await devnet.provider('ethereum-bravo').set({ latencyMs: 2 })
+    await devnet.provider('ethereum-charlie').set({ latencyMs: 20 })
+    const servedBy = await routeAfterWarmUp(pool, 30, 20)
+    expect(servedBy.get('ethereum-bravo')).toBeGreaterThanOrEqual(18)
+  })
+
+  it('cheapest picks the cheapest provider that meets its SLO', async () => {
+    const cost = (value: number) => ({ costPerMethod: { eth_blockNumber: value } })
+    const { pool, recorder } = makePool(
+      { strategy: 'cheapest' },
+      { 'ethereum-alpha': cost(3), 'ethereum-bravo': cost(1), 'ethereum-charlie': cost(2) },
+    )
+    // bravo is cheapest but fails every call: once measured, it misses the error-rate SLO.
+    await devnet.provider('ethereum-bravo').set({
+      errorRate: 1,
+      errorMix: { serverError: 1, rateLimit: 0, rpcError: 0, malformed: 0 },
+    })
+    await readMany(pool, 20, 1)
+    const bravoAttemptsBefore = recorder.attempts('ethereum-bravo')
+    const { servedBy, failed } = await readMany(pool, 20, 1)
+    expect(failed).toEqual([])
+    expect(servedBy).toEqual(new Map([['ethereum-charlie', 20]]))
+    expect(recorder.attempts('ethereum-bravo')).toBe(bravoAttemptsBefore)
+  })
+})
+
+describe('racing and subscriptions against the devnet', () => {
+  it('delivers every block and log exactly once, in order, while upstreams keep dropping; unsubscribing leaves nothing behind', async () => {
+    const soakMs = Number(process.env.CHAINPULSE_SOAK_MS ?? 60_000)
+    const { pool } = makePool({ headPollIntervalMs: 500 })
+    const chain = devnet.chain('ethereum')
+    for (const [index, id] of ids.entries()) await devnet.provider(id).set({ wsDelayMs: index * 5 })
+    const blocks: { number: string; hash: string; parentHash: string }[] = []
+    const logs: { blockHash: string; logIndex: string; removed?: boolean }[] = []
+    const heads = pool.subscribe('ethereum', 'newHeads', (block) => blocks.push(block))
+    const logSubscription = pool.subscribe('ethereum', { logs: {} }, (log) => logs.push(log))
+    chain.traffic.start()
+
+    // Drop the provider that is currently delivering first (and, every third time, all of them).
+    const started = performance.now()
+    let round = 0
+    while (performance.now() - started < soakMs) {
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+      const active = pool.pubsub.recent('blocks:new', 1)[0]?.firstProviderId
+      const victims = ++round % 3 === 0 ? ids : ids.filter((id) => id === active)
+      for (const id of victims) await devnet.provider(id).dropConnections()
+    }
+    chain.traffic.stop()
+    const lastNumber = await chain.blockNumber()
+    await waitFor(() => blocks.length > 0 && Number.parseInt(blocks.at(-1)!.number, 16) >= lastNumber, {
+      timeoutMs: 10_000,
+      what: 'subscription caught up with the node',
+    })
+    await waitFor(() => (logs.length > 0 && logs.at(-1)!.blockHash === blocks.at(-1)!.hash) || undefined, {
+      timeoutMs: 10_000,
+      what: 'logs caught up',
+    }).catch(() => undefined) // the last block may simply have no logs
+
+    heads.unsubscribe()
+    logSubscription.unsubscribe()
+    const deliveredBlocks = blocks.length
+    const deliveredLogs = logs.length
+    await waitFor(() => pool.upstreamSubscriptionCount() === 0, { what: 'upstream subscriptions released' })
+
+    // No gap, no duplicate, parent links intact, and exactly the node's own chain.
+    expect(new Set(blocks.map((block) => block.hash)).size).toBe(blocks.length)
+    for (let index = 1; index < blocks.length; index++) {
+      expect(Number.parseInt(blocks[index]!.number, 16)).toBe(
+        Number.parseInt(blocks[index - 1]!.number, 16) + 1,
+      )
+      expect(blocks[index]!.parentHash).toBe(blocks[index - 1]!.hash)
+    }
+    const first = blocks[0]!
+    const last = blocks.at(-1)!
+    const truth = (await chain.rpc('eth_getBlockByNumber', [last.number, false])) as { hash: string }
+    expect(truth.hash).toBe(last.hash)
+    expect(blocks.length).toBeGreaterThan(soakMs / 400)
+
+    // Logs: exactly the node's logs for the delivered blocks, in order, none removed.
+    const nodeLogs = (await chain.rpc('eth_getLogs', [
+      { fromBlock: first.number, toBlock: last.number },
+    ])) as {
+      blockHash: string
+      logIndex: string
+    }[]
+    const key = (log: { blockHash: string; logIndex: string }) =>
+      `${log.blockHash}:${Number.parseInt(log.logIndex, 16)}`
+    expect(logs.some((log) => log.removed)).toBe(false)
+    expect(logs.map(key)).toEqual(nodeLogs.map(key))
+    expect(logs.length).toBeGreaterThan(0)
+
+    // After unsubscribing: nothing more arrives.
+    await chain.mine(3)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(blocks.length).toBe(deliveredBlocks)
+    expect(logs.length).toBe(deliveredLogs)
+  }, 120_000)
+})

@@ -28,7 +28,7 @@ export function createEventRelay(
   let held: ChainEvent[] = []
   let head = feed.head
   let lastDeliveryAt = 0
-  const timers = new Set<NodeJS.Timeout>()
+  const timers = new Set<PreciseTimer>()
 
   const release = () => {
     const personality = context.personality()
@@ -46,10 +46,10 @@ export function createEventRelay(
         deliver(event)
         continue
       }
-      const timer = setTimeout(() => {
+      const timer = preciseTimeout(() => {
         timers.delete(timer)
         if (context.personality().mode === 'up') deliver(event)
-      }, at - now)
+      }, at)
       timers.add(timer)
     }
   }
@@ -64,9 +64,42 @@ export function createEventRelay(
     flush: release,
     close() {
       unsubscribe()
-      for (const timer of timers) clearTimeout(timer)
+      for (const timer of timers) timer.cancel()
       timers.clear()
       held = []
+    },
+  }
+}
+
+/** A cancellable timer that fires at a `performance.now()` instant with sub-millisecond accuracy. */
+interface PreciseTimer {
+  cancel(): void
+}
+
+/** How early the coarse timer wakes up before the target, to absorb setTimeout's millisecond rounding. */
+const PRECISION_MARGIN_MS = 2
+
+/**
+ * Calls `callback` at `at` (performance.now() time). setTimeout alone rounds to whole milliseconds and
+ * fires late, which would blur the delivery delays that races measure; so a coarse timeout wakes up
+ * shortly before, and setImmediate turns of the event loop finish the wait.
+ */
+function preciseTimeout(callback: () => void, at: number): PreciseTimer {
+  let cancelled = false
+  let coarse: NodeJS.Timeout | undefined
+  let fine: NodeJS.Immediate | undefined
+  const spin = () => {
+    if (cancelled) return
+    if (performance.now() >= at) return callback()
+    fine = setImmediate(spin)
+  }
+  coarse = setTimeout(spin, Math.max(0, at - performance.now() - PRECISION_MARGIN_MS))
+  return {
+    cancel() {
+      cancelled = true
+      if (coarse) clearTimeout(coarse)
+      if (fine) clearImmediate(fine)
+      coarse = undefined
     },
   }
 }

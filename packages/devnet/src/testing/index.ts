@@ -1,4 +1,5 @@
 export { isProcessAlive } from './process-alive.js'
+export { type DevnetProcess, spawnDevnet } from './spawn-devnet.js'
 export { waitFor } from './wait-for.js'
 export type { TestWsClient } from './ws-client.js'
 export { connectWs } from './ws-client.js'
