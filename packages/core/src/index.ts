@@ -47,14 +47,21 @@ export { ChainPulseError, type ChainPulseErrorOptions } from './errors/base-erro
 export { type ErrorCode, errorCodes } from './errors/codes.js'
 export {
   AbortedError,
+  AllProvidersFailedError,
   BenchmarkSnapshotError,
   CircuitOpenError,
   ConfigError,
   type ConfigIssue,
+  DuplicateProviderError,
   DuplicateStrategyError,
   InvalidEventKeyError,
   MalformedResponseError,
+  NoProviderAvailableError,
+  PoolClosedError,
   RateLimitedError,
+  type RoutingMetadata,
+  UnknownChainError,
+  UnknownProviderError,
   UnknownStrategyError,
   UpstreamError,
   type UpstreamErrorContext,
@@ -77,6 +84,32 @@ export {
   type RaceOutcome,
   type RaceRecorder,
 } from './message-aggregator/message-aggregator.js'
+export {
+  type ChainConfig,
+  type ProviderConfig,
+  type ProviderPoolConfig,
+  parseProviderPoolConfig,
+} from './provider-pool/config.js'
+export { createProviderPool } from './provider-pool/provider-pool.js'
+export type { ProviderHealth } from './provider-pool/provider-runtime.js'
+export type {
+  ChainStatus,
+  PoolRequest,
+  PoolRequestOptions,
+  PoolRequestResult,
+  PoolSubscription,
+  PoolSubscriptionKind,
+  ProviderPool,
+  ProviderPoolOptions,
+  ProviderStatus,
+} from './provider-pool/types.js'
+export type {
+  Upstream,
+  UpstreamConnectionState,
+  UpstreamRequestOptions,
+  UpstreamSubscribeHooks,
+  UpstreamSubscription,
+} from './provider-pool/upstream.js'
 export {
   type AnyTopicListener,
   createPubSub,
@@ -111,6 +144,8 @@ export {
 } from './routing/registry.js'
 export { createRoundRobinStrategy, type RoundRobinStrategyOptions } from './routing/round-robin.js'
 export type { ProviderCandidate, RoutingContext, RoutingStrategy } from './routing/types.js'
+export type { BlockHeader } from './subscriptions/block-header.js'
+export type { Log, LogFilter } from './subscriptions/log-filter.js'
 export { type BackoffOptions, backoffDelay } from './transport/backoff.js'
 export {
   createHttpTransport,
