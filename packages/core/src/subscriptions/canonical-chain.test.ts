@@ -79,6 +79,16 @@ describe('createCanonicalChain', () => {
     expect(events.slice(2)).toEqual(['-0xa2', '+0xc2'])
   })
 
+  it('reports the replaced block when a competitor arrives whose parent predates its history', async () => {
+    const store = blockStore()
+    const [b1, b2] = store.line(1, 2, '0x0')
+    const [rival] = store.line(2, 1, b1!.hash, 'c')
+    const { chain, events } = follower(store)
+    await chain.push(b2!)
+    await chain.push(rival!)
+    expect(events).toEqual(['+0xa2', '-0xa2', '+0xc2'])
+  })
+
   it('ignores stragglers older than its history', async () => {
     const store = blockStore()
     const blocks = store.line(1, 10, '0x0')

@@ -79,7 +79,9 @@ export function createCanonicalChain(options: CanonicalChainOptions): CanonicalC
     while (hashAt(hexToNumber(cursor.number) - 1) !== cursor.parentHash) {
       const parentNumber = hexToNumber(cursor.number) - 1
       if (branch.length > maxBackfill || parentNumber < oldest) {
-        // Too far to link (a long outage, or a reorg deeper than our history): restart here.
+        // Too far to link (a long outage, or a reorg deeper than our history): restart here. Blocks
+        // we delivered at or above the new head's height are not canonical any more: report them.
+        removeAbove(hexToNumber(header.number) - 1)
         history.length = 0
         delivered.clear()
         return deliver(header)

@@ -1,0 +1,289 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
+import {
+  AllProvidersFailedError,
+  ConfigError,
+  DuplicateProviderError,
+  NoProviderAvailableError,
+  UnknownChainError,
+  UpstreamRpcError,
+} from '../errors/errors.js'
+import type { ProviderPoolEvent, RoutingDecisionEvent } from '../pubsub/topics.js'
+import { createMockChain, type MockChain } from '../testing/mock-chain.js'
+import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
+import { createProviderPool } from './provider-pool.js'
+import type { ProviderPool, ProviderPoolOptions } from './types.js'
+import { rawTransactionHash } from './write-methods.js'
+
+// Pure routing logic over in-memory mock providers, driven by a fake clock: no sockets, no sleeps.
+
+let pool: ProviderPool | undefined
+afterEach(async () => {
+  await pool?.close()
+  pool = undefined
+})
+
+interface Setup {
+  clock: FakeClock
+  chain: MockChain
+  providers: Record<'a' | 'b' | 'c', MockProvider>
+  pool: ProviderPool
+  decisions: RoutingDecisionEvent[]
+  events: ProviderPoolEvent[]
+}
+
+function setup(options: Partial<ProviderPoolOptions> = {}, priorities = { a: 0, b: 1, c: 2 }): Setup {
+  const clock = createFakeClock()
+  const chain = createMockChain({ clock, chainId: 1 })
+  chain.mine(3)
+  const providers = {
+    a: createMockProvider({ chain, clock, id: 'a', subscriptions: false }),
+    b: createMockProvider({ chain, clock, id: 'b', subscriptions: false }),
+    c: createMockProvider({ chain, clock, id: 'c', subscriptions: false }),
+  }
+  pool = createProviderPool({
+    chains: [{ name: 'ethereum', chainId: 1 }],
+    providers: (['a', 'b', 'c'] as const).map((id) => ({
+      id,
+      chain: 'ethereum',
+      upstream: providers[id],
+      priority: priorities[id],
+    })),
+    strategy: 'priority',
+    clock,
+    wallClock: () => 1_700_000_000_000 + clock.now(),
+    racing: false,
+    headPollIntervalMs: 60_000,
+    ...options,
+  })
+  const decisions: RoutingDecisionEvent[] = []
+  const events: ProviderPoolEvent[] = []
+  pool.pubsub.subscribe('routing:decisions', (decision) => decisions.push(decision))
+  pool.pubsub.subscribe('provider_pool:events', (event) => events.push(event))
+  return { clock, chain, providers, pool, decisions, events }
+}
+
+/** Advances the fake clock in small steps, letting promise continuations run between steps. */
+async function advance(clock: FakeClock, ms: number, step = 5): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += step) {
+    clock.advance(Math.min(step, ms - elapsed))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+/** Runs a pool promise to completion under the fake clock. */
+async function settle<T>(clock: FakeClock, promise: Promise<T>, maxMs = 10_000): Promise<T> {
+  let done = false
+  const tracked = promise.finally(() => {
+    done = true
+  })
+  tracked.catch(() => undefined)
+  for (let elapsed = 0; !done && elapsed < maxMs; elapsed += 5) await advance(clock, 5)
+  return tracked
+}
+
+describe('createProviderPool routing', () => {
+  it('returns the result with routing metadata and publishes one decision', async () => {
+    const { clock, pool, decisions } = setup()
+    const answer = await settle(clock, pool.request({ chain: 1, method: 'eth_blockNumber' }))
+    expect(answer).toMatchObject({ result: '0x3', providerId: 'a', strategy: 'priority', attempts: 1 })
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        chain: 'ethereum',
+        method: 'eth_blockNumber',
+        strategy: 'priority',
+        providerId: 'a',
+        result: 'ok',
+        failoverCount: 0,
+        attempts: 1,
+      }),
+    ])
+    expect(pool.store.rpcStats('ethereum')[0]).toMatchObject({
+      method: 'eth_blockNumber',
+      providerId: 'a',
+      count: 1,
+    })
+  })
+
+  it('returns an execution error as-is without trying another provider', async () => {
+    const { clock, pool, providers } = setup()
+    providers.a.set({ rpcError: { code: 3, message: 'execution reverted', data: '0x08c379a0' } })
+    const error = await settle(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_call', params: [{ to: '0x1' }] }),
+    ).catch((caught) => caught)
+    expect(error).toBeInstanceOf(UpstreamRpcError)
+    expect((error as UpstreamRpcError).rpcError).toEqual({
+      code: 3,
+      message: 'execution reverted',
+      data: '0x08c379a0',
+    })
+    expect((error as UpstreamRpcError).routing).toMatchObject({ providerId: 'a', attempts: 1 })
+    expect(providers.b.calls()).toBe(0)
+    expect(pool.providers()[0]?.breaker).toBe('closed')
+  })
+
+  it('tries every provider for an unsupported method and returns that error only when all refuse', async () => {
+    const { clock, pool, providers } = setup()
+    const error = await settle(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'trace_block', params: ['0x1'] }),
+    ).catch((caught) => caught)
+    expect(error).toBeInstanceOf(UpstreamRpcError)
+    expect((error as UpstreamRpcError).rpcError.code).toBe(-32601)
+    expect([providers.a.calls(), providers.b.calls(), providers.c.calls()]).toEqual([1, 1, 1])
+  })
+
+  it('fails over on a 503 and counts it against the breaker', async () => {
+    const { clock, pool, providers, decisions } = setup({
+      breaker: { failureThreshold: 2, halfOpenAfterMs: 1_000 },
+    })
+    providers.a.set({ failNext: 2 })
+    for (let call = 0; call < 2; call++)
+      await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(decisions.map((decision) => [decision.providerId, decision.failoverCount])).toEqual([
+      ['b', 1],
+      ['b', 1],
+    ])
+    expect(pool.providers()[0]).toMatchObject({ id: 'a', breaker: 'open', health: 'unhealthy' })
+  })
+
+  it('cools a rate-limited provider down for its Retry-After and sends it nothing meanwhile', async () => {
+    const { clock, pool, providers, events } = setup()
+    providers.a.set({ rateLimited: { retryAfterMs: 2_000 } })
+    await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    providers.a.set({ rateLimited: false })
+    for (let call = 0; call < 3; call++)
+      await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(providers.a.calls()).toBe(1)
+    expect(events.filter((event) => event.providerId === 'a').map((event) => event.type)).toEqual([
+      'cooldown_start',
+    ])
+    await advance(clock, 2_000)
+    expect(events.at(-1)).toMatchObject({ providerId: 'a', type: 'healthy' })
+    const { providerId } = await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(providerId).toBe('a')
+    expect(pool.providers()[0]?.breaker).toBe('closed') // a 429 is not a breaker failure
+  })
+
+  it('fails fast, naming every reason, when nothing can be sent', async () => {
+    const { clock, pool, providers } = setup()
+    pool.cooldown('a', 5_000)
+    pool.cooldown('b', 5_000)
+    providers.c.set({ down: true })
+    const first = await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' })).catch(
+      (error) => error,
+    )
+    expect(first).toBeInstanceOf(AllProvidersFailedError)
+    pool.cooldown('c', 5_000)
+    const error = await pool.request({ chain: 'ethereum', method: 'eth_chainId' }).catch((caught) => caught)
+    expect(error).toBeInstanceOf(NoProviderAvailableError)
+    expect((error as NoProviderAvailableError).reasons).toEqual({
+      a: 'cooling down',
+      b: 'cooling down',
+      c: 'cooling down',
+    })
+  })
+
+  it('hedges a slow read to the next provider and takes the first answer', async () => {
+    const { clock, pool, providers } = setup({ hedge: { delayMs: 50 } })
+    providers.a.set({ latencyMs: 1_000 })
+    providers.b.set({ latencyMs: 10 })
+    const started = clock.now()
+    const answer = await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
+    expect(answer).toMatchObject({ providerId: 'b', attempts: 2 })
+    expect(clock.now() - started).toBeLessThan(100)
+    expect(providers.c.calls()).toBe(0)
+  })
+
+  it('never hedges a write, and treats "already known" after a failover as success', async () => {
+    const { clock, pool, providers } = setup({ hedge: { delayMs: 50 }, requestTimeoutMs: 500 })
+    const raw = '0x02f86c0180843b9aca00850c92a69c0082520894000000000000000000000000000000000000dead8080c0'
+    providers.a.set({ hang: true })
+    providers.b.set({ rpcError: { code: -32000, message: 'already known' } })
+    const answer = await settle(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_sendRawTransaction', params: [raw] }),
+    )
+    expect(answer).toMatchObject({ providerId: 'b', attempts: 2, result: rawTransactionHash(raw) })
+    expect(answer.durationMs).toBeGreaterThanOrEqual(500) // b was only tried after a timed out: no hedge
+  })
+
+  it('resolves chains by name or id and rejects unknown ones with the known list', async () => {
+    const { pool } = setup()
+    expect(pool.resolveChain(1)).toBe('ethereum')
+    expect(pool.resolveChain('1')).toBe('ethereum')
+    expect(() => pool.resolveChain('solana')).toThrow(UnknownChainError)
+    expect(() => pool.resolveChain('solana')).toThrow(/known chains: ethereum/)
+  })
+
+  it('adds and removes providers at runtime', async () => {
+    const { clock, chain, pool, providers, events } = setup()
+    const d = createMockProvider({ chain, clock, id: 'd', subscriptions: false })
+    pool.addProvider({ id: 'd', chain: 'ethereum', upstream: d, priority: -1 })
+    expect(() => pool.addProvider({ id: 'd', chain: 'ethereum', upstream: d })).toThrow(
+      DuplicateProviderError,
+    )
+    expect(() => pool.addProvider({ id: 'e', chain: 'ethereum' })).toThrow(ConfigError)
+    expect((await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId).toBe(
+      'd',
+    )
+    pool.removeProvider('d')
+    expect((await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId).toBe(
+      'a',
+    )
+    expect(events.filter((event) => event.providerId === 'd').map((event) => event.type)).toEqual([
+      'added',
+      'removed',
+    ])
+    expect(providers.a.calls()).toBe(1)
+  })
+})
+
+describe('createProviderPool subscriptions', () => {
+  function pushSetup() {
+    const clock = createFakeClock()
+    const chain = createMockChain({ clock, chainId: 1 })
+    chain.mine(2)
+    const providers = ['a', 'b'].map((id) => createMockProvider({ chain, clock, id }))
+    pool = createProviderPool({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: providers.map((upstream) => ({ id: upstream.id, chain: 'ethereum', upstream })),
+      clock,
+      racing: false,
+      headPollIntervalMs: 60_000,
+    })
+    return { clock, chain, providers, pool }
+  }
+
+  it('delivers a reorg: the new branch, and the replaced logs again with removed: true', async () => {
+    const { clock, chain, pool } = pushSetup()
+    const blocks: string[] = []
+    const logs: string[] = []
+    pool.subscribe('ethereum', 'newHeads', (block) => blocks.push(block.hash))
+    pool.subscribe('ethereum', { logs: {} }, (log) => logs.push(`${log.removed ? '-' : '+'}${log.blockHash}`))
+    await advance(clock, 10)
+    const [b3] = chain.mine({ logs: [{ address: '0x1', topics: [], data: '0x' }] })
+    await advance(clock, 20)
+    const reorg = chain.reorg(1, { logs: [[{ address: '0x1', topics: [], data: '0x02' }]] })
+    await advance(clock, 20)
+    chain.mine()
+    await advance(clock, 50)
+    expect(blocks[0]).toBe(b3!.hash)
+    expect(blocks).toContain(reorg.added[0]!.hash)
+    expect(logs[0]).toBe(`+${b3!.hash}`)
+    expect(logs).toContain(`-${b3!.hash}`)
+    expect(logs.indexOf(`-${b3!.hash}`)).toBeLessThan(logs.indexOf(`+${reorg.added[0]!.hash}`))
+  })
+
+  it('releases upstream subscriptions when the last subscriber leaves (racing off)', async () => {
+    const { clock, providers, pool } = pushSetup()
+    const subscription = pool.subscribe('ethereum', 'newHeads', () => undefined)
+    await advance(clock, 10)
+    expect(providers.map((provider) => provider.activeSubscriptions())).toEqual([1, 1])
+    subscription.unsubscribe()
+    await advance(clock, 10)
+    expect(providers.map((provider) => provider.activeSubscriptions())).toEqual([0, 0])
+    expect(pool.upstreamSubscriptionCount()).toBe(0)
+  })
+})
