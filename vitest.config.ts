@@ -6,6 +6,13 @@ import { defineConfig } from 'vitest/config'
  */
 export default defineConfig({
   test: {
-    projects: ['packages/core', 'packages/devnet', 'packages/server', 'examples', 'bench'],
+    projects: [
+      'packages/core',
+      'packages/core/vitest.timing.config.ts',
+      'packages/devnet',
+      'packages/server',
+      'examples',
+      'bench',
+    ],
   },
 })

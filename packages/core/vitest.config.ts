@@ -6,6 +6,7 @@ export default defineProject({
   test: {
     name: 'core',
     include: ['src/**/*.test.ts'],
+    exclude: ['src/**/*.timing.test.ts'],
     server: inlineWorkspacePackages,
     // Pool tests against the devnet run real anvil nodes: they wait on conditions, with generous bounds.
     testTimeout: 30_000,

@@ -1,0 +1,250 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
+import { ChainPulseError } from '../errors/base-error.js'
+import { UnknownChainError, UpstreamRpcError } from '../errors/errors.js'
+import type { BlockHeader } from '../subscriptions/block-header.js'
+import type { Log } from '../subscriptions/log-filter.js'
+import { createMockChain } from '../testing/mock-chain.js'
+import { createMockProvider } from '../testing/mock-provider.js'
+import {
+  createEip1193Provider,
+  type Eip1193ConnectInfo,
+  type Eip1193Message,
+  Eip1193ProviderError,
+  toEip1193Error,
+} from './eip1193.js'
+import { createProviderPool } from './provider-pool.js'
+import type { ProviderPool } from './types.js'
+
+const token = '0x00000000000000000000000000000000000000aa'
+const other = '0x00000000000000000000000000000000000000bb'
+const transfer = `0x${'dd'.repeat(32)}`
+
+const pools: { pool: ProviderPool; clock: FakeClock }[] = []
+afterEach(async () => {
+  // Closing waits for upstream unsubscribes, which answer on the fake clock.
+  await Promise.all(pools.splice(0).map(({ pool, clock }) => settle(clock, pool.close())))
+})
+
+function setup() {
+  const clock = createFakeClock()
+  const chain = createMockChain({ clock, chainId: 137, startBlock: 50 })
+  const alpha = createMockProvider({ chain, clock, id: 'alpha', latencyMs: 10 })
+  const beta = createMockProvider({ chain, clock, id: 'beta', latencyMs: 30 })
+  const pool = createProviderPool({
+    chains: [{ name: 'polygon', chainId: 137 }],
+    providers: [
+      { id: 'alpha', chain: 'polygon', upstream: alpha, priority: 1 },
+      { id: 'beta', chain: 'polygon', upstream: beta, priority: 2 },
+    ],
+    strategy: 'priority',
+    clock,
+  })
+  pools.push({ pool, clock })
+  return { clock, chain, alpha, beta, pool, provider: createEip1193Provider(pool, 'polygon') }
+}
+
+/** Advances the fake clock in small steps, letting promise chains run in between. */
+async function drive(clock: FakeClock, ms: number, step = 5): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += step) {
+    clock.advance(step)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+}
+
+/** Runs `promise` to completion while the clock moves. */
+async function settle<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
+  let done = false
+  const tracked = promise.finally(() => {
+    done = true
+  })
+  tracked.catch(() => {})
+  for (let step = 0; step < 2_000 && !done; step++) await drive(clock, 5)
+  return tracked
+}
+
+async function rejection(clock: FakeClock, promise: Promise<unknown>): Promise<Eip1193ProviderError> {
+  const error = await settle(clock, promise).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(Eip1193ProviderError)
+  return error as Eip1193ProviderError
+}
+
+describe('createEip1193Provider: requests', () => {
+  it('resolves with the result the pool routed', async () => {
+    const { clock, chain, provider } = setup()
+    chain.mine(2)
+    chain.setBalance(token, 42n)
+    expect(await settle(clock, provider.request({ method: 'eth_blockNumber' }))).toBe('0x34')
+    expect(await settle(clock, provider.request({ method: 'eth_getBalance', params: [token, 'latest'] }))).toBe('0x2a')
+    expect(provider.chainId).toBe('0x89')
+  })
+
+  it('fails over: a provider going down in between does not reach the caller', async () => {
+    const { clock, alpha, beta, provider } = setup()
+    await settle(clock, provider.request({ method: 'eth_chainId' }))
+    expect(beta.calls('eth_chainId')).toBe(0)
+    alpha.set({ down: true })
+    expect(await settle(clock, provider.request({ method: 'eth_chainId' }))).toBe('0x89')
+    expect(alpha.calls('eth_chainId')).toBe(2)
+    expect(beta.calls('eth_chainId')).toBe(1)
+  })
+
+  it('is created from a chain id as well as a name, and refuses unknown chains at once', () => {
+    const { pool } = setup()
+    expect(createEip1193Provider(pool, 137).chainId).toBe('0x89')
+    expect(() => createEip1193Provider(pool, 'solana')).toThrow(UnknownChainError)
+  })
+
+  it('emits connect once, after creation, with the hex chain id', async () => {
+    const { pool } = setup()
+    const provider = createEip1193Provider(pool, 'polygon')
+    const connects: Eip1193ConnectInfo[] = []
+    provider.on('connect', (info) => connects.push(info))
+    expect(connects).toEqual([])
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(connects).toEqual([{ chainId: '0x89' }])
+  })
+})
+
+describe('createEip1193Provider: errors', () => {
+  it("passes an upstream's JSON-RPC error on with its own code, message and data", async () => {
+    const { clock, chain, provider } = setup()
+    chain.setCall({ to: token }, { revert: '0x08c379a0', message: 'execution reverted: not owner' })
+    const error = await rejection(clock, provider.request({ method: 'eth_call', params: [{ to: token }, 'latest'] }))
+    expect(error.toJSON()).toEqual({ code: 3, message: 'execution reverted: not owner', data: '0x08c379a0' })
+    expect(error.cause).toBeInstanceOf(UpstreamRpcError)
+  })
+
+  it('answers 4901 when no provider of the chain is available', async () => {
+    const { clock, pool, provider } = setup()
+    pool.cooldown('alpha', 60_000)
+    pool.cooldown('beta', 60_000)
+    const error = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
+    expect(error.code).toBe(4901)
+    expect(error.data).toMatchObject({ code: 'NO_PROVIDER_AVAILABLE' })
+  })
+
+  it('answers -32603 when every provider failed, and -32005 when they all rate-limited', async () => {
+    const { clock, alpha, beta, provider } = setup()
+    alpha.set({ failNext: 1 })
+    beta.set({ failNext: 1 })
+    const failed = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
+    expect(failed.code).toBe(-32603)
+    expect(failed.data).toMatchObject({ code: 'ALL_PROVIDERS_FAILED' })
+    expect(failed.message).toMatch(/attempt/)
+
+    alpha.set({ rateLimited: { retryAfterMs: 100 } })
+    beta.set({ rateLimited: { retryAfterMs: 100 } })
+    const limited = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
+    expect(limited.code).toBe(-32005)
+  })
+
+  it('answers 4900 once the pool is closed', async () => {
+    const { clock, pool, provider } = setup()
+    await settle(clock, pool.close())
+    const error = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
+    expect(error.code).toBe(4900)
+  })
+
+  it('maps foreign errors to -32603 and keeps them as the cause', () => {
+    const cause = new TypeError('boom')
+    const error = toEip1193Error(cause)
+    expect(error.toJSON()).toEqual({ code: -32603, message: 'Internal error: boom' })
+    expect(error.cause).toBe(cause)
+    expect(toEip1193Error(error)).toBe(error)
+    expect(error).not.toBeInstanceOf(ChainPulseError)
+  })
+})
+
+describe('createEip1193Provider: subscriptions', () => {
+  it('delivers newHeads as message events until eth_unsubscribe', async () => {
+    const { clock, chain, provider } = setup()
+    const messages: Eip1193Message[] = []
+    provider.on('message', (message) => messages.push(message))
+    const id = await settle(clock, provider.request<string>({ method: 'eth_subscribe', params: ['newHeads'] }))
+    await drive(clock, 50)
+    const mined = chain.mine(2)
+    await drive(clock, 100)
+    expect(messages.map((message) => message.type)).toEqual(['eth_subscription', 'eth_subscription'])
+    expect(messages.map((message) => message.data.subscription)).toEqual([id, id])
+    expect(messages.map((message) => (message.data.result as BlockHeader).hash)).toEqual(
+      mined.map((block) => block.hash),
+    )
+
+    expect(await settle(clock, provider.request({ method: 'eth_unsubscribe', params: [id] }))).toBe(true)
+    expect(await settle(clock, provider.request({ method: 'eth_unsubscribe', params: [id] }))).toBe(false)
+    chain.mine()
+    await drive(clock, 100)
+    expect(messages).toHaveLength(2)
+  })
+
+  it('delivers the logs matching a logs filter', async () => {
+    const { clock, chain, provider } = setup()
+    const results: Log[] = []
+    provider.on('message', ({ data }) => results.push(data.result as Log))
+    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['logs', { address: token }] }))
+    await drive(clock, 50)
+    chain.mine({ logs: [{ address: token, topics: [transfer], data: '0x01' }, { address: other }] })
+    chain.mine({ logs: [{ address: token, data: '0x02' }] })
+    await drive(clock, 200)
+    expect(results.map((log) => [log.address, log.data])).toEqual([
+      [token, '0x01'],
+      [token, '0x02'],
+    ])
+  })
+
+  it('refuses unsupported subscriptions and malformed filters with -32602', async () => {
+    const { clock, provider } = setup()
+    const pending = await rejection(clock, provider.request({ method: 'eth_subscribe', params: ['newPendingTransactions'] }))
+    expect(pending.code).toBe(-32602)
+    const malformed = await rejection(clock, provider.request({ method: 'eth_subscribe', params: ['logs', { topics: 7 }] }))
+    expect(malformed.code).toBe(-32602)
+  })
+
+  it('disconnect ends every subscription, emits disconnect and refuses later requests with 4900', async () => {
+    const { clock, chain, provider } = setup()
+    const messages: Eip1193Message[] = []
+    const disconnects: Eip1193ProviderError[] = []
+    provider.on('message', (message) => messages.push(message))
+    provider.on('disconnect', (error) => disconnects.push(error))
+    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['newHeads'] }))
+    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['logs', {}] }))
+    await drive(clock, 50)
+    provider.disconnect()
+    provider.disconnect()
+    chain.mine({ logs: [{ address: token }] })
+    await drive(clock, 200)
+    expect(messages).toEqual([])
+    expect(disconnects.map((error) => error.code)).toEqual([4900])
+    expect((await rejection(clock, provider.request({ method: 'eth_chainId' }))).code).toBe(4900)
+  })
+
+  it('does not emit connect when disconnected before it was due', async () => {
+    const { pool } = setup()
+    const provider = createEip1193Provider(pool, 'polygon')
+    const connects: unknown[] = []
+    provider.once('connect', (info) => connects.push(info))
+    provider.disconnect()
+    await Promise.resolve()
+    expect(connects).toEqual([])
+  })
+
+  it('stops calling a listener once it is removed', async () => {
+    const { clock, chain, provider } = setup()
+    const seen: unknown[] = []
+    const listener = (message: Eip1193Message) => seen.push(message)
+    provider.on('message', listener)
+    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['newHeads'] }))
+    await drive(clock, 50)
+    chain.mine()
+    await drive(clock, 100)
+    provider.off('message', listener)
+    chain.mine()
+    await drive(clock, 100)
+    expect(seen).toHaveLength(1)
+  })
+})
