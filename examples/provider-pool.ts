@@ -4,11 +4,18 @@ import { startDevnet } from '@chainpulse/devnet'
 export async function main() {
   // A local chain with three well-behaved providers in front of one anvil node.
   const devnet = await startDevnet({
-    chains: [{ name: 'ethereum', blockTimeMs: 200, traffic: false, providers: Array(3).fill({ preset: 'neutral' }) }],
+    chains: [
+      { name: 'ethereum', blockTimeMs: 200, traffic: false, providers: Array(3).fill({ preset: 'neutral' }) },
+    ],
   })
   const pool = createProviderPool({
     chains: [{ name: 'ethereum', chainId: 1 }],
-    providers: devnet.manifest.providers.map(({ id, chain, httpUrl, wsUrl }) => ({ id, chain, httpUrl, wsUrl })),
+    providers: devnet.manifest.providers.map(({ id, chain, httpUrl, wsUrl }) => ({
+      id,
+      chain,
+      httpUrl,
+      wsUrl,
+    })),
     strategy: 'round-robin',
   })
   try {

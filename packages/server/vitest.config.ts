@@ -3,5 +3,5 @@ import { inlineWorkspacePackages, sourceResolution } from '../../vitest.shared.j
 
 export default defineProject({
   ...sourceResolution,
-  test: { name: 'server', include: ['src/**/*.test.ts'], passWithNoTests: true, server: inlineWorkspacePackages },
+  test: { name: 'server', include: ['src/**/*.test.ts'], server: inlineWorkspacePackages },
 })

@@ -1,16 +1,8 @@
-import { createBenchmarkStore } from '../../../packages/core/src/benchmark-store/index.js'
-import { createFakeClock, type FakeClock } from '../../../packages/core/src/clock/fake-clock.js'
+import { createBenchmarkStore } from '@chainpulse/core'
+import { createFakeClock, type FakeClock } from '@chainpulse/core/testing'
 import { type BenchSuite, formatNumber } from '../suite.js'
+import { CHAINS, METHODS, PROVIDERS, random } from '../workload.js'
 
-const CHAINS = ['ethereum', 'polygon', 'arbitrum'] as const
-const PROVIDERS = ['alchemy', 'infura', 'quicknode', 'ankr'] as const
-const METHODS = [
-  'eth_blockNumber',
-  'eth_call',
-  'eth_getBalance',
-  'eth_getLogs',
-  'eth_getBlockByNumber',
-] as const
 const STRATEGIES = ['leaderboard', 'fastest', 'cheapest'] as const
 /** One race per chain every 10 ms: 100 races/s on each chain. */
 const TICK_MS = 10
@@ -22,18 +14,6 @@ const TARGET_BYTES = 20 * 1024 * 1024
 const SPEC_BYTES = 50 * 1024 * 1024
 /** Margins and durations are multiples of 1/64 ms so their sums are exact in doubles and can be compared with ===. */
 const STEP = 1 / 64
-
-/** Deterministic PRNG (mulberry32) so every run simulates the same traffic. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** What the simulation fed in, to check the store's all-history aggregates against. */
 interface Ingested {
@@ -207,7 +187,10 @@ function measure<T extends Sink>(build: (clock: FakeClock) => T, span: number): 
 }
 
 /** The naive store: every record appended to an unbounded array; aggregates computed by scanning. */
-function createNaiveStore() {
+function createNaiveStore(): Sink & {
+  setNow(value: number): void
+  wins(chain: string, providerId: string): number
+} {
   const races: {
     ts: number
     chain: string
@@ -230,25 +213,16 @@ function createNaiveStore() {
     setNow(value: number) {
       now = value
     },
-    recordRaceWin(chain: string, providerId: string, eventType: string, receivedAt: number) {
+    recordRaceWin(chain, providerId, eventType, receivedAt) {
       races.push({ ts: receivedAt, chain, providerId, eventType, win: true, marginMs: 0 })
     },
-    recordRaceLoss(
-      chain: string,
-      providerId: string,
-      eventType: string,
-      receivedAt: number,
-      marginMs: number,
-    ) {
+    recordRaceLoss(chain, providerId, eventType, receivedAt, marginMs) {
       races.push({ ts: receivedAt, chain, providerId, eventType, win: false, marginMs })
     },
-    recordRpcCall(
-      chain: string,
-      call: { providerId: string; method: string; strategy: string; durationMs: number; ok: boolean },
-    ) {
+    recordRpcCall(chain, call) {
       calls.push({ ts: now, chain, ...call })
     },
-    wins(chain: string, providerId: string): number {
+    wins(chain, providerId) {
       let wins = 0
       for (const race of races) if (race.win && race.chain === chain && race.providerId === providerId) wins++
       return wins

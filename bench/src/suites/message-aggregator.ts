@@ -1,14 +1,14 @@
-import { createBenchmarkStore } from '../../../packages/core/src/benchmark-store/index.js'
 import {
+  createBenchmarkStore,
   createMessageAggregator,
   type IngestInput,
   type MessageAggregator,
   type RaceRecorder,
-} from '../../../packages/core/src/message-aggregator/index.js'
+} from '@chainpulse/core'
 import { type BenchSuite, formatNumber } from '../suite.js'
+import { PROVIDERS, random } from '../workload.js'
 
 const KEYS = 250_000
-const PROVIDERS = ['alchemy', 'infura', 'quicknode', 'ankr'] as const
 /** Typical extra delay of each provider's stream (ms): the races have a realistic, stable ordering. */
 const PROVIDER_LAG_MS = [0, 0.3, 0.8, 1.5]
 const WARMUP_PASSES = 3
@@ -22,18 +22,6 @@ interface Subject {
   name: string
   /** Builds fresh state (untimed) and returns the timed pass. */
   prepare(): () => number
-}
-
-/** Deterministic PRNG (mulberry32) so every run races the same sequence. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { z } from 'zod'
-import { type Clock, systemClock } from '../clock/clock.js'
+import { systemClock } from '../clock/clock.js'
 import { BenchmarkSnapshotError, type ConfigIssue } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
+import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { BoundedNames } from './bounded-names.js'
 import { type ChainConfig, ChainState, emptyMarginBuckets } from './chain-state.js'
 import { defaultScore } from './score.js'
@@ -21,14 +22,8 @@ const limit = (fallback: number) => z.number().int().min(1).max(1000).default(fa
 const optionsSchema = z
   .object({
     maxEntriesPerChain: z.number().int().min(10).max(10_000_000).default(10_000),
-    score: z
-      .custom<ScoreFunction>((value) => typeof value === 'function', { message: 'expected a function' })
-      .optional(),
-    clock: z
-      .custom<Clock>((value) => typeof (value as Clock | undefined)?.now === 'function', {
-        message: 'expected a Clock (an object with now())',
-      })
-      .optional(),
+    score: functionSchema<ScoreFunction>().optional(),
+    clock: clockSchema.optional(),
     maxChains: limit(32),
     maxProvidersPerChain: limit(64),
     maxMethodsPerChain: limit(64),
@@ -135,7 +130,8 @@ export function createBenchmarkStore(options: BenchmarkStoreOptions = {}): Bench
       return { ...EMPTY_MARGINS, buckets: emptyMarginBuckets() }
     },
     rpcStats: (chain, groupBy) => existing(chain)?.rpcStats(groupBy) ?? [],
-    recent: (chain, providerId, method) => existing(chain)?.recent(clock.now(), providerId, method),
+    recent: (chain, providerId, method, now) =>
+      existing(chain)?.recent(now ?? clock.now(), providerId, method),
     raceEntries: (chain) => existing(chain)?.raceEntries() ?? [],
     rpcEntries: (chain) => existing(chain)?.rpcEntries() ?? [],
     chains: () => [...chainNames.list],

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import { CircuitOpenError } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
+import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 import { consecutiveFailures } from './consecutive-failures.js'
 import type { TripRule } from './trip-rule.js'
 
@@ -132,16 +133,6 @@ export interface CircuitBreaker {
   dispose(): void
 }
 
-const clockSchema = z.custom<Clock>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Clock).now === 'function' &&
-    typeof (value as Clock).setTimeout === 'function' &&
-    typeof (value as Clock).clearTimeout === 'function',
-  'expected a Clock ({ now, setTimeout, clearTimeout })',
-)
-
 const snapshotSchema = z.discriminatedUnion('state', [
   z.strictObject({ version: z.literal(1), state: z.literal('closed') }),
   z.strictObject({
@@ -160,21 +151,13 @@ const optionsSchema = z
   .strictObject({
     name: z.string().min(1).optional(),
     failureThreshold: z.number().int().positive().optional(),
-    tripRule: z
-      .custom<TripRule>(
-        (value) =>
-          typeof value === 'object' && value !== null && typeof (value as TripRule).create === 'function',
-        'expected a TripRule ({ create() })',
-      )
-      .optional(),
+    tripRule: implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })').optional(),
     halfOpenAfterMs: z.number().nonnegative().finite().default(10_000),
     halfOpenMaxProbes: z.number().int().positive().default(1),
     successThreshold: z.number().int().positive().default(1),
-    isFailure: z.custom<(error: unknown) => boolean>((value) => typeof value === 'function').optional(),
+    isFailure: functionSchema<(error: unknown) => boolean>().optional(),
     initialState: snapshotSchema.optional(),
-    onListenerError: z
-      .custom<(error: unknown, change: CircuitStateChange) => void>((value) => typeof value === 'function')
-      .optional(),
+    onListenerError: functionSchema<(error: unknown, change: CircuitStateChange) => void>().optional(),
     clock: clockSchema.optional(),
   })
   .refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
@@ -304,7 +287,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   function recordSuccess(permit: CircuitPermit): void {
     if (permit !== epoch) return
     if (state === 'closed') {
-      tracker.success(clock.now())
+      tracker.success(tracker.usesTime === false ? 0 : clock.now())
     } else if (state === 'half-open') {
       if (probesInFlight > 0) probesInFlight--
       if (++halfOpenSuccesses >= successThreshold) enter('closed', 'probes-succeeded')
@@ -314,7 +297,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   function recordFailure(permit: CircuitPermit, error?: unknown): void {
     if (permit !== epoch) return
     if (state === 'closed') {
-      if (tracker.failure(clock.now())) enter('open', 'tripped', { error })
+      if (tracker.failure(tracker.usesTime === false ? 0 : clock.now())) enter('open', 'tripped', { error })
     } else if (state === 'half-open') {
       enter('open', 'probe-failed', { error })
     }

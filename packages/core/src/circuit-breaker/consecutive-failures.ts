@@ -19,6 +19,7 @@ export function consecutiveFailures(threshold: number): TripRule {
     create() {
       let failures = 0
       return {
+        usesTime: false,
         success() {
           failures = 0
         },

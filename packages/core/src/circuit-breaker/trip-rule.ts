@@ -23,6 +23,11 @@ export interface TripRule {
  * keep them allocation-free.
  */
 export interface TripTracker {
+  /**
+   * `false` when the rule ignores time (e.g. consecutive failures): the breaker then skips reading its
+   * clock on every call, which matters on the request hot path. @default true
+   */
+  readonly usesTime?: boolean
   /** Records a successful call at clock time `now` (ms). */
   success(now: number): void
   /** Records a failed call at clock time `now` (ms); returns `true` when the breaker should open. */

@@ -20,7 +20,8 @@ export const errorCodes = {
   UNKNOWN_CHAIN: 'A chain was named (by name or chain id) that the pool does not have.',
   UNKNOWN_PROVIDER: 'A provider id was named that the pool does not have on that chain.',
   DUPLICATE_PROVIDER: 'A provider was added under an id the pool already has.',
-  NO_PROVIDER_AVAILABLE: 'Every provider of the chain is cooling down, circuit-open or removed; nothing was sent.',
+  NO_PROVIDER_AVAILABLE:
+    'Every provider of the chain is cooling down, circuit-open or removed; nothing was sent.',
   ALL_PROVIDERS_FAILED: 'Every provider tried failed with a retriable error; the last one is the cause.',
   POOL_CLOSED: 'The provider pool was closed; it accepts no more requests or subscriptions.',
 } as const

@@ -46,7 +46,10 @@ describe('ChainPulseError', () => {
 describe('redactUrl', () => {
   it.each([
     ['https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef', 'https://mainnet.infura.io/v3/***'],
-    ['https://eth-mainnet.g.alchemy.com/v2/AbCdEfGhIjKlMnOpQrStUv', 'https://eth-mainnet.g.alchemy.com/v2/***'],
+    [
+      'https://eth-mainnet.g.alchemy.com/v2/AbCdEfGhIjKlMnOpQrStUv',
+      'https://eth-mainnet.g.alchemy.com/v2/***',
+    ],
     ['wss://user:pass@node.example/ws', 'wss://***:***@node.example/ws'],
     ['https://rpc.example/?apikey=s3cr3t&chain=1', 'https://rpc.example/?apikey=***&chain=1'],
     ['http://127.0.0.1:8545/', 'http://127.0.0.1:8545/'],

@@ -295,7 +295,10 @@ export class UnknownChainError extends ChainPulseError {
   readonly knownChains: readonly string[]
 
   constructor(chain: string, knownChains: readonly string[]) {
-    super(`Unknown chain "${chain}".`, { code: 'UNKNOWN_CHAIN', details: `known chains: ${knownChains.join(', ')}` })
+    super(`Unknown chain "${chain}".`, {
+      code: 'UNKNOWN_CHAIN',
+      details: `known chains: ${knownChains.join(', ')}`,
+    })
     this.knownChains = knownChains
   }
 }
@@ -305,7 +308,9 @@ export class UnknownProviderError extends ChainPulseError {
   override name = 'UnknownProviderError'
 
   constructor(providerId: string, chain?: string) {
-    super(`Unknown provider "${providerId}"${chain ? ` on chain "${chain}"` : ''}.`, { code: 'UNKNOWN_PROVIDER' })
+    super(`Unknown provider "${providerId}"${chain ? ` on chain "${chain}"` : ''}.`, {
+      code: 'UNKNOWN_PROVIDER',
+    })
   }
 }
 

@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import type { BenchmarkStore, RaceEventType } from '../benchmark-store/types.js'
 import { type Clock, systemClock } from '../clock/clock.js'
+import type { RaceEvent } from '../pubsub/topics.js'
 import { parseOptions } from '../validation/parse-options.js'
+import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 
 /** What {@link MessageAggregator.ingest} made of a copy: the first of its key, or a later one. */
 export type IngestResult = 'first' | 'duplicate'
@@ -29,16 +31,11 @@ export interface AggregatedMessage<TPayload = unknown> {
   receivedAt: number
 }
 
-/** One provider's result in the race for one key: exactly the payload of the `races` PubSub topic. */
-export interface RaceOutcome {
-  chain: string
-  eventType: RaceEventType
-  key: string
-  providerId: string
-  result: 'win' | 'loss'
-  /** 0 for the winner; for a loser, how far (ms) behind the winner its copy arrived. */
-  marginMs: number
-}
+/**
+ * One provider's result in the race for one key. An alias, not a copy, of the `races` PubSub payload,
+ * so an outcome can be published as it is and the two cannot drift apart.
+ */
+export type RaceOutcome = RaceEvent
 
 /** Running counters of a {@link MessageAggregator}, for the dashboard's buffer counters. */
 export interface MessageAggregatorStats {
@@ -102,29 +99,13 @@ export interface MessageAggregator<TPayload = unknown> {
 const DEFAULT_WINDOW_SIZE = 10_000
 
 const optionsSchema = z.strictObject({
-  store: z
-    .custom<RaceRecorder>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as RaceRecorder).recordRaceWin === 'function' &&
-        typeof (value as RaceRecorder).recordRaceLoss === 'function',
-      'expected a BenchmarkStore (recordRaceWin and recordRaceLoss functions)',
-    )
-    .optional(),
+  store: implementsSchema<RaceRecorder>(
+    ['recordRaceWin', 'recordRaceLoss'],
+    'expected a BenchmarkStore (recordRaceWin and recordRaceLoss functions)',
+  ).optional(),
   windowSize: z.int().positive().max(100_000_000).default(DEFAULT_WINDOW_SIZE),
-  clock: z
-    .custom<Clock>(
-      (value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function',
-      'expected a Clock with now()',
-    )
-    .default(systemClock),
-  onError: z
-    .custom<NonNullable<MessageAggregatorOptions['onError']>>(
-      (value) => typeof value === 'function',
-      'expected a function',
-    )
-    .optional(),
+  clock: clockSchema.default(systemClock),
+  onError: functionSchema<NonNullable<MessageAggregatorOptions['onError']>>().optional(),
 })
 
 /** What the aggregator remembers about one key. */

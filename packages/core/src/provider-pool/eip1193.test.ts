@@ -78,7 +78,9 @@ describe('createEip1193Provider: requests', () => {
     chain.mine(2)
     chain.setBalance(token, 42n)
     expect(await settle(clock, provider.request({ method: 'eth_blockNumber' }))).toBe('0x34')
-    expect(await settle(clock, provider.request({ method: 'eth_getBalance', params: [token, 'latest'] }))).toBe('0x2a')
+    expect(
+      await settle(clock, provider.request({ method: 'eth_getBalance', params: [token, 'latest'] })),
+    ).toBe('0x2a')
     expect(provider.chainId).toBe('0x89')
   })
 
@@ -114,7 +116,10 @@ describe('createEip1193Provider: errors', () => {
   it("passes an upstream's JSON-RPC error on with its own code, message and data", async () => {
     const { clock, chain, provider } = setup()
     chain.setCall({ to: token }, { revert: '0x08c379a0', message: 'execution reverted: not owner' })
-    const error = await rejection(clock, provider.request({ method: 'eth_call', params: [{ to: token }, 'latest'] }))
+    const error = await rejection(
+      clock,
+      provider.request({ method: 'eth_call', params: [{ to: token }, 'latest'] }),
+    )
     expect(error.toJSON()).toEqual({ code: 3, message: 'execution reverted: not owner', data: '0x08c379a0' })
     expect(error.cause).toBeInstanceOf(UpstreamRpcError)
   })
@@ -150,6 +155,20 @@ describe('createEip1193Provider: errors', () => {
     expect(error.code).toBe(4900)
   })
 
+  it('recognises ChainPulse errors by code, as thrown by another copy of the classes (CommonJS entries)', () => {
+    const copy = Object.assign(new Error('copy'), {
+      code: 'UPSTREAM_RPC_ERROR',
+      shortMessage: 'Provider "alpha" answered with JSON-RPC error 3.',
+      rpcError: { code: 3, message: 'execution reverted', data: '0x01' },
+      errorClass: 'execution',
+    })
+    expect(toEip1193Error(copy).toJSON()).toEqual({ code: 3, message: 'execution reverted', data: '0x01' })
+    const closed = Object.assign(new Error('closed'), { code: 'POOL_CLOSED', shortMessage: 'closed' })
+    expect(toEip1193Error(closed).code).toBe(4900)
+    const lookalike = Object.assign(new Error('odd'), { code: 'NOT_A_CHAINPULSE_CODE', shortMessage: 'odd' })
+    expect(toEip1193Error(lookalike).code).toBe(-32603)
+  })
+
   it('maps foreign errors to -32603 and keeps them as the cause', () => {
     const cause = new TypeError('boom')
     const error = toEip1193Error(cause)
@@ -165,7 +184,10 @@ describe('createEip1193Provider: subscriptions', () => {
     const { clock, chain, provider } = setup()
     const messages: Eip1193Message[] = []
     provider.on('message', (message) => messages.push(message))
-    const id = await settle(clock, provider.request<string>({ method: 'eth_subscribe', params: ['newHeads'] }))
+    const id = await settle(
+      clock,
+      provider.request<string>({ method: 'eth_subscribe', params: ['newHeads'] }),
+    )
     await drive(clock, 50)
     const mined = chain.mine(2)
     await drive(clock, 100)
@@ -199,9 +221,15 @@ describe('createEip1193Provider: subscriptions', () => {
 
   it('refuses unsupported subscriptions and malformed filters with -32602', async () => {
     const { clock, provider } = setup()
-    const pending = await rejection(clock, provider.request({ method: 'eth_subscribe', params: ['newPendingTransactions'] }))
+    const pending = await rejection(
+      clock,
+      provider.request({ method: 'eth_subscribe', params: ['newPendingTransactions'] }),
+    )
     expect(pending.code).toBe(-32602)
-    const malformed = await rejection(clock, provider.request({ method: 'eth_subscribe', params: ['logs', { topics: 7 }] }))
+    const malformed = await rejection(
+      clock,
+      provider.request({ method: 'eth_subscribe', params: ['logs', { topics: 7 }] }),
+    )
     expect(malformed.code).toBe(-32602)
   })
 

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'eventemitter3'
 import { z } from 'zod'
 import { ChainPulseError } from '../errors/base-error.js'
-import { type AllProvidersFailedError, RateLimitedError, UpstreamRpcError } from '../errors/errors.js'
+import { errorCodes } from '../errors/codes.js'
+import type { AllProvidersFailedError, UpstreamRpcError } from '../errors/errors.js'
 import type { LogFilter } from '../subscriptions/log-filter.js'
 import type { JsonRpcError } from '../transport/json-rpc.js'
 import type { PoolSubscription, ProviderPool } from './types.js'
@@ -114,13 +115,34 @@ const INTERNAL_ERROR = -32603
  */
 export function toEip1193Error(error: unknown): Eip1193ProviderError {
   if (error instanceof Eip1193ProviderError) return error
-  if (error instanceof UpstreamRpcError) return new Eip1193ProviderError(error.rpcError, { cause: error })
-  if (!(error instanceof ChainPulseError)) {
+  if (!isChainPulseError(error)) {
     const message = error instanceof Error ? error.message : String(error)
-    return new Eip1193ProviderError({ code: INTERNAL_ERROR, message: `Internal error: ${message}` }, { cause: error })
+    return new Eip1193ProviderError(
+      { code: INTERNAL_ERROR, message: `Internal error: ${message}` },
+      { cause: error },
+    )
   }
+  if (isUpstreamRpcError(error)) return new Eip1193ProviderError(error.rpcError, { cause: error })
   const data = { code: error.code, ...(error.details === undefined ? {} : { details: error.details }) }
-  return new Eip1193ProviderError({ code: eip1193Code(error), message: error.shortMessage, data }, { cause: error })
+  return new Eip1193ProviderError(
+    { code: eip1193Code(error), message: error.shortMessage, data },
+    { cause: error },
+  )
+}
+
+// Errors are recognised by their stable `code`, not `instanceof`: a CommonJS build bundles each subpath
+// entry (`@chainpulse/core/viem`) with its own copy of the error classes, so a pool loaded from the main
+// entry throws instances of other classes.
+function isChainPulseError(error: unknown): error is ChainPulseError {
+  if (error instanceof ChainPulseError) return true
+  if (!(error instanceof Error)) return false
+  const { code, shortMessage } = error as Partial<ChainPulseError>
+  return typeof code === 'string' && Object.hasOwn(errorCodes, code) && typeof shortMessage === 'string'
+}
+
+/** Whether `error` is an `UpstreamRpcError` (see {@link isChainPulseError} for why not `instanceof`). */
+export function isUpstreamRpcError(error: unknown): error is UpstreamRpcError {
+  return isChainPulseError(error) && error.code === 'UPSTREAM_RPC_ERROR' && 'rpcError' in error
 }
 
 function eip1193Code(error: ChainPulseError): number {
@@ -140,7 +162,7 @@ function eip1193Code(error: ChainPulseError): number {
 }
 
 function isRateLimit(error: ChainPulseError): boolean {
-  return error instanceof RateLimitedError || (error instanceof UpstreamRpcError && error.errorClass === 'rate-limit')
+  return error.code === 'RATE_LIMITED' || (isUpstreamRpcError(error) && error.errorClass === 'rate-limit')
 }
 
 const logFilterSchema = z.looseObject({
@@ -179,16 +201,23 @@ export function createEip1193Provider(pool: ProviderPool, chain: string | number
     const [kind, filter] = params
     let subscription: PoolSubscription | undefined
     const emit = (result: unknown) => {
-      if (subscription) emitter.emit('message', { type: 'eth_subscription', data: { subscription: subscription.id, result } })
+      if (subscription)
+        emitter.emit('message', { type: 'eth_subscription', data: { subscription: subscription.id, result } })
     }
     if (kind === 'newHeads') {
       subscription = pool.subscribe(chainName, 'newHeads', emit)
     } else if (kind === 'logs') {
       const parsed = logFilterSchema.safeParse(filter ?? {})
       if (!parsed.success)
-        throw new Eip1193ProviderError({ code: INVALID_PARAMS, message: 'invalid argument 1: expected a log filter' })
+        throw new Eip1193ProviderError({
+          code: INVALID_PARAMS,
+          message: 'invalid argument 1: expected a log filter',
+        })
       const { address, topics } = parsed.data
-      const logFilter: LogFilter = { ...(address === undefined ? {} : { address }), ...(topics ? { topics } : {}) }
+      const logFilter: LogFilter = {
+        ...(address === undefined ? {} : { address }),
+        ...(topics ? { topics } : {}),
+      }
       subscription = pool.subscribe(chainName, { logs: logFilter }, emit)
     } else {
       throw new Eip1193ProviderError({

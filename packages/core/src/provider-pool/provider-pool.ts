@@ -182,7 +182,9 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
     if (closed) throw new PoolClosedError()
     const started = clock.now()
     const chain = chainOf(call.chain)
-    const strategy = requestOptions.strategy ?? chain.strategy
+    // A pinned call uses no strategy; say so in metrics and headers rather than naming the default.
+    const strategy =
+      requestOptions.providerId !== undefined ? 'pinned' : (requestOptions.strategy ?? chain.strategy)
     const params = call.params ?? []
     let providers: ProviderRuntime[]
     let reasons: Record<string, string> = {}

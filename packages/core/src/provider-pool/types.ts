@@ -66,7 +66,7 @@ export interface PoolRequest {
 export interface PoolRequestOptions {
   /** Strategy name for this request. */
   strategy?: string
-  /** Send to this provider only (no failover). */
+  /** Send to this provider only (no failover); the call is recorded with strategy `pinned`. */
   providerId?: string
   signal?: AbortSignal
   /** Per-attempt timeout (ms). */

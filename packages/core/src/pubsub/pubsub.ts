@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import { functionSchema, implementsSchema } from '../validation/schemas.js'
 import { createRingBuffer, type RingBuffer } from './ring-buffer.js'
 
 /** The topic names of a topic map: its string keys. */
@@ -83,22 +84,12 @@ export interface PubSub<TTopics> {
 
 const optionsSchema = z.strictObject({
   replay: z.number().int().nonnegative().max(1_000_000).default(100),
-  adapter: z
-    .custom<PubSubAdapter>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as PubSubAdapter).publish === 'function' &&
-        typeof (value as PubSubAdapter).subscribe === 'function',
-      'expected a PubSubAdapter ({ publish, subscribe })',
-    )
-    .optional(),
-  onListenerError: z
-    .custom<(error: unknown, topic: string) => void>((value) => typeof value === 'function')
-    .optional(),
-  onAdapterError: z
-    .custom<(error: unknown, topic: string) => void>((value) => typeof value === 'function')
-    .optional(),
+  adapter: implementsSchema<PubSubAdapter>(
+    ['publish', 'subscribe'],
+    'expected a PubSubAdapter ({ publish, subscribe })',
+  ).optional(),
+  onListenerError: functionSchema<(error: unknown, topic: string) => void>().optional(),
+  onAdapterError: functionSchema<(error: unknown, topic: string) => void>().optional(),
 })
 
 interface Subscription {

@@ -60,7 +60,7 @@ export function createCheapestStrategy(options: CheapestStrategyOptions = {}): R
       const { store, chain, method } = context
       for (let i = 0; i < n; i++) {
         const candidate = candidates[i]!
-        const stats = store.recent(chain, candidate.id, method)
+        const stats = store.recent(chain, candidate.id, method, context.now)
         // Written as "not over the limit" so a NaN figure counts as missing data, i.e. as meeting the SLO.
         const meets =
           !isMeasured(stats, minSamples) || (!(stats.p95Ms > maxP95Ms) && !(stats.errorRate > maxErrorRate))

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DuplicateStrategyError, UnknownStrategyError } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
+import { functionSchema } from '../validation/schemas.js'
 import { createCheapestStrategy } from './cheapest.js'
 import { createFastestStrategy } from './fastest.js'
 import { createHybridStrategy } from './hybrid.js'
@@ -54,7 +55,7 @@ export interface StrategyRegistry {
 
 const strategySchema = z.looseObject({
   name: strategyNameSchema,
-  select: z.custom<RoutingStrategy['select']>((value) => typeof value === 'function', 'expected a function'),
+  select: functionSchema<RoutingStrategy['select']>(),
 })
 
 /**

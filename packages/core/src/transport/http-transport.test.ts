@@ -93,6 +93,17 @@ function transport(overrides: Partial<HttpTransportOptions> = {}) {
   return createHttpTransport({ url: `${baseUrl}/rpc`, timeoutMs: 1_000, providerId: 'alpha', ...overrides })
 }
 
+/** A loopback port nothing listens on (just closed), so connecting to it is refused. */
+async function refusedPort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as AddressInfo).port
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
 async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
   try {
     await promise
@@ -316,12 +327,7 @@ describe('createHttpTransport: failures', () => {
   })
 
   it('maps a refused connection to UPSTREAM_UNAVAILABLE', async () => {
-    const closed = createServer()
-    closed.listen(0, '127.0.0.1')
-    await once(closed, 'listening')
-    const port = (closed.address() as AddressInfo).port
-    closed.close()
-    await once(closed, 'close')
+    const port = await refusedPort()
 
     const error = await rejection(transport({ url: `http://127.0.0.1:${port}/` }).request(call()))
 
@@ -427,12 +433,7 @@ describe('createHttpTransport: secrets in the URL', () => {
     controller.abort()
     expectNoSecret(await rejection(aborted))
 
-    const closed = createServer()
-    closed.listen(0, '127.0.0.1')
-    await once(closed, 'listening')
-    const port = (closed.address() as AddressInfo).port
-    closed.close()
-    await once(closed, 'close')
+    const port = await refusedPort()
     const refusedUrl = `http://127.0.0.1:${port}/v3/${key}?apikey=${querySecret}`
     expectNoSecret(await rejection(createHttpTransport({ url: refusedUrl }).request(call())))
   })

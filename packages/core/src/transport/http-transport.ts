@@ -10,13 +10,14 @@ import {
 } from '../errors/errors.js'
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
+import { clockSchema, functionSchema } from '../validation/schemas.js'
 import {
   isJsonRpcResponse,
   type JsonRpcErrorResponse,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from './json-rpc.js'
-import { clockSchema, functionSchema, urlSchema } from './options.js'
+import { urlSchema } from './options.js'
 import { parseRetryAfter } from './retry-after.js'
 import { createSecretScrubber, scrubCause } from './secrets.js'
 

@@ -157,6 +157,23 @@ async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
   throw new Error('expected the call to reject')
 }
 
+/** A TCP server that accepts connections but never completes the WebSocket upgrade. */
+async function startBlackhole(): Promise<{ url: string; upgraded: Promise<unknown>; close(): void }> {
+  const sockets: Socket[] = []
+  const server = createServer()
+  server.on('upgrade', (_request, socket: Socket) => sockets.push(socket))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    upgraded: once(server, 'upgrade'),
+    close() {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    },
+  }
+}
+
 /** Opens `target` and returns the server side of the connection. */
 async function open(target: WsTransport, server: RpcServer): Promise<Peer> {
   const peer = server.nextPeer()
@@ -533,21 +550,12 @@ describe('createWsTransport: reconnection', () => {
   })
 
   it('abandons an attempt that does not open within connectTimeoutMs', async () => {
-    // A TCP server that accepts connections but never completes the WebSocket upgrade.
-    const sockets: Socket[] = []
-    const blackhole = createServer()
-    blackhole.on('upgrade', (_request, socket: Socket) => sockets.push(socket))
-    blackhole.listen(0, '127.0.0.1')
-    await once(blackhole, 'listening')
-    const upgraded = once(blackhole, 'upgrade')
+    const blackhole = await startBlackhole()
     const clock = createFakeClock()
-    const client = transport(clock, {
-      url: `ws://127.0.0.1:${(blackhole.address() as AddressInfo).port}`,
-      connectTimeoutMs: 2_000,
-    })
+    const client = transport(clock, { url: blackhole.url, connectTimeoutMs: 2_000 })
 
     const connecting = client.connect()
-    await upgraded
+    await blackhole.upgraded
     const reconnecting = nextState(client, 'reconnecting')
     clock.advance(2_000)
 
@@ -557,7 +565,6 @@ describe('createWsTransport: reconnection', () => {
     })
     expect(await reconnecting).toMatchObject({ previous: 'connecting', reason: 'connect timeout' })
     client.close()
-    for (const socket of sockets) socket.destroy()
     blackhole.close()
   })
 })
@@ -650,17 +657,12 @@ describe('createWsTransport: close', () => {
   })
 
   it('abandons an attempt under way without errors or timers', async () => {
-    const sockets: Socket[] = []
-    const blackhole = createServer()
-    blackhole.on('upgrade', (_request, socket: Socket) => sockets.push(socket))
-    blackhole.listen(0, '127.0.0.1')
-    await once(blackhole, 'listening')
-    const upgraded = once(blackhole, 'upgrade')
+    const blackhole = await startBlackhole()
     const clock = createFakeClock()
-    const client = transport(clock, { url: `ws://127.0.0.1:${(blackhole.address() as AddressInfo).port}` })
+    const client = transport(clock, { url: blackhole.url })
     const connecting = client.connect()
     const queued = client.request('eth_chainId')
-    await upgraded
+    await blackhole.upgraded
 
     client.close()
 
@@ -668,7 +670,6 @@ describe('createWsTransport: close', () => {
     expect(await rejection(queued)).toMatchObject({ reason: 'transport closed' })
     expect(clock.pendingTimers()).toBe(0)
     expect(client.state).toBe('closed')
-    for (const socket of sockets) socket.destroy()
     blackhole.close()
   })
 

@@ -11,9 +11,10 @@ import {
 } from '../errors/errors.js'
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
+import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { type BackoffOptions, backoffDelay } from './backoff.js'
 import { classifyRpcError, isJsonRpcResponse, type JsonRpcResponse } from './json-rpc.js'
-import { clockSchema, functionSchema, urlSchema } from './options.js'
+import { urlSchema } from './options.js'
 import { createSecretScrubber, scrubCause } from './secrets.js'
 
 /**

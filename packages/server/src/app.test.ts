@@ -1,0 +1,250 @@
+import { ConfigError, type FetchLike } from '@chainpulse/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildServer } from './app.js'
+import { urlSecrets } from './security/redaction.js'
+import { createTestServer, type TestServer, type TestServerOptions } from './testing/harness.js'
+
+let server: TestServer | undefined
+
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+function start(options: TestServerOptions = {}): TestServer {
+  server = createTestServer(options)
+  return server
+}
+
+const chainIdCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' })
+
+function post(
+  target: TestServer,
+  url: string,
+  options: { headers?: Record<string, string>; remoteAddress?: string } = {},
+) {
+  return target.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: chainIdCall,
+    ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}),
+  })
+}
+
+describe('API keys', () => {
+  const keyA = 'key-alpha-6f1c2b8e9d0a'
+  const keyB = 'key-bravo-0a9d8e2b1c6f'
+  const auth = { config: { auth: { apiKeys: [keyA, keyB] } } }
+
+  it('answers 401 without calling upstream when the key is missing', async () => {
+    const target = start(auth)
+    const reply = await post(target, '/rpc/ethereum')
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json()).toMatchObject({ id: null, error: { code: -32040, data: { code: 'UNAUTHORIZED' } } })
+    expect(target.upstreamCalls()).toEqual([])
+  })
+
+  it('answers 401 for a wrong key, before looking at the path or the body', async () => {
+    const target = start(auth)
+    for (const reply of [
+      await post(target, '/rpc/ethereum', { headers: { 'x-api-key': `${keyA}x` } }),
+      await post(target, '/rpc/no-such-chain', { headers: { 'x-api-key': 'nope' } }),
+      await target.app.inject({
+        method: 'POST',
+        url: '/rpc/ethereum',
+        headers: { 'content-type': 'text/plain' },
+        body: '{',
+      }),
+    ]) {
+      expect(reply.statusCode).toBe(401)
+      expect(reply.json().error.message).not.toContain(keyA)
+    }
+    expect(target.upstreamCalls()).toEqual([])
+  })
+
+  it('accepts any configured key in the x-api-key header', async () => {
+    const target = start(auth)
+    expect((await post(target, '/rpc/ethereum', { headers: { 'x-api-key': keyA } })).statusCode).toBe(200)
+    expect((await post(target, '/rpc/ethereum', { headers: { 'x-api-key': keyB } })).statusCode).toBe(200)
+    expect(target.upstreamCalls()).toHaveLength(2)
+  })
+
+  it.each([
+    `/rpc/key/${keyA}/ethereum`,
+    `/rpc/key/${keyA}/priority/1`,
+    `/rpc/key/${keyA}/provider/a/ethereum`,
+  ])('accepts the key as a path segment: %s', async (url) => {
+    const target = start(auth)
+    const reply = await post(target, url)
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json()).toMatchObject({ result: 'eth_chainId' })
+  })
+
+  it('answers 401 for a wrong key in the path', async () => {
+    const target = start(auth)
+    const reply = await post(target, '/rpc/key/not-a-valid-key-at-all/ethereum')
+    expect(reply.statusCode).toBe(401)
+    expect(target.upstreamCalls()).toEqual([])
+  })
+
+  it('lets the key path through without auth configured, and keeps /healthz open with it', async () => {
+    expect((await post(start(), '/rpc/key/anything-goes-here/ethereum')).statusCode).toBe(200)
+    await server?.close()
+    const target = start(auth)
+    expect((await target.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+  })
+})
+
+describe('rate limit', () => {
+  const limited = { config: { rateLimit: { max: 3, timeWindowMs: 60_000 } } }
+
+  it('answers 429 with -32005 past the limit, without calling upstream', async () => {
+    const target = start(limited)
+    for (let i = 0; i < 3; i++) expect((await post(target, '/rpc/ethereum')).statusCode).toBe(200)
+    const reply = await post(target, '/rpc/ethereum')
+    expect(reply.statusCode).toBe(429)
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(reply.headers['retry-after']).toBeDefined()
+    expect(reply.json()).toMatchObject({ id: null, error: { code: -32005, data: { code: 'RATE_LIMITED' } } })
+    expect(target.upstreamCalls()).toHaveLength(3)
+  })
+
+  it('counts each client address separately', async () => {
+    const target = start(limited)
+    for (let i = 0; i < 3; i++) await post(target, '/rpc/ethereum', { remoteAddress: '10.0.0.1' })
+    expect((await post(target, '/rpc/ethereum', { remoteAddress: '10.0.0.1' })).statusCode).toBe(429)
+    expect((await post(target, '/rpc/ethereum', { remoteAddress: '10.0.0.2' })).statusCode).toBe(200)
+  })
+
+  it('counts each API key separately, whichever way it is sent', async () => {
+    const keyA = 'key-alpha-6f1c2b8e9d0a'
+    const keyB = 'key-bravo-0a9d8e2b1c6f'
+    const target = start({ config: { ...limited.config, auth: { apiKeys: [keyA, keyB] } } })
+    await post(target, '/rpc/ethereum', { headers: { 'x-api-key': keyA } })
+    await post(target, `/rpc/key/${keyA}/ethereum`)
+    await post(target, '/rpc/ethereum', { headers: { 'x-api-key': keyA } })
+    expect((await post(target, `/rpc/key/${keyA}/ethereum`)).statusCode).toBe(429)
+    expect((await post(target, '/rpc/ethereum', { headers: { 'x-api-key': keyB } })).statusCode).toBe(200)
+  })
+
+  it('can be turned off', async () => {
+    const target = start({ config: { rateLimit: false } })
+    for (let i = 0; i < 150; i++) expect((await post(target, '/rpc/ethereum')).statusCode).toBe(200)
+  })
+
+  it('does not limit /healthz', async () => {
+    const target = start(limited)
+    for (let i = 0; i < 5; i++) await post(target, '/rpc/ethereum')
+    expect((await target.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+  })
+})
+
+describe('redaction', () => {
+  const providerKey = 'pk7f3e9a1b5c2d8e4f6a0b1c'
+  const password = 'hunter2-basic-auth'
+  const querySecret = 'qs-8c2e6a4f0b9d'
+  const apiKey = 'client-key-5e7a9c1b3d'
+  const urlOf = (host: string) =>
+    `https://alice:${password}@${host}.example.com/v3/${providerKey}?apikey=${querySecret}`
+
+  // An upstream that fails every way a real one can, each time echoing the URL (with its secrets) back.
+  const fetchEchoingSecrets: FetchLike = async (url, init) => {
+    const body = JSON.parse(String(init.body)) as { id: unknown; method: string }
+    if (url.includes('unreachable')) throw new TypeError(`fetch failed: connect ECONNREFUSED ${url}`)
+    if (url.includes('forbidden'))
+      return new Response(`invalid key ${providerKey} for ${url}`, { status: 403 })
+    if (body.method === 'eth_blockNumber') {
+      return Response.json({ jsonrpc: '2.0', id: body.id, result: '0x1' })
+    }
+    return Response.json({
+      jsonrpc: '2.0',
+      id: body.id,
+      error: { code: 3, message: `execution reverted: key ${providerKey} at ${url}`, data: { url } },
+    })
+  }
+
+  it('never shows a provider URL secret or an API key in any log line or response', async () => {
+    const urls = [urlOf('unreachable'), urlOf('forbidden'), urlOf('echoing')]
+    const target = start({
+      providers: [
+        { id: 'unreachable', chain: 'ethereum', httpUrl: urls[0]!, priority: 3 },
+        { id: 'forbidden', chain: 'ethereum', httpUrl: urls[1]!, priority: 2 },
+        { id: 'echoing', chain: 'ethereum', httpUrl: urls[2]!, priority: 1 },
+        { id: 'down-only', chain: 'polygon', httpUrl: urlOf('unreachable') },
+      ],
+      pool: { fetch: fetchEchoingSecrets },
+      config: { auth: { apiKeys: [apiKey] }, logLevel: 'trace' },
+      secrets: urls.flatMap(urlSecrets),
+    })
+    const replies = [
+      await post(target, `/rpc/key/${apiKey}/ethereum`),
+      await post(target, '/rpc/ethereum', { headers: { 'x-api-key': apiKey } }),
+      await post(target, `/rpc/key/${apiKey}/provider/unreachable/ethereum`),
+      await post(target, `/rpc/key/${apiKey}/provider/forbidden/ethereum`),
+      await post(target, `/rpc/key/${apiKey}/polygon`),
+      await post(target, `/rpc/key/${apiKey}x/ethereum`),
+      await post(target, `/rpc/key/${apiKey}/nowhere`),
+      await target.app.inject({ method: 'GET', url: '/healthz' }),
+    ]
+    // The calls did reach the upstreams and fail in the planned ways.
+    expect(replies[0]!.json().error.code).toBe(3)
+    expect(replies[2]!.json().error.data.failures).toEqual([
+      { providerId: 'unreachable', code: 'UPSTREAM_UNAVAILABLE' },
+    ])
+    expect(replies[3]!.json().error.data.failures).toEqual([
+      { providerId: 'forbidden', code: 'UPSTREAM_HTTP_ERROR' },
+    ])
+    expect(target.logs.length).toBeGreaterThan(10)
+
+    const everything = [
+      ...target.logs,
+      ...replies.flatMap((reply) => [reply.body, JSON.stringify(reply.headers)]),
+    ]
+    for (const secret of [providerKey, password, querySecret, apiKey]) {
+      const leaks = everything.filter((text) => text.includes(secret))
+      expect(leaks, `"${secret}" leaked`).toEqual([])
+    }
+  })
+
+  it('keeps the rest of an upstream error intact when masking a secret in it', async () => {
+    const url = urlOf('echoing')
+    const target = start({
+      providers: [{ id: 'echoing', chain: 'ethereum', httpUrl: url }],
+      pool: { fetch: fetchEchoingSecrets },
+      secrets: urlSecrets(url),
+    })
+    const reply = await post(target, '/rpc/ethereum')
+    expect(reply.json().error).toEqual({
+      code: 3,
+      message: 'execution reverted: key *** at https://echoing.example.com/v3/***?apikey=***',
+      data: { url: 'https://echoing.example.com/v3/***?apikey=***' },
+    })
+  })
+})
+
+describe('buildServer', () => {
+  it('rejects an invalid config naming each bad path, without echoing key values', () => {
+    const { pool } = start()
+    let thrown: unknown
+    try {
+      buildServer({
+        pool,
+        config: { rpc: { maxBatchSize: 0 }, auth: { apiKeys: ['short-secret'] }, bogus: 1 } as never,
+        logger: false,
+      })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(ConfigError)
+    const issues = (thrown as ConfigError).issues.map((issue) => issue.path)
+    expect(issues).toEqual(expect.arrayContaining(['rpc.maxBatchSize', 'auth.apiKeys.0', '']))
+    expect((thrown as ConfigError).message).not.toContain('short-secret')
+  })
+
+  it('writes no log lines with logging off', async () => {
+    const target = start({ config: { logLevel: 'silent' } })
+    await post(target, '/rpc/ethereum')
+    expect(target.logs).toEqual([])
+  })
+})

@@ -1,0 +1,49 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
+import { chainPulsePlugin } from './plugin.js'
+import type { ProxyPool } from './proxy-pool.js'
+import { loggerOptions } from './security/logger-options.js'
+import { createRedactor } from './security/redaction.js'
+
+/** Options of {@link buildServer}. */
+export interface BuildServerOptions {
+  /** The pool requests are routed through. The caller owns it: closing the server does not close it. */
+  pool: ProxyPool
+  /** Server settings (the `server` part of a config file). @default {} (every default) */
+  config?: ServerConfigInput
+  /**
+   * Where logs go: `false` for none, or a writable stream (one JSON line per write). @default stdout
+   */
+  logger?: false | { stream?: { write(line: string): unknown } }
+  /**
+   * Strings to mask in every log line and error body, e.g. provider URLs' keys (see `urlSecrets`). The
+   * configured API keys are always masked. @default []
+   */
+  secrets?: readonly string[]
+}
+
+/**
+ * Builds the ChainPulse HTTP server: a Fastify instance with the ChainPulse plugin registered, logging
+ * through pino with credentials redacted. It does not listen; call `listen` (or `inject` in tests).
+ *
+ * @throws {ConfigError} when `config` is invalid, naming each bad path.
+ * @example
+ * const app = buildServer({ pool, config: { auth: { apiKeys: [process.env.CHAINPULSE_KEY!] } } })
+ * await app.listen({ port: 4000, host: '127.0.0.1' })
+ */
+export function buildServer(options: BuildServerOptions): FastifyInstance {
+  const config = parseServerConfig(options.config)
+  const redact = createRedactor({ secrets: [...(options.secrets ?? []), ...(config.auth?.apiKeys ?? [])] })
+  const app = Fastify({
+    logger:
+      options.logger === false || config.logLevel === 'silent'
+        ? false
+        : loggerOptions({ level: config.logLevel, stream: options.logger?.stream, redact }),
+    trustProxy: config.trustProxy,
+    bodyLimit: config.rpc.bodyLimitBytes,
+    // A client that trickles its request in (slowloris) must not hold a socket forever.
+    requestTimeout: 30_000,
+  })
+  app.register(chainPulsePlugin, { pool: options.pool, config, redact })
+  return app as unknown as FastifyInstance
+}

@@ -1,0 +1,68 @@
+import { ConfigError } from '@chainpulse/core'
+import { describe, expect, it } from 'vitest'
+import { defaultDeniedMethods, parseServerConfig } from './server-config.js'
+
+function issuesOf(input: unknown): string[] {
+  try {
+    parseServerConfig(input)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`)
+    throw error
+  }
+  return []
+}
+
+describe('parseServerConfig', () => {
+  it('fills every default from nothing', () => {
+    expect(parseServerConfig()).toEqual({
+      rpc: {
+        bodyLimitBytes: 1_048_576,
+        maxBatchSize: 100,
+        maxJsonDepth: 64,
+        methods: { deny: [...defaultDeniedMethods] },
+      },
+      rateLimit: { max: 100, timeWindowMs: 1_000 },
+      trustProxy: false,
+      logLevel: 'info',
+    })
+  })
+
+  it('fills nested defaults around the values given', () => {
+    const config = parseServerConfig({ rpc: { methods: { allow: ['eth_*'] } }, rateLimit: { max: 5 } })
+    expect(config.rpc.methods).toEqual({ allow: ['eth_*'], deny: [...defaultDeniedMethods] })
+    expect(config.rpc.maxBatchSize).toBe(100)
+    expect(config.rateLimit).toEqual({ max: 5, timeWindowMs: 1_000 })
+  })
+
+  it('lets the default deny list be emptied and the rate limit be turned off', () => {
+    const config = parseServerConfig({ rpc: { methods: { deny: [] } }, rateLimit: false })
+    expect(config.rpc.methods.deny).toEqual([])
+    expect(config.rateLimit).toBe(false)
+  })
+
+  it('names the path of each bad field', () => {
+    const issues = issuesOf({
+      rpc: { maxBatchSize: 0, bodyLimitBytes: 'big', methods: { deny: ['eth_*call'] } },
+      auth: { apiKeys: [] },
+      rateLimit: { max: -1 },
+      logLevel: 'loud',
+      extra: true,
+    })
+    const paths = issues.map((issue) => issue.split(':')[0])
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'rpc.maxBatchSize',
+        'rpc.bodyLimitBytes',
+        'rpc.methods.deny.0',
+        'auth.apiKeys',
+        'logLevel',
+        '',
+      ]),
+    )
+  })
+
+  it('refuses short API keys without echoing them', () => {
+    const issues = issuesOf({ auth: { apiKeys: ['tiny-key'] } })
+    expect(issues).toEqual(['auth.apiKeys.0: an API key needs at least 16 characters'])
+  })
+})

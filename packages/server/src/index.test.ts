@@ -1,0 +1,15 @@
+import { expect, it } from 'vitest'
+import * as server from './index.js'
+
+it('exports exactly the public API', () => {
+  expect(Object.keys(server).sort()).toEqual([
+    'buildServer',
+    'chainPulsePlugin',
+    'defaultDeniedMethods',
+    'parseServerConfig',
+    'reservedRpcSegments',
+    'rpcErrorCodes',
+    'serverConfigSchema',
+    'urlSecrets',
+  ])
+})

@@ -1,0 +1,313 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ServerConfig } from '../config/server-config.js'
+import { type CallHandler, type CallRouting, dispatchRpcBody, errorResponse } from '../json-rpc/dispatch.js'
+import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
+import { mapPoolError } from '../json-rpc/pool-errors.js'
+import {
+  internalError,
+  methodNotAllowed,
+  proxyError,
+  type RpcErrorObject,
+  rpcErrorCodes,
+  truncate,
+} from '../json-rpc/rpc-errors.js'
+import type { ProxyPool } from '../proxy-pool.js'
+import { createApiKeyVerifier } from '../security/api-keys.js'
+import { createMethodFilter } from '../security/method-filter.js'
+import type { Redactor } from '../security/redaction.js'
+
+/** Options of {@link rpcRoutes}. */
+export interface RpcRoutesOptions {
+  pool: ProxyPool
+  config: ServerConfig
+  redact: Redactor
+}
+
+/** Path segments after `/rpc/` that have a meaning of their own, so they can never name a strategy. */
+export const reservedRpcSegments: readonly string[] = ['provider', 'key']
+
+const JSON_CONTENT_TYPES = ['application/json', 'application/json-rpc', 'application/jsonrequest']
+const RATE_LIMITED = Symbol('chainpulse.rate-limited')
+
+interface RpcParams {
+  chain: string
+  strategy?: string
+  providerId?: string
+  apiKey?: string
+}
+
+/** Where a request goes, once its path has been checked against the pool. */
+type Target = { chain: string; strategy?: string; providerId?: string }
+
+/**
+ * The JSON-RPC over HTTP endpoints, registered under the `/rpc` prefix:
+ *
+ * - `POST /rpc/:chain`, `POST /rpc/:strategy/:chain`, `POST /rpc/provider/:providerId/:chain`
+ * - the same three under `/rpc/key/:apiKey/...` for clients that cannot send an `x-api-key` header.
+ *
+ * Request order: API key (401, before the body is read) → rate limit (429) → body size and content
+ * type (413, 415) → path check (404) → envelope and calls. Every answer, errors included, is a JSON-RPC
+ * body with `Content-Type: application/json`.
+ */
+export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions): Promise<void> {
+  const { pool, config, redact } = options
+  const verifier = createApiKeyVerifier(config.auth?.apiKeys ?? [])
+  const methodAllowed = createMethodFilter(config.rpc.methods)
+  const limits = { maxBatchSize: config.rpc.maxBatchSize, maxDepth: config.rpc.maxJsonDepth }
+  const clientIds = new WeakMap<FastifyRequest, string>()
+
+  if (config.rateLimit) {
+    // Global within this plugin: one budget per client across every /rpc route (route-level limits
+    // would give each route pattern its own budget).
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimit.max,
+      timeWindow: config.rateLimit.timeWindowMs,
+      keyGenerator: (request) => clientIds.get(request) ?? request.ip,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        [RATE_LIMITED]: true,
+        retryAfterMs: context.ttl,
+      }),
+    })
+  }
+
+  // The body stays text: the envelope parser needs the original id tokens, which JSON.parse would lose.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(
+    JSON_CONTENT_TYPES,
+    { parseAs: 'string', bodyLimit: config.rpc.bodyLimitBytes },
+    (request, body, done) => {
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]
+      if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+        done(Object.assign(new Error(`unsupported charset "${truncate(charset, 40)}"`), { statusCode: 415 }))
+      } else {
+        done(null, body)
+      }
+    },
+  )
+
+  app.setErrorHandler(
+    (error: FastifyError & { [RATE_LIMITED]?: boolean; retryAfterMs?: number }, request, reply) => {
+      if (error[RATE_LIMITED]) {
+        const retryAfterMs = error.retryAfterMs ?? 0
+        return sendError(reply, 429, rateLimited(retryAfterMs))
+      }
+      const status = error.statusCode ?? 500
+      if (status === 413) {
+        return sendError(
+          reply,
+          413,
+          proxyError(
+            rpcErrorCodes.payloadTooLarge,
+            `Request body is larger than the limit of ${config.rpc.bodyLimitBytes} bytes`,
+            'PAYLOAD_TOO_LARGE',
+            { limitBytes: config.rpc.bodyLimitBytes },
+          ),
+        )
+      }
+      if (status === 415) {
+        return sendError(
+          reply,
+          415,
+          proxyError(
+            rpcErrorCodes.unsupportedMediaType,
+            'Unsupported content type: send JSON-RPC as "Content-Type: application/json" (UTF-8)',
+            'UNSUPPORTED_MEDIA_TYPE',
+          ),
+        )
+      }
+      if (status >= 400 && status < 500) {
+        return sendError(
+          reply,
+          status,
+          proxyError(rpcErrorCodes.invalidRequest, `Bad request: ${redact(error.message)}`, 'BAD_REQUEST'),
+        )
+      }
+      request.log.error({ err: error }, 'unexpected error in the JSON-RPC route')
+      return sendError(reply, 500, internalError())
+    },
+  )
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      404,
+      proxyError(
+        rpcErrorCodes.resourceNotFound,
+        `No JSON-RPC endpoint at ${request.method} ${redact(truncate(request.url.split('?')[0] ?? '', 200))}; use POST /rpc/:chain, /rpc/:strategy/:chain or /rpc/provider/:providerId/:chain`,
+        'NOT_FOUND',
+      ),
+    ),
+  )
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    if (!verifier.required) return
+    const header = request.headers['x-api-key']
+    const presented = typeof header === 'string' ? header : (request.params as RpcParams).apiKey
+    const clientId = verifier.verify(presented)
+    if (clientId === undefined) {
+      // Answered before the body is read and before the pool is involved.
+      return sendError(
+        reply,
+        401,
+        proxyError(
+          rpcErrorCodes.unauthorized,
+          presented === undefined
+            ? 'Unauthorized: this endpoint needs an API key (header "x-api-key" or /rpc/key/<key>/...)'
+            : 'Unauthorized: the API key is not valid',
+          'UNAUTHORIZED',
+        ),
+      )
+    }
+    clientIds.set(request, clientId)
+  }
+
+  function resolveTarget(params: RpcParams): Target | RpcErrorObject {
+    if (params.strategy !== undefined && reservedRpcSegments.includes(params.strategy)) {
+      return proxyError(
+        rpcErrorCodes.resourceNotFound,
+        `"${params.strategy}" is a reserved path segment, not a strategy; use /rpc/provider/:providerId/:chain or /rpc/key/:apiKey/...`,
+        'RESERVED_SEGMENT',
+      )
+    }
+    let chain: string
+    try {
+      chain = pool.resolveChain(params.chain)
+    } catch {
+      const known = pool.chains().map(({ name, chainId }) => ({ name, chainId }))
+      return proxyError(
+        rpcErrorCodes.resourceNotFound,
+        `Unknown chain "${truncate(params.chain, 64)}". Known chains: ${known.map((c) => `${c.name} (${c.chainId})`).join(', ') || 'none'}`,
+        'UNKNOWN_CHAIN',
+        { knownChains: known },
+      )
+    }
+    if (params.strategy !== undefined) {
+      if (!pool.registry.has(params.strategy)) {
+        const known = pool.registry.names()
+        return proxyError(
+          rpcErrorCodes.resourceNotFound,
+          `Unknown strategy "${truncate(params.strategy, 64)}". Known strategies: ${known.join(', ')}`,
+          'UNKNOWN_STRATEGY',
+          { knownStrategies: known },
+        )
+      }
+      return { chain, strategy: params.strategy }
+    }
+    if (params.providerId !== undefined) {
+      const providers = pool.providers(chain).map((provider) => provider.id)
+      if (!providers.includes(params.providerId)) {
+        return proxyError(
+          rpcErrorCodes.resourceNotFound,
+          `Unknown provider "${truncate(params.providerId, 64)}" on chain "${chain}". Known providers: ${providers.join(', ') || 'none'}`,
+          'UNKNOWN_PROVIDER',
+          { knownProviders: providers },
+        )
+      }
+      return { chain, providerId: params.providerId }
+    }
+    return { chain }
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const target = resolveTarget(request.params as RpcParams)
+    if ('code' in target) return sendError(reply, 404, target)
+
+    const signal = abortOnClientGone(reply)
+    const execute: CallHandler = async (call: RpcCall) => {
+      if (!methodAllowed(call.method))
+        return { ok: false, error: methodNotAllowed(call.method), routing: undefined }
+      try {
+        const answer = await pool.request(
+          {
+            chain: target.chain,
+            method: call.method,
+            ...(call.params === undefined ? {} : { params: call.params }),
+          },
+          {
+            ...(target.strategy === undefined ? {} : { strategy: target.strategy }),
+            ...(target.providerId === undefined ? {} : { providerId: target.providerId }),
+            signal,
+          },
+        )
+        const routing = {
+          providerId: answer.providerId,
+          strategy: answer.strategy,
+          attempts: answer.attempts,
+        }
+        return { ok: true, result: answer.result, routing }
+      } catch (thrown) {
+        const mapped = mapPoolError(thrown, redact)
+        if (mapped.unexpected)
+          request.log.error({ err: thrown, method: call.method }, 'unexpected pool error')
+        else if (mapped.error.code === rpcErrorCodes.internalError) {
+          request.log.warn({ err: thrown, method: call.method, chain: target.chain }, 'call failed upstream')
+        }
+        return { ok: false, error: mapped.error, routing: mapped.routing }
+      }
+    }
+
+    const body = typeof request.body === 'string' ? request.body : ''
+    const answer = await dispatchRpcBody(parseRpcBody(body, limits), execute, {
+      onUnexpectedError: (error, call) =>
+        request.log.error({ err: error, method: call.method }, 'unexpected error answering a call'),
+    })
+    reply.headers(routingHeaders(answer.routing))
+    if (answer.body === undefined) return reply.code(204).send()
+    return reply.code(200).type('application/json; charset=utf-8').send(answer.body)
+  }
+
+  const routeOptions = { onRequest: authenticate }
+  const routes = async (scope: FastifyInstance) => {
+    scope.post('/:chain', routeOptions, handle)
+    scope.post('/provider/:providerId/:chain', routeOptions, handle)
+    scope.post('/:strategy/:chain', routeOptions, handle)
+  }
+  await app.register(routes)
+  await app.register(routes, { prefix: '/key/:apiKey' })
+}
+
+function rateLimited(retryAfterMs: number): RpcErrorObject {
+  return proxyError(
+    rpcErrorCodes.limitExceeded,
+    `Rate limit exceeded; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+    'RATE_LIMITED',
+    { retryAfterMs },
+  )
+}
+
+function sendError(reply: FastifyReply, status: number, error: RpcErrorObject): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(errorResponse('null', error))
+}
+
+/** Aborts in-flight upstream calls when the client goes away before its answer is written. */
+function abortOnClientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort()
+  })
+  return controller.signal
+}
+
+const HEADER_FIELDS = [
+  ['x-chainpulse-provider', 'providerId'],
+  ['x-chainpulse-strategy', 'strategy'],
+  ['x-chainpulse-attempts', 'attempts'],
+] as const
+
+/**
+ * `x-chainpulse-provider`, `-strategy` and `-attempts`: one comma-separated entry per object in the
+ * response body, in the same order (so one value for a single call); `-` where a call reached no
+ * provider (invalid, blocked). A header is left out when no call has a value for it.
+ */
+export function routingHeaders(routing: readonly (CallRouting | undefined)[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [header, field] of HEADER_FIELDS) {
+    const values = routing.map((entry) => entry?.[field])
+    if (values.every((value) => value === undefined)) continue
+    headers[header] = values.map((value) => (value === undefined ? '-' : String(value))).join(',')
+  }
+  return headers
+}
