@@ -15,6 +15,7 @@ describe('public exports', () => {
         "ConfigError",
         "DuplicateProviderError",
         "DuplicateStrategyError",
+        "Eip1193ProviderError",
         "InvalidEventKeyError",
         "MalformedResponseError",
         "NoProviderAvailableError",
@@ -35,6 +36,7 @@ describe('public exports', () => {
         "createBenchmarkStore",
         "createCheapestStrategy",
         "createCircuitBreaker",
+        "createEip1193Provider",
         "createFastestStrategy",
         "createHttpTransport",
         "createHybridStrategy",
@@ -59,6 +61,7 @@ describe('public exports', () => {
         "parseRetryAfter",
         "redactUrl",
         "systemClock",
+        "toEip1193Error",
       ]
     `)
   })
@@ -68,6 +71,8 @@ describe('public exports', () => {
       [
         "createFakeClock",
         "createInMemoryBus",
+        "createMockChain",
+        "createMockProvider",
         "createStubBenchmarkStore",
         "strategyConformanceCases",
       ]

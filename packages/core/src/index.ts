@@ -90,6 +90,18 @@ export {
   type ProviderPoolConfig,
   parseProviderPoolConfig,
 } from './provider-pool/config.js'
+export {
+  createEip1193Provider,
+  type Eip1193ConnectInfo,
+  type Eip1193EventName,
+  type Eip1193Events,
+  type Eip1193Listener,
+  type Eip1193Message,
+  type Eip1193Provider,
+  Eip1193ProviderError,
+  type Eip1193RequestArguments,
+  toEip1193Error,
+} from './provider-pool/eip1193.js'
 export { createProviderPool } from './provider-pool/provider-pool.js'
 export type { ProviderHealth } from './provider-pool/provider-runtime.js'
 export type {

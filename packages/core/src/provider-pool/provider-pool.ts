@@ -25,6 +25,7 @@ import {
   parseProviderPoolConfig,
   type ResolvedProviderConfig,
 } from './config.js'
+import { createEip1193Provider } from './eip1193.js'
 import { createProviderRuntime, type ProviderRuntime } from './provider-runtime.js'
 import { executeRequest } from './request-executor.js'
 import type {
@@ -299,7 +300,7 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
     }
   }
 
-  return {
+  const pool: ProviderPool = {
     store,
     pubsub,
     registry,
@@ -338,6 +339,7 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
     },
     cooldown: (providerId, ms) => providerOf(providerId).startCooldown(ms, 'manual'),
     endCooldown: (providerId) => providerOf(providerId).endCooldown(),
+    eip1193: (chain) => createEip1193Provider(pool, chain),
     upstreamSubscriptionCount: () =>
       [...chains.values()].reduce((total, chain) => total + chain.upstreamSubscriptionCount(), 0),
     async close() {
@@ -347,4 +349,5 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
       for (const chain of chains.values()) for (const provider of chain.providers) provider.dispose()
     },
   }
+  return pool
 }

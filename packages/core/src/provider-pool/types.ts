@@ -9,6 +9,7 @@ import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import type { FetchLike } from '../transport/http-transport.js'
 import type { WebSocketConstructor } from '../transport/ws-transport.js'
 import type { ChainConfig, ProviderConfig } from './config.js'
+import type { Eip1193Provider } from './eip1193.js'
 import type { ProviderHealth } from './provider-runtime.js'
 import type { UpstreamConnectionState } from './upstream.js'
 
@@ -159,6 +160,8 @@ export interface ProviderPool {
   endCooldown(providerId: string): void
   /** Number of live upstream subscriptions (racing and user demand), for diagnostics and tests. */
   upstreamSubscriptionCount(): number
+  /** An EIP-1193 provider for one chain (`request`, `on('message' | 'connect' | 'disconnect')`). */
+  eip1193(chain: string | number): Eip1193Provider
   /** Stops every subscription, timer and connection. */
   close(): Promise<void>
 }

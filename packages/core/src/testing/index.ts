@@ -10,6 +10,26 @@ export {
   type InMemoryBusOptions,
 } from '../pubsub/in-memory-bus.js'
 export {
+  createMockChain,
+  type MockBlock,
+  type MockCallResult,
+  type MockChain,
+  type MockChainChange,
+  type MockChainOptions,
+  type MockLogInput,
+  type MockMineOptions,
+  type MockReorgOptions,
+  type MockReorgResult,
+  type MockTransaction,
+} from './mock-chain.js'
+export {
+  createMockProvider,
+  type MockMethodHandler,
+  type MockProvider,
+  type MockProviderBehaviour,
+  type MockProviderOptions,
+} from './mock-provider.js'
+export {
   type StrategyConformanceCase,
   type StrategyConformanceOptions,
   strategyConformanceCases,
