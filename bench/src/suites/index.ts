@@ -1,6 +1,17 @@
 import type { BenchSuite } from '../suite.js'
 import { benchmarkStoreSuite } from './benchmark-store.js'
+import { failoverTimeSuite } from './failover-time.js'
+import { faultScenarioSuite } from './fault-scenario.js'
 import { messageAggregatorSuite } from './message-aggregator.js'
+import { poolOverheadSuite } from './pool-overhead.js'
+import { requestPathSuite } from './request-path.js'
 
 /** Every benchmark suite, in the order they appear in docs/benchmarks.md. */
-export const suites: BenchSuite[] = [messageAggregatorSuite, benchmarkStoreSuite]
+export const suites: BenchSuite[] = [
+  messageAggregatorSuite,
+  benchmarkStoreSuite,
+  requestPathSuite,
+  poolOverheadSuite,
+  faultScenarioSuite,
+  failoverTimeSuite,
+]

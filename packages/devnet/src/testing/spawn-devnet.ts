@@ -18,9 +18,12 @@ export interface DevnetProcess {
   stop(): Promise<void>
 }
 
-const cliPath = fileURLToPath(new URL('../cli.ts', import.meta.url))
-/** tsx's loader, resolved from this package (the caller's working directory may not have tsx). */
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+/** Run from source (tests, tsx) the CLI is TypeScript and needs tsx's loader; from dist it is plain JS. */
+const fromSource = import.meta.url.endsWith('.ts')
+const cliPath = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url))
+const nodeArgs = fromSource
+  ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, cliPath]
+  : [cliPath]
 
 /**
  * Starts the devnet CLI in a child process. Use it where timing matters: a devnet in the test's own
@@ -36,7 +39,7 @@ export async function spawnDevnet(
   args: readonly string[],
   { timeoutMs = 20_000 } = {},
 ): Promise<DevnetProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader, cliPath, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
