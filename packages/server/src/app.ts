@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
-import { chainPulsePlugin } from './plugin.js'
+import { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
 import type { ProxyPool } from './proxy-pool.js'
 import { loggerOptions } from './security/logger-options.js'
 import { createRedactor } from './security/redaction.js'
@@ -20,6 +20,10 @@ export interface BuildServerOptions {
    * configured API keys are always masked. @default []
    */
   secrets?: readonly string[]
+  /** The simulated network behind the dashboard's demo controls (see `DemoControls`). @default none */
+  controls?: ChainPulsePluginOptions['controls']
+  /** Timers of the dashboard API (stream snapshots, score history, demo load). @default systemClock */
+  clock?: ChainPulsePluginOptions['clock']
 }
 
 /**
@@ -44,6 +48,12 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     // A client that trickles its request in (slowloris) must not hold a socket forever.
     requestTimeout: 30_000,
   })
-  app.register(chainPulsePlugin, { pool: options.pool, config, redact })
+  app.register(chainPulsePlugin, {
+    pool: options.pool,
+    config,
+    redact,
+    ...(options.controls ? { controls: options.controls } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  })
   return app as unknown as FastifyInstance
 }

@@ -5,11 +5,18 @@ it('exports exactly the public API', () => {
   expect(Object.keys(server).sort()).toEqual([
     'buildServer',
     'chainPulsePlugin',
+    'createDevnetDemoControls',
+    'createSnapshotPersistence',
     'defaultDeniedMethods',
+    'loadConfigFile',
+    'parseConfigText',
     'parseServerConfig',
     'reservedRpcSegments',
     'rpcErrorCodes',
     'serverConfigSchema',
+    'startChainPulse',
+    'startDemo',
     'urlSecrets',
+    'wsCloseCodes',
   ])
 })

@@ -5,15 +5,47 @@
  */
 export { type BuildServerOptions, buildServer } from './app.js'
 export {
+  type ChainPulseConfig,
+  type LoadConfigResult,
+  loadConfigFile,
+  type ParseConfigTextOptions,
+  parseConfigText,
+} from './config/load-config.js'
+export {
   defaultDeniedMethods,
   parseServerConfig,
   type ServerConfig,
   type ServerConfigInput,
   serverConfigSchema,
 } from './config/server-config.js'
+export { createDevnetDemoControls } from './demo/demo-controls.js'
+export { type DemoUrls, type RunningDemo, type StartDemoOptions, startDemo } from './demo/start-demo.js'
 export { type ProxyErrorCode, type RpcErrorObject, rpcErrorCodes } from './json-rpc/rpc-errors.js'
+export {
+  type RunningChainPulse,
+  type StartChainPulseOptions,
+  startChainPulse,
+} from './main.js'
+export {
+  createSnapshotPersistence,
+  type SnapshotPersistence,
+  type SnapshotPersistenceOptions,
+  type SnapshotRestoreResult,
+} from './persistence/snapshot-file.js'
 export { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
 export type { ProxyPool } from './proxy-pool.js'
+export type { Capabilities, RuntimeView, TopicCounters } from './routes/api/api-routes.js'
+export type {
+  DemoControls,
+  DemoPersonalityPatch,
+  DemoProviderInfo,
+  DemoProviderMode,
+  DemoStartProviderInput,
+} from './routes/api/demo-controls.js'
+export type { ApiErrorBody } from './routes/api/http-errors.js'
+export type { ChainView, LeaderboardView, ProviderView } from './routes/api/views.js'
 export type { HealthReport } from './routes/health.js'
 export { reservedRpcSegments } from './routes/rpc.js'
+export type { StreamTopic } from './routes/stream.js'
 export { urlSecrets } from './security/redaction.js'
+export { wsCloseCodes } from './ws/websocket-support.js'

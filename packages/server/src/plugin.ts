@@ -1,10 +1,17 @@
+import type { Clock } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
+import { metricsRoutes } from './metrics/metrics-route.js'
 import type { ProxyPool } from './proxy-pool.js'
+import { apiRoutes } from './routes/api/api-routes.js'
+import type { DemoControls } from './routes/api/demo-controls.js'
+import { isDashboardPool } from './routes/api/views.js'
 import { healthRoutes } from './routes/health.js'
 import { rpcRoutes } from './routes/rpc.js'
+import { wsRpcRoutes } from './routes/ws-rpc.js'
 import { createRedactor, type Redactor } from './security/redaction.js'
+import { registerWebSocketSupport } from './ws/websocket-support.js'
 
 /** Options of {@link chainPulsePlugin}. */
 export interface ChainPulsePluginOptions {
@@ -14,11 +21,15 @@ export interface ChainPulsePluginOptions {
   config?: ServerConfigInput
   /** Masks secrets in error bodies. @default a redactor for URLs and the configured API keys */
   redact?: Redactor
+  /** The simulated network the dashboard's Live Test tab drives (`chainpulse demo` passes the devnet's). */
+  controls?: DemoControls
+  /** Timers of the dashboard API (stream snapshots, score history, demo load). @default systemClock */
+  clock?: Clock
 }
 
 /**
  * The ChainPulse routes as a Fastify plugin, for mounting in an existing Fastify app: `GET /healthz`
- * and the JSON-RPC proxy under `/rpc`. `buildServer` wraps it with logging and redaction set up.
+ * and the JSON-RPC proxy under `/rpc` (HTTP) and `/ws/rpc` (WebSocket). `buildServer` wraps it with logging and redaction set up.
  *
  * @throws {ConfigError} when `config` is invalid (at registration).
  * @example
@@ -31,6 +42,29 @@ export const chainPulsePlugin = fp(
     const redact = options.redact ?? createRedactor({ secrets: config.auth?.apiKeys ?? [] })
     await app.register(healthRoutes, { pool: options.pool })
     await app.register(rpcRoutes, { prefix: '/rpc', pool: options.pool, config, redact })
+    // Once, before every WebSocket route (JSON-RPC and the live stream): see registerWebSocketSupport.
+    await registerWebSocketSupport(app, { maxMessageBytes: config.ws.maxMessageBytes })
+    await app.register(wsRpcRoutes, {
+      prefix: '/ws/rpc',
+      pool: options.pool,
+      config,
+      redact,
+      ...(options.clock ? { clock: options.clock } : {}),
+    })
+    // The dashboard API and metrics read the pool's store and events: a full ProviderPool has them.
+    const pool = options.pool
+    if (isDashboardPool(pool)) {
+      await app.register(apiRoutes, {
+        prefix: '/api',
+        pool,
+        config,
+        redact,
+        controls: options.controls,
+        clock: options.clock,
+      })
+      if (config.metrics)
+        await app.register(metricsRoutes, { pool, nodeMetrics: config.metrics.nodeMetrics, redact })
+    }
   },
   { name: 'chainpulse', fastify: '5.x' },
 )

@@ -238,7 +238,14 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
     })
     switch (outcome.kind) {
       case 'ok':
-        return { result: outcome.result as T, providerId: providerId!, strategy, attempts, durationMs }
+        return {
+          result: outcome.result as T,
+          ...(outcome.rawResult === undefined ? {} : { rawResult: outcome.rawResult }),
+          providerId: providerId!,
+          strategy,
+          attempts,
+          durationMs,
+        }
       case 'rpc-error':
       case 'aborted':
         outcome.error.routing = routing

@@ -2,7 +2,9 @@ import type { Clock, TimerHandle } from '../clock/clock.js'
 import type { ChainPulseError } from '../errors/base-error.js'
 import { AbortedError, RateLimitedError, UpstreamError, UpstreamRpcError } from '../errors/errors.js'
 import { classifyRpcError, type JsonRpcResponse } from '../transport/json-rpc.js'
+import { rawResultOf } from '../transport/raw-result.js'
 import type { ProviderRuntime } from './provider-runtime.js'
+import { rawBodyOf } from './upstream.js'
 import { isDuplicateSubmission, isWriteMethod, rawTransactionHash } from './write-methods.js'
 
 /** One request to walk through an ordered list of providers. */
@@ -24,7 +26,13 @@ export interface ExecutionPlan {
 
 /** How a request ended. */
 export type ExecutionResult =
-  | { kind: 'ok'; result: unknown; provider: ProviderRuntime; attempts: number }
+  | {
+      kind: 'ok'
+      result: unknown
+      rawResult: string | undefined
+      provider: ProviderRuntime
+      attempts: number
+    }
   | { kind: 'rpc-error'; error: UpstreamRpcError; provider: ProviderRuntime; attempts: number }
   | {
       kind: 'failed'
@@ -36,7 +44,7 @@ export type ExecutionResult =
   | { kind: 'aborted'; error: AbortedError; attempts: number }
 
 type AttemptOutcome =
-  | { kind: 'ok'; result: unknown }
+  | { kind: 'ok'; result: unknown; rawResult?: string | undefined }
   | { kind: 'rpc-error'; error: UpstreamRpcError }
   | { kind: 'retry'; error: ChainPulseError }
   | { kind: 'fatal'; error: ChainPulseError }
@@ -117,7 +125,13 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       if (settled) return
       switch (outcome.kind) {
         case 'ok':
-          return finish({ kind: 'ok', result: outcome.result, provider, attempts })
+          return finish({
+            kind: 'ok',
+            result: outcome.result,
+            rawResult: outcome.rawResult,
+            provider,
+            attempts,
+          })
         case 'rpc-error':
           if (
             outcome.error.errorClass === 'method-unsupported' ||
@@ -157,7 +171,12 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         if (!('error' in response)) {
           breaker.recordSuccess(permit)
           plan.recordAttempt(provider, durationMs, true)
-          return { kind: 'ok', result: response.result }
+          const body = rawBodyOf(response)
+          return {
+            kind: 'ok',
+            result: response.result,
+            rawResult: body === undefined ? undefined : rawResultOf(body),
+          }
         }
         const errorClass = classifyRpcError(response.error)
         const error = new UpstreamRpcError({

@@ -77,6 +77,11 @@ export interface PoolRequestOptions {
 /** A successful pool request: the upstream's `result` and how it was routed. */
 export interface PoolRequestResult<T = unknown> {
   result: T
+  /**
+   * The exact JSON text of `result` as the upstream sent it (HTTP upstreams), for proxies that must
+   * pass results through unchanged: re-serialising `result` would round integers beyond 2^53.
+   */
+  rawResult?: string
   providerId: string
   strategy: string
   attempts: number

@@ -60,6 +60,14 @@ export interface UrlUpstreamOptions {
 
 let nextRequestId = 1
 
+/** Upstream response bodies by the response parsed from them, for exact pass-through of results. */
+const rawBodies = new WeakMap<JsonRpcResponse, string>()
+
+/** The body text a response was parsed from, when its upstream kept it (HTTP does). */
+export function rawBodyOf(response: JsonRpcResponse): string | undefined {
+  return rawBodies.get(response)
+}
+
 /**
  * Builds an {@link Upstream} over a provider's URLs: calls go over HTTP when there is an `httpUrl`
  * (stateless, keep-alive, parallel), else over the WebSocket; subscriptions need a `wsUrl`.
@@ -87,7 +95,9 @@ export function createUrlUpstream(options: UrlUpstreamOptions): Upstream {
     async request(method, params, { signal, timeoutMs }) {
       if (http) {
         const payload = { jsonrpc: '2.0' as const, id: nextRequestId++, method, params: params ?? [] }
-        return (await http.request(payload, { signal, timeoutMs })).response
+        const { response, text } = await http.request(payload, { signal, timeoutMs })
+        rawBodies.set(response, text)
+        return response
       }
       return ws!.request(method, params ?? [], { signal, timeoutMs })
     },

@@ -21,9 +21,28 @@ describe('parseServerConfig', () => {
         maxJsonDepth: 64,
         methods: { deny: [...defaultDeniedMethods] },
       },
+      ws: {
+        maxMessageBytes: 1_048_576,
+        maxSubscriptionsPerConnection: 100,
+        maxBufferedBytes: 4_194_304,
+        maxPendingMessages: 64,
+        rateLimit: { max: 100, timeWindowMs: 1_000 },
+      },
       rateLimit: { max: 100, timeWindowMs: 1_000 },
       trustProxy: false,
       logLevel: 'info',
+      demo: false,
+      api: {
+        scoreHistory: { intervalMs: 5_000, samples: 360 },
+        stream: {
+          snapshotIntervalMs: 1_000,
+          maxQueuedMessages: 256,
+          maxBufferedBytes: 1_048_576,
+          maxConnections: 100,
+        },
+        load: { maxRatePerSecond: 500, maxClients: 100, maxDurationMs: 600_000 },
+      },
+      metrics: { nodeMetrics: true },
     })
   })
 

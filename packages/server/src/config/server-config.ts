@@ -39,6 +39,29 @@ export const serverConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** JSON-RPC over WebSocket (`GET /ws/rpc/...`, see docs/websocket-rpc.md); `rpc` limits apply too. */
+  ws: z
+    .strictObject({
+      /** Largest incoming message, in bytes (every WebSocket route); larger ones close with code 1009. */
+      maxMessageBytes: z.number().int().min(1_024).max(104_857_600).default(1_048_576),
+      /** `eth_subscribe` subscriptions one connection may hold; more get JSON-RPC error -32005. */
+      maxSubscriptionsPerConnection: z.number().int().min(1).max(10_000).default(100),
+      /** Unsent bytes (`ws.bufferedAmount`) before a client that does not read is closed with 1008. */
+      maxBufferedBytes: z.number().int().min(1_024).max(268_435_456).default(4_194_304),
+      /** Messages in flight per connection (a batch counts once); more get -32005 at once. */
+      maxPendingMessages: z.number().int().min(1).max(10_000).default(64),
+      /** Messages per connection per window (a batch counts once); `false` turns it off. */
+      rateLimit: z
+        .union([
+          z.literal(false),
+          z.strictObject({
+            max: z.number().int().positive().default(100),
+            timeWindowMs: z.number().int().positive().default(1_000),
+          }),
+        ])
+        .prefault({}),
+    })
+    .prefault({}),
   /** API keys; when present, every RPC request needs one (header `x-api-key` or `/rpc/key/<key>/...`). */
   auth: z
     .strictObject({
@@ -62,6 +85,55 @@ export const serverConfigSchema = z.strictObject({
    */
   trustProxy: z.union([z.boolean(), z.string()]).default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Demo mode: the dashboard's controls (`POST /api/demo/...`) are open to every client. Never in production. */
+  demo: z.boolean().default(false),
+  /** Opens the demo controls outside demo mode to requests with header `x-chainpulse-admin-token: <token>`. */
+  admin: z
+    .strictObject({ token: z.string().min(16, 'an admin token needs at least 16 characters').max(512) })
+    .optional(),
+  /** The dashboard API under `/api` (see docs/server-api.md). */
+  api: z
+    .strictObject({
+      /** Leaderboard samples kept per chain for `GET /api/leaderboard/:chain/history`. */
+      scoreHistory: z
+        .strictObject({
+          intervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
+          samples: z.number().int().min(1).max(10_000).default(360),
+        })
+        .prefault({}),
+      /** Limits of the live stream `GET /api/stream`; they bound memory per dashboard, however slow it reads. */
+      stream: z
+        .strictObject({
+          /** How often `runtime`, `providers`, `chains` and `leaderboard` snapshots are sent. */
+          snapshotIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
+          /** Messages queued per connection while its socket is backed up; past it the oldest go. */
+          maxQueuedMessages: z.number().int().min(1).max(100_000).default(256),
+          /** Bytes the socket may hold unsent (`ws.bufferedAmount`) before messages queue instead. */
+          maxBufferedBytes: z.number().int().min(1_024).max(268_435_456).default(1_048_576),
+          /** Concurrent stream connections; more are closed with code 1013 (try again later). */
+          maxConnections: z.number().int().min(1).max(10_000).default(100),
+        })
+        .prefault({}),
+      /** Ceilings of the demo load generator (`POST /api/demo/load/start`). */
+      load: z
+        .strictObject({
+          maxRatePerSecond: z.number().int().min(1).max(100_000).default(500),
+          maxClients: z.number().int().min(1).max(10_000).default(100),
+          maxDurationMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Prometheus metrics at `GET /metrics`; `false` removes the route. */
+  metrics: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** Also export prom-client's default Node.js process metrics. */
+        nodeMetrics: z.boolean().default(true),
+      }),
+    ])
+    .prefault({}),
 })
 
 /** Server settings as written in a config file or passed to `buildServer`. */

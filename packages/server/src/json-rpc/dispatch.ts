@@ -10,7 +10,7 @@ export interface CallRouting {
 
 /** How one call ended: the upstream's `result`, or an error object to answer with. */
 export type CallOutcome =
-  | { ok: true; result: unknown; routing: CallRouting }
+  | { ok: true; result: unknown; rawResult?: string | undefined; routing: CallRouting }
   | { ok: false; error: RpcErrorObject; routing: CallRouting | undefined }
 
 /** Runs one valid call (allow/deny, the pool, error mapping). Should not throw; if it does, see {@link DispatchOptions.onUnexpectedError}. */
@@ -84,7 +84,7 @@ async function answerEntry(
   if (call.idRaw === undefined) return undefined
   if (!outcome.ok) return { text: errorResponse(call.idRaw, outcome.error), routing: outcome.routing }
   try {
-    return { text: resultResponse(call.idRaw, outcome.result), routing: outcome.routing }
+    return { text: resultResponse(call.idRaw, outcome.result, outcome.rawResult), routing: outcome.routing }
   } catch (error) {
     // A result JSON cannot represent (a bigint, a cycle) is a bug upstream of here, not the client's.
     options.onUnexpectedError?.(error, call)
@@ -92,9 +92,13 @@ async function answerEntry(
   }
 }
 
-/** A success response; `idRaw` is written verbatim. @throws {TypeError} when `result` cannot be serialised. */
-export function resultResponse(idRaw: string, result: unknown): string {
-  return `{"jsonrpc":"2.0","id":${idRaw},"result":${JSON.stringify(result) ?? 'null'}}`
+/**
+ * A success response; `idRaw` is written verbatim, and so is `rawResult` (the upstream's own text of the
+ * result) when given, so results pass through unchanged.
+ * @throws {TypeError} when `result` cannot be serialised.
+ */
+export function resultResponse(idRaw: string, result: unknown, rawResult?: string): string {
+  return `{"jsonrpc":"2.0","id":${idRaw},"result":${rawResult ?? JSON.stringify(result) ?? 'null'}}`
 }
 
 /** An error response; `idRaw` is written verbatim. */

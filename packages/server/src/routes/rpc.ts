@@ -237,7 +237,7 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
           strategy: answer.strategy,
           attempts: answer.attempts,
         }
-        return { ok: true, result: answer.result, routing }
+        return { ok: true, result: answer.result, rawResult: answer.rawResult, routing }
       } catch (thrown) {
         const mapped = mapPoolError(thrown, redact)
         if (mapped.unexpected)

@@ -1,0 +1,213 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files reference environment variables as ${NAME}
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError } from '@chainpulse/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfigFile, parseConfigText } from './load-config.js'
+
+const INFURA_KEY = 'f00dfeedcafe0123456789abcdef0123'
+const env = { INFURA_API_KEY: INFURA_KEY, ADMIN_TOKEN: 'admin-token-0123456789', CHAIN_NAME: 'ethereum' }
+
+const yamlConfig = `
+server:
+  logLevel: warn
+  auth:
+    apiKeys:
+      - \${ADMIN_TOKEN}
+pool:
+  strategy: fastest
+  hedge: { minDelayMs: 20 }
+  chains:
+    - { name: ethereum, chainId: 1 }
+  providers:
+    - id: infura
+      chain: ethereum
+      httpUrl: https://mainnet.infura.io/v3/\${INFURA_API_KEY}
+      wsUrl: wss://mainnet.infura.io/ws/v3/\${INFURA_API_KEY}
+    - id: local
+      chain: ethereum
+      httpUrl: http://127.0.0.1:8545
+listen: { port: 8080 }
+persistence: { path: state/benchmarks.json }
+`
+
+/** The issues of the ConfigError `run` throws, as `path: message` lines. */
+function issuesOf(run: () => unknown): string[] {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`)
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('parseConfigText', () => {
+  it('reads YAML, replaces ${NAME} with the environment and applies defaults', () => {
+    const { config } = parseConfigText(yamlConfig, { env, baseDir: '/srv/chainpulse' })
+    expect(config.pool.providers?.[0]?.httpUrl).toBe(`https://mainnet.infura.io/v3/${INFURA_KEY}`)
+    expect(config.pool.providers?.[0]?.wsUrl).toBe(`wss://mainnet.infura.io/ws/v3/${INFURA_KEY}`)
+    expect(config.pool.strategy).toBe('fastest')
+    expect(config.pool.hedge).toEqual({ minDelayMs: 20 })
+    expect(config.server).toMatchObject({ logLevel: 'warn', auth: { apiKeys: [env.ADMIN_TOKEN] } })
+    expect(config.listen).toEqual({ port: 8080, host: '127.0.0.1' })
+    expect(config.persistence).toEqual({ path: '/srv/chainpulse/state/benchmarks.json', intervalMs: 30_000 })
+  })
+
+  it('reads the same config as JSON', () => {
+    const json = JSON.stringify({
+      pool: {
+        chains: [{ name: 'ethereum', chainId: 1 }],
+        providers: [
+          { id: 'infura', chain: 'ethereum', httpUrl: 'https://mainnet.infura.io/v3/${INFURA_API_KEY}' },
+        ],
+      },
+    })
+    const { config } = parseConfigText(json, { format: 'json', env })
+    expect(config.pool.providers?.[0]?.httpUrl).toBe(`https://mainnet.infura.io/v3/${INFURA_KEY}`)
+    expect(config.persistence).toBeUndefined()
+    expect(config.listen).toEqual({ port: 4000, host: '127.0.0.1' })
+  })
+
+  it('collects every interpolated value and the key parts of provider URLs as secrets', () => {
+    const { secrets } = parseConfigText(
+      `${yamlConfig.replace('http://127.0.0.1:8545', 'https://eth.example.com/v2/literalkey0123456789abcdef')}`,
+      { env },
+    )
+    expect(secrets).toEqual(
+      expect.arrayContaining([INFURA_KEY, env.ADMIN_TOKEN, 'literalkey0123456789abcdef']),
+    )
+  })
+
+  it('names the path and the variable when a variable is missing, and no other value', () => {
+    const error = (() => {
+      try {
+        parseConfigText(yamlConfig, { env: { INFURA_API_KEY: INFURA_KEY } })
+      } catch (caught) {
+        return caught as ConfigError
+      }
+    })()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error?.issues).toEqual([
+      { path: 'server.auth.apiKeys.0', message: 'environment variable ADMIN_TOKEN is not set' },
+    ])
+    expect(error?.message).not.toContain(INFURA_KEY)
+  })
+
+  it('treats an empty variable as missing, and uses ${NAME:-fallback} when given', () => {
+    const text = 'pool: { chains: [{ name: "${CHAIN:-ethereum}", chainId: 1 }], strategy: "${STRATEGY}" }'
+    expect(issuesOf(() => parseConfigText(text, { env: { STRATEGY: '' } }))).toEqual([
+      'pool.strategy: environment variable STRATEGY is empty',
+    ])
+    const { config, secrets } = parseConfigText(text, { env: { STRATEGY: 'round-robin' } })
+    expect(config.pool.chains[0]?.name).toBe('ethereum')
+    expect(config.pool.strategy).toBe('round-robin')
+    expect(secrets).toEqual(['round-robin'])
+  })
+
+  it('keeps $${...} as a literal ${...}', () => {
+    const text =
+      'pool: { chains: [{ name: ethereum, chainId: 1 }], providers: [{ id: a, chain: ethereum, httpUrl: "http://h/$${X}" }] }'
+    const { config } = parseConfigText(text, { env: {} })
+    expect(config.pool.providers?.[0]?.httpUrl).toBe('http://h/${X}')
+  })
+
+  it('names the path of each invalid field, the pool part validated as core validates it', () => {
+    const text = `
+server: { rpc: { maxBatchSize: 0 } }
+pool:
+  stratgy: fastest
+  chains: [{ name: ethereum, chainId: 1 }]
+  providers:
+    - { id: a, chain: ethereum, httpUrl: http://127.0.0.1:1 }
+    - { id: b, chain: ethereum, httpUrl: http://127.0.0.1:2 }
+    - { id: c, chain: ethereum, httpUrl: "ftp://example.com" }
+    - { id: d, chain: solana, httpURL: http://127.0.0.1:3 }
+`
+    const issues = issuesOf(() => parseConfigText(text, { env: {} }))
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pool: .*stratgy/),
+        expect.stringMatching(/^server\.rpc\.maxBatchSize: /),
+      ]),
+    )
+    // Core's checks run once the pool section's own shape is right.
+    const fixed = text.replace('stratgy', 'strategy')
+    expect(issuesOf(() => parseConfigText(fixed, { env: {} }))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pool\.providers\.2\.httpUrl: expected an http\(s\) URL/),
+        expect.stringMatching(/^pool\.providers\.3\.httpURL: unknown key/),
+        expect.stringMatching(/^pool\.providers\.3\.chain: unknown chain "solana"/),
+      ]),
+    )
+  })
+
+  it('rejects an unknown strategy name listing the built-in ones', () => {
+    const issues = issuesOf(() =>
+      parseConfigText('pool: { chains: [{ name: ethereum, chainId: 1 }], strategy: fastets }', { env: {} }),
+    )
+    expect(issues).toEqual([expect.stringMatching(/^pool\.strategy: .*leaderboard/)])
+  })
+
+  it('masks environment values in validation messages', () => {
+    const secret = 'not-a-url-but-a-secret-0123'
+    const issues = issuesOf(() =>
+      parseConfigText(
+        'pool: { chains: [{ name: ethereum, chainId: 1 }], providers: [{ id: a, chain: ethereum, httpUrl: "${URL}" }] }',
+        { env: { URL: secret } },
+      ),
+    )
+    expect(issues.join('\n')).toContain('pool.providers.0.httpUrl')
+    expect(issues.join('\n')).not.toContain(secret)
+  })
+
+  it('reports YAML and JSON syntax errors with a position but without quoting the text', () => {
+    const literal = 'sk_live_0123456789abcdef'
+    const yaml = issuesOf(() => parseConfigText(`pool:\n  chains: [\n  key: ${literal}\n  "x`, { env: {} }))
+    expect(yaml[0]).toMatch(/^: not valid YAML at line \d+, column \d+/)
+    expect(yaml.join('\n')).not.toContain(literal)
+    const json = issuesOf(() => parseConfigText(`{"key": "${literal}",}`, { format: 'json', env: {} }))
+    expect(json).toEqual([expect.stringMatching(/^: not valid JSON( at line 1, column \d+)?$/)])
+  })
+
+  it('requires a pool with at least one chain', () => {
+    expect(issuesOf(() => parseConfigText('server: {}', { env: {} }))).toEqual([
+      expect.stringMatching(/^pool: /),
+    ])
+    expect(issuesOf(() => parseConfigText('pool: { chains: [] }', { env: {} }))).toEqual([
+      expect.stringMatching(/^pool\.chains: /),
+    ])
+  })
+})
+
+describe('loadConfigFile', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chainpulse-config-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('picks JSON by extension and YAML otherwise, resolving persistence against the file folder', async () => {
+    await writeFile(join(dir, 'a.yml'), yamlConfig)
+    await writeFile(
+      join(dir, 'b.json'),
+      JSON.stringify({
+        pool: { chains: [{ name: 'ethereum', chainId: 1 }] },
+        persistence: { path: 'snap.json' },
+      }),
+    )
+    const yaml = await loadConfigFile(join(dir, 'a.yml'), { env })
+    expect(yaml.config.persistence?.path).toBe(join(dir, 'state/benchmarks.json'))
+    const json = await loadConfigFile('b.json', { env, cwd: dir })
+    expect(json.config.persistence?.path).toBe(join(dir, 'snap.json'))
+  })
+
+  it('says so when the file does not exist', async () => {
+    await expect(loadConfigFile(join(dir, 'nope.yaml'), { env })).rejects.toMatchObject({
+      issues: [{ path: '', message: 'file not found' }],
+    })
+  })
+})

@@ -1,0 +1,83 @@
+import {
+  ConfigError,
+  createProviderPool,
+  type ProviderPool,
+  UnknownChainError,
+  UnknownProviderError,
+} from '@chainpulse/core'
+import { type Devnet, startDevnet } from '@chainpulse/devnet'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DemoControls } from '../routes/api/demo-controls.js'
+import { createDevnetDemoControls } from './demo-controls.js'
+
+describe('createDevnetDemoControls', { timeout: 20_000 }, () => {
+  let devnet: Devnet
+  let pool: ProviderPool
+  let controls: DemoControls
+
+  beforeAll(async () => {
+    devnet = await startDevnet({
+      chains: [{ name: 'ethereum', blockTimeMs: 'manual', providers: Array(2).fill({ preset: 'neutral' }) }],
+    })
+    pool = createProviderPool({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: devnet.manifest.providers.map(({ id, chain, httpUrl }) => ({ id, chain, httpUrl })),
+      racing: false,
+    })
+    controls = createDevnetDemoControls({ devnet, pool })
+  }, 20_000)
+  afterAll(async () => {
+    await pool?.close()
+    await devnet?.stop()
+  })
+
+  it('lists the simulated providers with their knobs', async () => {
+    expect(await controls.listProviders()).toEqual([
+      expect.objectContaining({ id: 'ethereum-alpha', chain: 'ethereum', running: true, mode: 'up' }),
+      expect.objectContaining({
+        id: 'ethereum-bravo',
+        running: true,
+        personality: expect.objectContaining({ latencyMs: 0 }),
+      }),
+    ])
+  })
+
+  it('kills, revives and retunes a provider', async () => {
+    await controls.kill('ethereum-bravo')
+    expect(devnet.provider('ethereum-bravo').personality.mode).toBe('down')
+    await controls.revive('ethereum-bravo')
+    await controls.setPersonality('ethereum-bravo', { latencyMs: 25, errorRate: 0.5 })
+    expect(devnet.provider('ethereum-bravo').personality).toMatchObject({
+      mode: 'up',
+      latencyMs: 25,
+      errorRate: 0.5,
+    })
+  })
+
+  it('starts a provider into the pool and stops it out of the pool, still listing it', async () => {
+    const { id } = await controls.startProvider({ chain: 'ethereum', preset: 'slow' })
+    expect(pool.providers('ethereum').map((provider) => provider.id)).toContain(id)
+    const { result } = await pool.request({ chain: 'ethereum', method: 'eth_chainId' }, { providerId: id })
+    expect(result).toBe('0x1')
+
+    await controls.stopProvider(id)
+    expect(pool.providers('ethereum').map((provider) => provider.id)).not.toContain(id)
+    expect(await controls.listProviders()).toContainEqual(
+      expect.objectContaining({ id, running: false, mode: 'down' }),
+    )
+  })
+
+  it('turns bad input into the errors the API maps to 404 and 400', async () => {
+    await expect(controls.kill('nope')).rejects.toBeInstanceOf(UnknownProviderError)
+    await expect(controls.startProvider({ chain: 'solana' })).rejects.toBeInstanceOf(UnknownChainError)
+    await expect(controls.startProvider({ chain: 'ethereum', preset: 'turbo' })).rejects.toBeInstanceOf(
+      ConfigError,
+    )
+    await expect(controls.startProvider({ chain: 'ethereum', id: 'ethereum-alpha' })).rejects.toBeInstanceOf(
+      ConfigError,
+    )
+    const invalid = controls.setPersonality('ethereum-alpha', { errorRate: 2 })
+    await expect(invalid).rejects.toBeInstanceOf(ConfigError)
+    await expect(invalid).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'errorRate' })] })
+  })
+})

@@ -1,0 +1,159 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { waitFor } from '@chainpulse/devnet/testing'
+import { JsonRpcProvider, WebSocketProvider } from 'ethers'
+import { createPublicClient, http, webSocket } from 'viem'
+import { mainnet } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { type RunningDemo, startDemo } from './start-demo.js'
+
+// Real clients against the same demo `chainpulse demo` runs (one chain, to stay quick): what a user's
+// viem or ethers code sees when pointed at ChainPulse.
+describe('chainpulse demo with real clients', { timeout: 40_000 }, () => {
+  let demo: RunningDemo
+  let httpUrl: string
+  let wsUrl: string
+
+  beforeAll(async () => {
+    demo = await startDemo({
+      port: 0,
+      snapshotPath: false,
+      logger: false,
+      devnet: { chains: [{ name: 'ethereum', blockTimeMs: 250, providers: 3 }] },
+    })
+    httpUrl = demo.urls.rpc[0]!.http
+    wsUrl = demo.urls.rpc[0]!.ws
+  }, 30_000)
+  afterAll(async () => {
+    await demo?.close()
+  })
+
+  it('serves viem over HTTP: block number and a dev account balance', async () => {
+    const client = createPublicClient({ chain: mainnet, transport: http(httpUrl, { retryCount: 0 }) })
+    const [blockNumber, balance] = await Promise.all([
+      client.getBlockNumber({ cacheTime: 0 }),
+      client.getBalance({ address: demo.devnet.chain('ethereum').accounts[0] as `0x${string}` }),
+    ])
+    expect(blockNumber).toBeGreaterThan(0n)
+    expect(balance).toBeGreaterThan(0n)
+  })
+
+  it('serves ethers over HTTP', async () => {
+    const provider = new JsonRpcProvider(httpUrl, 1, { staticNetwork: true })
+    try {
+      expect(await provider.getBlockNumber()).toBeGreaterThan(0)
+    } finally {
+      provider.destroy()
+    }
+  })
+
+  it('keeps viem watchBlocks gapless over WebSocket while the leading provider is killed', async () => {
+    const client = createPublicClient({ chain: mainnet, transport: webSocket(wsUrl, { retryCount: 0 }) })
+    const seen: bigint[] = []
+    const errors: Error[] = []
+    const unwatch = client.watchBlocks({
+      onBlock: (block) => seen.push(block.number),
+      onError: (error) => errors.push(error),
+    })
+    try {
+      await waitFor(() => seen.length >= 3, { timeoutMs: 10_000, what: 'three blocks before the kill' })
+      await demo.devnet.provider('ethereum-alpha').kill()
+      const atKill = seen.length
+      await waitFor(() => seen.length >= atKill + 6, { timeoutMs: 15_000, what: 'six blocks after the kill' })
+    } finally {
+      unwatch()
+      await demo.devnet.provider('ethereum-alpha').revive()
+      await (await client.transport.getRpcClient()).close()
+    }
+    expect(errors).toEqual([])
+    // exactly once, in order, no gaps: the pool raced the other providers' streams through the outage
+    const first = seen[0]!
+    expect(seen).toEqual(seen.map((_, index) => first + BigInt(index)))
+  })
+
+  it("delivers ethers WebSocketProvider 'block' events", async () => {
+    const provider = new WebSocketProvider(wsUrl, 1, { staticNetwork: true })
+    const blocks: number[] = []
+    try {
+      await provider.on('block', (block: number) => blocks.push(block))
+      await waitFor(() => blocks.length >= 2, { timeoutMs: 10_000, what: 'two block events' })
+      expect(blocks[1]).toBeGreaterThan(blocks[0]!)
+    } finally {
+      await provider.destroy()
+    }
+  })
+})
+
+describe('benchmark persistence across demo restarts', { timeout: 40_000 }, () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chainpulse-demo-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  // Blocks are mined on demand, so no race happens between the last snapshot and the comparison.
+  const start = () =>
+    startDemo({
+      port: 0,
+      logger: false,
+      snapshotPath: 'state/benchmarks.json',
+      cwd: dir,
+      devnet: {
+        chains: [
+          { name: 'ethereum', blockTimeMs: 'manual', providers: Array(3).fill({ preset: 'neutral' }) },
+        ],
+      },
+    })
+
+  it('loses no leaderboard history over a stop and a start, and closes WebSockets with 1001', async () => {
+    const first = await start()
+    let client: WebSocket | undefined
+    try {
+      expect(first.restored).toEqual({ status: 'missing' })
+      const chain = first.devnet.chain('ethereum')
+      const store = first.pool.store
+      // Mine until every provider's stream has raced once, then three more fully raced blocks.
+      await waitFor(
+        async () => {
+          if (store.leaderboard('ethereum').length === 3) return true
+          await chain.mine(1)
+          return false
+        },
+        { timeoutMs: 15_000, intervalMs: 100, what: 'all three providers racing' },
+      )
+      for (let block = 0; block < 3; block++) {
+        const entries = store.raceEntries('ethereum').length
+        await chain.mine(1)
+        await waitFor(() => store.raceEntries('ethereum').length >= entries + 3, {
+          what: `race of block ${block}`,
+        })
+      }
+      const before = store.leaderboard('ethereum')
+      expect(before.reduce((sum, entry) => sum + entry.wins, 0)).toBeGreaterThanOrEqual(4)
+
+      client = new WebSocket(first.urls.rpc[0]!.ws)
+      await new Promise((resolve, reject) => client!.once('open', resolve).once('error', reject))
+      const closed = new Promise<number>((resolve) => client!.once('close', (code) => resolve(code)))
+      await first.close()
+      expect(await closed).toBe(1001)
+
+      const saved = JSON.parse(await readFile(join(dir, 'state/benchmarks.json'), 'utf8'))
+      expect(saved.version).toBe(1)
+
+      const second = await start()
+      try {
+        expect(second.restored).toEqual({ status: 'restored', chains: 1 })
+        expect(second.pool.store.leaderboard('ethereum')).toEqual(before)
+      } finally {
+        await second.close()
+      }
+    } finally {
+      client?.terminate()
+      await first.close()
+    }
+  })
+})

@@ -1,0 +1,154 @@
+import {
+  createBenchmarkStore,
+  createProviderPool,
+  type ProviderPool,
+  type ProviderPoolOptions,
+} from '@chainpulse/core'
+import type { FastifyInstance } from 'fastify'
+import { type BuildServerOptions, buildServer } from './app.js'
+import type { ServerConfigInput } from './config/server-config.js'
+import {
+  createSnapshotPersistence,
+  type SnapshotPersistence,
+  type SnapshotRestoreResult,
+} from './persistence/snapshot-file.js'
+
+/** Options of {@link startChainPulse}. */
+export interface StartChainPulseOptions {
+  /** Pool options (chains, providers, knobs); the benchmark store is created here so it can be restored first. */
+  pool: Omit<ProviderPoolOptions, 'store'>
+  /** Server settings (the config file's `server` section). @default {} */
+  server?: ServerConfigInput
+  /** Strings masked in logs, errors and responses (interpolated config values, URL keys). @default [] */
+  secrets?: readonly string[]
+  /** Where to listen. Port 0 picks a free port. */
+  listen: { port: number; host: string }
+  /** Benchmark snapshot file and write interval; none when omitted. */
+  persistence?: { path: string; intervalMs?: number }
+  /**
+   * Extra `buildServer` options that depend on the pool (e.g. the demo's `controls`), made once the
+   * pool exists.
+   */
+  serverOptions?: (pool: ProviderPool) => Pick<BuildServerOptions, 'controls' | 'clock'>
+  /** Where Fastify logs go. @default stdout */
+  logger?: BuildServerOptions['logger']
+  /** Runs during shutdown after the pool is closed and before the last snapshot (e.g. stop the devnet). */
+  onClose?: () => Promise<void>
+  /** How long shutdown waits for in-flight requests before cutting connections (ms). @default 10_000 */
+  shutdownTimeoutMs?: number
+  /** Receives persistence problems met while running. @default console.error */
+  onError?: (error: unknown) => void
+}
+
+/** A listening ChainPulse server. */
+export interface RunningChainPulse {
+  readonly app: FastifyInstance
+  readonly pool: ProviderPool
+  /** Base URL, e.g. `http://127.0.0.1:4000`. */
+  readonly url: string
+  /** What happened to the benchmark snapshot at start; undefined without persistence. */
+  readonly restored: SnapshotRestoreResult | undefined
+  readonly persistence: SnapshotPersistence | undefined
+  /**
+   * Shuts down gracefully: stops accepting connections, lets in-flight requests finish (WebSockets are
+   * closed by the routes' close hooks), closes the pool, runs `onClose`, writes the last snapshot.
+   * Idempotent: later calls return the same promise.
+   */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a ChainPulse server process-style: restores the benchmark snapshot, creates the pool over the
+ * restored store, builds the server, listens and writes snapshots periodically. The CLI's `serve` and
+ * `demo` commands both run through it.
+ *
+ * @throws {ConfigError} for invalid pool or server options; whatever `listen` throws (port in use).
+ * @example
+ * const running = await startChainPulse({
+ *   pool: { chains: [{ name: 'ethereum', chainId: 1 }], providers },
+ *   listen: { port: 4000, host: '127.0.0.1' },
+ *   persistence: { path: '.chainpulse/benchmarks.json' },
+ * })
+ * process.once('SIGTERM', () => running.close())
+ */
+export async function startChainPulse(options: StartChainPulseOptions): Promise<RunningChainPulse> {
+  const store = createBenchmarkStore({ ...(options.pool.clock ? { clock: options.pool.clock } : {}) })
+  const persistence = options.persistence
+    ? createSnapshotPersistence({
+        store,
+        path: options.persistence.path,
+        ...(options.persistence.intervalMs ? { intervalMs: options.persistence.intervalMs } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
+      })
+    : undefined
+  const restored = await persistence?.restore()
+
+  const pool = createProviderPool({ ...options.pool, store })
+  let closing: Promise<void> | undefined
+  let app: FastifyInstance
+  try {
+    app = buildServer({
+      pool,
+      ...(options.server ? { config: options.server } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...options.serverOptions?.(pool),
+    })
+    // Once shutdown starts, answers tell keep-alive clients to hang up: a connection that stays open
+    // after its last in-flight request would hold `close()` until the client's idle timeout.
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close')
+    })
+    await app.listen({ port: options.listen.port, host: options.listen.host })
+  } catch (error) {
+    await pool.close()
+    await options.onClose?.()
+    throw error
+  }
+  persistence?.start()
+
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
+  async function shutdown(): Promise<void> {
+    // Fastify's close stops accepting, ends idle keep-alive sockets and waits for in-flight requests;
+    // a request stuck on a hanging upstream must not hold shutdown forever, so cut what remains.
+    const cutoff = setTimeout(() => app.server.closeAllConnections(), shutdownTimeoutMs)
+    // Every step runs even if an earlier one fails: anvil must stop and history must be saved.
+    const errors: unknown[] = []
+    const step = (run: () => Promise<unknown> | undefined) =>
+      Promise.resolve()
+        .then(run)
+        .catch((error: unknown) => {
+          errors.push(error)
+        })
+    await step(() => app.close())
+    clearTimeout(cutoff)
+    await step(() => pool.close())
+    await step(() => options.onClose?.())
+    await step(() => persistence?.stop())
+    if (errors.length > 0) throw errors[0]
+  }
+
+  return {
+    app,
+    pool,
+    url: baseUrl(app),
+    restored,
+    persistence,
+    close: () => {
+      closing ??= shutdown()
+      return closing
+    },
+  }
+}
+
+function baseUrl(app: FastifyInstance): string {
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') return String(address)
+  const host =
+    address.address === '0.0.0.0' || address.address === '::'
+      ? '127.0.0.1'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address
+  return `http://${host}:${address.port}`
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify'
+import type { Redactor } from '../security/redaction.js'
+import { createServerMetrics, type MetricsPool } from './metrics.js'
+
+/** Options of {@link metricsRoutes}. */
+export interface MetricsRoutesOptions {
+  pool: MetricsPool
+  /** @default true */
+  nodeMetrics?: boolean
+  redact: Redactor
+}
+
+/**
+ * `GET /metrics`: Prometheus text format. The exposition goes through the redactor as the last line of
+ * defence, although no label is ever built from a URL or a key.
+ */
+export async function metricsRoutes(app: FastifyInstance, options: MetricsRoutesOptions): Promise<void> {
+  const metrics = createServerMetrics({ pool: options.pool, nodeMetrics: options.nodeMetrics ?? true })
+  app.addHook('onClose', async () => metrics.close())
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.metrics()
+    return reply.type(metrics.registry.contentType).send(options.redact(text))
+  })
+}

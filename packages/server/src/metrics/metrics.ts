@@ -1,0 +1,198 @@
+import type { ChainPulseTopics, ChainStatus, ProviderPool, ProviderStatus, PubSub } from '@chainpulse/core'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/** What the metrics read from a pool. */
+export type MetricsPool = Pick<ProviderPool, 'chains' | 'providers'> & {
+  pubsub: Pick<PubSub<ChainPulseTopics>, 'subscribe'>
+}
+
+/** Prometheus metrics of one server. */
+export interface ServerMetrics {
+  /** The registry to expose (`registry.metrics()` gives the text format). */
+  readonly registry: Registry
+  /** Stops listening to the pool's events. */
+  close(): void
+}
+
+/** Options of {@link createServerMetrics}. */
+export interface ServerMetricsOptions {
+  pool: MetricsPool
+  /** Also collect prom-client's default process metrics (CPU, heap, GC, event-loop lag, handles). @default true */
+  nodeMetrics?: boolean
+  /** Distinct method label values before the rest are counted as `other` (methods come from clients). @default 64 */
+  maxMethods?: number
+  /** Client connections tracked at once; past it new ones are not counted. @default 100_000 */
+  maxClientConnections?: number
+}
+
+const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
+// A method label must look like a JSON-RPC method; anything else could be used to smuggle text in.
+const METHOD_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}_[A-Za-z0-9]{1,64}$/
+
+/**
+ * Creates the server's Prometheus metrics on a registry of its own (so several servers in one process do
+ * not collide). Counters follow `routing:decisions`, `races` and `connections`; gauges (breaker state,
+ * head lag, heads, connections) are read from the pool at scrape time. Label values are chain names,
+ * provider ids, strategy names, methods (bounded, checked) and fixed words — never a URL or a key.
+ *
+ * @example
+ * const metrics = createServerMetrics({ pool })
+ * app.get('/metrics', async (_, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+ */
+export function createServerMetrics(options: ServerMetricsOptions): ServerMetrics {
+  const { pool } = options
+  const maxMethods = options.maxMethods ?? 64
+  const maxClients = options.maxClientConnections ?? 100_000
+  const registry = new Registry()
+  if (options.nodeMetrics ?? true) collectDefaultMetrics({ register: registry })
+
+  const requests = new Counter({
+    name: 'chainpulse_requests_total',
+    help: 'JSON-RPC calls routed by the pool, by chain, method, provider that answered, strategy and status.',
+    labelNames: ['chain', 'method', 'provider', 'strategy', 'status'] as const,
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: 'chainpulse_request_duration_seconds',
+    help: 'Time the pool took to route and answer a call (failovers included).',
+    labelNames: ['chain', 'method', 'provider'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+  const failovers = new Counter({
+    name: 'chainpulse_failovers_total',
+    help: 'Providers given up on before the one that produced the final result.',
+    labelNames: ['chain'] as const,
+    registers: [registry],
+  })
+  const races = new Counter({
+    name: 'chainpulse_races_total',
+    help: 'Raced events (newHeads, logs) per provider and result (win: it delivered first).',
+    labelNames: ['chain', 'provider', 'event_type', 'result'] as const,
+    registers: [registry],
+  })
+
+  const methods = new Set<string>()
+  const methodLabel = (method: string) => {
+    if (methods.has(method)) return method
+    if (methods.size >= maxMethods || !METHOD_NAME.test(method)) return 'other'
+    methods.add(method)
+    return method
+  }
+
+  // Client connections: connected ids per transport, so a gauge can be read at scrape time.
+  const clients = new Map<string, 'http' | 'ws'>()
+
+  let providers: ProviderStatus[] = []
+  let chains: ChainStatus[] = []
+  // One pool read per scrape, shared by every gauge's collect().
+  const refresh = () => {
+    providers = pool.providers()
+    chains = pool.chains()
+  }
+
+  new Gauge({
+    name: 'chainpulse_provider_breaker_state',
+    help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['chain', 'provider'] as const,
+    registers: [registry],
+    collect() {
+      refresh()
+      this.reset()
+      for (const provider of providers) {
+        this.set({ chain: provider.chain, provider: provider.id }, BREAKER_VALUE[provider.breaker])
+      }
+    },
+  })
+  new Gauge({
+    name: 'chainpulse_provider_head_lag_blocks',
+    help: "Blocks a provider's head is behind the chain's best head.",
+    labelNames: ['chain', 'provider'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const provider of providers)
+        this.set({ chain: provider.chain, provider: provider.id }, provider.lag)
+    },
+  })
+  new Gauge({
+    name: 'chainpulse_provider_healthy',
+    help: 'Whether a provider is healthy (1) or cooling down, lagging or unhealthy (0).',
+    labelNames: ['chain', 'provider', 'health'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const provider of providers) {
+        const value = provider.health === 'healthy' ? 1 : 0
+        this.set({ chain: provider.chain, provider: provider.id, health: provider.health }, value)
+      }
+    },
+  })
+  new Gauge({
+    name: 'chainpulse_chain_head_block',
+    help: 'Best head block number seen per chain.',
+    labelNames: ['chain'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const chain of chains) if (chain.head !== undefined) this.set({ chain: chain.name }, chain.head)
+    },
+  })
+  new Gauge({
+    name: 'chainpulse_connections',
+    help: 'Open connections: upstream (ChainPulse to a provider over WebSocket) and client (to ChainPulse).',
+    labelNames: ['kind', 'transport'] as const,
+    registers: [registry],
+    collect() {
+      const upstream = providers.filter((provider) => provider.connection === 'connected').length
+      let http = 0
+      let ws = 0
+      for (const transport of clients.values()) transport === 'http' ? http++ : ws++
+      this.set({ kind: 'upstream', transport: 'ws' }, upstream)
+      this.set({ kind: 'client', transport: 'http' }, http)
+      this.set({ kind: 'client', transport: 'ws' }, ws)
+    },
+  })
+
+  const unsubscribes = [
+    pool.pubsub.subscribe('routing:decisions', (decision) => {
+      const method = methodLabel(decision.method)
+      requests.inc({
+        chain: decision.chain,
+        method,
+        provider: decision.providerId,
+        strategy: decision.strategy,
+        status: decision.result,
+      })
+      duration.observe(
+        { chain: decision.chain, method, provider: decision.providerId },
+        decision.durationMs / 1_000,
+      )
+      if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
+    }),
+    pool.pubsub.subscribe('races', (race) => {
+      races.inc({
+        chain: race.chain,
+        provider: race.providerId,
+        event_type: race.eventType,
+        result: race.result,
+      })
+    }),
+    pool.pubsub.subscribe('connections', (event) => {
+      if (event.kind !== 'client') return
+      const key = `${event.chain}\u0000${event.id}`
+      if (event.state === 'disconnected') clients.delete(key)
+      else if (event.state === 'connected' && (clients.has(key) || clients.size < maxClients)) {
+        clients.set(key, event.transport)
+      }
+    }),
+  ]
+
+  return {
+    registry,
+    close() {
+      for (const unsubscribe of unsubscribes) unsubscribe()
+      clients.clear()
+    },
+  }
+}

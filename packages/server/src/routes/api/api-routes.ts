@@ -1,0 +1,227 @@
+import type { AddressInfo } from 'node:net'
+import { type Clock, type LeaderboardEntry, type RpcStatsDimension, systemClock } from '@chainpulse/core'
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { ServerConfig } from '../../config/server-config.js'
+import { createRuntimeMonitor, type RuntimeReading } from '../../runtime/runtime-monitor.js'
+import type { Redactor } from '../../security/redaction.js'
+import { createStreamHub, pubsubStreamTopics, type StreamStats, streamRoutes } from '../stream.js'
+import { ADMIN_TOKEN_HEADER, createControlAccess } from './access.js'
+import type { DemoControls } from './demo-controls.js'
+import { demoRoutes } from './demo-routes.js'
+import { apiErrorHandler, validate } from './http-errors.js'
+import { createScoreHistory } from './score-history.js'
+import { chainViews, type DashboardPool, leaderboardView, providerViews } from './views.js'
+
+/** Options of {@link apiRoutes}. */
+export interface ApiRoutesOptions {
+  pool: DashboardPool
+  config: ServerConfig
+  redact: Redactor
+  /** The simulated network behind `POST /api/demo/providers/...`; without it those answer 501. */
+  controls?: DemoControls | undefined
+  /** Drives the stream's snapshot timer, the score history and the demo load. @default systemClock */
+  clock?: Clock | undefined
+}
+
+/** Body of `GET /api/capabilities`: what the dashboard may show. */
+export interface Capabilities {
+  demo: boolean
+  /** Whether this request may use `POST /api/demo/...` (demo mode, or a valid admin token header). */
+  controls: boolean
+  /** Whether simulated providers can be started, stopped and given faults. */
+  simulatedProviders: boolean
+  /** Name of the admin token header, for a dashboard that asks the operator for it. */
+  adminTokenHeader: string
+}
+
+/** One PubSub topic in `GET /api/runtime`'s topic inspector. */
+export interface TopicCounters {
+  topic: string
+  /** Messages published since the server started. */
+  published: number
+  /** Messages in the topic's replay buffer (what `GET /api/feed/:topic` can return). */
+  buffered: number
+  /** Unix epoch ms of the latest message. */
+  lastAt: number | null
+}
+
+/** Body of `GET /api/runtime` and the stream's `runtime` topic. */
+export interface RuntimeView extends RuntimeReading {
+  buffers: {
+    pubsub: TopicCounters[]
+    stream: StreamStats
+    /** Live upstream subscriptions (racing and client demand). */
+    upstreamSubscriptions: number
+    /** Leaderboard samples kept per chain, of `scoreHistory.samples` at most. */
+    scoreHistory: Record<string, number>
+  }
+}
+
+const chainParams = z.strictObject({ chain: z.string().min(1).max(128) })
+const providersQuery = z.strictObject({ chain: z.string().min(1).max(128).optional() })
+const feedParams = z.strictObject({ topic: z.enum(pubsubStreamTopics) })
+const feedQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1_000).default(100) })
+const dimensions = ['method', 'strategy', 'providerId'] as const
+const rpcStatsQuery = z.strictObject({
+  groupBy: z
+    .string()
+    .default(dimensions.join(','))
+    .transform((text) => text.split(',').filter((part) => part.length > 0))
+    .pipe(z.array(z.enum(dimensions)).min(1).max(3)),
+})
+
+/**
+ * The dashboard's HTTP API, registered under `/api` (docs/server-api.md lists every endpoint): JSON
+ * snapshots, the live stream `GET /api/stream`, and the demo controls under `/api/demo`. Every JSON
+ * body passes the redactor before it is sent, though no view carries a URL's secret to begin with.
+ */
+export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions): Promise<void> {
+  const { pool, config, redact } = options
+  const clock = options.clock ?? systemClock
+  const access = createControlAccess({ demo: config.demo, adminToken: config.admin?.token })
+  const monitor = createRuntimeMonitor()
+  const history = createScoreHistory({
+    store: pool.store,
+    chains: () => pool.chains().map((chain) => chain.name),
+    intervalMs: config.api.scoreHistory.intervalMs,
+    capacity: config.api.scoreHistory.samples,
+    clock,
+  })
+
+  const topicCounters = new Map<string, TopicCounters>(
+    pubsubStreamTopics.map((topic) => [topic, { topic, published: 0, buffered: 0, lastAt: null }]),
+  )
+  const stopCounting = pool.pubsub.subscribeAll((topic, _payload) => {
+    const counters = topicCounters.get(topic)
+    if (!counters) return
+    counters.published++
+    counters.lastAt = Date.now()
+  })
+
+  let latestRuntime: RuntimeReading | undefined
+  const runtimeView = (): RuntimeView => {
+    latestRuntime ??= monitor.read()
+    const scoreHistory: Record<string, number> = {}
+    for (const chain of pool.chains()) scoreHistory[chain.name] = history.samples(chain.name).length
+    return {
+      ...latestRuntime,
+      buffers: {
+        pubsub: [...topicCounters.values()].map((counters) => ({
+          ...counters,
+          buffered: pool.pubsub.recent(counters.topic as (typeof pubsubStreamTopics)[number]).length,
+        })),
+        stream: hub.stats(),
+        upstreamSubscriptions: pool.upstreamSubscriptionCount(),
+        scoreHistory,
+      },
+    }
+  }
+  const leaderboards = () => {
+    const boards: Record<string, LeaderboardEntry[]> = {}
+    for (const chain of pool.chains()) boards[chain.name] = pool.store.leaderboard(chain.name)
+    return boards
+  }
+
+  const hub = createStreamHub({
+    pubsub: pool.pubsub,
+    redact,
+    clock,
+    snapshotIntervalMs: config.api.stream.snapshotIntervalMs,
+    maxQueuedMessages: config.api.stream.maxQueuedMessages,
+    maxBufferedBytes: config.api.stream.maxBufferedBytes,
+    maxConnections: config.api.stream.maxConnections,
+    // One runtime reading per interval, shared by the stream and GET /api/runtime.
+    onTick: () => {
+      latestRuntime = monitor.read()
+    },
+    snapshot(topic) {
+      if (topic === 'runtime') return runtimeView()
+      if (topic === 'providers') return providerViews(pool)
+      if (topic === 'chains') return chainViews(pool)
+      return leaderboards()
+    },
+  })
+
+  app.addHook('onClose', async () => {
+    hub.close()
+    history.stop()
+    monitor.close()
+    stopCounting()
+  })
+  // Last line of defence: no JSON body leaves /api with a URL's credentials or a configured secret.
+  app.addHook('onSend', async (_request, _reply, payload) =>
+    typeof payload === 'string' ? redact(payload) : payload,
+  )
+  app.setErrorHandler(apiErrorHandler(redact))
+
+  app.get(
+    '/capabilities',
+    async (request): Promise<Capabilities> => ({
+      demo: config.demo,
+      controls: access(request),
+      simulatedProviders: options.controls !== undefined,
+      adminTokenHeader: ADMIN_TOKEN_HEADER,
+    }),
+  )
+
+  app.get('/chains', async () => ({ chains: chainViews(pool) }))
+
+  app.get('/providers', async (request) => {
+    const { chain } = validate(providersQuery, request.query, 'query')
+    return { providers: providerViews(pool, chain === undefined ? undefined : pool.resolveChain(chain)) }
+  })
+
+  app.get('/leaderboard/:chain', async (request) => {
+    const { chain } = validate(chainParams, request.params, 'params')
+    return leaderboardView(pool, pool.resolveChain(chain))
+  })
+
+  app.get('/leaderboard/:chain/history', async (request) => {
+    const { chain } = validate(chainParams, request.params, 'params')
+    const name = pool.resolveChain(chain)
+    return {
+      chain: name,
+      intervalMs: config.api.scoreHistory.intervalMs,
+      capacity: config.api.scoreHistory.samples,
+      samples: history.samples(name),
+    }
+  })
+
+  app.get('/rpc-stats/:chain', async (request) => {
+    const { chain } = validate(chainParams, request.params, 'params')
+    const { groupBy } = validate(rpcStatsQuery, request.query, 'query')
+    const name = pool.resolveChain(chain)
+    const unique = [...new Set(groupBy)] as RpcStatsDimension[]
+    return { chain: name, groupBy: unique, rows: pool.store.rpcStats(name, unique) }
+  })
+
+  app.get('/feed/:topic', async (request) => {
+    const { topic } = validate(feedParams, request.params, 'params')
+    const { limit } = validate(feedQuery, request.query, 'query')
+    return { topic, items: pool.pubsub.recent(topic, limit) }
+  })
+
+  app.get('/runtime', async () => runtimeView())
+
+  app.get('/strategies', async () => ({
+    strategies: pool.registry.names(),
+    chains: pool.chains().map((chain) => ({ chain: chain.name, strategy: chain.strategy })),
+  }))
+
+  await app.register(streamRoutes, { hub })
+  await app.register(demoRoutes, {
+    prefix: '/demo',
+    pool,
+    config,
+    access,
+    controls: options.controls,
+    clock,
+    origin: () => {
+      const address = app.server.address() as AddressInfo | string | null
+      if (!address || typeof address === 'string') return undefined
+      // The generator stays on loopback whatever interface the server listens on.
+      return `http://127.0.0.1:${address.port}`
+    },
+  })
+}

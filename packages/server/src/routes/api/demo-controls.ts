@@ -1,0 +1,76 @@
+/** Reachability of a simulated provider: `down` refuses connections, `hang` accepts and never answers. */
+export type DemoProviderMode = 'up' | 'down' | 'hang'
+
+/**
+ * Knobs of a simulated provider the dashboard can change (a subset of the devnet's personality; see
+ * docs/devnet.md). Every field is optional: only the given ones change.
+ */
+export interface DemoPersonalityPatch {
+  /** Median added latency (ms). */
+  latencyMs?: number
+  /** Standard deviation of the added latency (ms). */
+  jitterMs?: number
+  /** Probability (0–1) of an injected error (5xx, 429, JSON-RPC error, malformed body). */
+  errorRate?: number
+  /** Probability (0–1) that a request is never answered. */
+  hangRate?: number
+  /** Blocks the provider trails the head by. */
+  lagBlocks?: number
+  /** Median delay of each WebSocket subscription event (ms). */
+  wsDelayMs?: number
+  /** Probability (0–1), per event, that the WebSocket connection is dropped instead. */
+  wsDropRate?: number
+  mode?: DemoProviderMode
+}
+
+/** A simulated provider as the Live Test tab lists it. */
+export interface DemoProviderInfo {
+  id: string
+  chain: string
+  /** False once stopped (removed from the devnet and the pool). */
+  running: boolean
+  mode: DemoProviderMode
+  /** The current knobs. */
+  personality: Required<Omit<DemoPersonalityPatch, 'mode'>>
+}
+
+/** What to start with {@link DemoControls.startProvider}. */
+export interface DemoStartProviderInput {
+  chain: string
+  /** @default the devnet's next free id on that chain */
+  id?: string
+  /** A devnet personality preset: `leader`, `steady`, `slow`, `flaky`, `lagging`, `neutral`. @default 'steady' */
+  preset?: string
+}
+
+/**
+ * The simulated network behind the demo, as the HTTP layer drives it (`POST /api/demo/providers/...`).
+ * The server never implements it: `chainpulse demo` wires it to the devnet (and keeps the pool in step,
+ * e.g. adding a started provider to it) and passes it to `buildServer({ controls })`. Every method may
+ * reject; `UnknownProviderError` / `UnknownChainError` become HTTP 404, `ConfigError` 400, anything else
+ * 500 with a redacted message.
+ *
+ * @example
+ * const controls: DemoControls = {
+ *   listProviders: async () => devnet.providers().map(toInfo),
+ *   kill: (id) => devnet.provider(id).kill(),
+ *   // ...
+ * }
+ * const app = buildServer({ pool, config: { demo: true }, controls })
+ */
+export interface DemoControls {
+  /** Every simulated provider. */
+  listProviders(): Promise<DemoProviderInfo[]>
+  /** Starts another simulated provider and adds it to the pool; resolves with its id. */
+  startProvider(input: DemoStartProviderInput): Promise<{ id: string }>
+  /** Stops a simulated provider and removes it from the pool. */
+  stopProvider(id: string): Promise<void>
+  /** Takes the provider down: its port refuses connections (`mode: 'down'`). */
+  kill(id: string): Promise<void>
+  /** Brings a killed or hanging provider back up (`mode: 'up'`). */
+  revive(id: string): Promise<void>
+  /** Changes some of the provider's knobs. */
+  setPersonality(id: string, patch: DemoPersonalityPatch): Promise<void>
+  /** Drops the provider's WebSocket connections without a close frame (clients see 1006). */
+  dropConnections(id: string): Promise<void>
+}

@@ -1,0 +1,242 @@
+import type { Clock } from '@chainpulse/core'
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { ServerConfig } from '../../config/server-config.js'
+import { createLoadGenerator, type LoadGenerator, type LoadStatus } from '../../load/load-generator.js'
+import {
+  createRoutingSampler,
+  type RoutingSampler,
+  type RoutingSamplerStatus,
+} from '../../load/routing-sampler.js'
+import type { ControlAccess } from './access.js'
+import type { DemoControls } from './demo-controls.js'
+import { ApiHttpError, validate } from './http-errors.js'
+import type { DashboardPool } from './views.js'
+
+/** Options of {@link demoRoutes}. */
+export interface DemoRoutesOptions {
+  pool: DashboardPool
+  config: ServerConfig
+  access: ControlAccess
+  controls: DemoControls | undefined
+  clock: Clock
+  /** The server's own origin once it listens (`http://127.0.0.1:<port>`), for the load generator. */
+  origin: () => string | undefined
+}
+
+/** Body of `GET /api/demo/status`. */
+export interface DemoStatus {
+  load: LoadStatus | null
+  sampler: RoutingSamplerStatus | null
+}
+
+const id = z.string().min(1).max(128)
+const providerParams = z.strictObject({ providerId: id })
+const chainParams = z.strictObject({ chain: id })
+const strategyBody = z.strictObject({ strategy: id })
+const cooldownBody = z.strictObject({ ms: z.number().int().min(1).max(3_600_000).default(10_000) })
+const probability = z.number().min(0).max(1)
+const milliseconds = z.number().min(0).max(600_000)
+const personalityBody = z
+  .strictObject({
+    latencyMs: milliseconds.optional(),
+    jitterMs: milliseconds.optional(),
+    errorRate: probability.optional(),
+    hangRate: probability.optional(),
+    lagBlocks: z.number().int().min(0).max(10_000).optional(),
+    wsDelayMs: milliseconds.optional(),
+    wsDropRate: probability.optional(),
+    mode: z.enum(['up', 'down', 'hang']).optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'give at least one knob')
+const startProviderBody = z.strictObject({
+  chain: id,
+  id: id.optional(),
+  preset: z.enum(['leader', 'steady', 'slow', 'flaky', 'lagging', 'neutral']).optional(),
+})
+const methodName = z.string().regex(/^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9]+$/, 'expected a JSON-RPC method name')
+const samplerBody = z.strictObject({
+  ratePerSecond: z.number().positive().max(50).default(2),
+  chains: z.array(id).min(1).max(64).optional(),
+  methods: z.array(methodName).min(1).max(16).optional(),
+})
+
+function loadBody(config: ServerConfig) {
+  const limits = config.api.load
+  return z.strictObject({
+    ratePerSecond: z.number().positive().max(limits.maxRatePerSecond).default(20),
+    clients: z.number().int().min(1).max(limits.maxClients).default(4),
+    durationMs: z.number().int().min(1_000).max(limits.maxDurationMs).default(60_000),
+    transports: z
+      .array(z.enum(['http', 'ws']))
+      .min(1)
+      .max(2)
+      .default(['http']),
+    chains: z.array(id).min(1).max(64).optional(),
+    methods: z
+      .array(
+        z.strictObject({
+          method: methodName,
+          params: z.array(z.unknown()).max(16).optional(),
+          weight: z.number().positive().max(1_000).optional(),
+        }),
+      )
+      .min(1)
+      .max(32)
+      .optional(),
+  })
+}
+
+/**
+ * `POST /api/demo/...` — the Live Test tab's controls, and `GET /api/demo/status`. Every POST first
+ * checks access (demo mode or the admin token: else 403), then validates its input (400 naming the bad
+ * path). Strategy and cooldown controls act on the pool; provider controls go to the injected
+ * {@link DemoControls} (501 when there are none, e.g. `chainpulse serve`); the load generator and the
+ * routing sampler are run by the server itself, one of each at a time (starting again replaces it).
+ */
+export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOptions): Promise<void> {
+  const { pool, config, clock } = options
+  let load: LoadGenerator | undefined
+  let sampler: RoutingSampler | undefined
+  const loadSchema = loadBody(config)
+
+  app.addHook('onClose', async () => {
+    load?.stop()
+    sampler?.stop()
+  })
+
+  app.addHook('preHandler', async (request) => {
+    if (request.method === 'GET') return
+    if (!options.access(request)) {
+      throw new ApiHttpError(403, {
+        error: {
+          code: 'FORBIDDEN',
+          message: 'demo controls need demo mode or the admin token (header x-chainpulse-admin-token)',
+        },
+      })
+    }
+  })
+
+  const devnet = (): DemoControls => {
+    if (options.controls) return options.controls
+    throw new ApiHttpError(501, {
+      error: { code: 'NOT_AVAILABLE', message: 'this server has no simulated providers to control' },
+    })
+  }
+  const known = (providerId: string) => {
+    if (!pool.providers().some((provider) => provider.id === providerId)) {
+      throw new ApiHttpError(404, {
+        error: { code: 'UNKNOWN_PROVIDER', message: `no provider "${providerId}" in the pool` },
+      })
+    }
+    return providerId
+  }
+  const chainNames = (chains: string[] | undefined) =>
+    chains ? chains.map((chain) => pool.resolveChain(chain)) : pool.chains().map((chain) => chain.name)
+
+  app.get(
+    '/status',
+    async (): Promise<DemoStatus> => ({
+      load: load?.status() ?? null,
+      sampler: sampler?.status() ?? null,
+    }),
+  )
+
+  app.post('/chains/:chain/strategy', async (request) => {
+    const { chain } = validate(chainParams, request.params, 'params')
+    const { strategy } = validate(strategyBody, request.body, 'body')
+    const name = pool.resolveChain(chain)
+    pool.setStrategy(name, strategy)
+    return { chain: name, strategy }
+  })
+
+  app.post('/providers/:providerId/cooldown', async (request) => {
+    const providerId = known(validate(providerParams, request.params, 'params').providerId)
+    const { ms } = validate(cooldownBody, request.body, 'body')
+    pool.cooldown(providerId, ms)
+    return { providerId, cooldownMs: ms }
+  })
+
+  app.post('/providers/:providerId/healthy', async (request) => {
+    const providerId = known(validate(providerParams, request.params, 'params').providerId)
+    pool.endCooldown(providerId)
+    return { providerId }
+  })
+
+  app.get('/providers', async () => ({ providers: await devnet().listProviders() }))
+
+  app.post('/providers', async (request) => {
+    const input = validate(startProviderBody, request.body, 'body')
+    const chain = pool.resolveChain(input.chain)
+    return devnet().startProvider({ ...input, chain })
+  })
+
+  for (const action of ['stop', 'kill', 'revive', 'drop'] as const) {
+    app.post(`/providers/:providerId/${action}`, async (request) => {
+      const { providerId } = validate(providerParams, request.params, 'params')
+      const controls = devnet()
+      if (action === 'stop') await controls.stopProvider(providerId)
+      else if (action === 'kill') await controls.kill(providerId)
+      else if (action === 'revive') await controls.revive(providerId)
+      else await controls.dropConnections(providerId)
+      return { providerId, action }
+    })
+  }
+
+  app.post('/providers/:providerId/personality', async (request) => {
+    const { providerId } = validate(providerParams, request.params, 'params')
+    const patch = validate(personalityBody, request.body, 'body')
+    await devnet().setPersonality(providerId, patch)
+    return { providerId, patch }
+  })
+
+  app.post('/load/start', async (request) => {
+    const input = validate(loadSchema, request.body, 'body')
+    const origin = options.origin()
+    if (!origin) {
+      throw new ApiHttpError(409, {
+        error: { code: 'NOT_AVAILABLE', message: 'the server is not listening yet: no URL to load' },
+      })
+    }
+    const chains = chainNames(input.chains)
+    load?.stop()
+    const apiKey = config.auth?.apiKeys[0]
+    load = createLoadGenerator({
+      baseUrl: origin,
+      chains,
+      ratePerSecond: input.ratePerSecond,
+      clients: input.clients,
+      durationMs: input.durationMs,
+      transports: input.transports,
+      ...(input.methods ? { methods: input.methods } : {}),
+      ...(apiKey ? { headers: { 'x-api-key': apiKey } } : {}),
+      pubsub: pool.pubsub,
+      clock,
+    })
+    return load.status()
+  })
+
+  app.post('/load/stop', async () => {
+    load?.stop()
+    return { load: load?.status() ?? null }
+  })
+
+  app.post('/sampler/start', async (request) => {
+    const input = validate(samplerBody, request.body, 'body')
+    const chains = chainNames(input.chains)
+    sampler?.stop()
+    sampler = createRoutingSampler({
+      pool,
+      chains,
+      ratePerSecond: input.ratePerSecond,
+      ...(input.methods ? { methods: input.methods } : {}),
+      clock,
+    })
+    return sampler.status()
+  })
+
+  app.post('/sampler/stop', async () => {
+    sampler?.stop()
+    return { sampler: sampler?.status() ?? null }
+  })
+}

@@ -1,0 +1,166 @@
+import type {
+  EventTypeRaceStats,
+  LeaderboardEntry,
+  MarginStats,
+  ProviderPool,
+  ProviderStatus,
+  RecentProviderStats,
+} from '@chainpulse/core'
+
+/**
+ * What the dashboard API reads from a pool: core's `ProviderPool` minus subscriptions and provider
+ * management. Any pool from `createProviderPool` is one.
+ */
+export type DashboardPool = Pick<
+  ProviderPool,
+  | 'request'
+  | 'resolveChain'
+  | 'chains'
+  | 'providers'
+  | 'registry'
+  | 'store'
+  | 'pubsub'
+  | 'setStrategy'
+  | 'cooldown'
+  | 'endCooldown'
+  | 'upstreamSubscriptionCount'
+>
+
+/** True when `pool` has what the dashboard API needs (a smaller test double may not). */
+export function isDashboardPool(pool: object): pool is DashboardPool {
+  const candidate = pool as Partial<DashboardPool>
+  return (
+    typeof candidate.store === 'object' &&
+    typeof candidate.pubsub === 'object' &&
+    typeof candidate.setStrategy === 'function' &&
+    typeof candidate.cooldown === 'function' &&
+    typeof candidate.endCooldown === 'function' &&
+    typeof candidate.upstreamSubscriptionCount === 'function'
+  )
+}
+
+/** One chain in `GET /api/chains`. */
+export interface ChainView {
+  name: string
+  chainId: number
+  /** Default strategy of the chain (what requests naming none use). */
+  strategy: string
+  head: number | undefined
+  /** Provider ids of the chain. */
+  providers: string[]
+  healthyProviders: number
+}
+
+/** One provider in `GET /api/providers` and the stream's `providers` topic. URLs are redacted. */
+export interface ProviderView extends ProviderStatus {
+  /** All-history RPC figures of the provider (every method and strategy). */
+  rpc: {
+    count: number
+    errors: number
+    successRate: number | null
+    meanMs: number
+    p50Ms: number
+    p95Ms: number
+  }
+  /** Time-decayed recent figures (what routing sees now); `null` after a long idle. */
+  recent: RecentProviderStats | null
+  /** Race standing; `null` when it never raced (e.g. an HTTP-only provider). */
+  race: { rank: number; score: number; winRate: number; totalRaces: number; avgMarginMs: number } | null
+}
+
+/** Body of `GET /api/leaderboard/:chain`. */
+export interface LeaderboardView {
+  chain: string
+  leaderboard: LeaderboardEntry[]
+  /** Wins and losses per provider × event type. */
+  byEventType: EventTypeRaceStats[]
+  /** Loss-margin distribution of the whole chain. */
+  margins: MarginStats
+  /** Loss-margin distribution per provider. */
+  marginsByProvider: Record<string, MarginStats>
+}
+
+/** The chains, as `GET /api/chains` shows them. */
+export function chainViews(pool: DashboardPool): ChainView[] {
+  const providers = pool.providers()
+  return pool.chains().map((chain) => {
+    const own = providers.filter((provider) => provider.chain === chain.name)
+    return {
+      name: chain.name,
+      chainId: chain.chainId,
+      strategy: chain.strategy,
+      head: chain.head,
+      providers: own.map((provider) => provider.id),
+      healthyProviders: own.filter((provider) => provider.health === 'healthy').length,
+    }
+  })
+}
+
+/** The providers (of one chain, or all), with RPC and race figures. */
+export function providerViews(pool: DashboardPool, chain?: string): ProviderView[] {
+  const statuses = pool.providers(chain)
+  const perChain = new Map<
+    string,
+    { rpc: Map<string, ProviderView['rpc']>; race: Map<string, LeaderboardEntry> }
+  >()
+  const figuresOf = (name: string) => {
+    let figures = perChain.get(name)
+    if (!figures) {
+      const rpc = new Map<string, ProviderView['rpc']>()
+      for (const row of pool.store.rpcStats(name, ['providerId'])) {
+        rpc.set(row.providerId ?? '', {
+          count: row.count,
+          errors: row.errors,
+          successRate: row.count === 0 ? null : (row.count - row.errors) / row.count,
+          meanMs: row.meanMs,
+          p50Ms: row.p50Ms,
+          p95Ms: row.p95Ms,
+        })
+      }
+      const race = new Map(pool.store.leaderboard(name).map((row) => [row.providerId, row]))
+      figures = { rpc, race }
+      perChain.set(name, figures)
+    }
+    return figures
+  }
+  return statuses.map((status) => {
+    const figures = figuresOf(status.chain)
+    const race = figures.race.get(status.id)
+    return {
+      ...status,
+      rpc: figures.rpc.get(status.id) ?? {
+        count: 0,
+        errors: 0,
+        successRate: null,
+        meanMs: 0,
+        p50Ms: 0,
+        p95Ms: 0,
+      },
+      recent: pool.store.recent(status.chain, status.id) ?? null,
+      race: race
+        ? {
+            rank: race.rank,
+            score: race.score,
+            winRate: race.winRate,
+            totalRaces: race.totalRaces,
+            avgMarginMs: race.avgMarginMs,
+          }
+        : null,
+    }
+  })
+}
+
+/** The race standing of one chain (a resolved chain name). */
+export function leaderboardView(pool: DashboardPool, chain: string): LeaderboardView {
+  const leaderboard = pool.store.leaderboard(chain)
+  const marginsByProvider: Record<string, MarginStats> = {}
+  for (const row of leaderboard)
+    marginsByProvider[row.providerId] = pool.store.marginStats(chain, row.providerId)
+  return {
+    chain,
+    leaderboard,
+    byEventType: pool.store.raceStatsByEventType(chain),
+    margins: pool.store.marginStats(chain),
+    marginsByProvider,
+  }
+}

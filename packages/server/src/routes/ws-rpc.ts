@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto'
+import { type Clock, systemClock } from '@chainpulse/core'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { ServerConfig } from '../config/server-config.js'
+import { errorResponse } from '../json-rpc/dispatch.js'
+import { proxyError, type RpcErrorObject, rpcErrorCodes, truncate } from '../json-rpc/rpc-errors.js'
+import type { ProxyPool } from '../proxy-pool.js'
+import { createApiKeyVerifier } from '../security/api-keys.js'
+import { createMethodFilter } from '../security/method-filter.js'
+import type { Redactor } from '../security/redaction.js'
+import { serveWsRpcConnection, type WsRpcLimits, type WsRpcTarget } from '../ws/rpc-connection.js'
+
+/** Options of {@link wsRpcRoutes}. */
+export interface WsRpcRoutesOptions {
+  pool: ProxyPool
+  config: ServerConfig
+  redact: Redactor
+  /** Times the per-connection message rate limit. @default systemClock */
+  clock?: Clock
+}
+
+/** Path segments after `/ws/rpc/` that have a meaning of their own, so they can never name a strategy. */
+const RESERVED_SEGMENTS = ['provider', 'key']
+
+interface WsRpcParams {
+  chain: string
+  strategy?: string
+  providerId?: string
+  apiKey?: string
+}
+
+/**
+ * JSON-RPC 2.0 over WebSocket, registered under the `/ws/rpc` prefix (after
+ * `registerWebSocketSupport`):
+ *
+ * - `GET /ws/rpc/:chain`, `GET /ws/rpc/:strategy/:chain`, `GET /ws/rpc/provider/:providerId/:chain`
+ * - the same three under `/ws/rpc/key/:apiKey/...` for clients that cannot send an `x-api-key` header
+ *   (browsers cannot set headers on a WebSocket).
+ *
+ * The upgrade is refused with an HTTP error and a JSON-RPC error body, before any pool call, when the
+ * API key is missing or wrong (401) or the chain, strategy or provider is unknown (404); a plain GET
+ * without an upgrade gets 426. Each connection is announced on the pool's `connections` topic
+ * (`kind: 'client'`, `transport: 'ws'`) when it opens and when it closes.
+ */
+export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOptions): Promise<void> {
+  const { pool, config, redact } = options
+  const clock = options.clock ?? systemClock
+  const verifier = createApiKeyVerifier(config.auth?.apiKeys ?? [])
+  const methodAllowed = createMethodFilter(config.rpc.methods)
+  const resultCache = new WeakMap<object, string>()
+  const targets = new WeakMap<FastifyRequest, WsRpcTarget>()
+  const limits: WsRpcLimits = {
+    maxBatchSize: config.rpc.maxBatchSize,
+    maxJsonDepth: config.rpc.maxJsonDepth,
+    maxSubscriptionsPerConnection: config.ws.maxSubscriptionsPerConnection,
+    maxBufferedBytes: config.ws.maxBufferedBytes,
+    maxPendingMessages: config.ws.maxPendingMessages,
+    rateLimit: config.ws.rateLimit,
+  }
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      404,
+      proxyError(
+        rpcErrorCodes.resourceNotFound,
+        `No JSON-RPC WebSocket endpoint at ${redact(truncate(request.url.split('?')[0] ?? '', 200))}; use /ws/rpc/:chain, /ws/rpc/:strategy/:chain or /ws/rpc/provider/:providerId/:chain`,
+        'NOT_FOUND',
+      ),
+    ),
+  )
+
+  app.setErrorHandler((error, request, reply) => {
+    request.log.error({ err: error }, 'unexpected error in the JSON-RPC WebSocket route')
+    return sendError(reply, 500, proxyError(rpcErrorCodes.internalError, 'Internal error', 'INTERNAL_ERROR'))
+  })
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    if (!verifier.required) return
+    const header = request.headers['x-api-key']
+    const presented = typeof header === 'string' ? header : (request.params as WsRpcParams).apiKey
+    if (verifier.verify(presented) !== undefined) return
+    return sendError(
+      reply,
+      401,
+      proxyError(
+        rpcErrorCodes.unauthorized,
+        presented === undefined
+          ? 'Unauthorized: this endpoint needs an API key (header "x-api-key" or /ws/rpc/key/<key>/...)'
+          : 'Unauthorized: the API key is not valid',
+        'UNAUTHORIZED',
+      ),
+    )
+  }
+
+  async function checkTarget(request: FastifyRequest, reply: FastifyReply) {
+    const target = resolveTarget(pool, request.params as WsRpcParams)
+    if ('code' in target) return sendError(reply, 404, target)
+    targets.set(request, target)
+  }
+
+  function serve(socket: WebSocket, request: FastifyRequest): void {
+    // checkTarget ran for this request; the fallback only satisfies the type.
+    const target = targets.get(request) ?? { chain: pool.resolveChain((request.params as WsRpcParams).chain) }
+    const id = `ws-${randomBytes(6).toString('hex')}`
+    const log = request.log.child({ connection: id, chain: target.chain })
+    const connection = serveWsRpcConnection({
+      socket,
+      pool,
+      target,
+      limits,
+      methodAllowed,
+      redact,
+      log,
+      clock,
+      resultCache,
+    })
+    const announce = (state: 'connected' | 'disconnected') =>
+      pool.pubsub.publish('connections', { kind: 'client', chain: target.chain, id, state, transport: 'ws' })
+    announce('connected')
+    log.debug('websocket client connected')
+    socket.once('close', (code) => {
+      connection.dispose()
+      announce('disconnected')
+      log.debug({ code }, 'websocket client disconnected')
+    })
+  }
+
+  const upgradeRequired = (_request: FastifyRequest, reply: FastifyReply) =>
+    sendError(
+      reply,
+      426,
+      proxyError(
+        rpcErrorCodes.invalidRequest,
+        'Upgrade required: open a WebSocket to this URL, or POST JSON-RPC to /rpc/...',
+        'UPGRADE_REQUIRED',
+      ),
+    )
+  const route = {
+    onRequest: authenticate,
+    preHandler: checkTarget,
+    handler: upgradeRequired,
+    wsHandler: serve,
+  }
+  const routes = async (scope: FastifyInstance) => {
+    scope.get('/:chain', route)
+    scope.get('/provider/:providerId/:chain', route)
+    scope.get('/:strategy/:chain', route)
+  }
+  await app.register(routes)
+  await app.register(routes, { prefix: '/key/:apiKey' })
+}
+
+/** The chain, strategy or provider a path names, or the 404 error to refuse the upgrade with. */
+function resolveTarget(pool: ProxyPool, params: WsRpcParams): WsRpcTarget | RpcErrorObject {
+  if (params.strategy !== undefined && RESERVED_SEGMENTS.includes(params.strategy)) {
+    return proxyError(
+      rpcErrorCodes.resourceNotFound,
+      `"${params.strategy}" is a reserved path segment, not a strategy; use /ws/rpc/provider/:providerId/:chain or /ws/rpc/key/:apiKey/...`,
+      'RESERVED_SEGMENT',
+    )
+  }
+  let chain: string
+  try {
+    chain = pool.resolveChain(params.chain)
+  } catch {
+    const known = pool.chains().map(({ name, chainId }) => ({ name, chainId }))
+    return proxyError(
+      rpcErrorCodes.resourceNotFound,
+      `Unknown chain "${truncate(params.chain, 64)}". Known chains: ${known.map((c) => `${c.name} (${c.chainId})`).join(', ') || 'none'}`,
+      'UNKNOWN_CHAIN',
+      { knownChains: known },
+    )
+  }
+  if (params.strategy !== undefined) {
+    if (!pool.registry.has(params.strategy)) {
+      const known = pool.registry.names()
+      return proxyError(
+        rpcErrorCodes.resourceNotFound,
+        `Unknown strategy "${truncate(params.strategy, 64)}". Known strategies: ${known.join(', ')}`,
+        'UNKNOWN_STRATEGY',
+        { knownStrategies: known },
+      )
+    }
+    return { chain, strategy: params.strategy }
+  }
+  if (params.providerId !== undefined) {
+    const providers = pool.providers(chain).map((provider) => provider.id)
+    if (!providers.includes(params.providerId)) {
+      return proxyError(
+        rpcErrorCodes.resourceNotFound,
+        `Unknown provider "${truncate(params.providerId, 64)}" on chain "${chain}". Known providers: ${providers.join(', ') || 'none'}`,
+        'UNKNOWN_PROVIDER',
+        { knownProviders: providers },
+      )
+    }
+    return { chain, providerId: params.providerId }
+  }
+  return { chain }
+}
+
+function sendError(reply: FastifyReply, status: number, error: RpcErrorObject): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(errorResponse('null', error))
+}
