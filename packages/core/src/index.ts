@@ -2,30 +2,30 @@
  * @chainpulse/core — composable primitives for blockchain RPC orchestration. Every export is listed
  * explicitly; `index.test.ts` snapshots the list so API changes are deliberate.
  */
-export {
-  type BenchmarkStore,
-  type BenchmarkStoreOptions,
-  type BenchmarkStoreSnapshot,
-  type ChainSnapshot,
-  createBenchmarkStore,
-  defaultScore,
-  type EventTypeRaceStats,
-  type HistogramSnapshot,
-  type LatencySummary,
-  type LeaderboardEntry,
-  type MarginBucket,
-  type MarginStats,
-  type RaceEntry,
-  type RaceEventType,
-  type RaceStats,
-  type RecentProviderStats,
-  type RecentStatsSnapshot,
-  type RpcCallRecord,
-  type RpcEntry,
-  type RpcStatsDimension,
-  type RpcStatsRow,
-  type ScoreFunction,
-} from './benchmark-store/index.js'
+export { createBenchmarkStore } from './benchmark-store/benchmark-store.js'
+export { defaultScore } from './benchmark-store/score.js'
+export type {
+  BenchmarkStore,
+  BenchmarkStoreOptions,
+  BenchmarkStoreSnapshot,
+  ChainSnapshot,
+  EventTypeRaceStats,
+  HistogramSnapshot,
+  LatencySummary,
+  LeaderboardEntry,
+  MarginBucket,
+  MarginStats,
+  RaceEntry,
+  RaceEventType,
+  RaceStats,
+  RecentProviderStats,
+  RecentStatsSnapshot,
+  RpcCallRecord,
+  RpcEntry,
+  RpcStatsDimension,
+  RpcStatsRow,
+  ScoreFunction,
+} from './benchmark-store/types.js'
 export {
   type CircuitBreaker,
   type CircuitBreakerContext,
@@ -35,13 +35,11 @@ export {
   type CircuitState,
   type CircuitStateChange,
   type CircuitTransitionReason,
-  consecutiveFailures,
   createCircuitBreaker,
-  type FailureRatioOptions,
-  failureRatio,
-  type TripRule,
-  type TripTracker,
-} from './circuit-breaker/index.js'
+} from './circuit-breaker/circuit-breaker.js'
+export { consecutiveFailures } from './circuit-breaker/consecutive-failures.js'
+export { type FailureRatioOptions, failureRatio } from './circuit-breaker/failure-ratio.js'
+export type { TripRule, TripTracker } from './circuit-breaker/trip-rule.js'
 export { type Clock, systemClock, type TimerHandle } from './clock/clock.js'
 export { ChainPulseError, type ChainPulseErrorOptions } from './errors/base-error.js'
 export { type ErrorCode, errorCodes } from './errors/codes.js'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createBenchmarkStore } from '../benchmark-store/index.js'
+import { createBenchmarkStore } from '../benchmark-store/benchmark-store.js'
 import type { RaceEventType } from '../benchmark-store/types.js'
 import { createFakeClock } from '../clock/fake-clock.js'
 import { ConfigError } from '../errors/errors.js'

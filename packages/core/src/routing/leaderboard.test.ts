@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBenchmarkStore } from '../benchmark-store/index.js'
+import { createBenchmarkStore } from '../benchmark-store/benchmark-store.js'
 import { createFakeClock } from '../clock/fake-clock.js'
 import { ConfigError } from '../errors/errors.js'
 import { createStubBenchmarkStore } from '../testing/stub-benchmark-store.js'

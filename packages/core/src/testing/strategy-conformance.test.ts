@@ -7,7 +7,7 @@ import {
   createLeaderboardStrategy,
   createPriorityStrategy,
   createRoundRobinStrategy,
-} from '../routing/index.js'
+} from '../index.js'
 import type { ProviderCandidate, RoutingStrategy } from '../routing/types.js'
 import { strategyConformanceCases } from './strategy-conformance.js'
 
