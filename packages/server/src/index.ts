@@ -45,7 +45,7 @@ export type {
 export type { ApiErrorBody } from './routes/api/http-errors.js'
 export type { ChainView, LeaderboardView, ProviderView } from './routes/api/views.js'
 export type { HealthReport } from './routes/health.js'
-export { reservedRpcSegments } from './routes/rpc.js'
+export { reservedRpcSegments } from './routes/rpc-target.js'
 export type { StreamTopic } from './routes/stream.js'
 export { urlSecrets } from './security/redaction.js'
 export { wsCloseCodes } from './ws/websocket-support.js'

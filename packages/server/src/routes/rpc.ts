@@ -16,6 +16,7 @@ import type { ProxyPool } from '../proxy-pool.js'
 import { createApiKeyVerifier } from '../security/api-keys.js'
 import { createMethodFilter } from '../security/method-filter.js'
 import type { Redactor } from '../security/redaction.js'
+import { type RpcPathParams, type RpcTarget, resolveRpcTarget } from './rpc-target.js'
 
 /** Options of {@link rpcRoutes}. */
 export interface RpcRoutesOptions {
@@ -24,21 +25,8 @@ export interface RpcRoutesOptions {
   redact: Redactor
 }
 
-/** Path segments after `/rpc/` that have a meaning of their own, so they can never name a strategy. */
-export const reservedRpcSegments: readonly string[] = ['provider', 'key']
-
 const JSON_CONTENT_TYPES = ['application/json', 'application/json-rpc', 'application/jsonrequest']
 const RATE_LIMITED = Symbol('chainpulse.rate-limited')
-
-interface RpcParams {
-  chain: string
-  strategy?: string
-  providerId?: string
-  apiKey?: string
-}
-
-/** Where a request goes, once its path has been checked against the pool. */
-type Target = { chain: string; strategy?: string; providerId?: string }
 
 /**
  * The JSON-RPC over HTTP endpoints, registered under the `/rpc` prefix:
@@ -145,7 +133,7 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
   async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     if (!verifier.required) return
     const header = request.headers['x-api-key']
-    const presented = typeof header === 'string' ? header : (request.params as RpcParams).apiKey
+    const presented = typeof header === 'string' ? header : (request.params as RpcPathParams).apiKey
     const clientId = verifier.verify(presented)
     if (clientId === undefined) {
       // Answered before the body is read and before the pool is involved.
@@ -164,55 +152,8 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     clientIds.set(request, clientId)
   }
 
-  function resolveTarget(params: RpcParams): Target | RpcErrorObject {
-    if (params.strategy !== undefined && reservedRpcSegments.includes(params.strategy)) {
-      return proxyError(
-        rpcErrorCodes.resourceNotFound,
-        `"${params.strategy}" is a reserved path segment, not a strategy; use /rpc/provider/:providerId/:chain or /rpc/key/:apiKey/...`,
-        'RESERVED_SEGMENT',
-      )
-    }
-    let chain: string
-    try {
-      chain = pool.resolveChain(params.chain)
-    } catch {
-      const known = pool.chains().map(({ name, chainId }) => ({ name, chainId }))
-      return proxyError(
-        rpcErrorCodes.resourceNotFound,
-        `Unknown chain "${truncate(params.chain, 64)}". Known chains: ${known.map((c) => `${c.name} (${c.chainId})`).join(', ') || 'none'}`,
-        'UNKNOWN_CHAIN',
-        { knownChains: known },
-      )
-    }
-    if (params.strategy !== undefined) {
-      if (!pool.registry.has(params.strategy)) {
-        const known = pool.registry.names()
-        return proxyError(
-          rpcErrorCodes.resourceNotFound,
-          `Unknown strategy "${truncate(params.strategy, 64)}". Known strategies: ${known.join(', ')}`,
-          'UNKNOWN_STRATEGY',
-          { knownStrategies: known },
-        )
-      }
-      return { chain, strategy: params.strategy }
-    }
-    if (params.providerId !== undefined) {
-      const providers = pool.providers(chain).map((provider) => provider.id)
-      if (!providers.includes(params.providerId)) {
-        return proxyError(
-          rpcErrorCodes.resourceNotFound,
-          `Unknown provider "${truncate(params.providerId, 64)}" on chain "${chain}". Known providers: ${providers.join(', ') || 'none'}`,
-          'UNKNOWN_PROVIDER',
-          { knownProviders: providers },
-        )
-      }
-      return { chain, providerId: params.providerId }
-    }
-    return { chain }
-  }
-
   async function handle(request: FastifyRequest, reply: FastifyReply) {
-    const target = resolveTarget(request.params as RpcParams)
+    const target = resolveRpcTarget(pool, request.params as RpcPathParams, '/rpc')
     if ('code' in target) return sendError(reply, 404, target)
 
     const signal = abortOnClientGone(reply)

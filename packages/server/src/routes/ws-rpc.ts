@@ -10,6 +10,7 @@ import { createApiKeyVerifier } from '../security/api-keys.js'
 import { createMethodFilter } from '../security/method-filter.js'
 import type { Redactor } from '../security/redaction.js'
 import { serveWsRpcConnection, type WsRpcLimits, type WsRpcTarget } from '../ws/rpc-connection.js'
+import { type RpcPathParams, resolveRpcTarget } from './rpc-target.js'
 
 /** Options of {@link wsRpcRoutes}. */
 export interface WsRpcRoutesOptions {
@@ -18,16 +19,6 @@ export interface WsRpcRoutesOptions {
   redact: Redactor
   /** Times the per-connection message rate limit. @default systemClock */
   clock?: Clock
-}
-
-/** Path segments after `/ws/rpc/` that have a meaning of their own, so they can never name a strategy. */
-const RESERVED_SEGMENTS = ['provider', 'key']
-
-interface WsRpcParams {
-  chain: string
-  strategy?: string
-  providerId?: string
-  apiKey?: string
 }
 
 /**
@@ -79,7 +70,7 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
   async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     if (!verifier.required) return
     const header = request.headers['x-api-key']
-    const presented = typeof header === 'string' ? header : (request.params as WsRpcParams).apiKey
+    const presented = typeof header === 'string' ? header : (request.params as RpcPathParams).apiKey
     if (verifier.verify(presented) !== undefined) return
     return sendError(
       reply,
@@ -95,14 +86,16 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
   }
 
   async function checkTarget(request: FastifyRequest, reply: FastifyReply) {
-    const target = resolveTarget(pool, request.params as WsRpcParams)
+    const target = resolveRpcTarget(pool, request.params as RpcPathParams, '/ws/rpc')
     if ('code' in target) return sendError(reply, 404, target)
     targets.set(request, target)
   }
 
   function serve(socket: WebSocket, request: FastifyRequest): void {
     // checkTarget ran for this request; the fallback only satisfies the type.
-    const target = targets.get(request) ?? { chain: pool.resolveChain((request.params as WsRpcParams).chain) }
+    const target = targets.get(request) ?? {
+      chain: pool.resolveChain((request.params as RpcPathParams).chain),
+    }
     const id = `ws-${randomBytes(6).toString('hex')}`
     const log = request.log.child({ connection: id, chain: target.chain })
     const connection = serveWsRpcConnection({
@@ -150,54 +143,6 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
   }
   await app.register(routes)
   await app.register(routes, { prefix: '/key/:apiKey' })
-}
-
-/** The chain, strategy or provider a path names, or the 404 error to refuse the upgrade with. */
-function resolveTarget(pool: ProxyPool, params: WsRpcParams): WsRpcTarget | RpcErrorObject {
-  if (params.strategy !== undefined && RESERVED_SEGMENTS.includes(params.strategy)) {
-    return proxyError(
-      rpcErrorCodes.resourceNotFound,
-      `"${params.strategy}" is a reserved path segment, not a strategy; use /ws/rpc/provider/:providerId/:chain or /ws/rpc/key/:apiKey/...`,
-      'RESERVED_SEGMENT',
-    )
-  }
-  let chain: string
-  try {
-    chain = pool.resolveChain(params.chain)
-  } catch {
-    const known = pool.chains().map(({ name, chainId }) => ({ name, chainId }))
-    return proxyError(
-      rpcErrorCodes.resourceNotFound,
-      `Unknown chain "${truncate(params.chain, 64)}". Known chains: ${known.map((c) => `${c.name} (${c.chainId})`).join(', ') || 'none'}`,
-      'UNKNOWN_CHAIN',
-      { knownChains: known },
-    )
-  }
-  if (params.strategy !== undefined) {
-    if (!pool.registry.has(params.strategy)) {
-      const known = pool.registry.names()
-      return proxyError(
-        rpcErrorCodes.resourceNotFound,
-        `Unknown strategy "${truncate(params.strategy, 64)}". Known strategies: ${known.join(', ')}`,
-        'UNKNOWN_STRATEGY',
-        { knownStrategies: known },
-      )
-    }
-    return { chain, strategy: params.strategy }
-  }
-  if (params.providerId !== undefined) {
-    const providers = pool.providers(chain).map((provider) => provider.id)
-    if (!providers.includes(params.providerId)) {
-      return proxyError(
-        rpcErrorCodes.resourceNotFound,
-        `Unknown provider "${truncate(params.providerId, 64)}" on chain "${chain}". Known providers: ${providers.join(', ') || 'none'}`,
-        'UNKNOWN_PROVIDER',
-        { knownProviders: providers },
-      )
-    }
-    return { chain, providerId: params.providerId }
-  }
-  return { chain }
 }
 
 function sendError(reply: FastifyReply, status: number, error: RpcErrorObject): FastifyReply {
