@@ -16,7 +16,7 @@ import type { ProxyPool } from '../proxy-pool.js'
 import { createApiKeyVerifier } from '../security/api-keys.js'
 import { createMethodFilter } from '../security/method-filter.js'
 import type { Redactor } from '../security/redaction.js'
-import { type RpcPathParams, type RpcTarget, resolveRpcTarget } from './rpc-target.js'
+import { type RpcPathParams, resolveRpcTarget } from './rpc-target.js'
 
 /** Options of {@link rpcRoutes}. */
 export interface RpcRoutesOptions {
