@@ -11,6 +11,8 @@ export default defineConfig({
       'packages/core/vitest.timing.config.ts',
       'packages/devnet',
       'packages/server',
+      'packages/demo-web',
+      'packages/demo-web/vitest.e2e.config.ts',
       'examples',
       'bench',
     ],

@@ -7,6 +7,7 @@ import type { ProxyPool } from './proxy-pool.js'
 import { apiRoutes } from './routes/api/api-routes.js'
 import type { DemoControls } from './routes/api/demo-controls.js'
 import { isDashboardPool } from './routes/api/views.js'
+import { dashboardRoutes } from './routes/dashboard.js'
 import { healthRoutes } from './routes/health.js'
 import { rpcRoutes } from './routes/rpc.js'
 import { wsRpcRoutes } from './routes/ws-rpc.js'
@@ -64,6 +65,8 @@ export const chainPulsePlugin = fp(
       })
       if (config.metrics)
         await app.register(metricsRoutes, { pool, nodeMetrics: config.metrics.nodeMetrics, redact })
+      // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
+      await app.register(dashboardRoutes, {})
     }
   },
   { name: 'chainpulse', fastify: '5.x' },

@@ -1,5 +1,6 @@
 import { type DevnetProcess, spawnDevnet, waitFor } from '@chainpulse/devnet/testing'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { RaceEvent } from '../pubsub/topics.js'
 import { createProviderPool } from './provider-pool.js'
 
@@ -34,7 +35,7 @@ afterAll(async () => {
   await devnet?.stop()
 })
 
-it('the provider with the smallest delivery delay wins, and measured margins match the configured delays', async () => {
+it('the provider with the smallest delivery delay wins; measured margins match the wire within 1 ms at p95, and the configured delays', async () => {
   await devnet.set('ethereum-bravo', { wsDelayMs: 20 })
   await devnet.set('ethereum-charlie', { wsDelayMs: 50 })
   const pool = createProviderPool({
@@ -52,12 +53,32 @@ it('the provider with the smallest delivery delay wins, and measured margins mat
       timeoutMs: 10_000,
       what: 'warm-up races',
     })
+    // Ground truth: plain sockets in this process note when each provider's copy of each block arrives,
+    // so the pool's measured margins can be compared with what really happened on the wire.
+    const arrivals = new Map<string, Map<string, number>>()
+    const observers = devnet.manifest.providers.map(({ id, wsUrl }) => {
+      const socket = new WebSocket(wsUrl)
+      socket.on('open', () =>
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] })),
+      )
+      socket.on('message', (data) => {
+        const receivedAt = performance.now()
+        const message = JSON.parse(String(data)) as { params?: { result: { hash: string } } }
+        const hash = message.params?.result.hash
+        if (!hash) return
+        const byProvider = arrivals.get(hash) ?? new Map<string, number>()
+        byProvider.set(id, receivedAt)
+        arrivals.set(hash, byProvider)
+      })
+      return socket
+    })
     const races: RaceEvent[] = []
     pool.pubsub.subscribe('races', (race) => races.push(race))
-    await waitFor(() => races.filter((race) => race.result === 'win').length >= 40, {
-      timeoutMs: 20_000,
-      what: '40 races',
+    await waitFor(() => races.filter((race) => race.result === 'win').length >= 60, {
+      timeoutMs: 30_000,
+      what: '60 races',
     })
+    for (const socket of observers) socket.close()
 
     const wins = races.filter((race) => race.result === 'win')
     const alphaWins = wins.filter((race) => race.providerId === 'ethereum-alpha').length
@@ -67,19 +88,28 @@ it('the provider with the smallest delivery delay wins, and measured margins mat
       'ethereum-bravo',
       'ethereum-charlie',
     ])
+    const percentile = (values: number[], p: number) =>
+      [...values].sort((a, b) => a - b)[Math.ceil(values.length * p) - 1]!
     for (const [providerId, delayMs] of [
       ['ethereum-bravo', 20],
       ['ethereum-charlie', 50],
     ] as const) {
-      const deviations = races
-        .filter((race) => race.providerId === providerId && race.result === 'loss')
-        .map((race) => Math.abs(race.marginMs - delayMs))
-        .sort((a, b) => a - b)
-      const p95 = deviations[Math.ceil(deviations.length * 0.95) - 1]!
-      expect(
-        p95,
-        `${providerId} margin deviations: ${deviations.map((d) => d.toFixed(2)).join(' ')}`,
-      ).toBeLessThanOrEqual(1)
+      const losses = races.filter((race) => race.providerId === providerId && race.result === 'loss')
+      // Against the wire: ChainPulse's measurement error, within ±1 ms at p95.
+      const measurementErrors = losses.flatMap((race) => {
+        const seen = arrivals.get(race.key)
+        const first = seen?.get('ethereum-alpha')
+        const own = seen?.get(providerId)
+        return first === undefined || own === undefined ? [] : [Math.abs(race.marginMs - (own - first))]
+      })
+      expect(measurementErrors.length).toBeGreaterThanOrEqual(losses.length * 0.8)
+      expect(percentile(measurementErrors, 0.95), `${providerId} vs the wire`).toBeLessThanOrEqual(1)
+      // Against the configured delay: the simulated provider's own delivery jitter on a shared machine
+      // adds to it, so the typical margin is held to ±1 ms and the tail to ±3 ms.
+      const delayErrors = losses.map((race) => Math.abs(race.marginMs - delayMs))
+      const summary = delayErrors.map((error) => error.toFixed(2)).join(' ')
+      expect(percentile(delayErrors, 0.5), `${providerId} vs configured: ${summary}`).toBeLessThanOrEqual(1)
+      expect(percentile(delayErrors, 0.95), `${providerId} vs configured: ${summary}`).toBeLessThanOrEqual(3)
     }
   } finally {
     await pool.close()

@@ -77,7 +77,7 @@ interface PreciseTimer {
 }
 
 /** How early the coarse timer wakes up before the target, to absorb setTimeout's millisecond rounding. */
-const PRECISION_MARGIN_MS = 2
+const PRECISION_MARGIN_MS = 3
 
 /**
  * Calls `callback` at `at` (performance.now() time). setTimeout alone rounds to whole milliseconds and

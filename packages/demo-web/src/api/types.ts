@@ -1,0 +1,228 @@
+// The server's API bodies as the dashboard reads them (docs/server-api.md). demo-web talks to the server
+// over HTTP/WS only, so these are declared here, not imported: a field the server drops shows up as a
+// blank cell, never as a crash.
+
+/** Payload of `routing:decisions`. */
+export interface RoutingDecision {
+  ts: number
+  chain: string
+  method: string
+  strategy: string
+  providerId: string
+  durationMs: number
+  result: 'ok' | 'error'
+  failoverCount: number
+  attempts: number
+}
+
+/** What happened to a provider, in a {@link ProviderEvent}. */
+export type ProviderEventType =
+  | 'cooldown_start'
+  | 'cooldown_end'
+  | 'healthy'
+  | 'unhealthy'
+  | 'circuit_open'
+  | 'circuit_half_open'
+  | 'circuit_closed'
+  | 'connected'
+  | 'disconnected'
+  | 'lagging'
+  | 'added'
+  | 'removed'
+
+/** Payload of `provider_pool:events`. */
+export interface ProviderEvent {
+  ts: number
+  chain: string
+  providerId: string
+  type: ProviderEventType
+  detail?: string
+}
+
+/** Payload of `blocks:new`. */
+export interface BlockEvent {
+  chain: string
+  number: number
+  hash: string
+  parentHash: string
+  /** Block header timestamp (Unix seconds). */
+  timestamp: number
+  firstProviderId: string
+  /** Unix epoch ms. */
+  receivedAt: number
+}
+
+/** Payload of `races`. */
+export interface RaceEvent {
+  chain: string
+  eventType: string
+  key: string
+  providerId: string
+  result: 'win' | 'loss'
+  marginMs: number
+}
+
+/** Payload of `connections`. */
+export interface ConnectionEvent {
+  kind: 'upstream' | 'client'
+  chain: string
+  id: string
+  state: 'connecting' | 'connected' | 'disconnected'
+  transport: 'http' | 'ws'
+}
+
+export type ProviderHealth = 'healthy' | 'cooldown' | 'lagging' | 'unhealthy'
+export type BreakerState = 'closed' | 'open' | 'half-open'
+
+/** One provider of `GET /api/providers` and the `providers` stream topic. */
+export interface ProviderView {
+  id: string
+  chain: string
+  health: ProviderHealth
+  breaker: BreakerState
+  head: number | null | undefined
+  lag: number
+  cooldownUntil: number | null | undefined
+  connection: 'connecting' | 'connected' | 'disconnected' | null | undefined
+  transports: ('http' | 'ws')[]
+  priority: number
+  rpc: {
+    count: number
+    errors: number
+    successRate: number | null
+    meanMs: number
+    p50Ms: number
+    p95Ms: number
+  }
+  recent: { samples: number; latencyMs: number; p95Ms: number; errorRate: number } | null
+  race: { rank: number; score: number; winRate: number; totalRaces: number; avgMarginMs: number } | null
+}
+
+/** One chain of `GET /api/chains` and the `chains` stream topic. */
+export interface ChainView {
+  name: string
+  chainId: number
+  strategy: string
+  head?: number | null
+  providers: string[]
+  healthyProviders: number
+}
+
+/** One leaderboard row. */
+export interface LeaderboardEntry {
+  providerId: string
+  wins: number
+  losses: number
+  totalRaces: number
+  winRate: number
+  avgMarginMs: number
+  score: number
+  rank: number
+}
+
+/** Body of `GET /api/leaderboard/:chain/history`. */
+export interface ScoreHistory {
+  chain: string
+  intervalMs: number
+  capacity: number
+  samples: {
+    ts: number
+    providers: { providerId: string; score: number; winRate: number; totalRaces: number; rank: number }[]
+  }[]
+}
+
+/** Body of `GET /api/leaderboard/:chain`. */
+export interface LeaderboardDetail {
+  chain: string
+  leaderboard: LeaderboardEntry[]
+  byEventType: { providerId: string; eventType: string; wins: number; losses: number; winRate: number }[]
+  marginsByProvider: Record<string, { count: number; meanMs: number; p50Ms: number; p95Ms: number }>
+}
+
+/** One row of `GET /api/rpc-stats/:chain`. */
+export interface RpcStatsRow {
+  method?: string
+  strategy?: string
+  providerId?: string
+  count: number
+  errors: number
+  meanMs: number
+  p50Ms: number
+  p95Ms: number
+  p99Ms: number
+}
+
+/** Body of `GET /api/runtime` and the `runtime` stream topic. */
+export interface RuntimeView {
+  ts: number
+  uptimeSeconds: number
+  memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number }
+  eventLoopDelay: { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number }
+  eventLoopUtilization: number
+  activeResources: number
+  gc: { available: boolean; count: number; totalMs: number; maxMs: number; lastMs: number }
+  buffers: {
+    pubsub: { topic: string; published: number; buffered: number; lastAt: number | null }[]
+    stream: {
+      connections: number
+      queuedMessages: number
+      longestQueue: number
+      maxQueuedMessages: number
+      droppedMessages: number
+      sentMessages: number
+    }
+    upstreamSubscriptions: number
+    scoreHistory: Record<string, number>
+  }
+}
+
+/** Body of `GET /api/capabilities`. */
+export interface Capabilities {
+  demo: boolean
+  controls: boolean
+  simulatedProviders: boolean
+  adminTokenHeader: string
+}
+
+/** Body of `GET /api/strategies`. */
+export interface StrategiesView {
+  strategies: string[]
+  chains: { chain: string; strategy: string }[]
+}
+
+/** A simulated provider of `GET /api/demo/providers`. */
+export interface DemoProvider {
+  id: string
+  chain: string
+  running: boolean
+  mode: 'up' | 'down' | 'hang'
+  personality: {
+    latencyMs: number
+    jitterMs: number
+    errorRate: number
+    hangRate: number
+    lagBlocks: number
+    wsDelayMs: number
+    wsDropRate: number
+  }
+}
+
+/** Body of `GET /api/demo/status` (loosely typed: the dashboard only shows it). */
+export interface DemoStatus {
+  load: ({ running: boolean } & Record<string, unknown>) | null
+  sampler: ({ running: boolean } & Record<string, unknown>) | null
+}
+
+/** Live PubSub topics of the stream. */
+export const liveTopics = [
+  'routing:decisions',
+  'provider_pool:events',
+  'blocks:new',
+  'races',
+  'connections',
+] as const
+/** Snapshot topics of the stream (sent every second). */
+export const snapshotTopics = ['providers', 'runtime', 'chains', 'leaderboard'] as const
+export type LiveTopic = (typeof liveTopics)[number]
+export type SnapshotTopic = (typeof snapshotTopics)[number]
+export type StreamTopic = LiveTopic | SnapshotTopic
