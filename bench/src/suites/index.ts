@@ -1,10 +1,13 @@
 import type { BenchSuite } from '../suite.js'
 import { benchmarkStoreSuite } from './benchmark-store.js'
+import { dashboardLatencySuite } from './dashboard-latency.js'
 import { failoverTimeSuite } from './failover-time.js'
 import { faultScenarioSuite } from './fault-scenario.js'
 import { messageAggregatorSuite } from './message-aggregator.js'
 import { poolOverheadSuite } from './pool-overhead.js'
+import { proxyThroughputSuite } from './proxy-throughput.js'
 import { requestPathSuite } from './request-path.js'
+import { wsFanoutSuite } from './ws-fanout.js'
 
 /** Every benchmark suite, in the order they appear in docs/benchmarks.md. */
 export const suites: BenchSuite[] = [
@@ -14,4 +17,7 @@ export const suites: BenchSuite[] = [
   poolOverheadSuite,
   faultScenarioSuite,
   failoverTimeSuite,
+  proxyThroughputSuite,
+  wsFanoutSuite,
+  dashboardLatencySuite,
 ]

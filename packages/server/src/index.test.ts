@@ -7,6 +7,7 @@ it('exports exactly the public API', () => {
     'chainPulsePlugin',
     'createDevnetDemoControls',
     'createSnapshotPersistence',
+    'createUndiciFetch',
     'defaultDeniedMethods',
     'loadConfigFile',
     'parseConfigText',
