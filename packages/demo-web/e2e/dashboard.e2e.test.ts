@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,8 +24,8 @@ let profileDir: string | undefined
 let page: Page
 let origin: string
 
+// Always rebuilt: a dist/ left from an older source would test the old dashboard.
 async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(packageDir, 'dist', 'index.html'))) return
   await build({ root: packageDir, configFile: join(packageDir, 'vite.config.ts'), logLevel: 'warn' })
 }
 
@@ -145,6 +145,32 @@ describe('dashboard in Chromium against a devnet', () => {
     )
   })
 
+  it('draws the topology: clients, the hub, every provider by state, and edges carrying traffic', async () => {
+    await openTab('live')
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="topology"]')?.getAttribute('data-clients')) > 0,
+    )
+    for (const { id } of devnet!.manifest.providers)
+      expect(
+        await page.getAttribute(`[data-testid="topology-provider-${id}"]`, 'data-state'),
+        id,
+      ).toBeTruthy()
+    expect(
+      Number(await page.getAttribute('[data-testid="topology-clients-ethereum"]', 'data-count')),
+    ).toBeGreaterThan(0)
+    // Some provider served traffic in the last few seconds, so its edge flows.
+    await page.waitForSelector('[data-testid="topology"] path.edge[data-edge]:not(.load-idle)', {
+      state: 'attached',
+    })
+    const box = await page.locator('[data-testid="topology"] svg').boundingBox()
+    await page.waitForTimeout(1_500)
+    // Fixed geometry: a second of new data does not move or resize the drawing.
+    expect(await page.locator('[data-testid="topology"] svg').boundingBox()).toEqual(box)
+    await page
+      .locator('[data-testid="topology-panel"]')
+      .screenshot({ path: join(screenshotDir, 'topology.png') })
+  })
+
   it('renders every tab (screenshots in test-artifacts/screenshots)', async () => {
     // Give the score history and runtime charts a few samples.
     await page.waitForTimeout(3_000)
@@ -195,5 +221,18 @@ describe('dashboard in Chromium against a devnet', () => {
     await openTab('live-test')
     await page.click(`[data-testid="revive-${victim}"]`)
     await page.click('[data-testid="load-stop"]')
+  })
+
+  it('narrates a scripted scenario step by step and puts the provider back when stopped', async () => {
+    await openTab('live-test')
+    await page.click('[data-testid="scenario-kill-leader"]')
+    await page.waitForSelector('[data-testid="scenario-timeline"] li[data-status="running"]:has-text("kill")')
+    const leader = (await page.textContent('[data-testid="scenario-timeline"] li:nth-child(2)'))!
+    expect(leader).toContain('leader of ethereum is ethereum-')
+    await page.screenshot({ path: join(screenshotDir, 'live-test-scenario.png'), fullPage: true })
+    await page.click('[data-testid="scenario-stop"]')
+    await page.waitForSelector('[data-testid="scenario-timeline"] li:has-text("scenario ended early")')
+    const steps = await page.locator('[data-testid="scenario-timeline"] li').allTextContents()
+    expect(steps.some((step) => step.includes('make sure') && step.includes('✓'))).toBe(true)
   })
 })

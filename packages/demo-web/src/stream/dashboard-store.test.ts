@@ -112,6 +112,28 @@ describe('createDashboardStore', () => {
     expect(store.traffic.value).toEqual({ requestsPerSecond: 0, errorRate: null })
   })
 
+  it('rates each provider over its short window and forgets providers that fell silent', () => {
+    let now = 1_005_500
+    const store = createDashboardStore({ providerWindowSeconds: 5, now: () => now })
+    const messages = []
+    // 4 whole seconds of the window: alpha 9 per second (a third failing), bravo once; the running
+    // second does not count yet.
+    for (let second = 1_001; second <= 1_005; second++)
+      for (let n = 0; n < (second === 1_005 ? 4 : 9); n++)
+        messages.push({
+          topic: 'routing:decisions',
+          payload: decision(0, { ts: second * 1_000 + n, result: n % 3 === 0 ? 'error' : 'ok' }),
+        })
+    messages.push({ topic: 'routing:decisions', payload: decision(0, { ts: 1_004_000, providerId: 'b' }) })
+    store.apply(messages)
+    expect(store.providerTraffic.value['ethereum-alpha']!.requestsPerSecond).toBe(9)
+    expect(store.providerTraffic.value['ethereum-alpha']!.errorRate).toBeCloseTo(1 / 3)
+    expect(store.providerTraffic.value.b!.requestsPerSecond).toBe(0.25)
+    now = 1_020_000
+    store.apply([])
+    expect(store.providerTraffic.value).toEqual({})
+  })
+
   it('lists open connections, then recently closed ones', () => {
     const store = createDashboardStore()
     const connection = (id: string, state: string) => ({

@@ -27,6 +27,8 @@ export interface DashboardStoreOptions {
   closedConnections?: number
   /** Width of the requests/s and error-rate window (s). @default 10 */
   rateWindowSeconds?: number
+  /** Width of the per-provider traffic window the topology animates (s). @default 5 */
+  providerWindowSeconds?: number
   /** Wall clock (epoch ms). @default Date.now */
   now?: () => number
 }
@@ -54,6 +56,12 @@ export interface TrafficStats {
   errorRate: number | null
 }
 
+/** Routing decisions per second a provider served recently, and the share that failed. */
+export interface ProviderTraffic {
+  requestsPerSecond: number
+  errorRate: number | null
+}
+
 /** Everything live the views read, as signals; `apply` is the only writer. */
 export interface DashboardStore {
   status: Signal<StreamStatus>
@@ -71,6 +79,8 @@ export interface DashboardStore {
   blocks: Signal<Record<string, BlockEvent[]>>
   connections: Signal<ConnectionRow[]>
   traffic: Signal<TrafficStats>
+  /** Per provider id, over the last `providerWindowSeconds`; providers without traffic are absent. */
+  providerTraffic: Signal<Record<string, ProviderTraffic>>
   runtimeHistory: Signal<RuntimeHistory>
   /** The topic the inspector shows, or '' for none. */
   inspectorTopic: Signal<string>
@@ -112,6 +122,9 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
   const closedConnections = createRingBuffer<ConnectionRow>(closedLimit)
   // Requests and errors per wall-clock second, for the last `rateWindow` seconds.
   const secondBuckets = new Map<number, { requests: number; errors: number }>()
+  // The same per provider, over a shorter window, so the topology reacts within a few seconds.
+  const providerWindow = options.providerWindowSeconds ?? 5
+  const providerBuckets = new Map<string, Map<number, { requests: number; errors: number }>>()
   let received = 0
   let droppedTotal = 0
 
@@ -127,6 +140,7 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
     blocks: signal<Record<string, BlockEvent[]>>({}),
     connections: signal<ConnectionRow[]>([]),
     traffic: signal<TrafficStats>({ requestsPerSecond: 0, errorRate: null }),
+    providerTraffic: signal<Record<string, ProviderTraffic>>({}),
     runtimeHistory: signal<RuntimeHistory>(emptyHistory()),
     inspectorTopic: signal(''),
     inspector: signal<{ at: number; json: string }[]>([]),
@@ -156,6 +170,37 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
     bucket.requests++
     if (decision.result === 'error') bucket.errors++
     secondBuckets.set(second, bucket)
+    let perProvider = providerBuckets.get(decision.providerId)
+    if (!perProvider) {
+      perProvider = new Map()
+      providerBuckets.set(decision.providerId, perProvider)
+    }
+    const own = perProvider.get(second) ?? { requests: 0, errors: 0 }
+    own.requests++
+    if (decision.result === 'error') own.errors++
+    perProvider.set(second, own)
+  }
+
+  function providerTrafficNow(): Record<string, ProviderTraffic> {
+    const current = Math.floor(now() / 1_000)
+    // Whole seconds only (like trafficNow): the figures, and so the topology, change once a second.
+    const seconds = providerWindow - 1
+    const result: Record<string, ProviderTraffic> = {}
+    for (const [providerId, buckets] of providerBuckets) {
+      let requests = 0
+      let errors = 0
+      for (const [second, bucket] of buckets) {
+        if (second <= current - providerWindow) buckets.delete(second)
+        else if (second < current) {
+          requests += bucket.requests
+          errors += bucket.errors
+        }
+      }
+      if (buckets.size === 0) providerBuckets.delete(providerId)
+      if (requests > 0)
+        result[providerId] = { requestsPerSecond: requests / seconds, errorRate: errors / requests }
+    }
+    return result
   }
 
   function trafficNow(): TrafficStats {
@@ -249,7 +294,12 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
         store.runtimeHistory.value = toHistory(samples)
       }
       if (changed.has('inspector')) store.inspector.value = newestFirst(inspectorBuffer.toArray())
-      store.traffic.value = trafficNow()
+      // Replaced only when a figure changed, so views reading them re-render once a second, not per frame.
+      const traffic = trafficNow()
+      if (JSON.stringify(traffic) !== JSON.stringify(store.traffic.value)) store.traffic.value = traffic
+      const perProvider = providerTrafficNow()
+      if (JSON.stringify(perProvider) !== JSON.stringify(store.providerTraffic.value))
+        store.providerTraffic.value = perProvider
       store.counters.value = { received, dropped: droppedTotal }
     })
   }

@@ -6,6 +6,7 @@ import { usePolling } from '../../api/use-polling.js'
 import { useStore } from '../../app-context.js'
 import { Badge, Empty, Panel } from '../../components/ui.js'
 import { formatMs, formatPercent } from '../../format/format.js'
+import { ScenarioPanel } from './scenario-panel.js'
 
 type Run = (label: string, action: () => Promise<unknown>) => void
 
@@ -292,6 +293,7 @@ export function LiveTestView() {
   return (
     <>
       <LoadGenerator run={run} />
+      <ScenarioPanel chain={filter} providers={store.providers.value} leaderboard={store.leaderboard.value} />
       <Panel title="Failure injection" testId="failure-injection">
         {providers.length === 0 ? (
           <Empty>Waiting for providers…</Empty>

@@ -4,6 +4,19 @@ import type { ProviderEvent, RoutingDecision } from '../../api/types.js'
 import { Badge, Empty, Panel } from '../../components/ui.js'
 import { formatClock, formatMs } from '../../format/format.js'
 
+// Feed items have no id: key rows by object identity, so a new item adds one row and the others move
+// instead of every row being rebuilt when the list shifts by one (at 1,000 events/s that is every frame).
+const rowKeys = new WeakMap<object, number>()
+let nextRowKey = 0
+const keyOf = (item: object): number => {
+  let key = rowKeys.get(item)
+  if (key === undefined) {
+    key = nextRowKey++
+    rowKeys.set(item, key)
+  }
+  return key
+}
+
 /**
  * Keeps what a feed showed when it was paused: the store goes on receiving, the screen holds still so
  * a presenter can point at a row.
@@ -66,8 +79,8 @@ export function RoutingFeed(props: { items: RoutingDecision[] }) {
             </tr>
           </thead>
           <tbody>
-            {shown.map((decision, index) => (
-              <tr key={`${decision.ts}-${index}`} data-row="decision">
+            {shown.map((decision) => (
+              <tr key={keyOf(decision)} data-row="decision">
                 <td class="mono muted">{formatClock(decision.ts)}</td>
                 <td>{decision.chain}</td>
                 <td class="mono">{decision.method}</td>
@@ -128,8 +141,8 @@ export function ProviderEventFeed(props: { items: ProviderEvent[] }) {
             </tr>
           </thead>
           <tbody>
-            {shown.map((event, index) => (
-              <tr key={`${event.ts}-${index}`} data-row="event">
+            {shown.map((event) => (
+              <tr key={keyOf(event)} data-row="event">
                 <td class="mono muted">{formatClock(event.ts)}</td>
                 <td>{event.chain}</td>
                 <td class="mono">{event.providerId}</td>

@@ -1,0 +1,145 @@
+/** What a scenario may do and read; the Live Test view builds it from the demo API and the live store. */
+export interface ScenarioContext {
+  /** The chain the scenario works on (the header's filter, or the first chain). */
+  chain: string
+  /** Provider ids of `chain`, in display order. */
+  providers: string[]
+  /** The leaderboard's top provider of `chain`, if races have ranked one. */
+  leader: string | undefined
+  kill(id: string): Promise<unknown>
+  revive(id: string): Promise<unknown>
+  personality(id: string, patch: Record<string, number | string>): Promise<unknown>
+  healthy(id: string): Promise<unknown>
+}
+
+/** One narrated step: say what happens, do it, then give it `waitMs` to show on screen. */
+export interface ScenarioStep {
+  say: string
+  run?: (context: ScenarioContext) => Promise<unknown>
+  waitMs?: number
+}
+
+/** A scenario's concrete plan for one run: its steps, and what puts things back if it is stopped. */
+export interface ScenarioPlan {
+  steps: ScenarioStep[]
+  /** Runs after the steps, or instead of the rest when stopped or failed. */
+  cleanup: ScenarioStep[]
+}
+
+/** A scripted demo: data, planned against the live context when it starts. */
+export interface Scenario {
+  id: string
+  title: string
+  summary: string
+  plan(context: ScenarioContext): ScenarioPlan
+}
+
+/** One line of the narrated timeline. */
+export interface TimelineEntry {
+  /** Epoch ms when the step started. */
+  at: number
+  text: string
+  status: 'running' | 'done' | 'failed' | 'skipped'
+  detail?: string
+}
+
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  /** Called with the whole timeline after each change. */
+  onTimeline(entries: TimelineEntry[]): void
+  /** Stops after the current step and runs the cleanup. */
+  signal?: AbortSignal
+  /** @default Date.now */
+  now?: () => number
+  /** Resolves after `ms`, or early when `signal` aborts. @default setTimeout */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+/** Resolves after `ms` (or as soon as `signal` aborts). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done)
+  })
+}
+
+/**
+ * Runs a scenario step by step, narrating each on the timeline. A failing step, or `signal` aborting,
+ * ends the steps early; the cleanup always runs (its failures are noted, not thrown), so a stopped
+ * demo never leaves a provider dead.
+ *
+ * @returns whether every step succeeded without being stopped.
+ * @example
+ * await runScenario(scenarios[0], context, { onTimeline: (entries) => (timeline.value = entries) })
+ */
+export async function runScenario(
+  scenario: Scenario,
+  context: ScenarioContext,
+  options: RunScenarioOptions,
+): Promise<boolean> {
+  const now = options.now ?? Date.now
+  const sleep = options.sleep ?? abortableSleep
+  const signal = options.signal
+  const entries: TimelineEntry[] = []
+  const publish = () => options.onTimeline([...entries])
+  const note = (text: string, status: TimelineEntry['status'], detail?: string) => {
+    entries.push({ at: now(), text, status, ...(detail === undefined ? {} : { detail }) })
+    publish()
+    return entries.length - 1
+  }
+
+  let plan: ScenarioPlan
+  try {
+    plan = scenario.plan(context)
+  } catch (error) {
+    note(`${scenario.title}: cannot start`, 'failed', message(error))
+    return false
+  }
+  note(`▶ ${scenario.title} on ${context.chain}`, 'done')
+
+  let ok = true
+  const runStep = async (step: ScenarioStep, sleepAfter: boolean): Promise<boolean> => {
+    const index = note(step.say, 'running')
+    try {
+      await step.run?.(context)
+      if (sleepAfter && step.waitMs) await sleep(step.waitMs, signal)
+      entries[index] = { ...entries[index]!, status: 'done' }
+      publish()
+      return true
+    } catch (error) {
+      entries[index] = { ...entries[index]!, status: 'failed', detail: message(error) }
+      publish()
+      return false
+    }
+  }
+
+  for (const step of plan.steps) {
+    if (signal?.aborted) {
+      ok = false
+      note('■ stopped', 'skipped')
+      break
+    }
+    if (!(await runStep(step, true))) {
+      ok = false
+      break
+    }
+  }
+  if (signal?.aborted && ok) {
+    ok = false
+    note('■ stopped', 'skipped')
+  }
+  // Cleanup waits are skipped once stopped: putting things back should be quick.
+  for (const step of plan.cleanup) await runStep(step, !signal?.aborted)
+  note(ok ? '✔ scenario complete' : '✖ scenario ended early', ok ? 'done' : 'failed')
+  return ok
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,153 @@
+import type { Scenario, ScenarioContext, ScenarioStep } from './runner.js'
+
+/** How long each scenario lets an effect show before the next step. */
+export const scenarioTiming = {
+  /** Long enough for the breaker to open under load and the racing leader to change. */
+  observeMs: 8_000,
+  /** Long enough for a half-open probe to close the breaker again. */
+  recoverMs: 12_000,
+  /** Between two kills of the cascade. */
+  cascadeMs: 5_000,
+} as const
+
+const leaderOf = (context: ScenarioContext): string => {
+  const leader = context.leader ?? context.providers[0]
+  if (!leader) throw new Error(`no provider on ${context.chain}`)
+  return leader
+}
+
+/** Clean personality: what the rate-limit storm, lag and recovery scenarios put back. */
+const calm = { errorRate: 0, lagBlocks: 0 }
+
+const restore = (ids: string[]): ScenarioStep[] =>
+  ids.map((id) => ({
+    say: `restore ${id} (revive, no injected errors or lag, cooldown ended)`,
+    run: async (context: ScenarioContext) => {
+      await context.revive(id)
+      await context.personality(id, calm)
+      await context.healthy(id)
+    },
+  }))
+
+/** The built-in scenarios of the Live Test tab, in display order. */
+export const scenarios: Scenario[] = [
+  {
+    id: 'kill-leader',
+    title: 'Kill the leader',
+    summary: 'Kill the leaderboard’s top provider, watch traffic fail over, then revive it.',
+    plan(context) {
+      const leader = leaderOf(context)
+      return {
+        steps: [
+          { say: `leader of ${context.chain} is ${leader} (top of the leaderboard)` },
+          {
+            say: `kill ${leader}: its port stops answering`,
+            run: (ctx) => ctx.kill(leader),
+            waitMs: scenarioTiming.observeMs,
+          },
+          { say: 'watch: breaker opens, routing fails over, a new race leader emerges' },
+          {
+            say: `revive ${leader}`,
+            run: (ctx) => ctx.revive(leader),
+            waitMs: scenarioTiming.recoverMs,
+          },
+          { say: 'watch: half-open probe, breaker closes, traffic returns' },
+        ],
+        cleanup: [{ say: `make sure ${leader} is up`, run: (ctx) => ctx.revive(leader) }],
+      }
+    },
+  },
+  {
+    id: 'recovery',
+    title: 'Recovery',
+    summary: 'Make a provider fail every request until its breaker opens, then heal it and watch it recover.',
+    plan(context) {
+      const target = leaderOf(context)
+      return {
+        steps: [
+          {
+            say: `${target} fails every request (errorRate 100%)`,
+            run: (ctx) => ctx.personality(target, { errorRate: 1 }),
+            waitMs: scenarioTiming.observeMs,
+          },
+          {
+            say: `heal ${target} (errorRate 0%)`,
+            run: (ctx) => ctx.personality(target, { errorRate: 0 }),
+            waitMs: scenarioTiming.recoverMs,
+          },
+          { say: 'watch: cooldown ends, half-open probe succeeds, breaker closes' },
+        ],
+        cleanup: restore([target]),
+      }
+    },
+  },
+  {
+    id: 'rate-limit-storm',
+    title: 'Rate-limit storm',
+    summary:
+      'Most providers answer 40% of requests with errors (429s among them); routing retries elsewhere.',
+    plan(context) {
+      // All but one provider: the storm should hurt, and one clean provider shows where traffic goes.
+      const stormed = context.providers.slice(0, Math.max(1, context.providers.length - 1))
+      return {
+        steps: [
+          ...stormed.map((id) => ({
+            say: `${id}: 40% injected errors (429 Too Many Requests among them)`,
+            run: (ctx: ScenarioContext) => ctx.personality(id, { errorRate: 0.4 }),
+          })),
+          { say: 'watch: error rate, failovers and cooldowns climb', waitMs: scenarioTiming.recoverMs },
+        ],
+        cleanup: stormed.map((id) => ({
+          say: `${id}: storm over`,
+          run: (ctx: ScenarioContext) => ctx.personality(id, { errorRate: 0 }),
+        })),
+      }
+    },
+  },
+  {
+    id: 'lagging-provider',
+    title: 'Lagging provider',
+    summary: 'The leader falls 5 blocks behind the head; health marks it lagging and routing avoids it.',
+    plan(context) {
+      const target = leaderOf(context)
+      return {
+        steps: [
+          {
+            say: `${target} trails the head by 5 blocks`,
+            run: (ctx) => ctx.personality(target, { lagBlocks: 5 }),
+            waitMs: scenarioTiming.recoverMs,
+          },
+          { say: 'watch: state turns lagging, head lag column grows, traffic moves' },
+          {
+            say: `${target} catches up`,
+            run: (ctx) => ctx.personality(target, { lagBlocks: 0 }),
+            waitMs: scenarioTiming.observeMs,
+          },
+        ],
+        cleanup: [{ say: `${target}: no lag`, run: (ctx) => ctx.personality(target, { lagBlocks: 0 }) }],
+      }
+    },
+  },
+  {
+    id: 'cascading-failures',
+    title: 'Cascading failures',
+    summary: 'Kill providers one by one until none is left, then bring them all back.',
+    plan(context) {
+      if (context.providers.length === 0) throw new Error(`no provider on ${context.chain}`)
+      const order = context.leader
+        ? [context.leader, ...context.providers.filter((id) => id !== context.leader)]
+        : context.providers
+      return {
+        steps: [
+          ...order.map((id, index) => ({
+            say: `kill ${id} (${index + 1} of ${order.length} down)`,
+            run: (ctx: ScenarioContext) => ctx.kill(id),
+            waitMs: scenarioTiming.cascadeMs,
+          })),
+          { say: 'watch: every breaker open, requests fail fast', waitMs: scenarioTiming.cascadeMs },
+        ],
+        cleanup: order.map((id) => ({ say: `revive ${id}`, run: (ctx: ScenarioContext) => ctx.revive(id) })),
+      }
+    },
+  },
+]
