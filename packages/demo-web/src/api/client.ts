@@ -63,7 +63,7 @@ export const api = {
   providerAction: (id: string, action: 'kill' | 'revive' | 'drop' | 'stop' | 'healthy') =>
     postJson(`/api/demo/providers/${enc(id)}/${action}`),
   cooldown: (id: string, ms: number) => postJson(`/api/demo/providers/${enc(id)}/cooldown`, { ms }),
-  personality: (id: string, patch: Record<string, number | string>) =>
+  personality: (id: string, patch: Record<string, number | string | Record<string, number>>) =>
     postJson(`/api/demo/providers/${enc(id)}/personality`, patch),
   startProvider: (chain: string, preset: string) => postJson('/api/demo/providers', { chain, preset }),
   startLoad: (input: { ratePerSecond: number; clients: number; durationMs: number; transports: string[] }) =>

@@ -4,9 +4,11 @@ import { scenarios, scenarioTiming } from './scenarios.js'
 
 function fakeContext(overrides: Partial<ScenarioContext> = {}) {
   const calls: string[] = []
-  const record = (name: string) => async (id: string, patch?: Record<string, number | string>) => {
-    calls.push(patch ? `${name} ${id} ${JSON.stringify(patch)}` : `${name} ${id}`)
-  }
+  const record =
+    (name: string) =>
+    async (id: string, patch?: Record<string, number | string | Record<string, number>>) => {
+      calls.push(patch ? `${name} ${id} ${JSON.stringify(patch)}` : `${name} ${id}`)
+    }
   const context: ScenarioContext = {
     chain: 'ethereum',
     providers: ['alpha', 'bravo', 'charlie'],
@@ -77,16 +79,16 @@ describe('runScenario', () => {
     expect(timeline.at(-1)!.text).toBe('✖ scenario ended early')
   })
 
-  it('storms every provider but one, and lifts the storm afterwards', async () => {
+  it('storms every provider but one with 429s, and lifts the storm afterwards', async () => {
     const { context, calls } = fakeContext()
     const done = runScenario(byId('rate-limit-storm'), context, { onTimeline: () => {} })
     await vi.runAllTimersAsync()
     expect(await done).toBe(true)
     expect(calls).toEqual([
-      'personality alpha {"errorRate":0.4}',
-      'personality bravo {"errorRate":0.4}',
-      'personality alpha {"errorRate":0}',
-      'personality bravo {"errorRate":0}',
+      'personality alpha {"errorRate":0.4,"errorMix":{"serverError":0,"rateLimit":1,"rpcError":0,"malformed":0}}',
+      'personality bravo {"errorRate":0.4,"errorMix":{"serverError":0,"rateLimit":1,"rpcError":0,"malformed":0}}',
+      'personality alpha {"errorRate":0,"errorMix":{"serverError":1,"rateLimit":1,"rpcError":1,"malformed":1}}',
+      'personality bravo {"errorRate":0,"errorMix":{"serverError":1,"rateLimit":1,"rpcError":1,"malformed":1}}',
     ])
   })
 

@@ -8,7 +8,7 @@ export interface ScenarioContext {
   leader: string | undefined
   kill(id: string): Promise<unknown>
   revive(id: string): Promise<unknown>
-  personality(id: string, patch: Record<string, number | string>): Promise<unknown>
+  personality(id: string, patch: Record<string, number | string | Record<string, number>>): Promise<unknown>
   healthy(id: string): Promise<unknown>
 }
 

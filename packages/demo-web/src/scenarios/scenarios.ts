@@ -18,6 +18,9 @@ const leaderOf = (context: ScenarioContext): string => {
 
 /** Clean personality: what the rate-limit storm, lag and recovery scenarios put back. */
 const calm = { errorRate: 0, lagBlocks: 0 }
+/** Injected errors that are all 429s, and the devnet's default even mix to put back. */
+const rateLimitOnly = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
+const evenMix = { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 }
 
 const restore = (ids: string[]): ScenarioStep[] =>
   ids.map((id) => ({
@@ -85,21 +88,21 @@ export const scenarios: Scenario[] = [
     id: 'rate-limit-storm',
     title: 'Rate-limit storm',
     summary:
-      'Most providers answer 40% of requests with errors (429s among them); routing retries elsewhere.',
+      'Most providers answer 40% of requests with HTTP 429 and Retry-After; the pool cools them down and routes elsewhere.',
     plan(context) {
       // All but one provider: the storm should hurt, and one clean provider shows where traffic goes.
       const stormed = context.providers.slice(0, Math.max(1, context.providers.length - 1))
       return {
         steps: [
           ...stormed.map((id) => ({
-            say: `${id}: 40% injected errors (429 Too Many Requests among them)`,
-            run: (ctx: ScenarioContext) => ctx.personality(id, { errorRate: 0.4 }),
+            say: `${id}: 40% of requests answered 429 Too Many Requests`,
+            run: (ctx: ScenarioContext) => ctx.personality(id, { errorRate: 0.4, errorMix: rateLimitOnly }),
           })),
           { say: 'watch: error rate, failovers and cooldowns climb', waitMs: scenarioTiming.recoverMs },
         ],
         cleanup: stormed.map((id) => ({
           say: `${id}: storm over`,
-          run: (ctx: ScenarioContext) => ctx.personality(id, { errorRate: 0 }),
+          run: (ctx: ScenarioContext) => ctx.personality(id, { errorRate: 0, errorMix: evenMix }),
         })),
       }
     },

@@ -52,6 +52,16 @@ describe('createDevnetDemoControls', { timeout: 20_000 }, () => {
       latencyMs: 25,
       errorRate: 0.5,
     })
+    // A rate-limit storm: only 429s among the injected errors; the other weights are set explicitly.
+    await controls.setPersonality('ethereum-bravo', {
+      errorMix: { serverError: 0, rateLimit: 1, rpcError: 0 },
+    })
+    expect(devnet.provider('ethereum-bravo').personality.errorMix).toEqual({
+      serverError: 0,
+      rateLimit: 1,
+      rpcError: 0,
+      malformed: 1,
+    })
   })
 
   it('starts a provider into the pool and stops it out of the pool, still listing it', async () => {

@@ -127,6 +127,7 @@ function info(id: string, chain: string, personality: Personality, running: bool
       latencyMs: personality.latencyMs,
       jitterMs: personality.jitterMs,
       errorRate: personality.errorRate,
+      errorMix: { ...personality.errorMix },
       hangRate: personality.hangRate,
       lagBlocks: personality.lagBlocks,
       wsDelayMs: personality.wsDelayMs,

@@ -12,6 +12,8 @@ export interface DemoPersonalityPatch {
   jitterMs?: number
   /** Probability (0–1) of an injected error (5xx, 429, JSON-RPC error, malformed body). */
   errorRate?: number
+  /** Relative weights of the injected error kinds; the ones left out keep their weight. */
+  errorMix?: DemoErrorMix
   /** Probability (0–1) that a request is never answered. */
   hangRate?: number
   /** Blocks the provider trails the head by. */
@@ -23,6 +25,18 @@ export interface DemoPersonalityPatch {
   mode?: DemoProviderMode
 }
 
+/** Relative weights of a simulated provider's injected error kinds (see docs/devnet.md). */
+export interface DemoErrorMix {
+  /** HTTP 503. */
+  serverError?: number
+  /** HTTP 429 with Retry-After. */
+  rateLimit?: number
+  /** A JSON-RPC internal error. */
+  rpcError?: number
+  /** A truncated body. */
+  malformed?: number
+}
+
 /** A simulated provider as the Live Test tab lists it. */
 export interface DemoProviderInfo {
   id: string
@@ -31,7 +45,9 @@ export interface DemoProviderInfo {
   running: boolean
   mode: DemoProviderMode
   /** The current knobs. */
-  personality: Required<Omit<DemoPersonalityPatch, 'mode'>>
+  personality: Required<Omit<DemoPersonalityPatch, 'mode' | 'errorMix'>> & {
+    errorMix: Required<DemoErrorMix>
+  }
 }
 
 /** What to start with {@link DemoControls.startProvider}. */

@@ -182,6 +182,19 @@ describe('simulated provider controls', () => {
       ['stopProvider', 'a'],
       ['setPersonality', 'a', { latencyMs: 250, errorRate: 0.5, mode: 'hang' }],
     ])
+    const mix = await post(target, '/api/demo/providers/a/personality', {
+      errorMix: { rateLimit: 1, serverError: 0 },
+    })
+    expect(mix.status).toBe(200)
+    expect(controls.calls.at(-1)).toEqual([
+      'setPersonality',
+      'a',
+      { errorMix: { rateLimit: 1, serverError: 0 } },
+    ])
+    expect(
+      (await post(target, '/api/demo/providers/a/personality', { errorMix: { teapot: 1 } })).status,
+    ).toBe(400)
+    controls.calls.pop()
     const bad = await post(target, '/api/demo/providers/a/personality', { errorRate: 2 })
     expect(bad.status).toBe(400)
     expect(bad.body.error.issues[0].path).toBe('body.errorRate')

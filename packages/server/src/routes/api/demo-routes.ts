@@ -42,6 +42,14 @@ const personalityBody = z
     latencyMs: milliseconds.optional(),
     jitterMs: milliseconds.optional(),
     errorRate: probability.optional(),
+    errorMix: z
+      .strictObject({
+        serverError: z.number().min(0).max(1_000).optional(),
+        rateLimit: z.number().min(0).max(1_000).optional(),
+        rpcError: z.number().min(0).max(1_000).optional(),
+        malformed: z.number().min(0).max(1_000).optional(),
+      })
+      .optional(),
     hangRate: probability.optional(),
     lagBlocks: z.number().int().min(0).max(10_000).optional(),
     wsDelayMs: milliseconds.optional(),
