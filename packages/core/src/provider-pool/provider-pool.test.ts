@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 import {
+  AbortedError,
   AllProvidersFailedError,
   ConfigError,
   DuplicateProviderError,
@@ -207,6 +208,21 @@ describe('createProviderPool routing', () => {
     )
     expect(answer).toMatchObject({ providerId: 'b', attempts: 2, result: rawTransactionHash(raw) })
     expect(answer.durationMs).toBeGreaterThanOrEqual(500) // b was only tried after a timed out: no hedge
+  })
+
+  it("stops at the caller's abort without counting it against the provider", async () => {
+    const { clock, pool, providers } = setup({ breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } })
+    providers.a.set({ hang: true })
+    const controller = new AbortController()
+    const pending = pool.request({ chain: 'ethereum', method: 'eth_chainId' }, { signal: controller.signal })
+    await advance(clock, 20)
+    controller.abort()
+    const error = await settle(clock, pending).catch((caught) => caught)
+    expect(error).toBeInstanceOf(AbortedError)
+    expect(providers.b.calls()).toBe(0)
+    // Past the attempt timeout: had the abort not reached the upstream, its timeout would trip the breaker.
+    await advance(clock, 11_000, 100)
+    expect(pool.providers()[0]?.breaker).toBe('closed')
   })
 
   it('resolves chains by name or id and rejects unknown ones with the known list', async () => {

@@ -202,7 +202,7 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
       params,
       providers,
       timeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
-      hedgeDelayMs: hedge && ((provider) => hedgeDelay(chain.name, provider, call.method)),
+      hedgeDelayMs: hedge && ((provider) => hedgeDelay(hedge, chain.name, provider, call.method)),
       signal: requestOptions.signal,
       clock,
       defaultCooldownMs,
@@ -257,8 +257,12 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
     }
   }
 
-  function hedgeDelay(chain: string, provider: ProviderRuntime, method: string): number {
-    if (!hedge) return Number.POSITIVE_INFINITY
+  function hedgeDelay(
+    hedge: { delayMs?: number; minDelayMs?: number },
+    chain: string,
+    provider: ProviderRuntime,
+    method: string,
+  ): number {
     if (hedge.delayMs !== undefined) return hedge.delayMs
     const p95 = store.recent(chain, provider.config.id, method)?.p95Ms
     return Math.max(hedge.minDelayMs ?? 50, p95 ?? 250)

@@ -158,13 +158,16 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
 
     /** One call to one provider, classified; never rejects. */
     const attempt = async (provider: ProviderRuntime, permit: number): Promise<AttemptOutcome> => {
-      const controller = new AbortController()
-      controllers.add(controller)
+      // Only hedged requests have losers to cancel; otherwise the caller's signal is all an attempt
+      // needs, and the hot path skips an AbortController per attempt.
+      const controller = hedgeDelay ? new AbortController() : undefined
+      if (controller) controllers.add(controller)
+      const signal = controller ? controller.signal : plan.signal
       const started = clock.now()
       const { breaker } = provider
       try {
         const response: JsonRpcResponse = await provider.upstream.request(plan.method, plan.params, {
-          signal: controller.signal,
+          signal,
           timeoutMs: plan.timeoutMs,
         })
         const durationMs = clock.now() - started
@@ -208,7 +211,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         }
       } catch (caught) {
         const durationMs = clock.now() - started
-        if (caught instanceof AbortedError || controller.signal.aborted) {
+        if (caught instanceof AbortedError || signal?.aborted) {
           breaker.release(permit)
           return {
             kind: 'aborted',
@@ -238,7 +241,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         breaker.recordFailure(permit, error)
         return { kind: 'retry', error }
       } finally {
-        controllers.delete(controller)
+        if (controller) controllers.delete(controller)
       }
     }
 

@@ -1,9 +1,6 @@
 import { createProviderPool } from '@chainpulse/core'
-import { createFakeClock } from '@chainpulse/core/testing'
+import { createFakeClock, createMockChain, createMockProvider } from '@chainpulse/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-// TODO(lead): import these from '@chainpulse/core/testing' once the mock provider is exported there.
-import { createMockChain } from '../../../core/src/testing/mock-chain.js'
-import { createMockProvider } from '../../../core/src/testing/mock-provider.js'
 import { buildServer } from '../app.js'
 
 const closers: (() => Promise<void>)[] = []

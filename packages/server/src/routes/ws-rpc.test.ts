@@ -1,12 +1,15 @@
 import type { AddressInfo } from 'node:net'
 import { type ConnectionEvent, createProviderPool, type ProviderPool } from '@chainpulse/core'
-import { createFakeClock } from '@chainpulse/core/testing'
+import {
+  createFakeClock,
+  createMockChain,
+  createMockProvider,
+  type MockChain,
+  type MockProvider,
+} from '@chainpulse/core/testing'
 import type { FastifyInstance } from 'fastify'
 import { createPublicClient, webSocket } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
-// TODO(lead): import these from '@chainpulse/core/testing' once the mock provider is exported there.
-import { createMockChain, type MockChain } from '../../../core/src/testing/mock-chain.js'
-import { createMockProvider, type MockProvider } from '../../../core/src/testing/mock-provider.js'
 import { buildServer } from '../app.js'
 import type { ServerConfigInput } from '../config/server-config.js'
 import { openTestClient, type RpcResponse, type TestWsClient } from '../ws/test-client.js'
