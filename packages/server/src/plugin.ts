@@ -11,6 +11,7 @@ import { dashboardRoutes } from './routes/dashboard.js'
 import { healthRoutes } from './routes/health.js'
 import { rpcRoutes } from './routes/rpc.js'
 import { wsRpcRoutes } from './routes/ws-rpc.js'
+import { registerCors } from './security/cors.js'
 import { createRedactor, type Redactor } from './security/redaction.js'
 import { registerWebSocketSupport } from './ws/websocket-support.js'
 
@@ -42,7 +43,13 @@ export const chainPulsePlugin = fp(
     const config = parseServerConfig(options.config)
     const redact = options.redact ?? createRedactor({ secrets: config.auth?.apiKeys ?? [] })
     await app.register(healthRoutes, { pool: options.pool })
-    await app.register(rpcRoutes, { prefix: '/rpc', pool: options.pool, config, redact })
+    await app.register(
+      async (rpc) => {
+        if (config.cors) registerCors(rpc, config.cors)
+        await rpc.register(rpcRoutes, { pool: options.pool, config, redact })
+      },
+      { prefix: '/rpc' },
+    )
     // Once, before every WebSocket route (JSON-RPC and the live stream): see registerWebSocketSupport.
     await registerWebSocketSupport(app, { maxMessageBytes: config.ws.maxMessageBytes })
     await app.register(wsRpcRoutes, {

@@ -29,6 +29,7 @@ describe('parseServerConfig', () => {
         rateLimit: { max: 100, timeWindowMs: 1_000 },
       },
       rateLimit: { max: 100, timeWindowMs: 1_000 },
+      cors: { origins: '*', maxAgeSeconds: 600 },
       trustProxy: false,
       logLevel: 'info',
       demo: false,

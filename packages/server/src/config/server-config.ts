@@ -80,6 +80,32 @@ export const serverConfigSchema = z.strictObject({
     ])
     .prefault({}),
   /**
+   * CORS for browser apps calling `/rpc` (WebSockets are not subject to CORS): `origins` is `'*'` or a
+   * list of exact origins (`https://app.example`); `false` sends no CORS headers at all.
+   */
+  cors: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        origins: z
+          .union([
+            z.literal('*'),
+            z.array(
+              z
+                .string()
+                .regex(
+                  /^https?:\/\/[^/?#\s]+$/,
+                  'expected an origin: scheme and host, e.g. https://app.example',
+                ),
+            ),
+          ])
+          .default('*'),
+        /** How long browsers may cache a preflight answer. */
+        maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
+      }),
+    ])
+    .prefault({}),
+  /**
    * Trust `X-Forwarded-For` from a load balancer to tell clients apart: `true`, or a comma-separated
    * list of proxy addresses or CIDRs. See Fastify's `trustProxy`.
    */
