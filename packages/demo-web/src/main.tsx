@@ -6,8 +6,15 @@ import { startClock } from './components/now.js'
 import { createDashboardStore } from './stream/dashboard-store.js'
 import { createStreamClient } from './stream/stream-client.js'
 import './styles.css'
+import { marginTrackerOf } from './views/racing/margin-window.js'
+import { requestLogOf } from './views/strategies/request-log.js'
+import { gcTrackerOf } from './views/system/gc-history.js'
 
 const store = createDashboardStore()
+// Windows that tabs show but that must fill from the start, not from when their tab is first opened.
+marginTrackerOf(store)
+requestLogOf(store)
+gcTrackerOf(store)
 const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
 createStreamClient({
   url: `${protocol}//${location.host}/api/stream`,

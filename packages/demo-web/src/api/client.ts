@@ -65,7 +65,8 @@ export const api = {
   cooldown: (id: string, ms: number) => postJson(`/api/demo/providers/${enc(id)}/cooldown`, { ms }),
   personality: (id: string, patch: Record<string, number | string | Record<string, number>>) =>
     postJson(`/api/demo/providers/${enc(id)}/personality`, patch),
-  startProvider: (chain: string, preset: string) => postJson('/api/demo/providers', { chain, preset }),
+  startProvider: (chain: string, preset: string) =>
+    postJson<{ id: string }>('/api/demo/providers', { chain, preset }),
   startLoad: (input: { ratePerSecond: number; clients: number; durationMs: number; transports: string[] }) =>
     postJson('/api/demo/load/start', input),
   stopLoad: () => postJson('/api/demo/load/stop'),

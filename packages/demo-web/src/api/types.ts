@@ -131,12 +131,33 @@ export interface ScoreHistory {
   }[]
 }
 
+/** One fixed bar of a {@link MarginStats} distribution: losses by `fromMs ≤ margin < toMs` (no `toMs`: and up). */
+export interface MarginBucket {
+  fromMs: number
+  toMs?: number
+  count: number
+}
+
+/** All-time loss-margin distribution (core's `MarginStats`); percentiles within 1 %. */
+export interface MarginStats {
+  /** Number of losses. */
+  count: number
+  meanMs: number
+  p50Ms: number
+  p95Ms: number
+  minMs?: number
+  maxMs?: number
+  p99Ms?: number
+  /** Bars from 0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 ms (older servers send none). */
+  buckets?: MarginBucket[]
+}
+
 /** Body of `GET /api/leaderboard/:chain`. */
 export interface LeaderboardDetail {
   chain: string
   leaderboard: LeaderboardEntry[]
   byEventType: { providerId: string; eventType: string; wins: number; losses: number; winRate: number }[]
-  marginsByProvider: Record<string, { count: number; meanMs: number; p50Ms: number; p95Ms: number }>
+  marginsByProvider: Record<string, MarginStats>
 }
 
 /** One row of `GET /api/rpc-stats/:chain`. */
@@ -152,6 +173,9 @@ export interface RpcStatsRow {
   p99Ms: number
 }
 
+/** Kinds of GC pause the server's runtime monitor tells apart. */
+export type GcKind = 'minor' | 'major' | 'incremental' | 'weakcb' | 'other'
+
 /** Body of `GET /api/runtime` and the `runtime` stream topic. */
 export interface RuntimeView {
   ts: number
@@ -160,7 +184,15 @@ export interface RuntimeView {
   eventLoopDelay: { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number }
   eventLoopUtilization: number
   activeResources: number
-  gc: { available: boolean; count: number; totalMs: number; maxMs: number; lastMs: number }
+  gc: {
+    available: boolean
+    count: number
+    totalMs: number
+    maxMs: number
+    lastMs: number
+    /** Cumulative pauses per GC kind since the server started. */
+    byKind?: Partial<Record<GcKind, { count: number; totalMs: number }>>
+  }
   buffers: {
     pubsub: { topic: string; published: number; buffered: number; lastAt: number | null }[]
     stream: {
@@ -189,6 +221,10 @@ export interface StrategiesView {
   strategies: string[]
   chains: { chain: string; strategy: string }[]
 }
+
+/** Personality presets a started simulated provider can take (`POST /api/demo/providers`). */
+export const providerPresets = ['leader', 'steady', 'slow', 'flaky', 'lagging', 'neutral'] as const
+export type ProviderPreset = (typeof providerPresets)[number]
 
 /** A simulated provider of `GET /api/demo/providers`. */
 export interface DemoProvider {

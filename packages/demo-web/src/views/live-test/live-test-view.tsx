@@ -7,6 +7,7 @@ import { useStore } from '../../app-context.js'
 import { Badge, Empty, Panel } from '../../components/ui.js'
 import { formatMs, formatPercent } from '../../format/format.js'
 import { ScenarioPanel } from './scenario-panel.js'
+import { SimulatedProvidersPanel } from './simulated-providers.js'
 
 type Run = (label: string, action: () => Promise<unknown>) => void
 
@@ -253,7 +254,10 @@ function LoadGenerator(props: { run: Run }) {
   )
 }
 
-/** Live Test: failure injection per provider, cooldown/healthy events, and the load generator. */
+/**
+ * Live Test: the load generator, scenarios, simulated providers started and stopped per chain, failure
+ * injection per provider and cooldown/healthy events.
+ */
 export function LiveTestView() {
   const store = useStore()
   const caps = capabilities.value
@@ -294,6 +298,16 @@ export function LiveTestView() {
     <>
       <LoadGenerator run={run} />
       <ScenarioPanel chain={filter} providers={store.providers.value} leaderboard={store.leaderboard.value} />
+      {caps.simulatedProviders ? (
+        <SimulatedProvidersPanel
+          chains={store.chains.value.map((chain) => chain.name).filter((name) => !filter || name === filter)}
+          providers={simulated.data?.providers ?? []}
+          onStart={(chain, preset) =>
+            run(`start a ${preset} provider on ${chain}`, () => api.startProvider(chain, preset))
+          }
+          onStop={(id) => run(`stop ${id}`, () => api.providerAction(id, 'stop'))}
+        />
+      ) : null}
       <Panel title="Failure injection" testId="failure-injection">
         {providers.length === 0 ? (
           <Empty>Waiting for providers…</Empty>

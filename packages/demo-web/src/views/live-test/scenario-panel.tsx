@@ -1,5 +1,6 @@
 import { signal } from '@preact/signals'
 import { api } from '../../api/client.js'
+import { leaderOf } from '../../api/leaderboard.js'
 import type { LeaderboardEntry, ProviderView } from '../../api/types.js'
 import { Empty, Panel } from '../../components/ui.js'
 import { formatClock } from '../../format/format.js'
@@ -10,11 +11,7 @@ import { scenarios } from '../../scenarios/scenarios.js'
 const running = signal<{ id: string; controller: AbortController } | null>(null)
 const timeline = signal<TimelineEntry[]>([])
 
-/** The leaderboard's top provider (lowest rank), if any race was ranked. */
-export function leaderOf(entries: LeaderboardEntry[] | undefined): string | undefined {
-  if (!entries || entries.length === 0) return undefined
-  return entries.reduce((best, entry) => (entry.rank < best.rank ? entry : best)).providerId
-}
+export { leaderOf }
 
 /** Scripted scenarios over the demo controls, with the narrated timeline of the current or last run. */
 export function ScenarioPanel(props: {

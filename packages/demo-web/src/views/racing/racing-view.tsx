@@ -5,6 +5,8 @@ import { useStore } from '../../app-context.js'
 import { palette, TimeChart } from '../../components/time-chart.js'
 import { Empty, Panel } from '../../components/ui.js'
 import { formatCount, formatMs, formatNumber, formatPercent } from '../../format/format.js'
+import { MarginDistributionSection } from './margin-distribution.js'
+import { type MarginTracker, marginTrackerOf } from './margin-window.js'
 
 /** Score history as uPlot columns: one series per provider that appears in any sample. */
 export function scoreSeries(history: ScoreHistory): { providers: string[]; data: (number | null)[][] } {
@@ -21,7 +23,7 @@ export function scoreSeries(history: ScoreHistory): { providers: string[]; data:
   return { providers, data }
 }
 
-function ChainRace(props: { chain: string; leaderboard: LeaderboardEntry[] }) {
+function ChainRace(props: { chain: string; leaderboard: LeaderboardEntry[]; margins: MarginTracker }) {
   const history = usePolling(() => api.scoreHistory(props.chain), 5_000, props.chain)
   const detail = usePolling(() => api.leaderboard(props.chain), 5_000, props.chain)
   const series = history.data ? scoreSeries(history.data) : undefined
@@ -30,37 +32,47 @@ function ChainRace(props: { chain: string; leaderboard: LeaderboardEntry[] }) {
       {props.leaderboard.length === 0 ? (
         <Empty>No races yet on {props.chain} (providers race over WebSocket newHeads).</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th class="num">rank</th>
-              <th>provider</th>
-              <th class="num">wins</th>
-              <th class="num">losses</th>
-              <th class="num">win rate</th>
-              <th class="num">avg margin</th>
-              <th class="num">p95 margin</th>
-              <th class="num">races</th>
-              <th class="num">score</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.leaderboard.map((row) => (
-              <tr key={row.providerId} data-provider={row.providerId}>
-                <td class="num">{row.rank}</td>
-                <td class="mono">{row.providerId}</td>
-                <td class="num ok">{formatCount(row.wins)}</td>
-                <td class="num bad">{formatCount(row.losses)}</td>
-                <td class="num">{formatPercent(row.winRate)}</td>
-                <td class="num">{formatMs(row.avgMarginMs)}</td>
-                <td class="num">{formatMs(detail.data?.marginsByProvider[row.providerId]?.p95Ms)}</td>
-                <td class="num">{formatCount(row.totalRaces)}</td>
-                <td class="num">{formatNumber(row.score, 3)}</td>
+        <div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th class="num">rank</th>
+                <th>provider</th>
+                <th class="num">wins</th>
+                <th class="num">losses</th>
+                <th class="num">win rate</th>
+                <th class="num">avg margin</th>
+                <th class="num">p95 margin</th>
+                <th class="num">races</th>
+                <th class="num">score</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.leaderboard.map((row) => (
+                <tr key={row.providerId} data-provider={row.providerId}>
+                  <td class="num">{row.rank}</td>
+                  <td class="mono">{row.providerId}</td>
+                  <td class="num ok">{formatCount(row.wins)}</td>
+                  <td class="num bad">{formatCount(row.losses)}</td>
+                  <td class="num">{formatPercent(row.winRate)}</td>
+                  <td class="num">{formatMs(row.avgMarginMs)}</td>
+                  <td class="num">{formatMs(detail.data?.marginsByProvider[row.providerId]?.p95Ms)}</td>
+                  <td class="num">{formatCount(row.totalRaces)}</td>
+                  <td class="num">{formatNumber(row.score, 3)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
+      {props.leaderboard.length > 0 ? (
+        <MarginDistributionSection
+          chain={props.chain}
+          leaderboard={props.leaderboard}
+          tracker={props.margins}
+          allTime={detail.data?.marginsByProvider}
+        />
+      ) : null}
       <h3 class="muted" style={{ fontSize: '13px', margin: '14px 0 6px' }}>
         score over time {history.data ? `(one sample per ${formatMs(history.data.intervalMs)})` : ''}
       </h3>
@@ -104,13 +116,19 @@ function ChainRace(props: { chain: string; leaderboard: LeaderboardEntry[] }) {
 /** Racing: who delivers events first, per chain. */
 export function RacingView() {
   const store = useStore()
+  const margins = marginTrackerOf(store)
   const filter = store.chainFilter.value
   const chains = store.chains.value.map((chain) => chain.name).filter((name) => !filter || name === filter)
   if (chains.length === 0) return <Empty>Waiting for chains…</Empty>
   return (
     <div class="grid two">
       {chains.map((chain) => (
-        <ChainRace key={chain} chain={chain} leaderboard={store.leaderboard.value[chain] ?? []} />
+        <ChainRace
+          key={chain}
+          chain={chain}
+          leaderboard={store.leaderboard.value[chain] ?? []}
+          margins={margins}
+        />
       ))}
     </div>
   )

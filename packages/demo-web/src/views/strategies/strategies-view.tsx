@@ -6,6 +6,8 @@ import { usePolling } from '../../api/use-polling.js'
 import { useStore } from '../../app-context.js'
 import { Empty, Panel } from '../../components/ui.js'
 import { formatCount, formatMs } from '../../format/format.js'
+import { requestLogOf } from './request-log.js'
+import { RequestLogPanel } from './request-log-panel.js'
 
 /** Rows of `groupBy=method,strategy` as a method × strategy grid. */
 export function pivotByStrategy(rows: RpcStatsRow[]): {
@@ -88,9 +90,13 @@ function LatencyGrid(props: { chain: string }) {
   )
 }
 
-/** Strategies: the current strategy per chain (switchable in demo mode) and latency per method × strategy. */
+/**
+ * Strategies: the current strategy per chain (switchable in demo mode), the request log with the provider
+ * used against the race leader, and latency per method × strategy.
+ */
 export function StrategiesView() {
   const store = useStore()
+  const requests = requestLogOf(store)
   const strategies = usePolling(() => api.strategies(), 5_000)
   const [message, setMessage] = useState<string>('')
   const filter = store.chainFilter.value
@@ -151,6 +157,7 @@ export function StrategiesView() {
         </table>
         {message ? <p class="muted">{message}</p> : null}
       </Panel>
+      <RequestLogPanel tracker={requests} chain={filter} />
       {chains.map((chain) => (
         <Panel key={chain.name} title={`${chain.name} — latency by method × strategy`}>
           <LatencyGrid chain={chain.name} />

@@ -12,10 +12,13 @@ import {
   formatPercent,
   formatSeconds,
 } from '../../format/format.js'
+import { gcTrackerOf } from './gc-history.js'
+import { GcPanel } from './gc-panel.js'
 
-/** System Metrics: the server's Node.js runtime, buffer counters and a raw topic inspector. */
+/** System Metrics: the server's Node.js runtime (GC pauses included), buffer counters and a raw topic inspector. */
 export function SystemView() {
   const store = useStore()
+  const gc = gcTrackerOf(store)
   const runtime = store.runtime.value
   const history = store.runtimeHistory.value
   const counters = store.counters.value
@@ -36,7 +39,7 @@ export function SystemView() {
         />
         <Stat label="uptime" value={formatSeconds(runtime.uptimeSeconds)} />
       </div>
-      <div class="grid three">
+      <div class="grid charts-four">
         <Panel title="Memory (MiB)">
           <TimeChart
             series={[
@@ -65,6 +68,7 @@ export function SystemView() {
             formatY={(value) => value.toFixed(0)}
           />
         </Panel>
+        <GcPanel runtime={runtime} tracker={gc} />
       </div>
       <div class="grid two">
         <Panel title="Buffers">
