@@ -27,6 +27,8 @@ describe('parseServerConfig', () => {
         maxBufferedBytes: 4_194_304,
         maxPendingMessages: 64,
         rateLimit: { max: 100, timeWindowMs: 1_000 },
+        maxConnections: 10_000,
+        upgradeRateLimit: { max: 60, timeWindowMs: 10_000 },
       },
       rateLimit: { max: 100, timeWindowMs: 1_000 },
       cors: { origins: '*', maxAgeSeconds: 600 },

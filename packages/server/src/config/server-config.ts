@@ -60,6 +60,18 @@ export const serverConfigSchema = z.strictObject({
           }),
         ])
         .prefault({}),
+      /** `/ws/rpc` connections open at once (all chains); more upgrades get HTTP 503. */
+      maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
+      /** `/ws/rpc` upgrade attempts per client IP per window; more get HTTP 429; `false` turns it off. */
+      upgradeRateLimit: z
+        .union([
+          z.literal(false),
+          z.strictObject({
+            max: z.number().int().positive().default(60),
+            timeWindowMs: z.number().int().positive().default(10_000),
+          }),
+        ])
+        .prefault({}),
     })
     .prefault({}),
   /** API keys; when present, every RPC request needs one (header `x-api-key` or `/rpc/key/<key>/...`). */

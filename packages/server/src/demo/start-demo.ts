@@ -83,7 +83,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       server: {
         logLevel: 'warn',
         rateLimit: { max: 2_000, timeWindowMs: 1_000 },
+        // The load generator opens up to api.load.maxClients (100) WebSockets at once, all from 127.0.0.1.
         ...options.server,
+        ws: { upgradeRateLimit: { max: 1_000, timeWindowMs: 10_000 }, ...options.server?.ws },
         demo: true,
       },
       listen: { port: options.port ?? 4000, host: options.host ?? '127.0.0.1' },

@@ -4,6 +4,7 @@ import {
   createFakeClock,
   createMockChain,
   createMockProvider,
+  type FakeClock,
   type MockChain,
   type MockProvider,
 } from '@chainpulse/core/testing'
@@ -12,7 +13,7 @@ import { createPublicClient, webSocket } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildServer } from '../app.js'
 import type { ServerConfigInput } from '../config/server-config.js'
-import { openTestClient, type RpcResponse, type TestWsClient } from '../ws/test-client.js'
+import { openTestClient, type RpcResponse, refusedUpgrade, type TestWsClient } from '../ws/test-client.js'
 
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -26,6 +27,7 @@ const TRANSFER = `0x${'dd'.repeat(32)}`
 const APPROVAL = `0x${'8c'.repeat(32)}`
 
 interface Setup {
+  clock: FakeClock
   chain: MockChain
   alpha: MockProvider
   bravo: MockProvider
@@ -36,8 +38,14 @@ interface Setup {
   close: () => Promise<void>
 }
 
-/** A listening server over a pool of two mock WebSocket providers on one mock chain (block 5). */
-async function setup(config: ServerConfigInput = {}): Promise<Setup> {
+/**
+ * A listening server over a pool of two mock WebSocket providers on one mock chain (block 5); with
+ * `serverClock`, the server's own limits are timed by the fake clock too.
+ */
+async function setup(
+  config: ServerConfigInput = {},
+  options: { serverClock?: boolean } = {},
+): Promise<Setup> {
   const clock = createFakeClock()
   const chain = createMockChain({ clock })
   chain.mine(5)
@@ -53,7 +61,7 @@ async function setup(config: ServerConfigInput = {}): Promise<Setup> {
     racing: false,
     clock,
   })
-  const app = buildServer({ pool, logger: false, config })
+  const app = buildServer({ pool, logger: false, config, ...(options.serverClock ? { clock } : {}) })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const url = (path = '/ws/rpc/ethereum') => `ws://127.0.0.1:${port}${path}`
@@ -68,6 +76,7 @@ async function setup(config: ServerConfigInput = {}): Promise<Setup> {
   }
   closers.push(close)
   return {
+    clock,
     chain,
     alpha,
     bravo,
@@ -205,8 +214,10 @@ describe('subscriptions over WebSocket', () => {
       (await second.call('eth_subscribe', ['newHeads'])).result as string,
       (await second.call('eth_subscribe', ['newHeads'])).result as string,
     ]
-    expect(new Set(ids).size).toBe(3)
     for (const id of ids) expect(id).toMatch(/^0x[0-9a-f]{32}$/)
+    // Unique per connection; every connection counts the same sequence, so one frame serves them all.
+    expect(ids[1]).not.toBe(ids[2])
+    expect(ids[0]).toBe(ids[1])
     // The pool races every provider once, however many clients listen.
     expect(alpha.activeSubscriptions()).toBe(1)
     expect(bravo.activeSubscriptions()).toBe(1)
@@ -388,6 +399,57 @@ describe('limits of a WebSocket connection', () => {
     expect(code).toBe(1008)
     expect(slow.messages.length).toBeLessThan(16)
     expect((await other.call('eth_blockNumber')).result).toBe('0x5')
+  })
+})
+
+describe('limits on WebSocket upgrades', () => {
+  it('refuses upgrades past maxConnections with 503 and a JSON-RPC error, calling no provider', async () => {
+    const { connect, url, app, alpha, bravo } = await setup({ ws: { maxConnections: 2 } })
+    const first = await connect()
+    await connect('/ws/rpc/priority/ethereum')
+    const callsBefore = alpha.calls() + bravo.calls()
+    const refused = await refusedUpgrade(url())
+    expect(refused.status).toBe(503)
+    expect(refused.body).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: expect.objectContaining({ code: -32005, data: { code: 'TOO_MANY_CONNECTIONS', limit: 2 } }),
+    })
+    expect(alpha.calls() + bravo.calls()).toBe(callsBefore)
+
+    // A closed connection gives its place back.
+    await first.close()
+    await eventually(() => app.websocketServer.clients.size === 1)
+    const next = await connect()
+    expect((await next.call('eth_chainId')).result).toBe('0x1')
+  })
+
+  it('refuses upgrades from one IP past the rate limit with 429 until the window passes', async () => {
+    const { connect, url, clock } = await setup(
+      { ws: { upgradeRateLimit: { max: 2, timeWindowMs: 10_000 } } },
+      { serverClock: true },
+    )
+    await connect()
+    await connect()
+    const refused = await refusedUpgrade(url())
+    expect(refused.status).toBe(429)
+    expect(refused.headers['retry-after']).toBe('10')
+    expect(refused.body).toMatchObject({
+      id: null,
+      error: { code: -32005, data: { code: 'RATE_LIMITED', retryAfterMs: 10_000 } },
+    })
+    // Refused attempts count too: a client hammering the endpoint stays refused.
+    expect((await refusedUpgrade(url())).status).toBe(429)
+
+    clock.advance(10_000)
+    const admitted = await connect()
+    expect((await admitted.call('eth_chainId')).result).toBe('0x1')
+  })
+
+  it('admits any number of upgrades with upgradeRateLimit false', async () => {
+    const { connect } = await setup({ ws: { upgradeRateLimit: false } })
+    const clients = await Promise.all(Array.from({ length: 70 }, () => connect()))
+    expect((await clients[69]!.call('eth_chainId')).result).toBe('0x1')
   })
 })
 

@@ -9,7 +9,14 @@ import type { ProxyPool } from '../proxy-pool.js'
 import { createApiKeyVerifier } from '../security/api-keys.js'
 import { createMethodFilter } from '../security/method-filter.js'
 import type { Redactor } from '../security/redaction.js'
+import {
+  createNotificationFrames,
+  createSubscriptionIdPrefix,
+  createSubscriptionIdSource,
+} from '../ws/notification-frames.js'
 import { serveWsRpcConnection, type WsRpcLimits, type WsRpcTarget } from '../ws/rpc-connection.js'
+import { createUpgradeLimiter } from '../ws/upgrade-limiter.js'
+import { wsCloseCodes } from '../ws/websocket-support.js'
 import { type RpcPathParams, resolveRpcTarget } from './rpc-target.js'
 
 /** Options of {@link wsRpcRoutes}. */
@@ -17,7 +24,7 @@ export interface WsRpcRoutesOptions {
   pool: ProxyPool
   config: ServerConfig
   redact: Redactor
-  /** Times the per-connection message rate limit. @default systemClock */
+  /** Times the per-connection message rate limit and the per-IP upgrade rate limit. @default systemClock */
   clock?: Clock
 }
 
@@ -30,16 +37,25 @@ export interface WsRpcRoutesOptions {
  *   (browsers cannot set headers on a WebSocket).
  *
  * The upgrade is refused with an HTTP error and a JSON-RPC error body, before any pool call, when the
- * API key is missing or wrong (401) or the chain, strategy or provider is unknown (404); a plain GET
- * without an upgrade gets 426. Each connection is announced on the pool's `connections` topic
- * (`kind: 'client'`, `transport: 'ws'`) when it opens and when it closes.
+ * client IP opened too many upgrades in the window (429, `ws.upgradeRateLimit`), the server already
+ * holds `ws.maxConnections` connections (503), the API key is missing or wrong (401) or the chain,
+ * strategy or provider is unknown (404); a plain GET without an upgrade gets 426. Each connection is
+ * announced on the pool's `connections` topic (`kind: 'client'`, `transport: 'ws'`) when it opens and
+ * when it closes.
  */
 export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOptions): Promise<void> {
   const { pool, config, redact } = options
   const clock = options.clock ?? systemClock
   const verifier = createApiKeyVerifier(config.auth?.apiKeys ?? [])
   const methodAllowed = createMethodFilter(config.rpc.methods)
-  const resultCache = new WeakMap<object, string>()
+  const frames = createNotificationFrames()
+  // Drawn once per server: every connection counts from it, so their first subscriptions share an id.
+  const subscriptionIdPrefix = createSubscriptionIdPrefix()
+  const limiter = createUpgradeLimiter({
+    maxConnections: config.ws.maxConnections,
+    rateLimit: config.ws.upgradeRateLimit,
+    clock,
+  })
   const targets = new WeakMap<FastifyRequest, WsRpcTarget>()
   const limits: WsRpcLimits = {
     maxBatchSize: config.rpc.maxBatchSize,
@@ -67,6 +83,35 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
     return sendError(reply, 500, proxyError(rpcErrorCodes.internalError, 'Internal error', 'INTERNAL_ERROR'))
   })
 
+  async function admitUpgrade(request: FastifyRequest, reply: FastifyReply) {
+    const refusal = limiter.admit(request.ip)
+    if (refusal === undefined) return
+    if (refusal.reason === 'rate-limited') {
+      const { max, timeWindowMs } = refusal
+      reply.header('retry-after', String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1_000))))
+      return sendError(
+        reply,
+        429,
+        proxyError(
+          rpcErrorCodes.limitExceeded,
+          `Rate limit exceeded: at most ${max} WebSocket upgrades per ${timeWindowMs} ms from one client`,
+          'RATE_LIMITED',
+          { retryAfterMs: refusal.retryAfterMs },
+        ),
+      )
+    }
+    return sendError(
+      reply,
+      503,
+      proxyError(
+        rpcErrorCodes.limitExceeded,
+        `Too many WebSocket connections: this server holds at most ${refusal.limit}; retry later`,
+        'TOO_MANY_CONNECTIONS',
+        { limit: refusal.limit },
+      ),
+    )
+  }
+
   async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     if (!verifier.required) return
     const header = request.headers['x-api-key']
@@ -92,6 +137,12 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
   }
 
   function serve(socket: WebSocket, request: FastifyRequest): void {
+    // Checked again now the socket exists: upgrades admitted together may have filled the last places.
+    if (!limiter.open()) {
+      socket.close(wsCloseCodes.tryAgainLater, 'too many connections')
+      return
+    }
+    socket.once('close', limiter.closed)
     // checkTarget ran for this request; the fallback only satisfies the type.
     const target = targets.get(request) ?? {
       chain: pool.resolveChain((request.params as RpcPathParams).chain),
@@ -107,7 +158,8 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
       redact,
       log,
       clock,
-      resultCache,
+      frames,
+      nextSubscriptionId: createSubscriptionIdSource(subscriptionIdPrefix),
     })
     const announce = (state: 'connected' | 'disconnected') =>
       pool.pubsub.publish('connections', { kind: 'client', chain: target.chain, id, state, transport: 'ws' })
@@ -131,7 +183,7 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
       ),
     )
   const route = {
-    onRequest: authenticate,
+    onRequest: [admitUpgrade, authenticate],
     preHandler: checkTarget,
     handler: upgradeRequired,
     wsHandler: serve,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { Clock, PoolSubscription, PoolSubscriptionKind } from '@chainpulse/core'
 import type { FastifyBaseLogger } from 'fastify'
@@ -10,7 +9,9 @@ import { methodNotAllowed, proxyError, type RpcErrorObject, rpcErrorCodes } from
 import type { ProxyPool } from '../proxy-pool.js'
 import type { MethodFilter } from '../security/method-filter.js'
 import type { Redactor } from '../security/redaction.js'
+import type { NotificationFrames, SubscriptionIdSource } from './notification-frames.js'
 import { parseSubscribeParams } from './subscribe-params.js'
+import { sendTextFrame, type TextFrame } from './text-frame.js'
 import { wsCloseCodes } from './websocket-support.js'
 
 /** Where a connection's calls go: a chain, optionally with a strategy or a pinned provider. */
@@ -41,8 +42,13 @@ export interface WsRpcConnectionOptions {
   log: FastifyBaseLogger
   /** Times the message rate limit window. */
   clock: Clock
-  /** Serialised notification results shared by every connection, so a block fanned out to N clients is stringified once. */
-  resultCache: WeakMap<object, string>
+  /**
+   * Notification frames shared by every connection, so a block fanned out to N clients is serialised
+   * once and, for clients sharing a subscription id, encoded and framed once.
+   */
+  frames: NotificationFrames
+  /** This connection's subscription ids (see `createSubscriptionIdSource`). */
+  nextSubscriptionId: SubscriptionIdSource
 }
 
 /** A served connection, for the route that owns it. */
@@ -58,20 +64,23 @@ interface ClientSubscription {
   pool: PoolSubscription | undefined
   /** False until the `eth_subscribe` answer is on the wire: a notification must never precede it. */
   ready: boolean
-  queued: string[]
+  queued: TextFrame[]
+  /** Delivers one pool result; made once per subscription, not per notification. */
+  readonly listener: (result: unknown) => void
 }
 
 /**
  * Serves JSON-RPC 2.0 on one WebSocket: each text (or binary, read as UTF-8) message is a request or a
  * batch, parsed and dispatched like an HTTP body (exact id echo, limits, the method filter), with
  * `eth_subscribe` / `eth_unsubscribe` served from the pool's exactly-once streams. Subscription ids are
- * this connection's own (16 random bytes, hex), so they survive upstream failover.
+ * this connection's own (`nextSubscriptionId`), so they survive upstream failover.
  *
  * Backpressure: after each send, a socket holding more than `maxBufferedBytes` unsent is closed with
  * 1008 and its subscriptions released, so a client that stops reading costs a bounded amount of memory.
  */
 export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConnection {
-  const { socket, pool, target, limits, methodAllowed, redact, log, clock, resultCache } = options
+  const { socket, pool, target, limits, methodAllowed, redact, log, clock, frames, nextSubscriptionId } =
+    options
   const parseLimits = { maxBatchSize: limits.maxBatchSize, maxDepth: limits.maxJsonDepth }
   const subscriptions = new Map<string, ClientSubscription>()
   const calls = new AbortController()
@@ -186,15 +195,14 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
     if (disposed)
       return refused(proxyError(rpcErrorCodes.internalError, 'Connection closed', 'CONNECTION_CLOSED'))
     const subscription: ClientSubscription = {
-      id: `0x${randomBytes(16).toString('hex')}`,
+      id: nextSubscriptionId(),
       pool: undefined,
       ready: false,
       queued: [],
+      listener: (result) => notify(subscription, result),
     }
     try {
-      subscription.pool = subscribeToPool(kind as PoolSubscriptionKind, (result) =>
-        notify(subscription, result),
-      )
+      subscription.pool = subscribeToPool(kind as PoolSubscriptionKind, subscription.listener)
     } catch (thrown) {
       const mapped = mapPoolError(thrown, redact)
       if (mapped.unexpected) log.error({ err: thrown }, 'unexpected error subscribing')
@@ -226,46 +234,50 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
     return { ok: true, result: true, routing: noRouting }
   }
 
+  // The hot path of a fan-out: one call per client per block, so no closures, promises or timers here.
   function notify(subscription: ClientSubscription, result: unknown): void {
-    if (disposed || !subscriptions.has(subscription.id)) return
-    let serialized: string
+    if (disposed || subscription.pool === undefined) return
+    let frame: TextFrame
     try {
-      serialized = serialize(result)
+      frame = frames.frame(subscription.id, result)
     } catch (error) {
       log.error({ err: error }, 'a subscription result cannot be serialised')
       return
     }
-    const text = `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${subscription.id}","result":${serialized}}}`
-    if (subscription.ready) send(text)
-    else subscription.queued.push(text)
-  }
-
-  function serialize(result: unknown): string {
-    if (typeof result !== 'object' || result === null) return JSON.stringify(result) ?? 'null'
-    let text = resultCache.get(result)
-    if (text === undefined) {
-      text = JSON.stringify(result)
-      resultCache.set(result, text)
-    }
-    return text
+    if (subscription.ready) sendFrame(frame)
+    else subscription.queued.push(frame)
   }
 
   function release(subscription: ClientSubscription): void {
     subscription.ready = true
     const queued = subscription.queued
     subscription.queued = []
-    for (const text of queued) send(text)
+    for (const frame of queued) sendFrame(frame)
   }
 
   function end(subscription: ClientSubscription): void {
     subscriptions.delete(subscription.id)
     subscription.queued = []
-    subscription.pool?.unsubscribe()
+    const poolSubscription = subscription.pool
+    // Marks it ended for `notify`, which the pool may still call during the current fan-out.
+    subscription.pool = undefined
+    poolSubscription?.unsubscribe()
   }
 
   function send(text: string | undefined): void {
     if (text === undefined || disposed || socket.readyState !== socket.OPEN) return
     socket.send(text)
+    checkBuffered()
+  }
+
+  /** Sends a notification frame (possibly shared with other connections). */
+  function sendFrame(frame: TextFrame): void {
+    if (disposed || socket.readyState !== socket.OPEN) return
+    sendTextFrame(socket, frame)
+    checkBuffered()
+  }
+
+  function checkBuffered(): void {
     if (socket.bufferedAmount > limits.maxBufferedBytes) {
       log.warn(
         { bufferedBytes: socket.bufferedAmount, limitBytes: limits.maxBufferedBytes },

@@ -38,6 +38,49 @@ interface Notification {
 
 let nextId = 1
 
+/** What the server answered to a WebSocket upgrade it refused. */
+export interface RefusedUpgrade {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  /** The response body, parsed as JSON. */
+  body: unknown
+}
+
+/**
+ * Attempts a WebSocket upgrade that the server should refuse, and resolves with its HTTP answer.
+ * @throws {Error} when the upgrade succeeds instead (the socket is closed first).
+ */
+export function refusedUpgrade(url: string, options: { headers?: Record<string, string> } = {}) {
+  const socket = new WebSocket(url, { headers: options.headers ?? {} })
+  return new Promise<RefusedUpgrade>((resolve, reject) => {
+    socket.once('unexpected-response', (request, response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+      })
+      response.once('end', () => {
+        // With this listener, ending the refused request is ours to do.
+        request.destroy()
+        try {
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text) })
+        } catch (error) {
+          reject(error)
+        }
+      })
+      response.once('error', reject)
+    })
+    socket.once('open', () => {
+      socket.terminate()
+      reject(new Error(`the upgrade to ${url} was accepted`))
+    })
+    socket.once('error', (error) => {
+      // 'unexpected-response' is emitted first; an error here means no HTTP answer at all.
+      if (socket.listenerCount('unexpected-response') > 0) reject(error)
+    })
+  })
+}
+
 /**
  * Opens a WebSocket to `url` and resolves once it is open.
  * @throws {Error} `Unexpected server response: <status>` when the upgrade is refused.

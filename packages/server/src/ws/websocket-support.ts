@@ -15,6 +15,8 @@ export const wsCloseCodes = {
   messageTooBig: 1009,
   /** Something unexpected on the server's side. */
   internalError: 1011,
+  /** The server holds `ws.maxConnections` connections already (an upgrade that raced for the last place). */
+  tryAgainLater: 1013,
 } as const
 
 /** Options of {@link registerWebSocketSupport}. */
