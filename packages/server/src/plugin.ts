@@ -42,34 +42,38 @@ export const chainPulsePlugin = fp(
   async (app: FastifyInstance, options: ChainPulsePluginOptions) => {
     const config = parseServerConfig(options.config)
     const redact = options.redact ?? createRedactor({ secrets: config.auth?.apiKeys ?? [] })
-    await app.register(healthRoutes, { pool: options.pool })
+    const pool = options.pool
+    await app.register(healthRoutes, { pool })
     await app.register(
       async (rpc) => {
         if (config.cors) registerCors(rpc, config.cors)
-        await rpc.register(rpcRoutes, { pool: options.pool, config, redact })
+        await rpc.register(rpcRoutes, { pool, config, redact })
       },
       { prefix: '/rpc' },
     )
-    // Once, before every WebSocket route (JSON-RPC and the live stream): see registerWebSocketSupport.
-    await registerWebSocketSupport(app, { maxMessageBytes: config.ws.maxMessageBytes })
-    await app.register(wsRpcRoutes, {
-      prefix: '/ws/rpc',
-      pool: options.pool,
-      config,
-      redact,
-      ...(options.clock ? { clock: options.clock } : {}),
-    })
-    // The dashboard API and metrics read the pool's store and events: a full ProviderPool has them.
-    const pool = options.pool
-    if (isDashboardPool(pool)) {
-      await app.register(apiRoutes, {
-        prefix: '/api',
+    // The WebSocket routes (JSON-RPC and the dashboard's live stream) share one encapsulated context
+    // with @fastify/websocket, whose onRequest/onResponse hooks then never run for /rpc requests.
+    await app.register(async (live) => {
+      await registerWebSocketSupport(live, { maxMessageBytes: config.ws.maxMessageBytes })
+      await live.register(wsRpcRoutes, {
+        prefix: '/ws/rpc',
         pool,
         config,
         redact,
-        controls: options.controls,
-        clock: options.clock,
+        ...(options.clock ? { clock: options.clock } : {}),
       })
+      // The dashboard API reads the pool's store and events: a full ProviderPool has them.
+      if (isDashboardPool(pool))
+        await live.register(apiRoutes, {
+          prefix: '/api',
+          pool,
+          config,
+          redact,
+          controls: options.controls,
+          clock: options.clock,
+        })
+    })
+    if (isDashboardPool(pool)) {
       if (config.metrics)
         await app.register(metricsRoutes, { pool, nodeMetrics: config.metrics.nodeMetrics, redact })
       // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.

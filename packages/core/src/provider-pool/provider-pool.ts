@@ -224,7 +224,6 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         : outcome.kind === 'failed'
           ? outcome.lastProvider?.config.id
           : undefined
-    const routing: RoutingMetadata = { providerId, strategy, attempts, durationMs }
     pubsub.publish('routing:decisions', {
       ts: wallClock(),
       chain: chain.name,
@@ -248,12 +247,22 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         }
       case 'rpc-error':
       case 'aborted':
-        outcome.error.routing = routing
+        outcome.error.routing = { providerId, strategy, attempts, durationMs }
         throw outcome.error
       case 'failed':
-        throw new AllProvidersFailedError(chain.name, outcome.failures, routing)
+        throw new AllProvidersFailedError(chain.name, outcome.failures, {
+          providerId,
+          strategy,
+          attempts,
+          durationMs,
+        })
       case 'unavailable':
-        throw new NoProviderAvailableError(chain.name, { ...reasons, ...outcome.reasons }, routing)
+        throw new NoProviderAvailableError(chain.name, { ...reasons, ...outcome.reasons }, {
+          providerId,
+          strategy,
+          attempts,
+          durationMs,
+        } satisfies RoutingMetadata)
     }
   }
 

@@ -71,7 +71,8 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   let lastProvider: ProviderRuntime | undefined
   let hedgeTimer: TimerHandle | undefined
   let settled = false
-  const controllers = new Set<AbortController>()
+  // Only hedged requests have losers to cancel.
+  const controllers = hedgeDelay ? new Set<AbortController>() : undefined
 
   return new Promise<ExecutionResult>((resolve) => {
     const finish = (result: ExecutionResult) => {
@@ -80,7 +81,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer)
       plan.signal?.removeEventListener('abort', onAbort)
       // Losing hedges are cancelled; their permits are released as aborted attempts.
-      for (const controller of controllers) controller.abort()
+      if (controllers) for (const controller of controllers) controller.abort()
       resolve(result)
     }
     const onAbort = () =>
@@ -161,7 +162,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       // Only hedged requests have losers to cancel; otherwise the caller's signal is all an attempt
       // needs, and the hot path skips an AbortController per attempt.
       const controller = hedgeDelay ? new AbortController() : undefined
-      if (controller) controllers.add(controller)
+      if (controller) controllers!.add(controller)
       const signal = controller ? controller.signal : plan.signal
       const started = clock.now()
       const { breaker } = provider
@@ -241,7 +242,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         breaker.recordFailure(permit, error)
         return { kind: 'retry', error }
       } finally {
-        if (controller) controllers.delete(controller)
+        if (controller) controllers!.delete(controller)
       }
     }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type Clock, systemClock } from '../clock/clock.js'
+import type { ChainPulseError } from '../errors/base-error.js'
 import {
   AbortedError,
   MalformedResponseError,
@@ -112,6 +113,8 @@ const optionsSchema = z.strictObject({
 })
 
 const SNIPPET_LENGTH = 200
+/** Shared listener options: one object for every attempt rather than one per call. */
+const ONCE: AddEventListenerOptions = { once: true }
 
 /**
  * Creates an HTTP transport for one upstream.
@@ -161,24 +164,11 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       abortedBy ??= 'caller'
       controller.abort(signal?.reason)
     }
-    signal?.addEventListener('abort', onCallerAbort, { once: true })
+    if (signal) signal.addEventListener('abort', onCallerAbort, ONCE)
     const timer = clock.setTimeout(() => {
       abortedBy ??= 'timeout'
       controller.abort()
     }, timeoutMs)
-
-    const failure = (error: unknown, phase: 'request' | 'body') => {
-      if (abortedBy === 'caller') return new AbortedError({ ...context, cause: signal?.reason })
-      if (abortedBy === 'timeout') return new UpstreamTimeoutError({ ...context, timeoutMs })
-      const cause = scrubCause(error, scrub)
-      return phase === 'request'
-        ? new UpstreamUnavailableError({ ...context, reason: `network error (${describe(error)})`, cause })
-        : new MalformedResponseError({
-            ...context,
-            reason: 'body truncated (connection lost while reading)',
-            cause,
-          })
-    }
 
     try {
       let response: Response
@@ -190,20 +180,40 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           signal: controller.signal,
         })
       } catch (error) {
-        throw failure(error, 'request')
+        throw failure(error, 'request', abortedBy, signal, timeoutMs)
       }
       let text: string
       try {
         // Always read the body, even for errors: an unread body keeps the connection from being reused.
         text = await response.text()
       } catch (error) {
-        throw failure(error, 'body')
+        throw failure(error, 'body', abortedBy, signal, timeoutMs)
       }
       return interpret(payload, response, text)
     } finally {
       clock.clearTimeout(timer)
-      signal?.removeEventListener('abort', onCallerAbort)
+      if (signal) signal.removeEventListener('abort', onCallerAbort)
     }
+  }
+
+  /** The error for a fetch or body read that threw; built only on that path, not per request. */
+  function failure(
+    error: unknown,
+    phase: 'request' | 'body',
+    abortedBy: 'timeout' | 'caller' | undefined,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): ChainPulseError {
+    if (abortedBy === 'caller') return new AbortedError({ ...context, cause: signal?.reason })
+    if (abortedBy === 'timeout') return new UpstreamTimeoutError({ ...context, timeoutMs })
+    const cause = scrubCause(error, scrub)
+    return phase === 'request'
+      ? new UpstreamUnavailableError({ ...context, reason: `network error (${describe(error)})`, cause })
+      : new MalformedResponseError({
+          ...context,
+          reason: 'body truncated (connection lost while reading)',
+          cause,
+        })
   }
 
   function interpret(

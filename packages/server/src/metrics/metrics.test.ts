@@ -1,5 +1,7 @@
+import { type ChainPulseTopics, createPubSub } from '@chainpulse/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ApiFixture, createApiFixture, PLANTED_KEY } from '../routes/api/api-fixture.js'
+import { createServerMetrics } from './metrics.js'
 
 let fixture: ApiFixture | undefined
 
@@ -97,5 +99,38 @@ describe('GET /metrics', () => {
   it('is absent when metrics are turned off', async () => {
     fixture = createApiFixture({ config: { metrics: false } })
     expect((await fixture.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404)
+  })
+
+  it('keeps counting every series right once more label combinations were seen than it caches', async () => {
+    const pubsub = createPubSub<ChainPulseTopics>()
+    const metrics = createServerMetrics({
+      pool: { chains: () => [], providers: () => [], pubsub },
+      nodeMetrics: false,
+    })
+    const decide = (providerId: string, durationMs: number) =>
+      pubsub.publish('routing:decisions', {
+        ts: 0,
+        chain: 'ethereum',
+        method: 'eth_chainId',
+        strategy: 'leaderboard',
+        providerId,
+        durationMs,
+        result: 'ok',
+        failoverCount: 0,
+        attempts: 1,
+      })
+    // 5,000 providers is past the 4,096 cached combinations: the cache is dropped and rebuilt meanwhile.
+    for (let round = 0; round < 2; round++)
+      for (let index = 0; index < 5_000; index++) decide(`p${index}`, 20)
+    decide('p0', 2_000)
+    const text = await metrics.registry.metrics()
+    metrics.close()
+    expect(sample(text, 'chainpulse_requests_total', { provider: 'p0', status: 'ok' })).toBe(3)
+    expect(sample(text, 'chainpulse_requests_total', { provider: 'p4999', status: 'ok' })).toBe(2)
+    expect(sample(text, 'chainpulse_request_duration_seconds_count', { provider: 'p0' })).toBe(3)
+    expect(sample(text, 'chainpulse_request_duration_seconds_sum', { provider: 'p0' })).toBeCloseTo(2.04)
+    expect(sample(text, 'chainpulse_request_duration_seconds_bucket', { provider: 'p0', le: '0.025' })).toBe(
+      2,
+    )
   })
 })

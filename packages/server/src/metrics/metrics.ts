@@ -25,6 +25,14 @@ export interface ServerMetricsOptions {
   maxClientConnections?: number
 }
 
+/** Most cached labelled children of the request counter and histogram (see `childrenOf`). */
+const MAX_CACHED_CHILDREN = 4_096
+
+interface RequestChildren {
+  requests: { inc(value?: number): void }
+  duration: { observe(value: number): void }
+}
+
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
 // A method label must look like a JSON-RPC method; anything else could be used to smuggle text in.
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}_[A-Za-z0-9]{1,64}$/
@@ -154,20 +162,37 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     },
   })
 
+  // prom-client hashes a label object on every inc/observe; one call per routed request adds up, so the
+  // labelled children are kept per label combination. Every part is bounded (chains, providers and
+  // strategies come from the configuration, methods are capped above, the status is ok/error), and the
+  // cache is dropped whole if it ever grows past the bound (the series stay in the registry).
+  const children = new Map<string, RequestChildren>()
+  const childrenOf = (chain: string, method: string, provider: string, strategy: string, status: string) => {
+    const key = `${chain}\u0000${method}\u0000${provider}\u0000${strategy}\u0000${status}`
+    let found = children.get(key)
+    if (found === undefined) {
+      if (children.size >= MAX_CACHED_CHILDREN) children.clear()
+      found = {
+        requests: requests.labels({ chain, method, provider, strategy, status }),
+        duration: duration.labels({ chain, method, provider }),
+      }
+      children.set(key, found)
+    }
+    return found
+  }
+
   const unsubscribes = [
     pool.pubsub.subscribe('routing:decisions', (decision) => {
       const method = methodLabel(decision.method)
-      requests.inc({
-        chain: decision.chain,
+      const child = childrenOf(
+        decision.chain,
         method,
-        provider: decision.providerId,
-        strategy: decision.strategy,
-        status: decision.result,
-      })
-      duration.observe(
-        { chain: decision.chain, method, provider: decision.providerId },
-        decision.durationMs / 1_000,
+        decision.providerId,
+        decision.strategy,
+        decision.result,
       )
+      child.requests.inc()
+      child.duration.observe(decision.durationMs / 1_000)
       if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
     }),
     pool.pubsub.subscribe('races', (race) => {

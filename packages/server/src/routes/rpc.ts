@@ -1,3 +1,7 @@
+import { setMaxListeners } from 'node:events'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { PoolRequestOptions } from '@chainpulse/core'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerConfig } from '../config/server-config.js'
@@ -67,7 +71,10 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     JSON_CONTENT_TYPES,
     { parseAs: 'string', bodyLimit: config.rpc.bodyLimitBytes },
     (request, body, done) => {
-      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]
+      const contentType = request.headers['content-type']
+      // The common case needs no regex: a bare media type has no charset to check.
+      if (contentType === 'application/json') return done(null, body)
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]
       if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
         done(Object.assign(new Error(`unsupported charset "${truncate(charset, 40)}"`), { statusCode: 415 }))
       } else {
@@ -156,22 +163,19 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     const target = resolveRpcTarget(pool, request.params as RpcPathParams, '/rpc')
     if ('code' in target) return sendError(reply, 404, target)
 
-    const signal = abortOnClientGone(reply)
+    // Built once per request and shared by every call of a batch.
+    const requestOptions: PoolRequestOptions = { signal: clientGoneSignal(request.raw, reply.raw) }
+    if (target.strategy !== undefined) requestOptions.strategy = target.strategy
+    if (target.providerId !== undefined) requestOptions.providerId = target.providerId
     const execute: CallHandler = async (call: RpcCall) => {
       if (!methodAllowed(call.method))
         return { ok: false, error: methodNotAllowed(call.method), routing: undefined }
       try {
         const answer = await pool.request(
-          {
-            chain: target.chain,
-            method: call.method,
-            ...(call.params === undefined ? {} : { params: call.params }),
-          },
-          {
-            ...(target.strategy === undefined ? {} : { strategy: target.strategy }),
-            ...(target.providerId === undefined ? {} : { providerId: target.providerId }),
-            signal,
-          },
+          call.params === undefined
+            ? { chain: target.chain, method: call.method }
+            : { chain: target.chain, method: call.method, params: call.params },
+          requestOptions,
         )
         const routing = {
           providerId: answer.providerId,
@@ -195,12 +199,13 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
       onUnexpectedError: (error, call) =>
         request.log.error({ err: error, method: call.method }, 'unexpected error answering a call'),
     })
-    reply.headers(routingHeaders(answer.routing))
+    setRoutingHeaders(reply, answer.routing)
     if (answer.body === undefined) return reply.code(204).send()
     return reply.code(200).type('application/json; charset=utf-8').send(answer.body)
   }
 
-  const routeOptions = { onRequest: authenticate }
+  // Without API keys there is nothing to check: no hook, so no extra step per request.
+  const routeOptions = verifier.required ? { onRequest: authenticate } : {}
   const routes = async (scope: FastifyInstance) => {
     scope.post('/:chain', routeOptions, handle)
     scope.post('/provider/:providerId/:chain', routeOptions, handle)
@@ -223,12 +228,33 @@ function sendError(reply: FastifyReply, status: number, error: RpcErrorObject): 
   return reply.code(status).type('application/json; charset=utf-8').send(errorResponse('null', error))
 }
 
-/** Aborts in-flight upstream calls when the client goes away before its answer is written. */
-function abortOnClientGone(reply: FastifyReply): AbortSignal {
+const socketSignals = new WeakMap<object, AbortSignal>()
+
+/**
+ * A signal that aborts when the client goes away before its answer is written, so in-flight upstream
+ * calls are cancelled. Over HTTP/1.x a client can only go away by closing its connection, so the signal
+ * belongs to the socket and is shared by every request on that keep-alive connection (one
+ * AbortController per connection rather than per request); it never aborts for a socket that closes
+ * after its answers were written, since nothing listens then. HTTP/2 streams end on their own, so there
+ * each request gets its own signal, aborted when its response closes unfinished.
+ */
+export function clientGoneSignal(raw: IncomingMessage, response: ServerResponse): AbortSignal {
+  const socket = raw.socket as Socket | null
+  if (raw.httpVersionMajor >= 2 || !socket) {
+    const controller = new AbortController()
+    response.once('close', () => {
+      if (!response.writableFinished) controller.abort()
+    })
+    return controller.signal
+  }
+  const known = socketSignals.get(socket)
+  if (known) return known
   const controller = new AbortController()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
-  })
+  // Pipelined requests and batches add one listener per call; that is not a leak.
+  setMaxListeners(0, controller.signal)
+  if (socket.destroyed) controller.abort()
+  else socket.once('close', () => controller.abort())
+  socketSignals.set(socket, controller.signal)
   return controller.signal
 }
 
@@ -237,6 +263,19 @@ const HEADER_FIELDS = [
   ['x-chainpulse-strategy', 'strategy'],
   ['x-chainpulse-attempts', 'attempts'],
 ] as const
+
+/** Sets the {@link routingHeaders}; a single call (the common case) skips the arrays and joins. */
+function setRoutingHeaders(reply: FastifyReply, routing: readonly (CallRouting | undefined)[]): void {
+  if (routing.length !== 1) {
+    reply.headers(routingHeaders(routing))
+    return
+  }
+  const entry = routing[0]
+  if (entry === undefined) return
+  if (entry.providerId !== undefined) reply.header('x-chainpulse-provider', entry.providerId)
+  if (entry.strategy !== undefined) reply.header('x-chainpulse-strategy', entry.strategy)
+  if (entry.attempts !== undefined) reply.header('x-chainpulse-attempts', String(entry.attempts))
+}
 
 /**
  * `x-chainpulse-provider`, `-strategy` and `-attempts`: one comma-separated entry per object in the

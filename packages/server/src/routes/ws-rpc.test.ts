@@ -404,7 +404,11 @@ describe('limits of a WebSocket connection', () => {
 
 describe('limits on WebSocket upgrades', () => {
   it('refuses upgrades past maxConnections with 503 and a JSON-RPC error, calling no provider', async () => {
-    const { connect, url, app, alpha, bravo } = await setup({ ws: { maxConnections: 2 } })
+    const { connect, url, pool, alpha, bravo } = await setup({ ws: { maxConnections: 2 } })
+    let closedConnections = 0
+    pool.pubsub.subscribe('connections', (event) => {
+      if (event.kind === 'client' && event.state === 'disconnected') closedConnections++
+    })
     const first = await connect()
     await connect('/ws/rpc/priority/ethereum')
     const callsBefore = alpha.calls() + bravo.calls()
@@ -419,7 +423,7 @@ describe('limits on WebSocket upgrades', () => {
 
     // A closed connection gives its place back.
     await first.close()
-    await eventually(() => app.websocketServer.clients.size === 1)
+    await eventually(() => closedConnections === 1)
     const next = await connect()
     expect((await next.call('eth_chainId')).result).toBe('0x1')
   })
