@@ -27,7 +27,7 @@ const OBSERVER_SCRIPT = `
 window.__seen = new Map()
 const scan = (root) => {
   const at = Date.now()
-  const selector = '[data-row="decision"] td:nth-child(3), [data-bench]'
+  const selector = '[data-row="decision"] [data-field="method"], [data-bench]'
   const found = root.querySelectorAll ? [...root.querySelectorAll(selector)] : []
   if (root.matches?.(selector)) found.push(root)
   for (const cell of found) {
@@ -65,7 +65,8 @@ window.__ready = () => ws.readyState === 1
 interface RunResult {
   latencies: number[]
   published: number
-  shown: number
+  /** Events whose own row was added to the DOM. */
+  drawn: number
 }
 
 /** Publishes `rate` synthetic routing decisions per second for RUN_MS, then reads what the page saw. */
@@ -104,12 +105,25 @@ async function measure(pool: ProviderPool, page: Page, rate: number, runId: stri
   const seen = new Map(
     await page.evaluate(() => [...(window as unknown as { __seen: Map<string, number> }).__seen]),
   )
+  // Newest first: the feed draws only the rows in view, so when a frame brings more events than that,
+  // the older ones of the frame scroll past without a row of their own. Such an event counts the time of
+  // the next newer event's row (drawn in the same frame or a later one: an upper bound), so skipping rows
+  // cannot make the figures look better; an event with no newer drawn event is left out.
   const latencies: number[] = []
-  for (const [id, at] of publishedAt) {
+  let drawn = 0
+  let nextShownAt: number | undefined
+  const ids = [...publishedAt.keys()]
+  for (let index = ids.length - 1; index >= 0; index--) {
+    const id = ids[index]!
     const shownAt = seen.get(id)
-    if (shownAt !== undefined) latencies.push(Math.max(0, shownAt - at))
+    if (shownAt !== undefined) {
+      drawn++
+      nextShownAt = shownAt
+    }
+    const at = shownAt ?? nextShownAt
+    if (at !== undefined) latencies.push(Math.max(0, at - publishedAt.get(id)!))
   }
-  return { latencies, published: publishedAt.size, shown: latencies.length }
+  return { latencies, published: publishedAt.size, drawn }
 }
 
 const row = (subject: string, rate: number, result: RunResult): BenchRow => ({
@@ -118,7 +132,8 @@ const row = (subject: string, rate: number, result: RunResult): BenchRow => ({
     p50: formatMs(percentile(result.latencies, 50)),
     p99: formatMs(percentile(result.latencies, 99)),
     max: formatMs(Math.max(...result.latencies)),
-    'events shown': `${formatNumber(result.shown)} / ${formatNumber(result.published)}`,
+    'events timed': `${formatNumber(result.latencies.length)} / ${formatNumber(result.published)}`,
+    'own row drawn': formatNumber(result.drawn),
   },
 })
 
@@ -171,7 +186,7 @@ export const dashboardLatencySuite: BenchSuite = {
         await page.waitForSelector('[data-testid="stream-status"][data-status="open"]')
         await page.waitForSelector('[data-testid="routing-feed"]')
         const dashboard = await measure(pool, page, rate, `d${rate}`)
-        rows.push(row('ChainPulse dashboard (frame-batched, Preact)', rate, dashboard))
+        rows.push(row('ChainPulse dashboard (frame-batched, virtualised feed)', rate, dashboard))
         if (rate === 1_000) p99At1000.push(percentile(dashboard.latencies, 99))
 
         await page.goto(`${origin}/api/capabilities`)
@@ -193,10 +208,10 @@ export const dashboardLatencySuite: BenchSuite = {
       met: p99 < TARGET_P99_MS,
       notes: [
         `Synthetic \`routing:decisions\` events published on the pool's PubSub at a fixed rate for ${RUN_MS / 1_000} s per run (the first ${WARMUP_MS / 1_000} s not measured); \`ts\` = publish time (Date.now).`,
-        'Shown = wall-clock time of the DOM mutation that added the event’s row (MutationObserver in the page, Date.now), i.e. the frame that paints it; same machine, same clock on both sides.',
+        'Shown = wall-clock time of the DOM mutation that added the event’s row (MutationObserver in the page, Date.now; the routing feed’s method cell), i.e. the frame that paints it; same machine, same clock on both sides.',
         'Path measured: PubSub → server stream (per-connection queue) → WebSocket → page → DOM. Headless Chromium (/usr/bin/chromium, --disable-gpu), 1440×900, Live Dashboard tab (topology, feeds, snapshots every second).',
-        'Where the time goes (probe, same setup): publish → the page’s WebSocket message event takes ~1 ms with the System tab open, 20–40 ms (p50) with the Live tab rendering 1,000 events/s: the feed re-render and the topology’s edge repaint each frame keep the main thread from handling messages; the naive page renders almost nothing.',
-        '“events shown” below the published count means rows were replaced within one frame (feed keeps 100) or the server dropped for a slow reader.',
+        'Where the time goes (CDP probe, same setup, 1,000 events/s, busy 2-core machine): the page’s main thread was busy 85–88% of the time when the routing feed kept 100 table rows in the DOM (each frame re-laid out and repainted them all, delaying WebSocket message handling by 20–40 ms); with the virtualised feed (~16 fixed-height, size-contained rows, unchanged rows not re-rendered) and the topology’s edge flow stepped 5×/s instead of animated per frame, 64–77%; the naive page, 51–58% (one task per WebSocket message is the floor).',
+        'The Live tab’s feeds are virtualised (only the ~16 rows in view are in the DOM): when a frame brings more events than that, the older ones scroll past without a row of their own and are timed at the next newer event’s row (an upper bound); “own row drawn” counts the events that got one. “events timed” below the published count means the server dropped for a slow reader.',
       ],
     }
   },

@@ -40,6 +40,41 @@ const latestBlock = async () =>
       0,
   )
 
+const overviewRow = (id: string) => `[data-testid="provider-overview"] tr[data-provider="${id}"]`
+const timeline = '[data-testid="scenario-timeline"]'
+
+/**
+ * Starts a scripted scenario from the Live Test tab and returns its narrated timeline so far (its first
+ * steps name the providers it acts on).
+ */
+async function startScenario(id: string, title: string): Promise<string[]> {
+  await openTab('live-test')
+  // Scenarios show their effect through routing: the load generator must still be sending.
+  await page.waitForSelector('[data-testid="load-status"]:has-text("load: running")')
+  await page.click(`[data-testid="scenario-${id}"]`)
+  await page.waitForSelector(`${timeline} li:has-text("▶ ${title} on ethereum")`)
+  await page.waitForSelector(`${timeline} li[data-status="running"]`)
+  return page.locator(`${timeline} li`).allTextContents()
+}
+
+/** Waits for the running scenario's narrated timeline to end well, with every step done. */
+async function scenarioCompletes(timeoutMs: number): Promise<void> {
+  await openTab('live-test')
+  await page.waitForSelector(`${timeline} li:has-text("✔ scenario complete")`, { timeout: timeoutMs })
+  expect(await page.locator(`${timeline} li[data-status="failed"]`).allTextContents()).toEqual([])
+  // Every scenario button is enabled again: nothing is left running.
+  await page.waitForSelector('[data-testid="scenario-kill-leader"]:not([disabled])')
+}
+
+/** The provider id a narrated step names, e.g. `leader of ethereum is (ethereum-x) (top ...)`. */
+const named = (steps: string[], pattern: RegExp): string => {
+  for (const step of steps) {
+    const match = pattern.exec(step)
+    if (match?.[1]) return match[1]
+  }
+  throw new Error(`no step matches ${pattern}: ${steps.join(' | ')}`)
+}
+
 describe('dashboard in Chromium against a devnet', () => {
   beforeAll(async () => {
     await ensureBuilt()
@@ -123,23 +158,29 @@ describe('dashboard in Chromium against a devnet', () => {
     expect(await latestBlock()).toBeGreaterThan(first)
   })
 
-  it('grows the routing feed and counts client connections when the load generator runs', async () => {
+  it('grows the routing feed, drawing only the rows in view, and counts client connections under load', async () => {
     await openTab('live-test')
+    // Long enough for every test after this one; the last one stops it.
+    await page.getByLabel('duration s').fill('600')
     await page.click('[data-testid="load-start"]')
     await page.waitForFunction(() =>
       document.querySelector('[data-testid="load-status"]')?.textContent?.includes('load: running'),
     )
     await openTab('live')
     await page.waitForFunction(
-      () => document.querySelectorAll('[data-row="decision"]').length >= 20,
+      () =>
+        Number(
+          document.querySelector('[data-testid="routing-feed"] .live-feed')?.getAttribute('data-rows'),
+        ) >= 40,
       undefined,
-      {
-        timeout: 15_000,
-      },
+      { timeout: 15_000 },
     )
-    const rows = await page.locator('[data-row="decision"]').count()
-    expect(rows).toBeGreaterThanOrEqual(20)
-    expect(rows).toBeLessThanOrEqual(100)
+    const title = (await page.textContent('[data-testid="routing-feed"] h2')) ?? ''
+    expect(Number(/Routing decisions \((\d+)\)/.exec(title)?.[1])).toBeGreaterThanOrEqual(40)
+    // Virtualised: a 360 px feed holds 14 rows in view, plus 2 drawn below.
+    const drawn = await page.locator('[data-row="decision"]').count()
+    expect(drawn).toBeGreaterThanOrEqual(10)
+    expect(drawn).toBeLessThanOrEqual(20)
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid="stat-clients"] .value')?.textContent) > 0,
     )
@@ -162,6 +203,19 @@ describe('dashboard in Chromium against a devnet', () => {
     await page.waitForSelector('[data-testid="topology"] path.edge[data-edge]:not(.load-idle)', {
       state: 'attached',
     })
+    // ...and its dashes move, stepped a few times a second rather than every frame.
+    const offset = () =>
+      document.querySelector<SVGPathElement>('[data-testid="topology"] path.edge[data-edge]:not(.load-idle)')
+        ?.style.strokeDashoffset ?? ''
+    const before = await page.evaluate(offset)
+    await page.waitForFunction(
+      (previous) =>
+        (document.querySelector<SVGPathElement>(
+          '[data-testid="topology"] path.edge[data-edge]:not(.load-idle)',
+        )?.style.strokeDashoffset ?? '') !== previous,
+      before,
+      { timeout: 2_000 },
+    )
     const box = await page.locator('[data-testid="topology"] svg').boundingBox()
     await page.waitForTimeout(1_500)
     // Fixed geometry: a second of new data does not move or resize the drawing.
@@ -193,7 +247,9 @@ describe('dashboard in Chromium against a devnet', () => {
     await page.selectOption('[data-testid="strategy-ethereum"]', 'round-robin')
     await openTab('live')
     await page.waitForFunction(
-      () => document.querySelector('[data-row="decision"] td:nth-child(4)')?.textContent === 'round-robin',
+      () =>
+        document.querySelector('[data-row="decision"] [data-field="strategy"]')?.textContent ===
+        'round-robin',
       undefined,
       { timeout: 10_000 },
     )
@@ -202,25 +258,119 @@ describe('dashboard in Chromium against a devnet', () => {
     await page.waitForFunction(() => document.body.textContent?.includes('ethereum now routes with priority'))
   })
 
-  it('shows the breaker open in the overview after the busiest provider is killed from Live Test', async () => {
+  it('shows the breaker open after the busiest provider is killed from Live Test, and its recovery once revived', async () => {
     await openTab('live')
-    const victim = (await page.textContent('[data-row="decision"] td:nth-child(5)'))!.trim()
+    // The provider priority routing uses now: the newest decision routed by priority without failover (a
+    // round-robin call from the previous test can still complete after the switch back).
+    const busiest = await page.waitForFunction(() => {
+      const row = document.querySelector('[data-row="decision"]')
+      const cell = (field: string) => row?.querySelector(`[data-field="${field}"]`)?.textContent
+      return cell('strategy') === 'priority' && cell('failovers') === '0' ? cell('provider') : null
+    })
+    const victim = (await busiest.jsonValue()) as string
     expect(devnet!.manifest.providers.map((provider) => provider.id)).toContain(victim)
     await openTab('live-test')
     await page.click(`[data-testid="kill-${victim}"]`)
     await openTab('live')
-    await page.waitForSelector(`tr[data-provider="${victim}"] [data-field="breaker"] .badge.open`, {
+    await page.waitForSelector(`${overviewRow(victim)} [data-field="breaker"] .badge.open`, {
       timeout: 15_000,
     })
     // Traffic moved: a newer decision was served by another provider.
     await page.waitForFunction((killed) => {
-      const cell = document.querySelector('[data-row="decision"] td:nth-child(5)')
+      const cell = document.querySelector('[data-row="decision"] [data-field="provider"]')
       return cell !== null && cell.textContent !== killed
     }, victim)
     await page.screenshot({ path: join(screenshotDir, 'live-breaker-open.png'), fullPage: true })
+
     await openTab('live-test')
     await page.click(`[data-testid="revive-${victim}"]`)
-    await page.click('[data-testid="load-stop"]')
+    await openTab('live')
+    // The pool's real breaker: half-open 10 s after opening, then a successful probe under load closes it.
+    await page.waitForSelector(`${overviewRow(victim)} [data-field="breaker"] .badge.closed`, {
+      timeout: 20_000,
+    })
+    await page.waitForSelector(`${overviewRow(victim)} [data-field="health"] .badge.healthy`)
+    await page.waitForSelector(`[data-testid="topology-provider-${victim}"][data-state="healthy"]`)
+    // Priority routing sends the traffic back to it.
+    await page.waitForFunction(
+      (revived) =>
+        document.querySelector('[data-row="decision"] [data-field="provider"]')?.textContent === revived,
+      victim,
+      { timeout: 10_000 },
+    )
+    await page.screenshot({ path: join(screenshotDir, 'live-recovered.png'), fullPage: true })
+  })
+
+  it('runs the rate-limit storm: a stormed provider cools down, and the storm ends', async () => {
+    await startScenario('rate-limit-storm', 'Rate-limit storm')
+    await openTab('live')
+    // A cooldown shows in the provider event feed or the overview.
+    const cooled = await page.waitForFunction(
+      () => {
+        const row = document.querySelector('[data-row="event"][data-type="cooldown_start"]')
+        if (row) return row.getAttribute('data-provider')
+        const badge = document.querySelector(
+          '[data-testid="provider-overview"] [data-field="health"] .badge.cooldown',
+        )
+        return badge?.closest('tr')?.getAttribute('data-provider') ?? null
+      },
+      undefined,
+      { timeout: 12_000 },
+    )
+    const cooledId = (await cooled.jsonValue()) as string
+    await page.screenshot({ path: join(screenshotDir, 'scenario-rate-limit-storm.png'), fullPage: true })
+    await scenarioCompletes(20_000)
+    const steps = await page.locator(`${timeline} li`).allTextContents()
+    const stormed = steps.flatMap(
+      (step) => /(ethereum-[\w-]+): 40% of requests answered 429/.exec(step)?.[1] ?? [],
+    )
+    expect(stormed.length).toBeGreaterThan(0)
+    expect(stormed).toContain(cooledId)
+    // Every stormed provider was put back.
+    expect(steps.filter((step) => step.includes('storm over'))).toHaveLength(stormed.length)
+  })
+
+  it('runs the lagging provider: the target shows lagging, then healthy once it catches up', async () => {
+    const steps = await startScenario('lagging-provider', 'Lagging provider')
+    const target = named(steps, /(ethereum-[\w-]+) trails the head by 5 blocks/)
+    await openTab('live')
+    await page.waitForSelector(`${overviewRow(target)} [data-field="health"] .badge.lagging`, {
+      timeout: 12_000,
+    })
+    await page.waitForSelector(`[data-testid="topology-provider-${target}"][data-state="lagging"]`)
+    await page.screenshot({ path: join(screenshotDir, 'scenario-lagging-provider.png'), fullPage: true })
+    await scenarioCompletes(25_000)
+    await openTab('live')
+    await page.waitForSelector(`${overviewRow(target)} [data-field="health"] .badge.healthy`, {
+      timeout: 5_000,
+    })
+  })
+
+  it('runs kill the leader: it drops out of rotation, then is back and closed after the revive', async () => {
+    const steps = await startScenario('kill-leader', 'Kill the leader')
+    const leader = named(steps, /leader of ethereum is (ethereum-[\w-]+)/)
+    await openTab('live')
+    // Its WebSocket drops, and routing stops using it (its breaker opens if it was carrying traffic).
+    await page.waitForSelector(`${overviewRow(leader)} [data-field="ws"] .badge.disconnected`, {
+      timeout: 8_000,
+    })
+    await page.waitForFunction(
+      (killed) => {
+        const newest = document.querySelector('[data-row="decision"] [data-field="provider"]')?.textContent
+        return newest !== undefined && newest !== killed
+      },
+      leader,
+      { timeout: 8_000 },
+    )
+    await page.screenshot({ path: join(screenshotDir, 'scenario-kill-leader.png'), fullPage: true })
+    await scenarioCompletes(25_000)
+    await openTab('live')
+    await page.waitForSelector(`${overviewRow(leader)} [data-field="ws"] .badge.connected`, {
+      timeout: 5_000,
+    })
+    await page.waitForSelector(`${overviewRow(leader)} [data-field="breaker"] .badge.closed`, {
+      timeout: 5_000,
+    })
   })
 
   it('narrates a scripted scenario step by step and puts the provider back when stopped', async () => {
@@ -234,5 +384,53 @@ describe('dashboard in Chromium against a devnet', () => {
     await page.waitForSelector('[data-testid="scenario-timeline"] li:has-text("scenario ended early")')
     const steps = await page.locator('[data-testid="scenario-timeline"] li').allTextContents()
     expect(steps.some((step) => step.includes('make sure') && step.includes('✓'))).toBe(true)
+  })
+
+  it('runs cascading failures: every provider goes down and every breaker opens, then all come back', async () => {
+    const steps = await startScenario('cascading-failures', 'Cascading failures')
+    expect(steps.some((step) => /kill ethereum-[\w-]+ \(1 of 3 down\)/.test(step))).toBe(true)
+    await openTab('live')
+    // The last step: all three down at once (no upstream WebSocket), every breaker open (or probing).
+    await page
+      .waitForFunction(
+        () => {
+          const rows = [...document.querySelectorAll('[data-testid="provider-overview"] tr[data-provider]')]
+          return (
+            rows.length === 3 &&
+            rows.every(
+              (row) =>
+                row.querySelector('[data-field="ws"] .badge.connected') === null &&
+                row.querySelector('[data-field="breaker"] .badge.closed') === null,
+            )
+          )
+        },
+        undefined,
+        { timeout: 25_000 },
+      )
+      .catch(async (error: Error) => {
+        const overview = await page
+          .locator('[data-testid="provider-overview"] tr[data-provider]')
+          .allTextContents()
+        throw new Error(`${error.message}; overview: ${overview.join(' | ')}`)
+      })
+    // Requests fail: the newest routing decisions are errors.
+    await page.waitForSelector('[data-row="decision"] [data-field="result"] .badge.error')
+    await page.screenshot({ path: join(screenshotDir, 'scenario-cascading-failures.png'), fullPage: true })
+    await scenarioCompletes(15_000)
+    const all = await page.locator(`${timeline} li`).allTextContents()
+    expect(all.filter((step) => /revive ethereum-/.test(step) && step.includes('✓'))).toHaveLength(3)
+    // All revived: within one half-open period a probe succeeds and requests are served again.
+    await openTab('live')
+    await page.waitForFunction(
+      () => {
+        const newest = document.querySelector('[data-row="decision"]')
+        return newest?.querySelector('[data-field="result"] .badge.ok') != null
+      },
+      undefined,
+      { timeout: 15_000 },
+    )
+    await page.waitForSelector(`[data-testid="provider-overview"] [data-field="breaker"] .badge.closed`)
+    await openTab('live-test')
+    await page.click('[data-testid="load-stop"]')
   })
 })

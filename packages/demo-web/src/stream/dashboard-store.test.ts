@@ -63,6 +63,21 @@ describe('createDashboardStore', () => {
     expect(runs).toBe(2)
   })
 
+  it('writes a snapshot signal once per batch, with the latest snapshot, however many arrive', () => {
+    const store = createDashboardStore()
+    const seen: unknown[] = []
+    const stop = effect(() => {
+      seen.push(store.providers.value)
+    })
+    const snapshots = Array.from({ length: 5 }, (_, n) => [{ id: `p${n}` }])
+    store.apply([
+      ...snapshots.map((payload) => ({ topic: 'providers', payload })),
+      { topic: 'routing:decisions', payload: decision(1) },
+    ])
+    stop()
+    expect(seen).toEqual([[], snapshots[4]])
+  })
+
   it('keeps the latest blocks per chain, newest first', () => {
     const store = createDashboardStore({ blocksPerChain: 2 })
     const block = (chain: string, number: number) => ({

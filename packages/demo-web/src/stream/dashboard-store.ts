@@ -221,7 +221,12 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
 
   function apply(messages: StreamMessage[], dropped = 0): void {
     const changed = new Set<string>()
-    const inspectorTopic = store.inspectorTopic.value
+    // `peek`: whoever calls apply must not come to depend on the inspected topic.
+    const inspectorTopic = store.inspectorTopic.peek()
+    // Snapshots: only the latest of the frame matters; they are written once, with everything else.
+    let providers: ProviderView[] | undefined
+    let chains: ChainView[] | undefined
+    let leaderboard: Record<string, LeaderboardEntry[]> | undefined
     for (const { topic, payload } of messages) {
       if (topic === inspectorTopic) {
         inspectorBuffer.push({ at: now(), json: JSON.stringify(payload) })
@@ -267,16 +272,19 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
           continue
       }
       changed.add(topic)
-      // Snapshots: only the latest of the frame matters.
-      if (topic === 'providers') store.providers.value = payload as ProviderView[]
-      else if (topic === 'chains') store.chains.value = payload as ChainView[]
-      else if (topic === 'leaderboard')
-        store.leaderboard.value = payload as Record<string, LeaderboardEntry[]>
+      if (topic === 'providers') providers = payload as ProviderView[]
+      else if (topic === 'chains') chains = payload as ChainView[]
+      else if (topic === 'leaderboard') leaderboard = payload as Record<string, LeaderboardEntry[]>
       else if (topic === 'runtime') runtimeBuffer.push(payload as RuntimeView)
     }
     received += messages.length
     droppedTotal += dropped
+    // One write per signal per frame, whatever the batch holds: the work above is O(messages), the
+    // writes below O(kept items), and views re-render once.
     batch(() => {
+      if (providers) store.providers.value = providers
+      if (chains) store.chains.value = chains
+      if (leaderboard) store.leaderboard.value = leaderboard
       const newestFirst = <T>(items: T[]) => items.reverse()
       if (changed.has('routing:decisions')) store.routing.value = newestFirst(routingBuffer.toArray())
       if (changed.has('provider_pool:events')) store.providerEvents.value = newestFirst(eventBuffer.toArray())

@@ -1,8 +1,16 @@
-import type { ComponentChildren } from 'preact'
-import { useState } from 'preact/hooks'
+import { Component, type ComponentChildren, type VNode } from 'preact'
+import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { ProviderEvent, RoutingDecision } from '../../api/types.js'
 import { Badge, Empty, Panel } from '../../components/ui.js'
 import { formatClock, formatMs } from '../../format/format.js'
+import { virtualWindow } from './virtual-window.js'
+
+/** Height of every feed row and of the header (px); live.css pins rows to it. */
+export const FEED_ROW_HEIGHT = 24
+/** The feed's viewport before it is measured (live.css `.live-feed` height). */
+const DEFAULT_VIEWPORT = 360
+// Under load nearly every drawn row is new each frame, so the cost of a frame follows this.
+const OVERSCAN = 2
 
 // Feed items have no id: key rows by object identity, so a new item adds one row and the others move
 // instead of every row being rebuilt when the list shifts by one (at 1,000 events/s that is every frame).
@@ -15,6 +23,86 @@ const keyOf = (item: object): number => {
     rowKeys.set(item, key)
   }
   return key
+}
+
+/**
+ * One feed row, re-rendered only when its item changes: under load the feed renders every frame, and
+ * the rows already on screen then cost one comparison each instead of a diff of their cells.
+ */
+class FeedRow<T extends object> extends Component<{ item: T; render: (item: T) => VNode }> {
+  override shouldComponentUpdate(next: { item: T }): boolean {
+    return next.item !== this.props.item
+  }
+
+  override render() {
+    return this.props.render(this.props.item)
+  }
+}
+
+/** A feed's column: header label and a grid track size that no row's content changes. */
+interface FeedColumn {
+  label: string
+  width: string
+  numeric?: boolean
+}
+
+/**
+ * A table that draws only the rows its viewport shows (plus a few), each a fixed-height grid row
+ * ({@link FEED_ROW_HEIGHT}, size-contained in live.css, not table layout); the body keeps the height of
+ * the whole list. A frame that brings new items therefore inserts and removes a handful of rows and lays
+ * out only those, whatever the feed keeps.
+ */
+function VirtualTable<T extends object>(props: {
+  columns: FeedColumn[]
+  items: T[]
+  render: (item: T) => VNode
+}) {
+  const viewport = useRef<HTMLDivElement>(null)
+  const [view, setView] = useState({ scrollTop: 0, height: DEFAULT_VIEWPORT })
+  const measure = () => {
+    const element = viewport.current
+    if (!element) return
+    // 0 until laid out (or in a DOM without layout): keep the default rather than draw nothing.
+    const next = { scrollTop: element.scrollTop, height: element.clientHeight || view.height }
+    if (next.scrollTop !== view.scrollTop || next.height !== view.height) setView(next)
+  }
+  // The real viewport height, once: live.css fixes it, so no resize observer is needed.
+  useLayoutEffect(measure, [])
+  const { start, end, padTop } = virtualWindow({
+    count: props.items.length,
+    rowHeight: FEED_ROW_HEIGHT,
+    // The sticky header covers one row height of the viewport.
+    viewportHeight: view.height - FEED_ROW_HEIGHT,
+    scrollTop: view.scrollTop,
+    overscan: OVERSCAN,
+  })
+  const columns = props.columns.map((column) => column.width).join(' ')
+  return (
+    <div
+      class="feed live-feed"
+      ref={viewport}
+      onScroll={measure}
+      style={{ '--feed-columns': columns }}
+      data-rows={props.items.length}
+    >
+      <table>
+        <thead>
+          <tr>
+            {props.columns.map((column) => (
+              <th key={column.label} class={column.numeric ? 'num' : undefined}>
+                {column.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody style={{ height: `${props.items.length * FEED_ROW_HEIGHT}px`, paddingTop: `${padTop}px` }}>
+          {props.items.slice(start, end).map((item) => (
+            <FeedRow key={keyOf(item)} item={item} render={props.render} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
 }
 
 /**
@@ -47,12 +135,48 @@ function Feed(props: {
 }) {
   return (
     <Panel title={`${props.title} (${props.count})`} actions={props.actions} testId={props.testId}>
-      <div class="feed">{props.children}</div>
+      {props.children}
     </Panel>
   )
 }
 
-/** The latest routing decisions, newest first. */
+const decisionColumns: FeedColumn[] = [
+  { label: 'time', width: '104px' },
+  { label: 'chain', width: '72px' },
+  { label: 'method', width: 'minmax(0, 1.3fr)' },
+  { label: 'strategy', width: '88px' },
+  { label: 'provider', width: 'minmax(0, 1.1fr)' },
+  { label: 'duration', width: '76px', numeric: true },
+  { label: 'result', width: '68px' },
+  { label: 'failovers', width: '68px', numeric: true },
+]
+
+const decisionRow = (decision: RoutingDecision) => (
+  <tr data-row="decision">
+    <td data-field="time" class="mono muted">
+      {formatClock(decision.ts)}
+    </td>
+    <td data-field="chain">{decision.chain}</td>
+    <td data-field="method" class="mono clip">
+      {decision.method}
+    </td>
+    <td data-field="strategy">{decision.strategy}</td>
+    <td data-field="provider" class="mono clip">
+      {decision.providerId}
+    </td>
+    <td data-field="duration" class="num">
+      {formatMs(decision.durationMs)}
+    </td>
+    <td data-field="result">
+      <Badge state={decision.result} />
+    </td>
+    <td data-field="failovers" class={`num ${decision.failoverCount > 0 ? 'warn' : 'muted'}`}>
+      {decision.failoverCount}
+    </td>
+  </tr>
+)
+
+/** The latest routing decisions, newest first; only the rows in view are in the DOM. */
 export function RoutingFeed(props: { items: RoutingDecision[] }) {
   const { shown, paused, toggle } = usePausable(props.items)
   return (
@@ -65,38 +189,7 @@ export function RoutingFeed(props: { items: RoutingDecision[] }) {
       {shown.length === 0 ? (
         <Empty>No requests yet: start the load generator in Live Test.</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>time</th>
-              <th>chain</th>
-              <th>method</th>
-              <th>strategy</th>
-              <th>provider</th>
-              <th class="num">duration</th>
-              <th>result</th>
-              <th class="num">failovers</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((decision) => (
-              <tr key={keyOf(decision)} data-row="decision">
-                <td class="mono muted">{formatClock(decision.ts)}</td>
-                <td>{decision.chain}</td>
-                <td class="mono">{decision.method}</td>
-                <td>{decision.strategy}</td>
-                <td class="mono">{decision.providerId}</td>
-                <td class="num">{formatMs(decision.durationMs)}</td>
-                <td>
-                  <Badge state={decision.result} />
-                </td>
-                <td class={`num ${decision.failoverCount > 0 ? 'warn' : 'muted'}`}>
-                  {decision.failoverCount}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <VirtualTable columns={decisionColumns} items={shown} render={decisionRow} />
       )}
     </Feed>
   )
@@ -117,7 +210,33 @@ const eventTone: Record<string, string> = {
   removed: 'info',
 }
 
-/** The latest provider pool events, newest first. */
+const eventColumns: FeedColumn[] = [
+  { label: 'time', width: '100px' },
+  { label: 'chain', width: '72px' },
+  { label: 'provider', width: 'minmax(0, 1.3fr)' },
+  { label: 'event', width: '140px' },
+  { label: 'detail', width: 'minmax(0, 1fr)' },
+]
+
+const eventRow = (event: ProviderEvent) => (
+  <tr data-row="event" data-provider={event.providerId} data-type={event.type}>
+    <td data-field="time" class="mono muted">
+      {formatClock(event.ts)}
+    </td>
+    <td data-field="chain">{event.chain}</td>
+    <td data-field="provider" class="mono clip">
+      {event.providerId}
+    </td>
+    <td data-field="event">
+      <Badge state={eventTone[event.type] ?? 'info'} label={event.type} />
+    </td>
+    <td data-field="detail" class="muted clip" title={event.detail ?? ''}>
+      {event.detail ?? ''}
+    </td>
+  </tr>
+)
+
+/** The latest provider pool events, newest first; only the rows in view are in the DOM. */
 export function ProviderEventFeed(props: { items: ProviderEvent[] }) {
   const { shown, paused, toggle } = usePausable(props.items)
   return (
@@ -130,30 +249,7 @@ export function ProviderEventFeed(props: { items: ProviderEvent[] }) {
       {shown.length === 0 ? (
         <Empty>No provider events yet.</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>time</th>
-              <th>chain</th>
-              <th>provider</th>
-              <th>event</th>
-              <th>detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((event) => (
-              <tr key={keyOf(event)} data-row="event">
-                <td class="mono muted">{formatClock(event.ts)}</td>
-                <td>{event.chain}</td>
-                <td class="mono">{event.providerId}</td>
-                <td>
-                  <Badge state={eventTone[event.type] ?? 'info'} label={event.type} />
-                </td>
-                <td class="muted">{event.detail ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <VirtualTable columns={eventColumns} items={shown} render={eventRow} />
       )}
     </Feed>
   )

@@ -12,6 +12,7 @@ import {
 import { ProviderEventFeed, RoutingFeed } from './feeds.js'
 import { ProviderOverview } from './provider-overview.js'
 import { Topology } from './topology.js'
+import './live.css'
 
 const byChain = <T extends { chain: string }>(items: T[], chain: string) =>
   chain ? items.filter((item) => item.chain === chain) : items

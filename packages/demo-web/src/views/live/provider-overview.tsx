@@ -43,7 +43,7 @@ export function ProviderOverview(props: { providers: ProviderView[] }) {
                 <td data-field="breaker">
                   <Badge state={provider.breaker} />
                 </td>
-                <td>
+                <td data-field="ws">
                   {provider.connection ? <Badge state={provider.connection} /> : <span class="muted">—</span>}
                 </td>
                 <td class="num">{formatBlock(provider.head)}</td>

@@ -1,5 +1,7 @@
+import { useEffect, useRef } from 'preact/hooks'
 import { formatNumber, formatPercent } from '../../format/format.js'
 import {
+  type EdgeLoad,
   edgeLoad,
   edgePath,
   edgeWidth,
@@ -10,12 +12,43 @@ import {
 
 const clampY = (y: number, top: number, bottom: number) => Math.min(bottom - 12, Math.max(top + 12, y))
 
+/** Edge flow updates per second: enough to read as motion, few enough to cost nothing under load. */
+export const EDGE_FLOW_HZ = 5
+/** Dash pattern period of an edge (styles.css `stroke-dasharray: 10 8`). */
+const DASH_PERIOD = 18
+/** Pixels the dashes move per tick, by load: ~10, 20 and 40 px/s. */
+const flowStep: Record<EdgeLoad, number> = { idle: 0, low: 2, medium: 4, high: 8 }
+
+/**
+ * Moves the dashes of every loaded edge a step `EDGE_FLOW_HZ` times a second, writing the elements'
+ * style directly: the SVG repaints a few times a second instead of every frame (as a CSS animation of
+ * the non-composited `stroke-dashoffset` would), and Preact does not re-render for it.
+ */
+function useEdgeFlow(svg: { current: SVGSVGElement | null }): void {
+  useEffect(() => {
+    if (globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches) return
+    let tick = 0
+    const timer = setInterval(() => {
+      tick++
+      const edges = svg.current?.querySelectorAll<SVGPathElement>('path.edge[data-load]') ?? []
+      for (const edge of edges) {
+        const step = flowStep[edge.getAttribute('data-load') as EdgeLoad] ?? 0
+        if (step > 0) edge.style.strokeDashoffset = String(-((tick * step) % DASH_PERIOD))
+      }
+    }, 1_000 / EDGE_FLOW_HZ)
+    return () => clearInterval(timer)
+  }, [svg])
+}
+
 /**
  * Clients → ChainPulse → providers as an SVG, one band per chain. Providers are coloured by state and
- * edges thicken and flow faster with the traffic each provider served over the last few seconds.
- * Geometry comes from the provider list only, so nothing moves as live figures change.
+ * edges thicken and flow faster with the traffic each provider served over the last few seconds (the
+ * flow is stepped a few times a second, see {@link EDGE_FLOW_HZ}). Geometry comes from the provider
+ * list only, so nothing moves as live figures change.
  */
 export function Topology(props: TopologyInput) {
+  const svg = useRef<SVGSVGElement>(null)
+  useEdgeFlow(svg)
   const layout = layoutTopology(props)
   const { hub } = layout
   const hubTop = hub.y
@@ -32,6 +65,7 @@ export function Topology(props: TopologyInput) {
         <span class="legend-item muted">edge width and flow = requests/s over the last 5 s</span>
       </div>
       <svg
+        ref={svg}
         viewBox={`0 0 ${layout.width} ${layout.height}`}
         width="100%"
         role="img"
@@ -49,6 +83,7 @@ export function Topology(props: TopologyInput) {
               </text>
               <path
                 class={`edge load-${load}`}
+                data-load={load}
                 d={edgePath(
                   group.clients.x + group.clients.width,
                   clientsY,
@@ -66,6 +101,7 @@ export function Topology(props: TopologyInput) {
                     key={provider.id}
                     class={`edge load-${providerLoad}${failing ? ' failing' : ''}`}
                     data-edge={provider.id}
+                    data-load={providerLoad}
                     d={edgePath(hub.x + hub.width, clampY(y, hubTop, hubBottom), provider.x, y)}
                     stroke-width={edgeWidth(provider.requestsPerSecond)}
                   />
