@@ -35,7 +35,7 @@ afterAll(async () => {
   await devnet?.stop()
 })
 
-it('the provider with the smallest delivery delay wins; measured margins match the wire and the configured delays', async () => {
+it('the provider with the smallest delivery delay wins; margins match the wire and the configured delays within ±1 ms at p95', async () => {
   await devnet.set('ethereum-bravo', { wsDelayMs: 20 })
   await devnet.set('ethereum-charlie', { wsDelayMs: 50 })
   const pool = createProviderPool({
@@ -83,11 +83,12 @@ it('the provider with the smallest delivery delay wins; measured margins match t
     const wins = races.filter((race) => race.result === 'win')
     const alphaWins = wins.filter((race) => race.providerId === 'ethereum-alpha').length
     expect(alphaWins / wins.length).toBeGreaterThanOrEqual(0.9)
-    expect(pool.store.leaderboard('ethereum').map((entry) => entry.providerId)).toEqual([
-      'ethereum-alpha',
-      'ethereum-bravo',
-      'ethereum-charlie',
-    ])
+    // The spec's score is 0 for a provider that never wins, so two always-losers tie on score; their
+    // average margins still tell them apart.
+    const leaderboard = pool.store.leaderboard('ethereum')
+    const margin = (id: string) => leaderboard.find((entry) => entry.providerId === id)!.avgMarginMs
+    expect(leaderboard[0]?.providerId).toBe('ethereum-alpha')
+    expect(margin('ethereum-bravo')).toBeLessThan(margin('ethereum-charlie'))
     const percentile = (values: number[], p: number) =>
       [...values].sort((a, b) => a - b)[Math.ceil(values.length * p) - 1]!
     for (const [providerId, delayMs] of [
@@ -103,16 +104,12 @@ it('the provider with the smallest delivery delay wins; measured margins match t
         return first === undefined || own === undefined ? [] : [Math.abs(race.marginMs - (own - first))]
       })
       expect(measurementErrors.length).toBeGreaterThanOrEqual(losses.length * 0.8)
-      // Issue 4 asks for ±1 ms at p95. Runs here mostly meet it, but a scheduling hiccup of the test
-      // process between the pool's socket and the observer's (2 cores shared with anvil and the devnet)
-      // has pushed it to 1.4 ms; the test holds 2 ms so CI stays deterministic.
-      expect(percentile(measurementErrors, 0.95), `${providerId} vs the wire`).toBeLessThanOrEqual(2)
-      // Against the configured delay, the typical margin within ±1 ms. The tail is the simulated
-      // provider's own delivery jitter on a shared machine (an occasional late timer of several ms in
-      // the devnet process), not ChainPulse's measurement, which the wire check above covers.
+      expect(percentile(measurementErrors, 0.95), `${providerId} vs the wire`).toBeLessThanOrEqual(1)
+      // Against the configured delay, within ±1 ms at p95: the simulated provider times its delay from
+      // when the devnet got the block from anvil, so what remains is both processes' scheduling.
       const delayErrors = losses.map((race) => Math.abs(race.marginMs - delayMs))
       const summary = delayErrors.map((error) => error.toFixed(2)).join(' ')
-      expect(percentile(delayErrors, 0.5), `${providerId} vs configured: ${summary}`).toBeLessThanOrEqual(1)
+      expect(percentile(delayErrors, 0.95), `${providerId} vs configured: ${summary}`).toBeLessThanOrEqual(1)
     }
   } finally {
     await pool.close()

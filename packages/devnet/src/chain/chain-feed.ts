@@ -23,10 +23,14 @@ export interface LogEntry {
   [field: string]: unknown
 }
 
-/** One event of a chain's feed. */
+/**
+ * One event of a chain's feed. `receivedAt` is when the feed got it from the node (`performance.now()`):
+ * providers time their delivery delays from it, so the providers served after another one in the same
+ * turn are not late by that one's sending time.
+ */
 export type ChainEvent =
-  | { type: 'newHeads'; block: number; payload: BlockHeader }
-  | { type: 'logs'; block: number; payload: LogEntry }
+  | { type: 'newHeads'; block: number; payload: BlockHeader; receivedAt: number }
+  | { type: 'logs'; block: number; payload: LogEntry; receivedAt: number }
 
 /**
  * One WebSocket subscription per chain to the node's `newHeads` and all of its `logs`, fanned out to
@@ -63,6 +67,7 @@ export async function openChainFeed(node: { url: string; wsUrl: string }): Promi
   let head = 0
 
   socket.on('message', (data) => {
+    const receivedAt = performance.now()
     const message = JSON.parse(String(data)) as {
       id?: number
       result?: unknown
@@ -75,7 +80,7 @@ export async function openChainFeed(node: { url: string; wsUrl: string }): Promi
     }
     const type = message.params ? subscriptions.get(message.params.subscription) : undefined
     if (!type || !message.params) return
-    const event = toEvent(type, message.params.result)
+    const event = toEvent(type, message.params.result, receivedAt)
     if (event.type === 'newHeads') head = Math.max(head, event.block)
     for (const listener of listeners) listener(event)
   })
@@ -110,11 +115,11 @@ export async function openChainFeed(node: { url: string; wsUrl: string }): Promi
   }
 }
 
-function toEvent(type: ChainEvent['type'], payload: unknown): ChainEvent {
+function toEvent(type: ChainEvent['type'], payload: unknown, receivedAt: number): ChainEvent {
   if (type === 'newHeads') {
     const header = payload as BlockHeader
-    return { type, block: hexToNumber(header.number), payload: header }
+    return { type, block: hexToNumber(header.number), payload: header, receivedAt }
   }
   const log = payload as LogEntry
-  return { type, block: hexToNumber(log.blockNumber), payload: log }
+  return { type, block: hexToNumber(log.blockNumber), payload: log, receivedAt }
 }

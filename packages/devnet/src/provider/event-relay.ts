@@ -30,7 +30,8 @@ export function createEventRelay(
   let lastDeliveryAt = 0
   const timers = new Set<PreciseTimer>()
 
-  const release = () => {
+  /** Releases what the head now makes visible, each event `wsDelayMs` after `releasedAt`. */
+  const release = (releasedAt = performance.now()) => {
     const personality = context.personality()
     const visible = head - personality.lagBlocks
     const ready = held.filter((event) => event.block <= visible).sort(byBlockThenHeadFirst)
@@ -40,7 +41,7 @@ export function createEventRelay(
       if (personality.mode !== 'up') continue
       const { delayMs } = context.plan.nextEvent(personality)
       const now = performance.now()
-      const at = Math.max(now + delayMs, lastDeliveryAt)
+      const at = Math.max(releasedAt + delayMs, lastDeliveryAt)
       lastDeliveryAt = at
       if (at <= now && timers.size === 0) {
         deliver(event)
@@ -57,11 +58,13 @@ export function createEventRelay(
   const unsubscribe = feed.subscribe((event) => {
     if (event.type === 'newHeads') head = Math.max(head, event.block)
     held.push(event)
-    release()
+    // Timed from the feed's receipt, not from now: other providers of the chain may have been served
+    // first in this turn, and their sending time must not add to this provider's delay.
+    release(event.receivedAt)
   })
 
   return {
-    flush: release,
+    flush: () => release(),
     close() {
       unsubscribe()
       for (const timer of timers) timer.cancel()
