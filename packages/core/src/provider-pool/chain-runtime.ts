@@ -286,7 +286,9 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       if (pollTimer !== undefined) clock.clearTimeout(pollTimer)
       headListeners.clear()
       logSubscribers.clear()
-      await Promise.all([...upstreamSubscriptions.keys()].map(stopRacing))
+      // Sent, not awaited: the pool closes the upstreams next, which ends these calls; a hung provider
+      // would otherwise hold close() for its whole request timeout.
+      for (const providerId of [...upstreamSubscriptions.keys()]) stopRacing(providerId).catch(() => {})
     },
   }
 }

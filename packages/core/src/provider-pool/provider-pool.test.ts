@@ -14,6 +14,7 @@ import { createMockChain, type MockChain } from '../testing/mock-chain.js'
 import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
 import { createProviderPool } from './provider-pool.js'
 import type { ProviderPool, ProviderPoolOptions } from './types.js'
+import type { Upstream } from './upstream.js'
 import { rawTransactionHash } from './write-methods.js'
 
 // Pure routing logic over in-memory mock providers, driven by a fake clock: no sockets, no sleeps.
@@ -290,6 +291,43 @@ describe('createProviderPool subscriptions', () => {
     expect(logs[0]).toBe(`+${b3!.hash}`)
     expect(logs).toContain(`-${b3!.hash}`)
     expect(logs.indexOf(`-${b3!.hash}`)).toBeLessThan(logs.indexOf(`+${reorg.added[0]!.hash}`))
+  })
+
+  it('closes without waiting for a provider that never answers eth_unsubscribe', async () => {
+    const clock = createFakeClock()
+    const chain = createMockChain({ clock, chainId: 1 })
+    const mock = createMockProvider({ chain, clock, id: 'hung' })
+    let unsubscribeCalls = 0
+    // A hung provider: its subscriptions open, but the eth_unsubscribe round trip never comes back.
+    const hung: Upstream = {
+      request: (method, params, options) => mock.request(method, params, options),
+      subscribe: async (params, onNotification, hooks) => {
+        await mock.subscribe!(params, onNotification, hooks)
+        return {
+          unsubscribe: () => {
+            unsubscribeCalls++
+            return new Promise<void>(() => {})
+          },
+        }
+      },
+      onConnectionChange: (listener) => mock.onConnectionChange!(listener),
+      close: () => mock.close(),
+    }
+    pool = createProviderPool({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: [{ id: 'hung', chain: 'ethereum', upstream: hung }],
+      clock,
+      headPollIntervalMs: 60_000,
+    })
+    await advance(clock, 10)
+    let closed = false
+    void pool.close().then(() => {
+      closed = true
+    })
+    // No time passes: closing must not wait for the unanswered call (nor its timeout).
+    for (let turn = 0; turn < 10 && !closed; turn++) await new Promise((resolve) => setImmediate(resolve))
+    expect(closed).toBe(true)
+    expect(unsubscribeCalls).toBe(1)
   })
 
   it('releases upstream subscriptions when the last subscriber leaves (racing off)', async () => {
