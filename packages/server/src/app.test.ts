@@ -1,4 +1,5 @@
-import { ConfigError, type FetchLike } from '@chainpulse/core'
+import { Agent, request as httpRequest } from 'node:http'
+import { ConfigError, type FetchLike, type JsonRpcResponse } from '@chainpulse/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildServer } from './app.js'
 import { urlSecrets } from './security/redaction.js'
@@ -246,5 +247,63 @@ describe('buildServer', () => {
     const target = start({ config: { logLevel: 'silent' } })
     await post(target, '/rpc/ethereum')
     expect(target.logs).toEqual([])
+  })
+})
+
+describe('shutdown', () => {
+  it('answers in-flight requests with connection: close, so keep-alive clients do not hold close()', async () => {
+    let release: () => void = () => {}
+    let called: () => void = () => {}
+    const upstreamCalled = new Promise<void>((resolve) => {
+      called = resolve
+    })
+    // An upstream that answers only when the test says so: the request is in flight when close() starts.
+    const gated = {
+      request: () => {
+        called()
+        return new Promise<JsonRpcResponse>((resolve) => {
+          release = () => resolve({ jsonrpc: '2.0', id: 1, result: '0x1' })
+        })
+      },
+      close() {},
+    }
+    const target = start({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: [{ id: 'gated', chain: 'ethereum', upstream: gated }],
+    })
+    const origin = await target.app.listen({ port: 0, host: '127.0.0.1' })
+    const agent = new Agent({ keepAlive: true })
+    const answer = new Promise<{ connection: string | undefined; body: string; socketClosed: Promise<void> }>(
+      (resolve, reject) => {
+        const request = httpRequest(
+          `${origin}/rpc/ethereum`,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+          (response) => {
+            let body = ''
+            response.on('data', (chunk) => {
+              body += chunk
+            })
+            const socketClosed = new Promise<void>((closed) => response.socket.once('close', () => closed()))
+            response.on('end', () => resolve({ connection: response.headers.connection, body, socketClosed }))
+          },
+        )
+        request.on('error', reject)
+        request.end(chainIdCall)
+      },
+    )
+    await upstreamCalled
+    const closed = target.app.close()
+    // close() has begun once the server stops listening (after the preClose hooks).
+    for (let turn = 0; turn < 1_000 && target.app.server.listening; turn++)
+      await new Promise((resolve) => setImmediate(resolve))
+    expect(target.app.server.listening).toBe(false)
+    release()
+    const { connection, body, socketClosed } = await answer
+    expect(JSON.parse(body)).toEqual({ jsonrpc: '2.0', id: 1, result: '0x1' })
+    expect(connection).toBe('close')
+    // Without the header the idle keep-alive socket would hold close() for Node's 72 s keepAliveTimeout.
+    await socketClosed
+    await closed
+    agent.destroy()
   })
 })

@@ -48,6 +48,17 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     // A client that trickles its request in (slowloris) must not hold a socket forever.
     requestTimeout: 30_000,
   })
+  // Once shutdown starts, answers tell keep-alive clients to hang up: a connection busy when close()
+  // began would otherwise stay open after its last answer and hold close() until the idle timeout (72 s).
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
+  })
   app.register(chainPulsePlugin, {
     pool: options.pool,
     config,

@@ -102,11 +102,6 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...options.serverOptions?.(pool),
     })
-    // Once shutdown starts, answers tell keep-alive clients to hang up: a connection that stays open
-    // after its last in-flight request would hold `close()` until the client's idle timeout.
-    app.addHook('onSend', async (_request, reply) => {
-      if (closing) reply.header('connection', 'close')
-    })
     await app.listen({ port: options.listen.port, host: options.listen.host })
   } catch (error) {
     await pool.close()
