@@ -2,6 +2,8 @@
  * Shared tools of the provider-pool suites (pool-overhead, fault-scenario, failover-time): a bounded
  * closed-loop load runner, percentiles, and devnet helpers. Not a suite itself.
  */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { formatNumber } from '../suite.js'
 
 /** What one closed-loop run measured. */
@@ -133,4 +135,34 @@ export function mergeLoad(total: LoadResult | undefined, run: LoadResult): LoadR
   total.elapsedMs += run.elapsedMs
   total.timedOut ||= run.timedOut
   return total
+}
+
+/**
+ * A JSON-RPC server on 127.0.0.1 that answers every call at once: `eth_chainId` → 0x1, anything else →
+ * 0x10. The floor of an upstream: what remains in a measurement against it is the client's own cost.
+ */
+export async function startLoopbackUpstream(): Promise<{ server: Server; url: string; calls: () => number }> {
+  let calls = 0
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      calls++
+      const call = JSON.parse(Buffer.concat(chunks).toString()) as { id: number; method: string }
+      const text = JSON.stringify({
+        jsonrpc: '2.0',
+        id: call.id,
+        result: call.method === 'eth_chainId' ? '0x1' : '0x10',
+      })
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      })
+      response.end(text)
+    })
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { server, url: `http://127.0.0.1:${port}`, calls: () => calls }
 }

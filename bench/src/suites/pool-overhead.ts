@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 // The pool is not exported from @chainpulse/core yet; the lead switches these to the package import.
 import { createHttpTransport, createProviderPool } from '@chainpulse/core'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
-import { formatMs, median, percentile, rpcBody, runLoad } from './pool-bench-kit.js'
+import { formatMs, median, percentile, rpcBody, runLoad, startLoopbackUpstream } from './pool-bench-kit.js'
 
 const CONCURRENCIES = [1, 32] as const
 /** Each round runs for a fixed time, so the suite stays bounded however fast the machine is. */
@@ -19,33 +17,6 @@ const TARGET_THROUGHPUT_SHARE = 0.5
 const SATURATED = 32
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {})
-
-/** A JSON-RPC server that answers every call at once: `eth_chainId` → 0x1, anything else → 0x10. */
-async function startLoopbackUpstream(): Promise<{ server: Server; url: string; calls: () => number }> {
-  let calls = 0
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      calls++
-      const call = JSON.parse(Buffer.concat(chunks).toString()) as { id: number; method: string }
-      const text = JSON.stringify({
-        jsonrpc: '2.0',
-        id: call.id,
-        result: call.method === 'eth_chainId' ? '0x1' : '0x10',
-      })
-      response.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-      })
-      response.end(text)
-    })
-  })
-  server.keepAliveTimeout = 60_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { server, url: `http://127.0.0.1:${port}`, calls: () => calls }
-}
 
 interface Subject {
   name: string

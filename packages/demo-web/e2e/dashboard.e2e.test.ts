@@ -1,33 +1,24 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { createProviderPool, type ProviderPool } from '@chainpulse/core'
 import { type Devnet, startDevnet } from '@chainpulse/devnet'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
-import { build } from 'vite'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // demo-web talks to the server over HTTP only; the test builds one from source (no package dependency,
 // which would make a cycle: the server depends on demo-web for its dist/).
 import { buildServer } from '../../server/src/app.js'
 import { createDevnetDemoControls } from '../../server/src/demo/demo-controls.js'
+import { type Browser, buildDashboard, launchChromium, screenshotDir } from './browser.js'
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const screenshotDir = resolve(packageDir, '../../test-artifacts/screenshots')
 const tabs = ['live', 'racing', 'strategies', 'live-test', 'system'] as const
 
 let devnet: Devnet | undefined
 let pool: ProviderPool | undefined
 let app: ReturnType<typeof buildServer> | undefined
 let context: BrowserContext | undefined
-let profileDir: string | undefined
+let browser: Browser | undefined
 let page: Page
 let origin: string
-
-// Always rebuilt: a dist/ left from an older source would test the old dashboard.
-async function ensureBuilt(): Promise<void> {
-  await build({ root: packageDir, configFile: join(packageDir, 'vite.config.ts'), logLevel: 'warn' })
-}
 
 async function openTab(tab: (typeof tabs)[number]): Promise<void> {
   await page.click(`[data-tab="${tab}"]`)
@@ -77,7 +68,7 @@ const named = (steps: string[], pattern: RegExp): string => {
 
 describe('dashboard in Chromium against a devnet', () => {
   beforeAll(async () => {
-    await ensureBuilt()
+    await buildDashboard()
     devnet = await startDevnet({
       chains: [
         {
@@ -112,31 +103,17 @@ describe('dashboard in Chromium against a devnet', () => {
       controls: createDevnetDemoControls({ devnet: started, pool }),
     })
     origin = await app.listen({ port: 0, host: '127.0.0.1' })
-    profileDir = mkdtempSync(join(tmpdir(), 'chainpulse-chromium-'))
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    })
+    browser = await launchChromium()
+    context = browser.context
     page = context.pages()[0] ?? (await context.newPage())
     mkdirSync(screenshotDir, { recursive: true })
   })
 
   afterAll(async () => {
-    await context?.close()
+    await browser?.close()
     await app?.close()
     await pool?.close()
     await devnet?.stop()
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true })
   })
 
   it('connects and shows every provider and the latest blocks advancing', async () => {

@@ -48,11 +48,18 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     // A client that trickles its request in (slowloris) must not hold a socket forever.
     requestTimeout: 30_000,
   })
-  // Once shutdown starts, answers tell keep-alive clients to hang up: a connection busy when close()
-  // began would otherwise stay open after its last answer and hold close() until the idle timeout (72 s).
+  // Once shutdown starts, answers tell keep-alive clients to hang up, and connections that fall idle are
+  // closed as they do: one busy when close() began would otherwise stay open after its last answer and
+  // hold close() until Node's keep-alive timeout (72 s). Idle ones are closed by close() itself.
   let closing = false
+  let sweep: NodeJS.Timeout | undefined
   app.addHook('preClose', (done) => {
     closing = true
+    sweep = setInterval(() => app.server.closeIdleConnections(), 100).unref()
+    done()
+  })
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(sweep)
     done()
   })
   app.addHook('onSend', (_request, reply, payload, done) => {
