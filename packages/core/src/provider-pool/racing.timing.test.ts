@@ -1,8 +1,14 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { type DevnetProcess, spawnDevnet, waitFor } from '@chainpulse/devnet/testing'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { RaceEvent } from '../pubsub/topics.js'
 import { createProviderPool } from './provider-pool.js'
+
+// `gc()` without --expose-gc on the worker's command line: the flag can be set at run time.
+setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as () => void
 
 // The devnet runs in its own process here: in-process, the pool's work would delay the simulated
 // providers' delivery timers (and the other way round) and blur sub-millisecond margins.
@@ -15,7 +21,7 @@ beforeAll(async () => {
     '--providers',
     '3',
     '--block-time',
-    '200',
+    '150',
     '--no-traffic',
   ])
   for (const provider of devnet.manifest.providers) {
@@ -69,14 +75,20 @@ it('the provider with the smallest delivery delay wins; margins match the wire a
         const byProvider = arrivals.get(hash) ?? new Map<string, number>()
         byProvider.set(id, receivedAt)
         arrivals.set(hash, byProvider)
+        // Collect garbage between blocks, after the last copy: left to itself, V8 here runs 5–10 ms
+        // mark-compacts every second or so, and one landing between two copies of a block delays the
+        // pool's and the observer's timestamps alike, by milliseconds.
+        if (byProvider.size === devnet.manifest.providers.length) setImmediate(collectGarbage)
       })
       return socket
     })
     const races: RaceEvent[] = []
     pool.pubsub.subscribe('races', (race) => races.push(race))
-    await waitFor(() => races.filter((race) => race.result === 'win').length >= 60, {
-      timeoutMs: 30_000,
-      what: '60 races',
+    // 120 races: a p95 over 60 rests on its 4th-largest error, so two or three scheduling hiccups of this
+    // shared 2-core machine decided it; over 120 it takes seven.
+    await waitFor(() => races.filter((race) => race.result === 'win').length >= 120, {
+      timeoutMs: 45_000,
+      what: '120 races',
     })
     for (const socket of observers) socket.close()
 
