@@ -1,5 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http'
-import { ConfigError, type FetchLike, type JsonRpcResponse } from '@chainpulse/core'
+import { ConfigError, createProviderPool, type FetchLike, type JsonRpcResponse } from '@chainpulse/core'
+import { createFakeClock } from '@chainpulse/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildServer } from './app.js'
 import { urlSecrets } from './security/redaction.js'
@@ -251,6 +252,48 @@ describe('buildServer', () => {
 })
 
 describe('shutdown', () => {
+  it('cuts a request stuck on a hanging upstream once drainTimeoutMs has passed', async () => {
+    const clock = createFakeClock()
+    let called: () => void = () => {}
+    const upstreamCalled = new Promise<void>((resolve) => {
+      called = resolve
+    })
+    const hanging = {
+      request: () => {
+        called()
+        return new Promise<JsonRpcResponse>(() => {})
+      },
+      close() {},
+    }
+    const pool = createProviderPool({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: [{ id: 'hanging', chain: 'ethereum', upstream: hanging }],
+      racing: false,
+      clock,
+    })
+    const app = buildServer({ pool, logger: false, clock, drainTimeoutMs: 5_000 })
+    const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+    const answer = fetch(`${origin}/rpc/ethereum`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chainIdCall,
+    }).then(
+      () => 'answered',
+      () => 'cut',
+    )
+    await upstreamCalled
+    let closed = false
+    const closing = app.close().then(() => {
+      closed = true
+    })
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve))
+    expect(closed).toBe(false)
+    clock.advance(5_000)
+    await closing
+    expect(await answer).toBe('cut')
+    await pool.close()
+  })
+
   it('answers in-flight requests with connection: close, so keep-alive clients do not hold close()', async () => {
     let release: () => void = () => {}
     let called: () => void = () => {}

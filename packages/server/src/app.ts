@@ -1,3 +1,4 @@
+import { systemClock, type TimerHandle } from '@chainpulse/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
 import { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
@@ -22,8 +23,13 @@ export interface BuildServerOptions {
   secrets?: readonly string[]
   /** The simulated network behind the dashboard's demo controls (see `DemoControls`). @default none */
   controls?: ChainPulsePluginOptions['controls']
-  /** Timers of the dashboard API (stream snapshots, score history, demo load). @default systemClock */
+  /** Timers of the dashboard API (stream snapshots, score history, demo load) and of close(). @default systemClock */
   clock?: ChainPulsePluginOptions['clock']
+  /**
+   * How long `close()` lets requests in flight finish before cutting the connections that remain (a
+   * request stuck on a hanging upstream must not hold shutdown forever). @default 10_000
+   */
+  drainTimeoutMs?: number
 }
 
 /**
@@ -51,15 +57,20 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   // Once shutdown starts, answers tell keep-alive clients to hang up, and connections that fall idle are
   // closed as they do: one busy when close() began would otherwise stay open after its last answer and
   // hold close() until Node's keep-alive timeout (72 s). Idle ones are closed by close() itself.
+  // Whatever is left after drainTimeoutMs is cut.
+  const clock = options.clock ?? systemClock
   let closing = false
   let sweep: NodeJS.Timeout | undefined
+  let cutoff: TimerHandle | undefined
   app.addHook('preClose', (done) => {
     closing = true
     sweep = setInterval(() => app.server.closeIdleConnections(), 100).unref()
+    cutoff = clock.setTimeout(() => app.server.closeAllConnections(), options.drainTimeoutMs ?? 10_000)
     done()
   })
   app.addHook('onClose', (_instance, done) => {
     clearInterval(sweep)
+    if (cutoff !== undefined) clock.clearTimeout(cutoff)
     done()
   })
   app.addHook('onSend', (_request, reply, payload, done) => {

@@ -97,6 +97,7 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
   try {
     app = buildServer({
       pool,
+      drainTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
       ...(options.server ? { config: options.server } : {}),
       ...(options.secrets ? { secrets: options.secrets } : {}),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -111,11 +112,7 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
   }
   persistence?.start()
 
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
   async function shutdown(): Promise<void> {
-    // Fastify's close stops accepting, ends idle keep-alive sockets and waits for in-flight requests;
-    // a request stuck on a hanging upstream must not hold shutdown forever, so cut what remains.
-    const cutoff = setTimeout(() => app.server.closeAllConnections(), shutdownTimeoutMs)
     // Every step runs even if an earlier one fails: anvil must stop and history must be saved.
     const errors: unknown[] = []
     const step = (run: () => Promise<unknown> | undefined) =>
@@ -124,8 +121,8 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
         .catch((error: unknown) => {
           errors.push(error)
         })
+    // close() waits for requests in flight, up to shutdownTimeoutMs (buildServer's drainTimeoutMs).
     await step(() => app.close())
-    clearTimeout(cutoff)
     await step(() => pool.close())
     await step(async () => upstreamFetch?.close())
     await step(() => options.onClose?.())
