@@ -54,22 +54,18 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     // A client that trickles its request in (slowloris) must not hold a socket forever.
     requestTimeout: 30_000,
   })
-  // Once shutdown starts, answers tell keep-alive clients to hang up, and connections that fall idle are
-  // closed as they do: one busy when close() began would otherwise stay open after its last answer and
-  // hold close() until Node's keep-alive timeout (72 s). Idle ones are closed by close() itself.
-  // Whatever is left after drainTimeoutMs is cut.
+  // Once shutdown starts, answers tell keep-alive clients to hang up: a connection busy when close()
+  // began would otherwise stay open after its last answer and hold close() until Node's keep-alive
+  // timeout (72 s). Whatever is still open after drainTimeoutMs is cut.
   const clock = options.clock ?? systemClock
   let closing = false
-  let sweep: NodeJS.Timeout | undefined
   let cutoff: TimerHandle | undefined
   app.addHook('preClose', (done) => {
     closing = true
-    sweep = setInterval(() => app.server.closeIdleConnections(), 100).unref()
     cutoff = clock.setTimeout(() => app.server.closeAllConnections(), options.drainTimeoutMs ?? 10_000)
     done()
   })
   app.addHook('onClose', (_instance, done) => {
-    clearInterval(sweep)
     if (cutoff !== undefined) clock.clearTimeout(cutoff)
     done()
   })
