@@ -1,12 +1,13 @@
 // Event-to-screen latency of the dashboard in headless Chromium. The server comes from its source path
 // (like demo-web's end-to-end test): @chainpulse/server is not a dependency that exposes buildServer yet.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createProviderPool, type ProviderPool } from '@chainpulse/core'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+// The dashboard e2e's launcher: one place for the flags Chromium needs on these machines.
+import { type Browser, launchChromium } from '../../../packages/demo-web/e2e/browser.js'
 import { buildServer } from '../../../packages/server/src/app.js'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
 import { formatMs, percentile } from './pool-bench-kit.js'
@@ -160,25 +161,12 @@ export const dashboardLatencySuite: BenchSuite = {
       logger: false,
     })
     const origin = await app.listen({ port: 0, host: '127.0.0.1' })
-    const profileDir = mkdtempSync(join(tmpdir(), 'chainpulse-bench-chromium-'))
-    let context: BrowserContext | undefined
+    let browser: Browser | undefined
     const rows: BenchRow[] = []
     const p99At1000: number[] = []
     try {
-      context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        viewport: { width: 1440, height: 900 },
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-        ],
-      })
+      browser = await launchChromium()
+      const { context } = browser
       const page = context.pages()[0] ?? (await context.newPage())
       await page.addInitScript(OBSERVER_SCRIPT)
       for (const rate of RATES) {
@@ -196,10 +184,9 @@ export const dashboardLatencySuite: BenchSuite = {
         rows.push(row('baseline: naive page (one DOM append per message)', rate, naive))
       }
     } finally {
-      await context?.close()
+      await browser?.close()
       await app.close()
       await pool.close()
-      rmSync(profileDir, { recursive: true, force: true })
     }
     const p99 = p99At1000[0] ?? Number.NaN
     return {

@@ -199,7 +199,7 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
       onUnexpectedError: (error, call) =>
         request.log.error({ err: error, method: call.method }, 'unexpected error answering a call'),
     })
-    setRoutingHeaders(reply, answer.routing)
+    reply.headers(routingHeaders(answer.routing))
     if (answer.body === undefined) return reply.code(204).send()
     return reply.code(200).type('application/json; charset=utf-8').send(answer.body)
   }
@@ -263,19 +263,6 @@ const HEADER_FIELDS = [
   ['x-chainpulse-strategy', 'strategy'],
   ['x-chainpulse-attempts', 'attempts'],
 ] as const
-
-/** Sets the {@link routingHeaders}; a single call (the common case) skips the arrays and joins. */
-function setRoutingHeaders(reply: FastifyReply, routing: readonly (CallRouting | undefined)[]): void {
-  if (routing.length !== 1) {
-    reply.headers(routingHeaders(routing))
-    return
-  }
-  const entry = routing[0]
-  if (entry === undefined) return
-  if (entry.providerId !== undefined) reply.header('x-chainpulse-provider', entry.providerId)
-  if (entry.strategy !== undefined) reply.header('x-chainpulse-strategy', entry.strategy)
-  if (entry.attempts !== undefined) reply.header('x-chainpulse-attempts', String(entry.attempts))
-}
 
 /**
  * `x-chainpulse-provider`, `-strategy` and `-attempts`: one comma-separated entry per object in the

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type BrowserContext, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// The dashboard e2e's launcher: one place for the flags Chromium needs on these machines.
+import { type Browser, launchChromium } from '../../../demo-web/e2e/browser.js'
 import { createTestServer, type TestServer } from '../testing/harness.js'
 
 // A real browser enforces CORS; these tests check that a page on another origin can (or cannot) use the
@@ -13,8 +11,7 @@ import { createTestServer, type TestServer } from '../testing/harness.js'
 // The test server's pool uses the priority strategy over providers a (priority 2) and b (priority 1): b answers.
 let pageServer: Server
 let pageOrigin: string
-let profileDir: string
-let browser: BrowserContext
+let browser: Browser | undefined
 const proxies: TestServer[] = []
 
 beforeAll(async () => {
@@ -24,27 +21,13 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve))
   pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`
-  profileDir = mkdtempSync(join(tmpdir(), 'chainpulse-cors-'))
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  })
+  browser = await launchChromium()
 }, 30_000)
 
 afterAll(async () => {
   await browser?.close()
   await Promise.all(proxies.map((proxy) => proxy.close()))
   await new Promise((resolve) => pageServer?.close(resolve))
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true })
 })
 
 /** Starts a proxy on a loopback port and returns its origin. */
@@ -58,7 +41,7 @@ async function startProxy(config: Parameters<typeof createTestServer>[0] = {}): 
 async function callFromPage(
   url: string,
 ): Promise<{ result?: unknown; provider?: string | null; error?: string }> {
-  const page = await browser.newPage()
+  const page = await browser!.context.newPage()
   try {
     await page.goto(pageOrigin)
     return await page.evaluate(async (target) => {
