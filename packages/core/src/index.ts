@@ -159,6 +159,7 @@ export type { Log, LogFilter } from './subscriptions/log-filter.js'
 export { type BackoffOptions, backoffDelay } from './transport/backoff.js'
 export {
   createHttpTransport,
+  type FetchInit,
   type FetchLike,
   type HttpBatchResponse,
   type HttpRequestOptions,

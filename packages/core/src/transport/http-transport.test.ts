@@ -13,7 +13,12 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors/errors.js'
-import { createHttpTransport, type HttpTransportOptions } from './http-transport.js'
+import {
+  createHttpTransport,
+  type FetchInit,
+  type FetchLike,
+  type HttpTransportOptions,
+} from './http-transport.js'
 import type { JsonRpcRequest } from './json-rpc.js'
 
 // A real loopback server whose behaviour each test scripts through `respond`.
@@ -369,6 +374,74 @@ describe('createHttpTransport: failures', () => {
     expect(() => createHttpTransport({ url: 'ws://127.0.0.1/' })).toThrow(
       /url: expected a http:\/\/ or https:\/\//,
     )
+  })
+})
+
+describe('createHttpTransport: a fetch that enforces the deadline itself', () => {
+  // The fetch contract alone (no sockets): the server's createUndiciFetch is tested against a real
+  // server in its own package.
+  function deadlineFetch(behave: (init: FetchInit) => Promise<Response>) {
+    const calls: FetchInit[] = []
+    const fetch: FetchLike = Object.assign(
+      (_url: string, init: FetchInit) => {
+        calls.push(init)
+        return behave(init)
+      },
+      { enforcesTimeout: true },
+    )
+    return { fetch, calls }
+  }
+  const answer = (text: () => Promise<string>) =>
+    ({ status: 200, headers: { get: () => null }, text }) as unknown as Response
+  const named = (name: string) => new DOMException('stopped', name)
+
+  it('gets timeoutMs and the caller’s own signal, and the transport starts no timer of its own', async () => {
+    const clock = createFakeClock()
+    const controller = new AbortController()
+    let timersDuringCall = -1
+    const { fetch, calls } = deadlineFetch(async () => {
+      timersDuringCall = clock.pendingTimers()
+      return answer(async () => '{"jsonrpc":"2.0","id":1,"result":"0x1"}')
+    })
+
+    const { response } = await transport({ fetch, clock }).request(call(), {
+      signal: controller.signal,
+      timeoutMs: 250,
+    })
+
+    expect(response).toEqual({ jsonrpc: '2.0', id: 1, result: '0x1' })
+    expect(calls[0]?.timeoutMs).toBe(250)
+    expect(calls[0]?.signal).toBe(controller.signal)
+    expect(timersDuringCall).toBe(0)
+  })
+
+  it('maps a TimeoutError, while connecting or while reading the body, to UPSTREAM_TIMEOUT', async () => {
+    const early = deadlineFetch(() => Promise.reject(named('TimeoutError')))
+    const late = deadlineFetch(async () => answer(() => Promise.reject(named('TimeoutError'))))
+
+    for (const { fetch } of [early, late]) {
+      const error = await rejection(transport({ fetch, timeoutMs: 700 }).request(call()))
+      expect(error).toBeInstanceOf(UpstreamTimeoutError)
+      expect(error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', timeoutMs: 700 })
+    }
+  })
+
+  it('maps a rejection after the caller aborted to ABORTED, and anything else to UPSTREAM_UNAVAILABLE', async () => {
+    const controller = new AbortController()
+    const aborting = deadlineFetch(async () => {
+      controller.abort(new Error('client left'))
+      throw named('AbortError')
+    })
+    const refused = deadlineFetch(() => Promise.reject(new TypeError('fetch failed')))
+
+    const aborted = await rejection(
+      transport({ fetch: aborting.fetch }).request(call(), { signal: controller.signal }),
+    )
+    const failed = await rejection(transport({ fetch: refused.fetch }).request(call()))
+
+    expect(aborted).toBeInstanceOf(AbortedError)
+    expect((aborted.cause as Error).message).toBe('client left')
+    expect(failed).toBeInstanceOf(UpstreamUnavailableError)
   })
 })
 

@@ -22,8 +22,27 @@ import { urlSchema } from './options.js'
 import { parseRetryAfter } from './retry-after.js'
 import { createSecretScrubber, scrubCause } from './secrets.js'
 
-/** The subset of `fetch` the HTTP transport uses; the global `fetch` fits. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+/** What the HTTP transport passes to its `fetch`: a standard `RequestInit`, plus `timeoutMs`. */
+export interface FetchInit extends RequestInit {
+  /**
+   * The attempt's deadline (ms). Always set; only a fetch that says `enforcesTimeout` acts on it, the
+   * global `fetch` ignores it (the transport then enforces the deadline through `signal`).
+   */
+  timeoutMs?: number
+}
+
+/**
+ * The subset of `fetch` the HTTP transport uses; the global `fetch` fits.
+ *
+ * A fetch may also enforce the deadline itself: it sets `enforcesTimeout`, reads `init.timeoutMs`, and
+ * rejects with an error named `TimeoutError` when the call (connect, headers and body read) is not done
+ * in time, as `fetch` does for `AbortSignal.timeout`. The transport then hands it the caller's signal as
+ * is instead of creating an AbortController and a timer per attempt, which on Node 20 costs tens of
+ * microseconds of CPU per call (see the server's `createUndiciFetch`).
+ */
+export type FetchLike = ((url: string, init: FetchInit) => Promise<Response>) & {
+  readonly enforcesTimeout?: boolean
+}
 
 /** Options of {@link createHttpTransport}. */
 export interface HttpTransportOptions {
@@ -132,6 +151,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   const { fetchUrl, authorization } = splitCredentials(rawUrl)
   const clock = parsed.clock ?? systemClock
   const doFetch: FetchLike = parsed.fetch ?? ((url, init) => globalThis.fetch(url, init))
+  const fetchEnforcesTimeout = doFetch.enforcesTimeout === true
   const dateNow = parsed.dateNow ?? Date.now
   const { providerId } = parsed
   const scrub = createSecretScrubber(rawUrl)
@@ -156,8 +176,47 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     const timeoutMs = requestOptions.timeoutMs ?? parsed.timeoutMs
     if (signal?.aborted) throw new AbortedError({ ...context, cause: signal.reason })
 
-    // One controller per attempt, fed by our timer and by the caller's signal. This works in runtimes
-    // without AbortSignal.any and lets us tell which of the two fired.
+    const init: FetchInit = { method: 'POST', headers, body: JSON.stringify(payload), timeoutMs }
+    const { response, text } = fetchEnforcesTimeout
+      ? await sendWithFetchDeadline(init, signal, timeoutMs)
+      : await sendWithOwnDeadline(init, signal, timeoutMs)
+    return interpret(payload, response, text)
+  }
+
+  /** The fetch keeps the deadline: the caller's signal goes to it as is. */
+  async function sendWithFetchDeadline(
+    init: FetchInit,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<{ response: Response; text: string }> {
+    if (signal) init.signal = signal
+    const abortedBy = (error: unknown) =>
+      (error as { name?: unknown } | undefined)?.name === 'TimeoutError'
+        ? 'timeout'
+        : signal?.aborted
+          ? 'caller'
+          : undefined
+    let response: Response
+    try {
+      response = await doFetch(fetchUrl, init)
+    } catch (error) {
+      throw failure(error, 'request', abortedBy(error), signal, timeoutMs)
+    }
+    try {
+      return { response, text: await response.text() }
+    } catch (error) {
+      throw failure(error, 'body', abortedBy(error), signal, timeoutMs)
+    }
+  }
+
+  /** One controller per attempt, fed by our timer and by the caller's signal. */
+  async function sendWithOwnDeadline(
+    init: FetchInit,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<{ response: Response; text: string }> {
+    // A controller of our own rather than AbortSignal.any: it works in runtimes without it and tells
+    // which of the two fired.
     const controller = new AbortController()
     let abortedBy: 'timeout' | 'caller' | undefined
     const onCallerAbort = () => {
@@ -169,27 +228,20 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       abortedBy ??= 'timeout'
       controller.abort()
     }, timeoutMs)
-
+    init.signal = controller.signal
     try {
       let response: Response
       try {
-        response = await doFetch(fetchUrl, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(payload),
-          signal: controller.signal,
-        })
+        response = await doFetch(fetchUrl, init)
       } catch (error) {
         throw failure(error, 'request', abortedBy, signal, timeoutMs)
       }
-      let text: string
       try {
         // Always read the body, even for errors: an unread body keeps the connection from being reused.
-        text = await response.text()
+        return { response, text: await response.text() }
       } catch (error) {
         throw failure(error, 'body', abortedBy, signal, timeoutMs)
       }
-      return interpret(payload, response, text)
     } finally {
       clock.clearTimeout(timer)
       if (signal) signal.removeEventListener('abort', onCallerAbort)

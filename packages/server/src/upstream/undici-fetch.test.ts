@@ -1,7 +1,15 @@
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createProviderPool, RateLimitedError, UpstreamUnavailableError } from '@chainpulse/core'
+import {
+  AbortedError,
+  createHttpTransport,
+  createProviderPool,
+  RateLimitedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '@chainpulse/core'
+import { createFakeClock } from '@chainpulse/core/testing'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createUndiciFetch } from './undici-fetch.js'
 
@@ -10,6 +18,12 @@ import { createUndiciFetch } from './undici-fetch.js'
 let server: Server
 let url: string
 const fetch = createUndiciFetch()
+const arrivals: Array<(request: IncomingMessage) => void> = []
+
+/** Resolves with the next request once the server has read its body. */
+function nextArrival(): Promise<IncomingMessage> {
+  return new Promise((resolve) => arrivals.push(resolve))
+}
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -18,6 +32,14 @@ beforeAll(async () => {
       body += chunk
     })
     request.on('end', () => {
+      arrivals.shift()?.(request)
+      if (request.url === '/hang') return // never answers
+      if (request.url === '/stall') {
+        // Headers and the start of the body, then nothing: the deadline must cover the body read too.
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.write('{"jsonrpc":"2.0",')
+        return
+      }
       if (request.url === '/limited') {
         response.writeHead(429, { 'retry-after': '3' }).end('slow down')
         return
@@ -32,6 +54,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 afterAll(async () => {
+  server.closeAllConnections()
   server.close()
   await fetch.close()
 })
@@ -70,4 +93,53 @@ it('classifies HTTP 429 with its Retry-After and a refused connection like the g
     .catch((caught) => caught)
   expect((failure as Error & { cause?: unknown }).cause).toBeInstanceOf(UpstreamUnavailableError)
   await refused.close()
+})
+
+it('keeps the transport’s deadline itself, for the headers and for the body, on the injected clock', async () => {
+  const clock = createFakeClock()
+  const timed = createUndiciFetch({ clock })
+  expect(timed.enforcesTimeout).toBe(true)
+  const transport = (path: string) =>
+    createHttpTransport({ url: `${url}${path}`, fetch: timed, clock, timeoutMs: 5_000 })
+
+  for (const path of ['/hang', '/stall']) {
+    const arrived = nextArrival()
+    const pending = transport(path)
+      .request({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' })
+      .catch((caught) => caught)
+    await arrived
+    // One timer: the fetch's deadline (the transport starts none of its own with this fetch).
+    expect(clock.pendingTimers()).toBe(1)
+    clock.advance(4_999)
+    clock.advance(1)
+    const error = await pending
+    expect(error, path).toBeInstanceOf(UpstreamTimeoutError)
+    expect(error).toMatchObject({ timeoutMs: 5_000 })
+    expect(clock.pendingTimers()).toBe(0)
+  }
+
+  // An answered call leaves no timer behind.
+  const { response } = await transport('/').request({ jsonrpc: '2.0', id: 2, method: 'eth_chainId' })
+  expect(response).toMatchObject({ id: 2 })
+  expect(clock.pendingTimers()).toBe(0)
+  await timed.close()
+})
+
+it('aborts the upstream call when the caller’s signal aborts', async () => {
+  const clock = createFakeClock()
+  const timed = createUndiciFetch({ clock })
+  const transport = createHttpTransport({ url: `${url}/hang`, fetch: timed, clock })
+  const controller = new AbortController()
+  const arrived = nextArrival()
+  const pending = transport
+    .request({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }, { signal: controller.signal })
+    .catch((caught) => caught)
+  const upstreamSocketClosed = once((await arrived).socket, 'close')
+  controller.abort(new Error('client left'))
+
+  expect(await pending).toBeInstanceOf(AbortedError)
+  expect(clock.pendingTimers()).toBe(0)
+  // undici cancelled the call: the hung request's connection is gone.
+  await upstreamSocketClosed
+  await timed.close()
 })
