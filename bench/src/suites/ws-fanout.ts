@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import { createProviderPool } from '@chainpulse/core'
-import { createMockChain, createMockProvider } from '@chainpulse/core/testing'
+import { createMockChain, createMockProvider, type MockChain } from '@chainpulse/core/testing'
 import { buildServer } from '@chainpulse/server'
-import { type BenchSuite, formatNumber } from '../suite.js'
+import { WebSocketServer } from 'ws'
+import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
 import { formatMs, percentile } from './pool-bench-kit.js'
 
 const CLIENTS = 1_000
@@ -131,34 +132,188 @@ function threadCpuMs(): number {
   }
 }
 
+/** What one fan-out run measured. */
+interface FanoutRun {
+  latencies: number[]
+  /** Per measured block, the slowest client's latency. */
+  blockSpreads: number[]
+  connectMs: number
+  serverCpuMs: number
+  clientCpuMs: number
+  expected: number
+}
+
+/**
+ * Connects {@link CLIENTS} clients to `url` (split over worker threads), mines warm-up and measured
+ * blocks on `chain`, and checks that every measured block reached every client exactly once.
+ * `onMeasuring` runs once the clients are connected, before the first block.
+ */
+async function measureFanout(
+  url: string,
+  chain: MockChain,
+  pushedAt: ReadonlyMap<number, number>,
+  onMeasuring: () => void = () => {},
+): Promise<FanoutRun & { firstMeasured: number; lastMeasured: number }> {
+  const firstMeasured = Number.parseInt(chain.head().number, 16) + WARMUP_BLOCKS + 1
+  const lastMeasured = firstMeasured + BLOCKS - 1
+  const wsPath = createRequire(import.meta.url).resolve('ws')
+  const workers = Array.from({ length: CLIENT_THREADS }, (_, thread) => {
+    const clients = Math.floor(CLIENTS / CLIENT_THREADS) + (thread < CLIENTS % CLIENT_THREADS ? 1 : 0)
+    return new Worker(CLIENT_WORKER_SOURCE, {
+      eval: true,
+      workerData: { wsPath, url, clients, batch: CONNECT_BATCH },
+    })
+  })
+  let connectMs = 0
+  let serverCpuMs = Number.NaN
+  let settled: PromiseSettledResult<Extract<WorkerReport, { type: 'done' }>>[] = []
+  try {
+    const connectStarted = performance.now()
+    await Promise.all(workers.map((worker) => nextReport(worker, 'ready')))
+    connectMs = performance.now() - connectStarted
+    onMeasuring()
+    for (let block = 0; block < WARMUP_BLOCKS; block++) {
+      chain.mine()
+      await sleep(BLOCK_INTERVAL_MS)
+    }
+    for (const worker of workers) worker.postMessage('start')
+    const cpuAtStart = threadCpuMs()
+    for (let block = 0; block < BLOCKS; block++) {
+      chain.mine()
+      await sleep(BLOCK_INTERVAL_MS)
+    }
+    serverCpuMs = threadCpuMs() - cpuAtStart
+  } finally {
+    const done = workers.map((worker) => nextReport(worker, 'done'))
+    for (const worker of workers) worker.postMessage('close')
+    settled = await Promise.allSettled(done)
+    await Promise.all(workers.map((worker) => worker.terminate()))
+  }
+  const reports = settled.map((outcome) => {
+    if (outcome.status === 'rejected') throw outcome.reason
+    return outcome.value
+  })
+
+  const latencies: number[] = []
+  const perBlock = new Map<number, number[]>()
+  /** `thread:client:block` of every measured delivery, to prove each client got each block once. */
+  const delivered = new Set<string>()
+  for (const [thread, report] of reports.entries()) {
+    for (const [index, number] of report.numbers.entries()) {
+      if (number < firstMeasured || number > lastMeasured) continue
+      const key = `${thread}:${report.clientIndexes[index]}:${number}`
+      if (delivered.has(key)) throw new Error(`block ${number} reached client ${key} twice`)
+      delivered.add(key)
+      const latency = report.times[index]! - (pushedAt.get(number) ?? Number.NaN)
+      latencies.push(latency)
+      const list = perBlock.get(number) ?? []
+      if (list.length === 0) perBlock.set(number, list)
+      list.push(latency)
+    }
+  }
+  if (latencies.some((latency) => Number.isNaN(latency) || latency < 0))
+    throw new Error('a client received a block before its upstream push')
+  return {
+    latencies,
+    blockSpreads: [...perBlock.values()].map((list) => Math.max(...list)),
+    connectMs,
+    serverCpuMs,
+    clientCpuMs: reports.reduce((sum, report) => sum + report.cpuMs, 0),
+    expected: CLIENTS * BLOCKS,
+    firstMeasured,
+    lastMeasured,
+  }
+}
+
+/**
+ * The baseline: a bare \`ws\` server that answers every \`eth_subscribe\` with the same id and, for each
+ * block the upstream pushes, serialises one notification and calls \`send\` on every socket. No pool, no
+ * routing, no limits: the floor of broadcasting with Node and \`ws\` on this machine.
+ */
+async function startBareBroadcaster(
+  subscribe: (onBlock: (block: unknown) => void) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const subscribed = new Set<import('ws').WebSocket>()
+  server.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      const call = JSON.parse(data.toString()) as { id: unknown; method: string }
+      if (call.method !== 'eth_subscribe') return
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: '0x1' }))
+      subscribed.add(socket)
+    })
+    socket.on('close', () => subscribed.delete(socket))
+  })
+  subscribe((block) => {
+    const frame = JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'eth_subscription',
+      params: { subscription: '0x1', result: block },
+    })
+    for (const socket of subscribed) socket.send(frame)
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const client of server.clients) client.terminate()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** Wraps a mock provider so the first push of each block is stamped in `pushedAt`. */
+function observePushes(provider: ReturnType<typeof createMockProvider>, pushedAt: Map<number, number>) {
+  const subscribe = provider.subscribe!
+  return {
+    ...provider,
+    subscribe: (
+      params: readonly unknown[],
+      onNotification: (result: unknown) => void,
+      hooks: Parameters<typeof subscribe>[2],
+    ) =>
+      subscribe(
+        params,
+        (result) => {
+          if (params[0] === 'newHeads') {
+            const number = Number.parseInt((result as { number: string }).number, 16)
+            if (!pushedAt.has(number)) pushedAt.set(number, absoluteNow())
+          }
+          onNotification(result)
+        },
+        hooks,
+      ),
+  }
+}
+
+function fanoutRow(subject: string, run: FanoutRun, sendLoop: string): BenchRow {
+  return {
+    subject,
+    figures: {
+      deliveries: `${formatNumber(run.latencies.length)} / ${formatNumber(run.expected)}`,
+      p50: formatMs(percentile(run.latencies, 50)),
+      p99: formatMs(percentile(run.latencies, 99)),
+      max: formatMs(Math.max(...run.latencies)),
+      'last client, median block': formatMs(percentile(run.blockSpreads, 50)),
+      'deliveries/s while fanning out': formatNumber(CLIENTS / (percentile(run.blockSpreads, 50) / 1000)),
+      'server send loop, median block (wall / CPU)': sendLoop,
+      'server CPU / block': formatMs(run.serverCpuMs / BLOCKS),
+      'clients CPU / block': formatMs(run.clientCpuMs / BLOCKS),
+    },
+  }
+}
+
 export const wsFanoutSuite: BenchSuite = {
   id: 'ws-fanout',
   title: 'Server: newHeads fan-out to 1,000 WebSocket clients',
   async run() {
     // A real clock: the mock chain mines when told to, and pushes on the microtask queue.
     const chain = createMockChain({ chainId: 1 })
-    const provider = createMockProvider({ chain, id: 'mock' })
     /** When the upstream first pushed each block (the instant the pool gets its first copy). */
     const pushedAt = new Map<number, number>()
-    const observed = {
-      ...provider,
-      subscribe: (
-        params: readonly unknown[],
-        onNotification: (result: unknown) => void,
-        hooks: Parameters<NonNullable<typeof provider.subscribe>>[2],
-      ) =>
-        provider.subscribe!(
-          params,
-          (result) => {
-            if (params[0] === 'newHeads') {
-              const number = Number.parseInt((result as { number: string }).number, 16)
-              if (!pushedAt.has(number)) pushedAt.set(number, absoluteNow())
-            }
-            onNotification(result)
-          },
-          hooks,
-        ),
-    }
+    const observed = observePushes(createMockProvider({ chain, id: 'mock' }), pushedAt)
     const pool = createProviderPool({
       chains: [{ name: 'ethereum', chainId: 1 }],
       providers: [{ id: 'mock', chain: 'ethereum', upstream: observed }],
@@ -177,123 +332,79 @@ export const wsFanoutSuite: BenchSuite = {
      */
     const sendLoops = new Map<number, { wallMs: number; cpuMs: number }>()
     let loopStart = { wall: 0, cpu: 0 }
-    const before = pool.subscribe('ethereum', 'newHeads', () => {
-      loopStart = { wall: absoluteNow(), cpu: threadCpuMs() }
-    })
+    const closers = [
+      pool.subscribe('ethereum', 'newHeads', () => {
+        loopStart = { wall: absoluteNow(), cpu: threadCpuMs() }
+      }).unsubscribe,
+    ]
     const { port } = app.server.address() as AddressInfo
-    const url = `ws://127.0.0.1:${port}/ws/rpc/ethereum`
-
-    const firstMeasured = Number.parseInt(chain.head().number, 16) + WARMUP_BLOCKS + 1
-    const lastMeasured = firstMeasured + BLOCKS - 1
-    const wsPath = createRequire(import.meta.url).resolve('ws')
-    const workers = Array.from({ length: CLIENT_THREADS }, (_, thread) => {
-      // Threads connect in turn below, so the server's subscriber order interleaves nothing odd.
-      const clients = Math.floor(CLIENTS / CLIENT_THREADS) + (thread < CLIENTS % CLIENT_THREADS ? 1 : 0)
-      return new Worker(CLIENT_WORKER_SOURCE, {
-        eval: true,
-        workerData: { wsPath, url, clients, batch: CONNECT_BATCH },
-      })
-    })
-    let connectMs = 0
-    let serverCpuMs = Number.NaN
-    const closers = [() => before.unsubscribe()]
-    let settled: PromiseSettledResult<Extract<WorkerReport, { type: 'done' }>>[] = []
+    const started = performance.now()
+    let chainpulse: Awaited<ReturnType<typeof measureFanout>>
+    let bare: FanoutRun
     try {
-      const connectStarted = performance.now()
-      await Promise.all(workers.map((worker) => nextReport(worker, 'ready')))
-      connectMs = performance.now() - connectStarted
-      const after = pool.subscribe('ethereum', 'newHeads', (block) => {
-        sendLoops.set(Number.parseInt(block.number, 16), {
-          wallMs: absoluteNow() - loopStart.wall,
-          cpuMs: threadCpuMs() - loopStart.cpu,
+      chainpulse = await measureFanout(`ws://127.0.0.1:${port}/ws/rpc/ethereum`, chain, pushedAt, () => {
+        const after = pool.subscribe('ethereum', 'newHeads', (block) => {
+          sendLoops.set(Number.parseInt(block.number, 16), {
+            wallMs: absoluteNow() - loopStart.wall,
+            cpuMs: threadCpuMs() - loopStart.cpu,
+          })
         })
+        closers.push(after.unsubscribe)
       })
-      closers.push(() => after.unsubscribe())
-      for (let block = 0; block < WARMUP_BLOCKS; block++) {
-        chain.mine()
-        await sleep(BLOCK_INTERVAL_MS)
-      }
-      for (const worker of workers) worker.postMessage('start')
-      const cpuAtStart = threadCpuMs()
-      for (let block = 0; block < BLOCKS; block++) {
-        chain.mine()
-        await sleep(BLOCK_INTERVAL_MS)
-      }
-      serverCpuMs = threadCpuMs() - cpuAtStart
     } finally {
-      const done = workers.map((worker) => nextReport(worker, 'done'))
-      for (const worker of workers) worker.postMessage('close')
-      settled = await Promise.allSettled(done)
       for (const close of closers) close()
-      await Promise.all(workers.map((worker) => worker.terminate()))
       await app.close()
       await pool.close()
-      provider.close()
     }
-    const reports = settled.map((outcome) => {
-      if (outcome.status === 'rejected') throw outcome.reason
-      return outcome.value
+    // The baseline gets the same chain's pushes from a provider of its own (the pool closed the first).
+    const bareProvider = observePushes(createMockProvider({ chain, id: 'bare' }), pushedAt)
+    const broadcaster = await startBareBroadcaster((onBlock) => {
+      void bareProvider.subscribe(['newHeads'], onBlock, {})
     })
-
-    const latencies: number[] = []
-    const perBlock = new Map<number, number[]>()
-    /** `thread:client:block` of every measured delivery, to prove each client got each block once. */
-    const delivered = new Set<string>()
-    for (const [thread, report] of reports.entries()) {
-      for (const [index, number] of report.numbers.entries()) {
-        if (number < firstMeasured || number > lastMeasured) continue
-        const key = `${thread}:${report.clientIndexes[index]}:${number}`
-        if (delivered.has(key)) throw new Error(`block ${number} reached client ${key} twice`)
-        delivered.add(key)
-        const latency = report.times[index]! - (pushedAt.get(number) ?? Number.NaN)
-        latencies.push(latency)
-        const list = perBlock.get(number) ?? []
-        if (list.length === 0) perBlock.set(number, list)
-        list.push(latency)
-      }
+    try {
+      bare = await measureFanout(broadcaster.url, chain, pushedAt)
+    } finally {
+      await broadcaster.close()
+      bareProvider.close()
     }
-    const expected = CLIENTS * BLOCKS
-    if (latencies.some((latency) => Number.isNaN(latency) || latency < 0))
-      throw new Error('a client received a block before its upstream push')
-    const blockSpreads = [...perBlock.values()].map((list) => Math.max(...list))
-    const p99 = percentile(latencies, 99)
-    const clientCpuMs = reports.reduce((sum, report) => sum + report.cpuMs, 0)
+
+    const { firstMeasured, lastMeasured } = chainpulse
     const loops = [...sendLoops].filter(([number]) => number >= firstMeasured && number <= lastMeasured)
+    const p99 = percentile(chainpulse.latencies, 99)
+    const elapsedS = (performance.now() - started) / 1000
     return {
       rows: [
-        {
-          subject: `ChainPulse /ws/rpc/ethereum, ${formatNumber(CLIENTS)} clients × ${BLOCKS} blocks`,
-          figures: {
-            deliveries: `${formatNumber(latencies.length)} / ${formatNumber(expected)}`,
-            p50: formatMs(percentile(latencies, 50)),
-            p99: formatMs(p99),
-            max: formatMs(Math.max(...latencies)),
-            'last client, median block': formatMs(percentile(blockSpreads, 50)),
-            'deliveries/s while fanning out': formatNumber(CLIENTS / (percentile(blockSpreads, 50) / 1000)),
-            'server send loop, median block (wall / CPU)': `${formatMs(
-              percentile(
-                loops.map(([, loop]) => loop.wallMs),
-                50,
-              ),
-            )} / ${formatMs(
-              percentile(
-                loops.map(([, loop]) => loop.cpuMs),
-                50,
-              ),
-            )}`,
-            'server CPU / block': formatMs(serverCpuMs / BLOCKS),
-            'clients CPU / block': formatMs(clientCpuMs / BLOCKS),
-          },
-        },
+        fanoutRow(
+          `ChainPulse /ws/rpc/ethereum, ${formatNumber(CLIENTS)} clients × ${BLOCKS} blocks`,
+          chainpulse,
+          `${formatMs(
+            percentile(
+              loops.map(([, loop]) => loop.wallMs),
+              50,
+            ),
+          )} / ${formatMs(
+            percentile(
+              loops.map(([, loop]) => loop.cpuMs),
+              50,
+            ),
+          )}`,
+        ),
+        fanoutRow(
+          `baseline: bare \`ws\` server, one JSON.stringify per block and send() to each socket (no pool, no routing), same clients`,
+          bare,
+          '–',
+        ),
       ],
-      target: `p99 delivery latency < ${TARGET_P99_MS} ms, every block to every client (measured: ${formatMs(p99)}, ${formatNumber(latencies.length)} of ${formatNumber(expected)} deliveries)`,
-      met: p99 < TARGET_P99_MS && latencies.length === expected,
+      target: `p99 delivery latency < ${TARGET_P99_MS} ms, every block to every client (measured: ${formatMs(p99)}, ${formatNumber(chainpulse.latencies.length)} of ${formatNumber(chainpulse.expected)} deliveries; the bare \`ws\` baseline on this machine: ${formatMs(percentile(bare.latencies, 99))})`,
+      met: p99 < TARGET_P99_MS && chainpulse.latencies.length === chainpulse.expected,
       notes: [
-        `Setup: \`buildServer\` (per-client HTTP rate limit and WebSocket upgrade rate limit off — 1,000 upgrades come from one IP —, everything else default) over \`createProviderPool\` with one provider: core's in-memory mock provider over \`createMockChain\` (real clock, no network upstream). ${formatNumber(CLIENTS)} \`ws\` clients (default options) connect to /ws/rpc/ethereum (all connected and subscribed to newHeads in ${formatNumber(connectMs)} ms), then \`chain.mine()\` runs every ${BLOCK_INTERVAL_MS} ms for ${WARMUP_BLOCKS} warm-up blocks (not counted) and ${BLOCKS} measured blocks.`,
+        `Setup: \`buildServer\` (per-client HTTP rate limit and WebSocket upgrade rate limit off — 1,000 upgrades come from one IP —, everything else default) over \`createProviderPool\` with one provider: core's in-memory mock provider over \`createMockChain\` (real clock, no network upstream). ${formatNumber(CLIENTS)} \`ws\` clients (default options) connect to /ws/rpc/ethereum (all connected and subscribed to newHeads in ${formatNumber(chainpulse.connectMs)} ms), then \`chain.mine()\` runs every ${BLOCK_INTERVAL_MS} ms for ${WARMUP_BLOCKS} warm-up blocks (not counted) and ${BLOCKS} measured blocks.`,
         'Latency of one delivery = arrival time in the client’s message event − the instant the mock provider pushed that block to the pool (its subscribe callback, wrapped): the first upstream copy. Both are `performance.timeOrigin + performance.now()`, so they compare across threads. It covers the pool’s head stream, the WebSocket route’s sends, the kernel’s loopback, the client’s frame parsing and the time the message waited behind other clients’ messages in the same client thread. "last client, median block" is the slowest client’s latency for the median block: the time one block takes to reach all clients.',
         `Clients: ${CLIENT_THREADS} worker threads of ${formatNumber(CLIENTS / CLIENT_THREADS)} clients, each with its own event loop, so one thread's frame handling delays only its own clients (they share the machine's CPUs with the server). A client's message handler only stamps the arrival and keeps the frame; after the run every frame is parsed and checked: a JSON-RPC \`eth_subscription\` carrying that client's own subscription id, and every measured block reaching every client exactly once. Real clients would each run on their own machine; here the ${formatNumber(CLIENTS)} clients' receive work (kernel reads, \`ws\` parsing) runs on the same 2 cores as the server.`,
         '"server send loop": from the first to the last of the pool’s newHeads listeners in one block’s fan-out (two listeners of the suite’s own, subscribed before and after every client), i.e. the 1,000 `ws` sends, wall-clock and CPU time of the server thread. CPU / block: thread CPU time (Linux `/proc/thread-self/schedstat`) over the measured blocks ÷ blocks: the server thread (pool + fan-out, mostly the kernel cost of one loopback write per client) and the client threads together. They do not depend on other load on the machine the way wall-clock latencies do.',
         'Where the time goes: a CPU profile of the server thread over the measured blocks puts about 90 % of the fan-out in the kernel’s socket writes (one write per client: on loopback the sender also runs the receiver’s TCP input and wake-up); the JavaScript per client (pool listener, looking up the shared frame, the stream write) is the rest. Each block is serialised once and, since every connection’s first subscription has the same id, encoded and framed once into one Buffer that all 1,000 connections write as is. With server and clients on the same 2 cores, the two CPU figures added up and halved bound how fast a block can reach every client.',
+        `Baseline: the same ${formatNumber(CLIENTS)} clients, blocks and measurement against a bare \`ws\` WebSocketServer in the same process, fed by the same upstream pushes (the mock provider's subscription, no pool). It runs after the ChainPulse run, once ChainPulse's server is closed, so the two never share the machine. It is the floor of a Node broadcast here, not a competitor: it does no routing, no exactly-once bookkeeping and no limits.`,
+        `Whole suite: ${formatNumber(elapsedS, 1)} s.`,
       ],
     }
   },
