@@ -1,4 +1,6 @@
+import { once } from 'node:events'
 import { Agent, request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { ConfigError, createProviderPool, type FetchLike, type JsonRpcResponse } from '@chainpulse/core'
 import { createFakeClock } from '@chainpulse/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -292,6 +294,36 @@ describe('shutdown', () => {
     await closing
     expect(await answer).toBe('cut')
     await pool.close()
+  })
+
+  it('closes at once a connection that never sent a request (a preconnect), rather than at the cutoff', async () => {
+    // On the fake clock the cutoff never fires: without this, close() would wait forever.
+    const clock = createFakeClock()
+    const pool = createProviderPool({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: [
+        { id: 'idle', chain: 'ethereum', upstream: { request: () => new Promise(() => {}), close() {} } },
+      ],
+      racing: false,
+      clock,
+    })
+    const app = buildServer({ pool, logger: false, clock, drainTimeoutMs: 5_000 })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as { port: number }
+    const preconnect = connect(port, '127.0.0.1')
+    await once(preconnect, 'connect')
+    const preconnectClosed = once(preconnect, 'close')
+    // Let the server accept it before close() starts.
+    const accepted = () =>
+      new Promise<number>((resolve) => app.server.getConnections((_, count) => resolve(count)))
+    while ((await accepted()) === 0) await new Promise((resolve) => setImmediate(resolve))
+
+    await app.close()
+
+    await preconnectClosed
+    await pool.close()
+    // The cutoff timer was cleared too.
+    expect(clock.pendingTimers()).toBe(0)
   })
 
   it('answers in-flight requests with connection: close, so keep-alive clients do not hold close()', async () => {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { systemClock, type TimerHandle } from '@chainpulse/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
@@ -60,8 +61,17 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   const clock = options.clock ?? systemClock
   let closing = false
   let cutoff: TimerHandle | undefined
+  // Node's closeIdleConnections() spares a connection that has not sent a request yet (a browser's
+  // preconnect, a client whose request was aborted while connecting): it counts as busy, awaiting its
+  // first request, and would hold close() until the cutoff. Such connections are closed at once.
+  const connections = new Set<Socket>()
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket)
+    socket.once('close', () => connections.delete(socket))
+  })
   app.addHook('preClose', (done) => {
     closing = true
+    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy()
     cutoff = clock.setTimeout(() => app.server.closeAllConnections(), options.drainTimeoutMs ?? 10_000)
     done()
   })

@@ -108,7 +108,9 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
   let sampler: RoutingSampler | undefined
   const loadSchema = loadBody(config)
 
-  app.addHook('onClose', async () => {
+  // Before the server drains, not after: a load still running would keep sending requests (and holding
+  // keep-alive and WebSocket connections) to the server that is waiting for its connections to end.
+  app.addHook('preClose', async () => {
     load?.stop()
     sampler?.stop()
   })
