@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { scoreSeries } from './racing-view.js'
+import type { LeaderboardEntry, ProviderView } from '../../api/types.js'
+import { removedProviders, scoreSeries } from './racing-view.js'
 
 describe('scoreSeries', () => {
   it('makes one column per provider, with gaps where a provider had not raced yet', () => {
@@ -24,5 +25,24 @@ describe('scoreSeries', () => {
       [0.5, 0.7],
       [null, 0.1],
     ])
+  })
+})
+
+describe('removedProviders', () => {
+  const row = (providerId: string) => ({ providerId }) as LeaderboardEntry
+  const provider = (id: string, chain: string) => ({ id, chain }) as ProviderView
+  const board = [row('alpha'), row('sim-1'), row('bravo')]
+
+  it('marks the rows of providers that are no longer in the chain’s pool', () => {
+    const providers = [
+      provider('alpha', 'ethereum'),
+      provider('bravo', 'ethereum'),
+      provider('sim-1', 'polygon'),
+    ]
+    expect([...removedProviders(board, providers, 'ethereum')]).toEqual(['sim-1'])
+  })
+
+  it('marks nothing before the first providers snapshot', () => {
+    expect(removedProviders(board, [], 'ethereum').size).toBe(0)
   })
 })

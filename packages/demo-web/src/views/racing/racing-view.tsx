@@ -1,5 +1,5 @@
 import { api } from '../../api/client.js'
-import type { LeaderboardEntry, ScoreHistory } from '../../api/types.js'
+import type { LeaderboardEntry, ProviderView, ScoreHistory } from '../../api/types.js'
 import { usePolling } from '../../api/use-polling.js'
 import { useStore } from '../../app-context.js'
 import { palette, TimeChart } from '../../components/time-chart.js'
@@ -23,7 +23,29 @@ export function scoreSeries(history: ScoreHistory): { providers: string[]; data:
   return { providers, data }
 }
 
-function ChainRace(props: { chain: string; leaderboard: LeaderboardEntry[]; margins: MarginTracker }) {
+/**
+ * Leaderboard rows of providers no longer in the pool (a stopped simulated provider, one removed at
+ * runtime): their race history stays, marked as removed. Nothing is marked before the first providers
+ * snapshot has arrived.
+ */
+export function removedProviders(
+  leaderboard: readonly LeaderboardEntry[],
+  providers: readonly ProviderView[],
+  chain: string,
+): Set<string> {
+  if (providers.length === 0) return new Set()
+  const current = new Set(
+    providers.filter((provider) => provider.chain === chain).map((provider) => provider.id),
+  )
+  return new Set(leaderboard.map((row) => row.providerId).filter((id) => !current.has(id)))
+}
+
+function ChainRace(props: {
+  chain: string
+  leaderboard: LeaderboardEntry[]
+  removed: Set<string>
+  margins: MarginTracker
+}) {
   const history = usePolling(() => api.scoreHistory(props.chain), 5_000, props.chain)
   const detail = usePolling(() => api.leaderboard(props.chain), 5_000, props.chain)
   const series = history.data ? scoreSeries(history.data) : undefined
@@ -49,9 +71,16 @@ function ChainRace(props: { chain: string; leaderboard: LeaderboardEntry[]; marg
             </thead>
             <tbody>
               {props.leaderboard.map((row) => (
-                <tr key={row.providerId} data-provider={row.providerId}>
+                <tr
+                  key={row.providerId}
+                  data-provider={row.providerId}
+                  class={props.removed.has(row.providerId) ? 'muted' : undefined}
+                >
                   <td class="num">{row.rank}</td>
-                  <td class="mono">{row.providerId}</td>
+                  <td class="mono">
+                    {row.providerId}
+                    {props.removed.has(row.providerId) ? <span class="muted"> (removed)</span> : null}
+                  </td>
                   <td class="num ok">{formatCount(row.wins)}</td>
                   <td class="num bad">{formatCount(row.losses)}</td>
                   <td class="num">{formatPercent(row.winRate)}</td>
@@ -127,6 +156,7 @@ export function RacingView() {
           key={chain}
           chain={chain}
           leaderboard={store.leaderboard.value[chain] ?? []}
+          removed={removedProviders(store.leaderboard.value[chain] ?? [], store.providers.value, chain)}
           margins={margins}
         />
       ))}
