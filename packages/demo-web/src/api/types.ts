@@ -1,6 +1,7 @@
 // The server's API bodies as the dashboard reads them (docs/server-api.md). demo-web talks to the server
 // over HTTP/WS only, so these are declared here, not imported: a field the server drops shows up as a
-// blank cell, never as a crash.
+// blank cell, never as a crash. types.check.ts makes the typecheck fail if core's topic payloads stop
+// fitting these declarations.
 
 /** Payload of `routing:decisions`. */
 export interface RoutingDecision {

@@ -1,0 +1,19 @@
+// Compile-time only (never imported, so never bundled): the dashboard declares the server's payloads
+// itself (see types.ts), and these lines make `pnpm typecheck` fail when what core publishes stops
+// fitting those declarations — a renamed field or a changed type is caught here, not as a blank cell.
+import type * as Core from '@chainpulse/core'
+import type * as Dashboard from './types.js'
+
+/** Resolves only when `Published` can be read as `Declared`. */
+type Fits<Published extends Declared, Declared> = Published
+
+export type TopicPayloadsFit = [
+  Fits<Core.RoutingDecisionEvent, Dashboard.RoutingDecision>,
+  Fits<Core.ProviderPoolEvent, Dashboard.ProviderEvent>,
+  Fits<Core.BlockEvent, Dashboard.BlockEvent>,
+  Fits<Core.RaceEvent, Dashboard.RaceEvent>,
+  Fits<Core.ConnectionEvent, Dashboard.ConnectionEvent>,
+  Fits<Core.LeaderboardEntry, Dashboard.LeaderboardEntry>,
+  Fits<Core.ProviderHealth, Dashboard.ProviderHealth>,
+  Fits<Core.CircuitState, Dashboard.BreakerState>,
+]
