@@ -393,8 +393,12 @@ export const faultScenarioSuite: BenchSuite = {
           bestPeer && healthyShare(bestPeer) >= 0.9
             ? ` The best peer sent ${formatPercent(healthyShare(bestPeer))} of its calls to the healthy provider, as ChainPulse does: neither can beat that provider's own tail, so the ½ target is out of reach by construction in such a run, and the p99 gap between them is noise.`
             : ''
+        }${
+          bestPeer && p99Of(bestPeer) / 2 < p99Of(outcomes[outcomes.length - 1]!)
+            ? ` Half of the best peer's p99 (${formatMs(p99Of(bestPeer) / 2)}) is below the healthy provider's own p99 with no faults and no failover (reference row, ${formatMs(p99Of(outcomes[outcomes.length - 1]!))}): a client that sends each read once cannot get there, whatever it routes.`
+            : ''
         } The peers' routing differs between runs (viem ranks on its pings, ethers drops a provider whose first probe fails), and p99s on a shared machine move by tens of ms from run to run: read several runs before drawing conclusions.`,
-        'ethers with quorum 1 takes the first settled result, an error included: a 503 from the failing provider meets the quorum and is thrown to the caller (no failover), which is where its failed reads come from. It spreads reads at random over equal-priority providers, hence a third go to the slow one.',
+        'ethers with quorum 1 takes the first settled result, an error included: a 503 from the failing provider meets the quorum and is thrown to the caller (no failover), which is where its failed reads come from in runs that have any. It spreads reads at random over equal-priority providers, hence a third go to the slow one.',
         ...failureNotes.map((note) => `Failures — ${note}`),
         ...detailNotes,
         `Whole suite: ${formatNumber(elapsedS, 1)} s, devnet start and stop included.`,
