@@ -2,6 +2,9 @@ import { EventEmitter } from 'node:events'
 import { type Clock, type FetchInit, type FetchLike, systemClock } from '@chainpulse/core'
 import { Agent, request } from 'undici'
 
+/** Shared listener options: one object for every call rather than one per call. */
+const ONCE: AddEventListenerOptions = { once: true }
+
 /** Options of {@link createUndiciFetch}. */
 export interface UndiciFetchOptions {
   /** Idle keep-alive sockets are closed after this long (ms). @default 30_000 */
@@ -23,7 +26,8 @@ export type UndiciFetch = FetchLike & {
  * `fetch` (WHATWG streams, full Response objects) costs several hundred microseconds of CPU per call
  * on Node 20, which caps a proxy at a couple of thousand calls per second per core; `request` does the
  * same keep-alive POST for a fraction of that. Core stays on the global `fetch` so it runs anywhere; the
- * server, which only runs on Node, injects this one.
+ * server, which only runs on Node, injects this one. It also keeps the transport's per-attempt deadline
+ * itself (`enforcesTimeout`), so the transport creates no AbortController per attempt.
  *
  * @example
  * const fetch = createUndiciFetch()
@@ -44,7 +48,7 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
     const cancel = new EventEmitter()
     let timedOut = false
     const onCallerAbort = () => cancel.emit('abort')
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
+    callerSignal?.addEventListener('abort', onCallerAbort, ONCE)
     const timer =
       init.timeoutMs === undefined
         ? undefined
