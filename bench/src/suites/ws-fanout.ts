@@ -1,6 +1,7 @@
 /**
  * `ws-fanout`: how long after the first upstream copy of a block every one of 1,000 WebSocket clients
- * subscribed to `newHeads` on `/ws/rpc/ethereum` receives it.
+ * subscribed to `newHeads` on `/ws/rpc/ethereum` receives it, next to a bare `ws` broadcaster serving
+ * the same clients the same blocks.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -141,6 +142,9 @@ interface FanoutRun {
   serverCpuMs: number
   clientCpuMs: number
   expected: number
+  /** The first and last block numbers measured. */
+  firstMeasured: number
+  lastMeasured: number
 }
 
 /**
@@ -153,7 +157,7 @@ async function measureFanout(
   chain: MockChain,
   pushedAt: ReadonlyMap<number, number>,
   onMeasuring: () => void = () => {},
-): Promise<FanoutRun & { firstMeasured: number; lastMeasured: number }> {
+): Promise<FanoutRun> {
   const firstMeasured = Number.parseInt(chain.head().number, 16) + WARMUP_BLOCKS + 1
   const lastMeasured = firstMeasured + BLOCKS - 1
   const wsPath = createRequire(import.meta.url).resolve('ws')
@@ -339,7 +343,7 @@ export const wsFanoutSuite: BenchSuite = {
     ]
     const { port } = app.server.address() as AddressInfo
     const started = performance.now()
-    let chainpulse: Awaited<ReturnType<typeof measureFanout>>
+    let chainpulse: FanoutRun
     let bare: FanoutRun
     try {
       chainpulse = await measureFanout(`ws://127.0.0.1:${port}/ws/rpc/ethereum`, chain, pushedAt, () => {
