@@ -3,51 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { scanJson } from '../json-rpc/scan-json.js'
 import { describeResponse } from '../testing/envelope-cases.js'
 import { createTestServer } from '../testing/harness.js'
+import { bodyText, methodName, requestText, validId } from '../testing/json-rpc-arbitraries.js'
 
 const server = createTestServer({ config: { rateLimit: false, logLevel: 'silent' } })
 afterAll(() => server.close())
 
-/** JSON text of any value, with numbers spelled in ways JSON.stringify never produces. */
-const rawNumber = fc.oneof(
-  fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String),
-  fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
-  fc.constantFrom('1.0', '1e3', '-0', '1E-400', '1e400', '0.000000000000000000001'),
-)
-const anyJson = fc.oneof(fc.json({ maxDepth: 4 }), rawNumber)
-const method = fc.oneof(
-  fc.constantFrom('eth_chainId', 'echo', 'upstream_error', 'admin_peers', 'eth_call'),
-  fc.string({ maxLength: 20 }),
-)
-const requestText = fc
-  .record(
-    {
-      jsonrpc: fc.oneof({ weight: 4, arbitrary: fc.constant('"2.0"') }, anyJson),
-      id: fc.oneof(
-        rawNumber,
-        fc.string().map((s) => JSON.stringify(s)),
-        fc.constant('null'),
-        anyJson,
-      ),
-      method: fc.oneof({ weight: 4, arbitrary: method.map((m) => JSON.stringify(m)) }, anyJson),
-      params: fc.oneof(fc.constant('[]'), anyJson),
-    },
-    { requiredKeys: [] },
-  )
-  .map(
-    (members) =>
-      `{${Object.entries(members)
-        .map(([key, value]) => `"${key}":${value}`)
-        .join(',')}}`,
-  )
-const body = fc.oneof(
-  requestText,
-  fc.array(requestText, { maxLength: 8 }).map((items) => `[${items.join(',')}]`),
-  fc.json(),
-  fc.string(),
-  requestText.chain((text) => fc.nat(text.length).map((cut) => text.slice(0, cut))),
-  fc.integer({ min: 1, max: 200_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
-  fc.integer({ min: 1, max: 5_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
-)
+const method = methodName(['eth_chainId', 'echo', 'upstream_error', 'admin_peers', 'eth_call'])
+const body = bodyText(requestText(method))
 
 describe('POST /rpc fuzzing', () => {
   it('always answers a well-formed JSON-RPC body or 204, never a 5xx', async () => {
@@ -68,11 +30,6 @@ describe('POST /rpc fuzzing', () => {
   })
 
   it('echoes every valid id exactly as sent', async () => {
-    const validId = fc.oneof(
-      rawNumber,
-      fc.string().map((s) => JSON.stringify(s)),
-      fc.constant('null'),
-    )
     await fc.assert(
       fc.asyncProperty(validId, method, async (id, name) => {
         const text = `{"id":${id},"method":${JSON.stringify(name)},"jsonrpc":"2.0"}`

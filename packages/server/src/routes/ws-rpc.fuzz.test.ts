@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeResponse } from '../testing/envelope-cases.js'
 import { createTestServer } from '../testing/harness.js'
+import { anyJson, bodyText, methodName, requestText } from '../testing/json-rpc-arbitraries.js'
 import { openTestClient, type TestWsClient } from '../ws/test-client.js'
 
 const server = createTestServer({
@@ -26,52 +27,20 @@ async function connect(): Promise<TestWsClient> {
   return client
 }
 
-/** JSON text of any value, with numbers spelled in ways JSON.stringify never produces. */
-const rawNumber = fc.oneof(
-  fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String),
-  fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
-  fc.constantFrom('1.0', '1e3', '-0', '1E-400', '1e400', '0.000000000000000000001'),
-)
-const anyJson = fc.oneof(fc.json({ maxDepth: 4 }), rawNumber)
-const method = fc.oneof(
-  fc.constantFrom('eth_chainId', 'echo', 'upstream_error', 'admin_peers', 'eth_subscribe', 'eth_unsubscribe'),
-  fc.string({ maxLength: 20 }),
-)
 const subscribeParams = fc.oneof(
   fc.constant('["newHeads"]'),
   fc.constant('["logs",{"address":"0x00000000000000000000000000000000000000aa"}]'),
   fc.array(anyJson, { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
 )
-const requestText = fc
-  .record(
-    {
-      jsonrpc: fc.oneof({ weight: 4, arbitrary: fc.constant('"2.0"') }, anyJson),
-      id: fc.oneof(
-        rawNumber,
-        fc.string().map((s) => JSON.stringify(s)),
-        fc.constant('null'),
-        anyJson,
-      ),
-      method: fc.oneof({ weight: 4, arbitrary: method.map((m) => JSON.stringify(m)) }, anyJson),
-      params: fc.oneof(fc.constant('[]'), subscribeParams, anyJson),
-    },
-    { requiredKeys: [] },
-  )
-  .map(
-    (members) =>
-      `{${Object.entries(members)
-        .map(([key, value]) => `"${key}":${value}`)
-        .join(',')}}`,
-  )
-const frame = fc.oneof(
-  requestText,
-  fc.array(requestText, { maxLength: 8 }).map((items) => `[${items.join(',')}]`),
-  fc.json(),
-  fc.string(),
-  requestText.chain((text) => fc.nat(text.length).map((cut) => text.slice(0, cut))),
-  fc.integer({ min: 1, max: 200_000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
-  fc.integer({ min: 1, max: 5_000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
-)
+const method = methodName([
+  'eth_chainId',
+  'echo',
+  'upstream_error',
+  'admin_peers',
+  'eth_subscribe',
+  'eth_unsubscribe',
+])
+const frame = bodyText(requestText(method, [subscribeParams]))
 
 /** Throws unless `text` is a JSON-RPC response, a batch of them, or a subscription notification. */
 function checkAnswer(text: string): void {
