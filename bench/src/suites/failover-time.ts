@@ -2,16 +2,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FetchLike, ProviderPool, ProviderPoolOptions } from '@chainpulse/core'
 import { createProviderPool } from '@chainpulse/core'
+import { neutralPersonality } from '@chainpulse/devnet'
 import { spawnDevnet } from '@chainpulse/devnet/testing'
 import { createUndiciFetch } from '@chainpulse/server'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
-import {
-  formatMs,
-  NEUTRAL_PERSONALITY,
-  percentile,
-  rpcBody,
-  startLoopbackUpstream,
-} from './pool-bench-kit.js'
+import { formatMs, percentile, rpcBody, startLoopbackUpstream } from './pool-bench-kit.js'
 
 const DEAD = 'ethereum-alpha'
 const HEALTHY = 'ethereum-bravo'
@@ -327,7 +322,7 @@ export const failoverTimeSuite: BenchSuite = {
         99,
       )
     try {
-      for (const id of [DEAD, HEALTHY]) await devnet.set(id, NEUTRAL_PERSONALITY)
+      for (const id of [DEAD, HEALTHY]) await devnet.set(id, neutralPersonality)
       await devnet.kill(DEAD)
       const url = (id: string) => devnet.manifest.providers.find((provider) => provider.id === id)!.httpUrl
       const onDevnet: Endpoints = { dead: url(DEAD), healthy: url(HEALTHY) }

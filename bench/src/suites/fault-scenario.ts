@@ -1,6 +1,5 @@
-// Neither is reachable through its package yet: the pool is not exported from @chainpulse/core, and
-// @chainpulse/devnet/testing resolves to a dist/ that is not built. The lead switches these imports.
 import { createProviderPool } from '@chainpulse/core'
+import { neutralPersonality } from '@chainpulse/devnet'
 import { type DevnetProcess, spawnDevnet } from '@chainpulse/devnet/testing'
 import { FallbackProvider, FetchRequest, JsonRpcProvider, Network } from 'ethers'
 import { createPublicClient, fallback, http } from 'viem'
@@ -11,7 +10,6 @@ import {
   formatPercent,
   type LoadResult,
   mergeLoad,
-  NEUTRAL_PERSONALITY,
   percentile,
   rpcBody,
   runLoad,
@@ -292,7 +290,7 @@ export const faultScenarioSuite: BenchSuite = {
     const started = performance.now()
     try {
       for (const { id, personality } of SCENARIO)
-        await devnet.set(id, { ...NEUTRAL_PERSONALITY, ...personality })
+        await devnet.set(id, { ...neutralPersonality, ...personality })
       for (const outcome of outcomes) {
         try {
           const client = outcome.subject.create(devnet)

@@ -101,19 +101,6 @@ export function topErrors(errors: Map<string, number>, limit = 2): string {
     .join('; ')
 }
 
-/** A personality with every knob at its neutral value: a base to build scenarios on. */
-export const NEUTRAL_PERSONALITY = {
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  hangRate: 0,
-  lagBlocks: 0,
-  wsDelayMs: 0,
-  wsJitterMs: 0,
-  wsDropRate: 0,
-  mode: 'up' as const,
-}
-
 /** A JSON-RPC request body. */
 export function rpcBody(id: number, method: string, params: unknown[] = []): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method, params })
