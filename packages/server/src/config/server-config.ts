@@ -17,6 +17,10 @@ export const defaultDeniedMethods: readonly string[] = ['admin_*', 'personal_*',
 
 const apiKey = z.string().min(16, 'an API key needs at least 16 characters').max(512)
 
+/** An integer setting within `[min, max]`, `fallback` when left out. */
+const intSetting = (min: number, max: number, fallback: number) =>
+  z.number().int().min(min).max(max).default(fallback)
+
 /** Schema of the server's own settings (not the chains and providers: those are the pool's). */
 export const serverConfigSchema = z.strictObject({
   rpc: z
@@ -26,7 +30,7 @@ export const serverConfigSchema = z.strictObject({
       /** Most calls in one batch. */
       maxBatchSize: z.number().int().positive().default(100),
       /** Most nested JSON containers in a body (the batch array counts). */
-      maxJsonDepth: z.number().int().min(2).max(10_000).default(64),
+      maxJsonDepth: intSetting(2, 10_000, 64),
       /**
        * Which methods may be called. `allow`, when given, lists the only methods served; `deny` always
        * wins. Patterns are exact names, a prefix ending in `*`, or `*`.
@@ -43,13 +47,13 @@ export const serverConfigSchema = z.strictObject({
   ws: z
     .strictObject({
       /** Largest incoming message, in bytes (every WebSocket route); larger ones close with code 1009. */
-      maxMessageBytes: z.number().int().min(1_024).max(104_857_600).default(1_048_576),
+      maxMessageBytes: intSetting(1_024, 104_857_600, 1_048_576),
       /** `eth_subscribe` subscriptions one connection may hold; more get JSON-RPC error -32005. */
-      maxSubscriptionsPerConnection: z.number().int().min(1).max(10_000).default(100),
+      maxSubscriptionsPerConnection: intSetting(1, 10_000, 100),
       /** Unsent bytes (`ws.bufferedAmount`) before a client that does not read is closed with 1008. */
-      maxBufferedBytes: z.number().int().min(1_024).max(268_435_456).default(4_194_304),
+      maxBufferedBytes: intSetting(1_024, 268_435_456, 4_194_304),
       /** Messages in flight per connection (a batch counts once); more get -32005 at once. */
-      maxPendingMessages: z.number().int().min(1).max(10_000).default(64),
+      maxPendingMessages: intSetting(1, 10_000, 64),
       /** Messages per connection per window (a batch counts once); `false` turns it off. */
       rateLimit: z
         .union([
@@ -61,7 +65,7 @@ export const serverConfigSchema = z.strictObject({
         ])
         .prefault({}),
       /** `/ws/rpc` connections open at once (all chains); more upgrades get HTTP 503. */
-      maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
+      maxConnections: intSetting(1, 1_000_000, 10_000),
       /** `/ws/rpc` upgrade attempts per client IP per window; more get HTTP 429; `false` turns it off. */
       upgradeRateLimit: z
         .union([
@@ -113,7 +117,7 @@ export const serverConfigSchema = z.strictObject({
           ])
           .default('*'),
         /** How long browsers may cache a preflight answer. */
-        maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
+        maxAgeSeconds: intSetting(0, 86_400, 600),
       }),
     ])
     .prefault({}),
@@ -135,29 +139,29 @@ export const serverConfigSchema = z.strictObject({
       /** Leaderboard samples kept per chain for `GET /api/leaderboard/:chain/history`. */
       scoreHistory: z
         .strictObject({
-          intervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
-          samples: z.number().int().min(1).max(10_000).default(360),
+          intervalMs: intSetting(100, 3_600_000, 5_000),
+          samples: intSetting(1, 10_000, 360),
         })
         .prefault({}),
       /** Limits of the live stream `GET /api/stream`; they bound memory per dashboard, however slow it reads. */
       stream: z
         .strictObject({
           /** How often `runtime`, `providers`, `chains` and `leaderboard` snapshots are sent. */
-          snapshotIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
+          snapshotIntervalMs: intSetting(100, 60_000, 1_000),
           /** Messages queued per connection while its socket is backed up; past it the oldest go. */
-          maxQueuedMessages: z.number().int().min(1).max(100_000).default(256),
+          maxQueuedMessages: intSetting(1, 100_000, 256),
           /** Bytes the socket may hold unsent (`ws.bufferedAmount`) before messages queue instead. */
-          maxBufferedBytes: z.number().int().min(1_024).max(268_435_456).default(1_048_576),
+          maxBufferedBytes: intSetting(1_024, 268_435_456, 1_048_576),
           /** Concurrent stream connections; more are closed with code 1013 (try again later). */
-          maxConnections: z.number().int().min(1).max(10_000).default(100),
+          maxConnections: intSetting(1, 10_000, 100),
         })
         .prefault({}),
       /** Ceilings of the demo load generator (`POST /api/demo/load/start`). */
       load: z
         .strictObject({
-          maxRatePerSecond: z.number().int().min(1).max(100_000).default(500),
-          maxClients: z.number().int().min(1).max(10_000).default(100),
-          maxDurationMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
+          maxRatePerSecond: intSetting(1, 100_000, 500),
+          maxClients: intSetting(1, 10_000, 100),
+          maxDurationMs: intSetting(1_000, 86_400_000, 600_000),
         })
         .prefault({}),
     })
