@@ -371,7 +371,7 @@ export const failoverTimeSuite: BenchSuite = {
         ),
         poolSubject(poolName, hungOnLoopback, current, { ...neverTrip, ...timeout }),
         poolSubject(
-          `${UNDICI_POOL.replace(', breaker', `, requestTimeoutMs ${ATTEMPT_TIMEOUT_MS}, breaker`)}`,
+          UNDICI_POOL.replace(', breaker', `, requestTimeoutMs ${ATTEMPT_TIMEOUT_MS}, breaker`),
           hungOnLoopback,
           current,
           { ...neverTrip, ...timeout },
