@@ -17,6 +17,21 @@ export const defaultDeniedMethods: readonly string[] = ['admin_*', 'personal_*',
 
 const apiKey = z.string().min(16, 'an API key needs at least 16 characters').max(512)
 
+/**
+ * A rate limit: at most `max` per `timeWindowMs` window (defaults given), or `false` for none. A batch
+ * counts once.
+ */
+const rateWindow = (max: number, timeWindowMs: number) =>
+  z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        max: z.number().int().positive().default(max),
+        timeWindowMs: z.number().int().positive().default(timeWindowMs),
+      }),
+    ])
+    .prefault({})
+
 /** An integer setting within `[min, max]`, `fallback` when left out. */
 const intSetting = (min: number, max: number, fallback: number) =>
   z.number().int().min(min).max(max).default(fallback)
@@ -55,27 +70,11 @@ export const serverConfigSchema = z.strictObject({
       /** Messages in flight per connection (a batch counts once); more get -32005 at once. */
       maxPendingMessages: intSetting(1, 10_000, 64),
       /** Messages per connection per window (a batch counts once); `false` turns it off. */
-      rateLimit: z
-        .union([
-          z.literal(false),
-          z.strictObject({
-            max: z.number().int().positive().default(100),
-            timeWindowMs: z.number().int().positive().default(1_000),
-          }),
-        ])
-        .prefault({}),
+      rateLimit: rateWindow(100, 1_000),
       /** `/ws/rpc` connections open at once (all chains); more upgrades get HTTP 503. */
       maxConnections: intSetting(1, 1_000_000, 10_000),
       /** `/ws/rpc` upgrade attempts per client IP per window; more get HTTP 429; `false` turns it off. */
-      upgradeRateLimit: z
-        .union([
-          z.literal(false),
-          z.strictObject({
-            max: z.number().int().positive().default(60),
-            timeWindowMs: z.number().int().positive().default(10_000),
-          }),
-        ])
-        .prefault({}),
+      upgradeRateLimit: rateWindow(60, 10_000),
     })
     .prefault({}),
   /** API keys; when present, every RPC request needs one (header `x-api-key` or `/rpc/key/<key>/...`). */
@@ -85,16 +84,7 @@ export const serverConfigSchema = z.strictObject({
     })
     .optional(),
   /** Per-client request rate limit (a client is its API key, or its IP without auth); `false` turns it off. */
-  rateLimit: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        /** Requests (a batch counts once) per window. */
-        max: z.number().int().positive().default(100),
-        timeWindowMs: z.number().int().positive().default(1_000),
-      }),
-    ])
-    .prefault({}),
+  rateLimit: rateWindow(100, 1_000),
   /**
    * CORS for browser apps calling `/rpc` (WebSockets are not subject to CORS): `origins` is `'*'` or a
    * list of exact origins (`https://app.example`); `false` sends no CORS headers at all.
