@@ -57,6 +57,7 @@ describe('public exports', () => {
         "isJsonRpcResponse",
         "logKey",
         "newHeadsKey",
+        "onAbort",
         "parseProviderPoolConfig",
         "parseRetryAfter",
         "redactUrl",

@@ -1,3 +1,4 @@
+import { onAbort } from '../abort/on-abort.js'
 import type { Clock, TimerHandle } from '../clock/clock.js'
 import type { ChainPulseError } from '../errors/base-error.js'
 import { AbortedError, RateLimitedError, UpstreamError, UpstreamRpcError } from '../errors/errors.js'
@@ -74,20 +75,22 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   // Only hedged requests have losers to cancel.
   const controllers = hedgeDelay ? new Set<AbortController>() : undefined
 
+  let stopWaitingForAbort: (() => void) | undefined
+
   return new Promise<ExecutionResult>((resolve) => {
     const finish = (result: ExecutionResult) => {
       if (settled) return
       settled = true
       if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer)
-      plan.signal?.removeEventListener('abort', onAbort)
+      stopWaitingForAbort?.()
       // Losing hedges are cancelled; their permits are released as aborted attempts.
       if (controllers) for (const controller of controllers) controller.abort()
       resolve(result)
     }
-    const onAbort = () =>
+    const abortRequest = () =>
       finish({ kind: 'aborted', error: new AbortedError({ cause: plan.signal?.reason }), attempts })
-    if (plan.signal?.aborted) return onAbort()
-    plan.signal?.addEventListener('abort', onAbort, { once: true })
+    if (plan.signal?.aborted) return abortRequest()
+    if (plan.signal) stopWaitingForAbort = onAbort(plan.signal, abortRequest)
 
     const launchNext = (): boolean => {
       while (next < providers.length) {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock } from '../clock/clock.js'
 import type { ChainPulseError } from '../errors/base-error.js'
 import {
@@ -132,8 +133,6 @@ const optionsSchema = z.strictObject({
 })
 
 const SNIPPET_LENGTH = 200
-/** Shared listener options: one object for every attempt rather than one per call. */
-const ONCE: AddEventListenerOptions = { once: true }
 
 /**
  * Creates an HTTP transport for one upstream.
@@ -223,7 +222,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       abortedBy ??= 'caller'
       controller.abort(signal?.reason)
     }
-    if (signal) signal.addEventListener('abort', onCallerAbort, ONCE)
+    const stopWaitingForAbort = signal ? onAbort(signal, onCallerAbort) : undefined
     const timer = clock.setTimeout(() => {
       abortedBy ??= 'timeout'
       controller.abort()
@@ -244,7 +243,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       }
     } finally {
       clock.clearTimeout(timer)
-      if (signal) signal.removeEventListener('abort', onCallerAbort)
+      stopWaitingForAbort?.()
     }
   }
 

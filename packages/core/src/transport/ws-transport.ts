@@ -1,5 +1,6 @@
 import { WebSocket as IsomorphicWebSocket } from 'isows'
 import { z } from 'zod'
+import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import {
   AbortedError,
@@ -501,9 +502,9 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         clock.clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
+        stopWaitingForAbort?.()
       }
-      const onAbort = () => {
+      const abortCall = () => {
         if (!pending.delete(id)) return
         cleanup()
         reject(new AbortedError({ ...context, cause: signal?.reason }))
@@ -513,7 +514,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
         cleanup()
         reject(new UpstreamTimeoutError({ ...context, timeoutMs }))
       }, timeoutMs)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      const stopWaitingForAbort = signal ? onAbort(signal, abortCall) : undefined
       const entry: Pending = {
         text: JSON.stringify(message),
         sent: false,

@@ -1,9 +1,6 @@
 import { EventEmitter } from 'node:events'
-import { type Clock, type FetchInit, type FetchLike, systemClock } from '@chainpulse/core'
+import { type Clock, type FetchInit, type FetchLike, onAbort, systemClock } from '@chainpulse/core'
 import { Agent, request } from 'undici'
-
-/** Shared listener options: one object for every call rather than one per call. */
-const ONCE: AddEventListenerOptions = { once: true }
 
 /** Options of {@link createUndiciFetch}. */
 export interface UndiciFetchOptions {
@@ -47,8 +44,7 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
     // as a signal: on Node 20 a fresh AbortSignal per call costs far more CPU than the call itself.
     const cancel = new EventEmitter()
     let timedOut = false
-    const onCallerAbort = () => cancel.emit('abort')
-    callerSignal?.addEventListener('abort', onCallerAbort, ONCE)
+    const stopWaitingForAbort = callerSignal ? onAbort(callerSignal, () => cancel.emit('abort')) : undefined
     const timer =
       init.timeoutMs === undefined
         ? undefined
@@ -58,7 +54,7 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
           }, init.timeoutMs)
     const settle = () => {
       if (timer !== undefined) clock.clearTimeout(timer)
-      callerSignal?.removeEventListener('abort', onCallerAbort)
+      stopWaitingForAbort?.()
     }
     const failure = (error: unknown) => {
       settle()
