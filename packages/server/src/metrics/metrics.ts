@@ -1,5 +1,11 @@
 import type { ChainPulseTopics, ChainStatus, ProviderPool, ProviderStatus, PubSub } from '@chainpulse/core'
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import {
+  type CounterSeries,
+  type HistogramSeries,
+  LabelledCounter,
+  LabelledHistogram,
+} from './request-series.js'
 
 /** What the metrics read from a pool. */
 export type MetricsPool = Pick<ProviderPool, 'chains' | 'providers'> & {
@@ -29,8 +35,8 @@ export interface ServerMetricsOptions {
 const MAX_CACHED_CHILDREN = 4_096
 
 interface RequestChildren {
-  requests: { inc(value?: number): void }
-  duration: { observe(value: number): void }
+  requests: CounterSeries
+  duration: HistogramSeries
 }
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
@@ -54,19 +60,18 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
   const registry = new Registry()
   if (options.nodeMetrics ?? true) collectDefaultMetrics({ register: registry })
 
-  const requests = new Counter({
-    name: 'chainpulse_requests_total',
-    help: 'JSON-RPC calls routed by the pool, by chain, method, provider that answered, strategy and status.',
-    labelNames: ['chain', 'method', 'provider', 'strategy', 'status'] as const,
-    registers: [registry],
-  })
-  const duration = new Histogram({
-    name: 'chainpulse_request_duration_seconds',
-    help: 'Time the pool took to route and answer a call (failovers included).',
-    labelNames: ['chain', 'method', 'provider'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  })
+  // The two per-request metrics keep their label sets (see request-series.ts); the rest are prom-client's.
+  const requests = new LabelledCounter(
+    'chainpulse_requests_total',
+    'JSON-RPC calls routed by the pool, by chain, method, provider that answered, strategy and status.',
+    registry,
+  )
+  const duration = new LabelledHistogram(
+    'chainpulse_request_duration_seconds',
+    'Time the pool took to route and answer a call (failovers included).',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registry,
+  )
   const failovers = new Counter({
     name: 'chainpulse_failovers_total',
     help: 'Providers given up on before the one that produced the final result.',
@@ -162,19 +167,20 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     },
   })
 
-  // prom-client hashes a label object on every inc/observe; one call per routed request adds up, so the
-  // labelled children are kept per label combination. Every part is bounded (chains, providers and
-  // strategies come from the configuration, methods are capped above, the status is ok/error), and the
-  // cache is dropped whole if it ever grows past the bound (the series stay in the registry).
+  // The series a routed request updates, kept per label combination so a request costs one lookup.
+  // Every part is bounded (chains, providers and strategies come from the configuration, methods are
+  // capped above, the status is ok/error), and the cache is dropped whole if it ever grows past the
+  // bound (the series stay in their metrics).
   const children = new Map<string, RequestChildren>()
   const childrenOf = (chain: string, method: string, provider: string, strategy: string, status: string) => {
-    const key = `${chain}\u0000${method}\u0000${provider}\u0000${strategy}\u0000${status}`
+    const durationKey = `${chain}\u0000${method}\u0000${provider}`
+    const key = `${durationKey}\u0000${strategy}\u0000${status}`
     let found = children.get(key)
     if (found === undefined) {
       if (children.size >= MAX_CACHED_CHILDREN) children.clear()
       found = {
-        requests: requests.labels({ chain, method, provider, strategy, status }),
-        duration: duration.labels({ chain, method, provider }),
+        requests: requests.series(key, { chain, method, provider, strategy, status }),
+        duration: duration.series(durationKey, { chain, method, provider }),
       }
       children.set(key, found)
     }
@@ -191,8 +197,8 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
         decision.strategy,
         decision.result,
       )
-      child.requests.inc()
-      child.duration.observe(decision.durationMs / 1_000)
+      child.requests.value++
+      duration.observe(child.duration, decision.durationMs / 1_000)
       if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
     }),
     pool.pubsub.subscribe('races', (race) => {
