@@ -75,6 +75,22 @@ it('serves results, with the raw result text for exact pass-through', async () =
   await ok.close()
 })
 
+it('sends each URL’s path and query as given, to the same origin, call after call', async () => {
+  const keyed = pool('/v3/0123abcd?network=mainnet')
+  for (let call = 0; call < 2; call++) {
+    const arrived = nextArrival()
+    await keyed.request({ chain: 'ethereum', method: 'eth_chainId' })
+    expect((await arrived).url).toBe('/v3/0123abcd?network=mainnet')
+  }
+  await keyed.close()
+})
+
+it('refuses a URL that is not http(s)', async () => {
+  await expect(fetch('ftp://127.0.0.1/', { method: 'POST', body: '{}' })).rejects.toThrow(
+    'not an http(s) URL: ftp:',
+  )
+})
+
 it('classifies HTTP 429 with its Retry-After and a refused connection like the global fetch does', async () => {
   const limited = pool('/limited')
   const error = await limited.request({ chain: 'ethereum', method: 'eth_chainId' }).catch((caught) => caught)

@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events'
 import { type Clock, type FetchInit, type FetchLike, onAbort, systemClock } from '@chainpulse/core'
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
+
+/** URLs whose origin and path are kept parsed; past it the cache starts over (pools call a few). */
+const MAX_PARSED_URLS = 1_024
 
 /** Options of {@link createUndiciFetch}. */
 export interface UndiciFetchOptions {
@@ -36,6 +39,21 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
     connections: options.connectionsPerOrigin ?? 256,
   })
   const clock = options.clock ?? systemClock
+  // undici's top-level request(url) parses the URL on every call; a pool calls a handful of URLs over
+  // and over, so each is parsed once and the dispatcher is called with its origin and path.
+  const targets = new Map<string, { origin: string; path: string }>()
+  const targetOf = (url: string) => {
+    let target = targets.get(url)
+    if (target === undefined) {
+      const parsed = new URL(url)
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        throw new TypeError(`not an http(s) URL: ${parsed.protocol}`)
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
+      if (targets.size >= MAX_PARSED_URLS) targets.clear()
+      targets.set(url, target)
+    }
+    return target
+  }
 
   async function undiciFetch(url: string, init: FetchInit): Promise<Response> {
     const callerSignal = init.signal ?? undefined
@@ -61,14 +79,16 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
       return timedOut ? timeoutError(init.timeoutMs) : error
     }
 
-    let answer: Awaited<ReturnType<typeof request>>
+    let answer: Awaited<ReturnType<Agent['request']>>
     try {
-      answer = await request(url, {
+      const { origin, path } = targetOf(url)
+      answer = await dispatcher.request({
+        origin,
+        path,
         method: (init.method ?? 'GET') as 'POST',
         headers: init.headers as Record<string, string>,
         body: init.body as string,
         signal: cancel,
-        dispatcher,
       })
     } catch (error) {
       throw failure(error)
