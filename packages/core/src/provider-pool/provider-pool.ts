@@ -236,15 +236,18 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
       attempts,
     })
     switch (outcome.kind) {
-      case 'ok':
-        return {
+      case 'ok': {
+        // No conditional spread: it would allocate a throwaway object on every call.
+        const answer: PoolRequestResult<T> = {
           result: outcome.result as T,
-          ...(outcome.rawResult === undefined ? {} : { rawResult: outcome.rawResult }),
           providerId: providerId!,
           strategy,
           attempts,
           durationMs,
         }
+        if (outcome.rawResult !== undefined) answer.rawResult = outcome.rawResult
+        return answer
+      }
       case 'rpc-error':
       case 'aborted':
         outcome.error.routing = { providerId, strategy, attempts, durationMs }

@@ -250,7 +250,8 @@ export function clientGoneSignal(raw: IncomingMessage, response: ServerResponse)
   const known = socketSignals.get(socket)
   if (known) return known
   const controller = new AbortController()
-  // Pipelined requests and batches add one listener per call; that is not a leak.
+  // Core's pool waits on it through one listener (onAbort); a pool of another kind may add one per
+  // call of a batch or of pipelined requests, which is not a leak.
   setMaxListeners(0, controller.signal)
   if (socket.destroyed) controller.abort()
   else socket.once('close', () => controller.abort())
@@ -271,6 +272,14 @@ const HEADER_FIELDS = [
  */
 export function routingHeaders(routing: readonly (CallRouting | undefined)[]): Record<string, string> {
   const headers: Record<string, string> = {}
+  // The common case, one routed call, without the per-field arrays of the general case below.
+  const only = routing.length === 1 ? routing[0] : undefined
+  if (only?.providerId !== undefined && only.strategy !== undefined && only.attempts !== undefined) {
+    headers['x-chainpulse-provider'] = only.providerId
+    headers['x-chainpulse-strategy'] = only.strategy
+    headers['x-chainpulse-attempts'] = String(only.attempts)
+    return headers
+  }
   for (const [header, field] of HEADER_FIELDS) {
     const values = routing.map((entry) => entry?.[field])
     if (values.every((value) => value === undefined)) continue
