@@ -118,6 +118,9 @@ describe('scanJson', () => {
 
   it('keeps the last id member, as JSON.parse does, even when spelled with escapes', () => {
     expect(scanJson('{"id":1,"\\u0069d":2}', 10)).toMatchObject({ elements: [{ idRaw: '2' }] })
+    expect(scanJson('{"id":1,"i\\u0064":3}', 10)).toMatchObject({ elements: [{ idRaw: '3' }] })
+    expect(scanJson('{"id":1,"\\u0069\\u0064":4}', 10)).toMatchObject({ elements: [{ idRaw: '4' }] })
+    expect(scanJson('{"id":1,"\\u0069dx":5}', 10)).toMatchObject({ elements: [{ idRaw: '1' }] })
     expect(scanJson('{"id":1,"id":[2]}', 10)).toMatchObject({ elements: [{ idRaw: undefined }] })
   })
 

@@ -85,9 +85,7 @@ function scan(text: string, maxDepth: number): JsonScanResult {
   function readMember(start: number): number {
     const end = skipString(text, start)
     if (stack.length === requestDepth) {
-      const raw = text.slice(start, end)
-      // An escaped spelling such as "\u0069d" is still the key `id` for JSON.parse.
-      memberIsId = raw === '"id"' || (raw.includes('\\') && JSON.parse(raw) === 'id')
+      memberIsId = isIdKey(text, start, end)
       // A later `id` replaces an earlier one, as in JSON.parse; forget the earlier raw text.
       if (memberIsId && current) current.idRaw = undefined
     }
@@ -198,6 +196,20 @@ function skipString(text: string, pos: number): number {
       pos++
     }
   }
+}
+
+/**
+ * Whether the key string `text[start, end)` (quotes included) is `id`, without slicing it in the common
+ * case. An escaped spelling such as `"\u0069d"` (9 to 14 characters) is still the key `id` for
+ * JSON.parse.
+ */
+function isIdKey(text: string, start: number, end: number): boolean {
+  const length = end - start
+  if (length === 4)
+    return text.charCodeAt(start + 1) === 105 /* i */ && text.charCodeAt(start + 2) === 100 /* d */
+  if (length < 9 || length > 14) return false
+  const raw = text.slice(start, end)
+  return raw.includes('\\') && JSON.parse(raw) === 'id'
 }
 
 function isHexDigit(c: number): boolean {

@@ -31,6 +31,16 @@ export interface ServerMetricsOptions {
   maxClientConnections?: number
 }
 
+/** The map under `key`, created empty the first time. */
+function level<V>(parent: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let child = parent.get(key)
+  if (child === undefined) {
+    child = new Map()
+    parent.set(key, child)
+  }
+  return child
+}
+
 /** Most cached labelled children of the request counter and histogram (see `childrenOf`). */
 const MAX_CACHED_CHILDREN = 4_096
 
@@ -167,22 +177,33 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     },
   })
 
-  // The series a routed request updates, kept per label combination so a request costs one lookup.
-  // Every part is bounded (chains, providers and strategies come from the configuration, methods are
-  // capped above, the status is ok/error), and the cache is dropped whole if it ever grows past the
-  // bound (the series stay in their metrics).
-  const children = new Map<string, RequestChildren>()
+  // The series a routed request updates, kept per label combination in nested maps so a request costs
+  // a few lookups of strings the pool already holds, and builds no key. Every level is bounded (chains,
+  // providers and strategies come from the configuration, methods are capped above, the status is
+  // ok/error); past MAX_CACHED_CHILDREN the cache starts over (the series stay in their metrics).
+  let children = new Map<string, Map<string, Map<string, Map<string, Map<string, RequestChildren>>>>>()
+  let cachedChildren = 0
   const childrenOf = (chain: string, method: string, provider: string, strategy: string, status: string) => {
-    const durationKey = `${chain}\u0000${method}\u0000${provider}`
-    const key = `${durationKey}\u0000${strategy}\u0000${status}`
-    let found = children.get(key)
+    if (cachedChildren >= MAX_CACHED_CHILDREN) {
+      children = new Map()
+      cachedChildren = 0
+    }
+    const byStatus = level(level(level(level(children, chain), method), provider), strategy)
+    let found = byStatus.get(status)
     if (found === undefined) {
-      if (children.size >= MAX_CACHED_CHILDREN) children.clear()
+      const durationKey = `${chain}\u0000${method}\u0000${provider}`
       found = {
-        requests: requests.series(key, { chain, method, provider, strategy, status }),
+        requests: requests.series(`${durationKey}\u0000${strategy}\u0000${status}`, {
+          chain,
+          method,
+          provider,
+          strategy,
+          status,
+        }),
         duration: duration.series(durationKey, { chain, method, provider }),
       }
-      children.set(key, found)
+      byStatus.set(status, found)
+      cachedChildren++
     }
     return found
   }
