@@ -1,6 +1,6 @@
 import type { Metric, Registry } from 'prom-client'
 
-/** One label set of a {@link LabelledCounter}: incrementing it is one addition. */
+/** One label set of a {@link LabelledCounter}: counting is `series.value++`. */
 export interface CounterSeries {
   readonly labels: Readonly<Record<string, string>>
   value: number
@@ -24,74 +24,80 @@ interface MetricText {
 }
 
 /**
- * A Prometheus counter whose label sets are looked up once and then kept: `inc(series)` is one
- * addition, where prom-client's `Counter` (children included) validates and hashes the labels on every
- * call. Per-request metrics cost several microseconds per proxied call that way. It registers in a
- * prom-client `Registry` like prom-client's own metrics (the registry only calls `get()` and
- * `reset()`), so the exposition is prom-client's.
+ * A Prometheus metric whose label sets are looked up once and then kept: updating a series is plain
+ * arithmetic, where prom-client's own metrics (children included) validate and hash the labels on every
+ * call, several microseconds per proxied call for the per-request metrics. It registers in a prom-client
+ * `Registry` like prom-client's own metrics (the registry only calls `get()` and `reset()`), so the
+ * exposition is prom-client's.
  */
-export class LabelledCounter {
-  readonly type = 'counter'
+abstract class KeptSeriesMetric<Series extends { readonly labels: Readonly<Record<string, string>> }> {
+  abstract readonly type: MetricText['type']
   readonly aggregator = 'sum'
-  readonly #series = new Map<string, CounterSeries>()
+  protected readonly kept = new Map<string, Series>()
 
   constructor(
     readonly name: string,
     readonly help: string,
-    registry: Registry,
-  ) {
-    registry.registerMetric(this as unknown as Metric)
-  }
-
-  /** The series of one label set, created at zero the first time; `key` identifies the label set. */
-  series(key: string, labels: Record<string, string>): CounterSeries {
-    let found = this.#series.get(key)
-    if (found === undefined) {
-      found = { labels, value: 0 }
-      this.#series.set(key, found)
-    }
-    return found
-  }
-
-  /** For prom-client's registry. */
-  async get(): Promise<MetricText> {
-    const values = [...this.#series.values()].map((series) => ({
-      value: series.value,
-      labels: series.labels,
-    }))
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
-  }
-
-  /** For prom-client's registry (`resetMetrics()`). */
-  reset(): void {
-    this.#series.clear()
-  }
-}
-
-/** A Prometheus histogram with kept label sets; see {@link LabelledCounter} for why. */
-export class LabelledHistogram {
-  readonly type = 'histogram'
-  readonly aggregator = 'sum'
-  readonly #series = new Map<string, HistogramSeries>()
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    /** Upper bounds, ascending. */
-    readonly buckets: readonly number[],
     registry: Registry,
   ) {
     registry.registerMetric(this as unknown as Metric)
   }
 
   /** The series of one label set, created empty the first time; `key` identifies the label set. */
-  series(key: string, labels: Record<string, string>): HistogramSeries {
-    let found = this.#series.get(key)
+  series(key: string, labels: Record<string, string>): Series {
+    let found = this.kept.get(key)
     if (found === undefined) {
-      found = { labels, perBucket: new Array(this.buckets.length + 1).fill(0), sum: 0, count: 0 }
-      this.#series.set(key, found)
+      found = this.create(labels)
+      this.kept.set(key, found)
     }
     return found
+  }
+
+  /** For prom-client's registry. */
+  async get(): Promise<MetricText> {
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: this.values(),
+    }
+  }
+
+  /** For prom-client's registry (`resetMetrics()`). */
+  reset(): void {
+    this.kept.clear()
+  }
+
+  protected abstract create(labels: Record<string, string>): Series
+  protected abstract values(): MetricText['values']
+}
+
+/** A Prometheus counter with kept label sets (see {@link KeptSeriesMetric}): `series.value++` counts. */
+export class LabelledCounter extends KeptSeriesMetric<CounterSeries> {
+  readonly type = 'counter'
+
+  protected create(labels: Record<string, string>): CounterSeries {
+    return { labels, value: 0 }
+  }
+
+  protected values(): MetricText['values'] {
+    return [...this.kept.values()].map((series) => ({ value: series.value, labels: series.labels }))
+  }
+}
+
+/** A Prometheus histogram with kept label sets (see {@link KeptSeriesMetric}). */
+export class LabelledHistogram extends KeptSeriesMetric<HistogramSeries> {
+  readonly type = 'histogram'
+
+  constructor(
+    name: string,
+    help: string,
+    /** Upper bounds, ascending. */
+    readonly buckets: readonly number[],
+    registry: Registry,
+  ) {
+    super(name, help, registry)
   }
 
   observe(series: HistogramSeries, value: number): void {
@@ -103,10 +109,14 @@ export class LabelledHistogram {
     series.count++
   }
 
-  /** For prom-client's registry: cumulative `_bucket` lines, then `_sum` and `_count`, per label set. */
-  async get(): Promise<MetricText> {
+  protected create(labels: Record<string, string>): HistogramSeries {
+    return { labels, perBucket: new Array(this.buckets.length + 1).fill(0), sum: 0, count: 0 }
+  }
+
+  /** Cumulative `_bucket` lines, then `_sum` and `_count`, per label set. */
+  protected values(): MetricText['values'] {
     const values: MetricText['values'] = []
-    for (const series of this.#series.values()) {
+    for (const series of this.kept.values()) {
       let cumulative = 0
       for (const [index, bound] of this.buckets.entries()) {
         cumulative += series.perBucket[index]!
@@ -122,11 +132,6 @@ export class LabelledHistogram {
         { metricName: `${this.name}_count`, labels: series.labels, value: series.count },
       )
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
-  }
-
-  /** For prom-client's registry (`resetMetrics()`). */
-  reset(): void {
-    this.#series.clear()
+    return values
   }
 }
