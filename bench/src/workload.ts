@@ -15,14 +15,5 @@ export const METHODS = [
   'eth_getBlockByNumber',
 ] as const
 
-/** Deterministic PRNG (mulberry32) so every run simulates the same traffic. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (the devnet's mulberry32) so every run simulates the same traffic. */
+export { mulberry32 as random } from '@chainpulse/devnet'
