@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
 import { isMeasured, methodCost } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
-import { createSortKeys, ensureCapacity, orderCandidates } from './order.js'
+import { sortKeyStrategy } from './order.js'
 import type { RoutingStrategy } from './types.js'
 
 /** The service level a provider must meet (for the method) to be preferred by `cheapest`. */
@@ -50,24 +50,17 @@ const MISSES_SLO = 1
 export function createCheapestStrategy(options: CheapestStrategyOptions = {}): RoutingStrategy {
   const { name, slo, minSamples } = parseOptions(schema, options, 'cheapest strategy options')
   const { maxP95Ms, maxErrorRate } = slo
-  const keys = createSortKeys()
-  return {
-    name,
-    select(candidates, context) {
-      const n = candidates.length
-      if (n < 2) return candidates.slice()
-      ensureCapacity(keys, n)
-      const { store, chain, method } = context
-      for (let i = 0; i < n; i++) {
-        const candidate = candidates[i]!
-        const stats = store.recent(chain, candidate.id, method, context.now)
-        // Written as "not over the limit" so a NaN figure counts as missing data, i.e. as meeting the SLO.
-        const meets =
-          !isMeasured(stats, minSamples) || (!(stats.p95Ms > maxP95Ms) && !(stats.errorRate > maxErrorRate))
-        keys.group[i] = meets ? MEETS_SLO : MISSES_SLO
-        keys.key[i] = methodCost(candidate, method)
-      }
-      return orderCandidates(candidates, keys)
-    },
-  }
+  return sortKeyStrategy(name, (candidates, context, keys) => {
+    const n = candidates.length
+    const { store, chain, method } = context
+    for (let i = 0; i < n; i++) {
+      const candidate = candidates[i]!
+      const stats = store.recent(chain, candidate.id, method, context.now)
+      // Written as "not over the limit" so a NaN figure counts as missing data, i.e. as meeting the SLO.
+      const meets =
+        !isMeasured(stats, minSamples) || (!(stats.p95Ms > maxP95Ms) && !(stats.errorRate > maxErrorRate))
+      keys.group[i] = meets ? MEETS_SLO : MISSES_SLO
+      keys.key[i] = methodCost(candidate, method)
+    }
+  })
 }

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
 import { clampRate, isMeasured } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
-import { comesAfterByPriority, createSortKeys, ensureCapacity, orderCandidates } from './order.js'
+import { comesAfterByPriority, sortKeyStrategy } from './order.js'
 import type { RoutingStrategy } from './types.js'
 
 /** Options of {@link createFastestStrategy}. */
@@ -52,40 +52,33 @@ export function createFastestStrategy(options: FastestStrategyOptions = {}): Rou
     options,
     'fastest strategy options',
   )
-  const keys = createSortKeys()
-  return {
-    name,
-    select(candidates, context) {
-      const n = candidates.length
-      if (n < 2) return candidates.slice()
-      ensureCapacity(keys, n)
-      const { store, chain, method } = context
-      let coldest = -1
-      let coldestSamples = 0
-      for (let i = 0; i < n; i++) {
-        const candidate = candidates[i]!
-        const stats = store.recent(chain, candidate.id, method, context.now)
-        // `>= 0` also rejects a NaN latency, which then counts as unmeasured.
-        if (isMeasured(stats, minSamples) && stats.latencyMs >= 0) {
-          keys.group[i] = MEASURED
-          keys.key[i] = stats.latencyMs + clampRate(stats.errorRate) * errorPenaltyMs
-          continue
-        }
-        keys.group[i] = COLD
-        keys.key[i] = 0
-        if (!explore) continue
-        const samples = stats !== undefined && stats.samples > 0 ? stats.samples : 0
-        if (
-          coldest === -1 ||
-          samples < coldestSamples ||
-          (samples === coldestSamples && comesAfterByPriority(candidates[coldest]!, candidate))
-        ) {
-          coldest = i
-          coldestSamples = samples
-        }
+  return sortKeyStrategy(name, (candidates, context, keys) => {
+    const n = candidates.length
+    const { store, chain, method } = context
+    let coldest = -1
+    let coldestSamples = 0
+    for (let i = 0; i < n; i++) {
+      const candidate = candidates[i]!
+      const stats = store.recent(chain, candidate.id, method, context.now)
+      // `>= 0` also rejects a NaN latency, which then counts as unmeasured.
+      if (isMeasured(stats, minSamples) && stats.latencyMs >= 0) {
+        keys.group[i] = MEASURED
+        keys.key[i] = stats.latencyMs + clampRate(stats.errorRate) * errorPenaltyMs
+        continue
       }
-      if (coldest !== -1) keys.group[coldest] = EXPLORE
-      return orderCandidates(candidates, keys)
-    },
-  }
+      keys.group[i] = COLD
+      keys.key[i] = 0
+      if (!explore) continue
+      const samples = stats !== undefined && stats.samples > 0 ? stats.samples : 0
+      if (
+        coldest === -1 ||
+        samples < coldestSamples ||
+        (samples === coldestSamples && comesAfterByPriority(candidates[coldest]!, candidate))
+      ) {
+        coldest = i
+        coldestSamples = samples
+      }
+    }
+    if (coldest !== -1) keys.group[coldest] = EXPLORE
+  })
 }

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
 import { clampRate, isMeasured, methodCost, raceScore } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
-import { createSortKeys, ensureCapacity, orderCandidates } from './order.js'
+import { sortKeyStrategy } from './order.js'
 import type { RoutingStrategy } from './types.js'
 
 /** Relative weights of the figures `hybrid` combines; only their ratios matter. */
@@ -61,44 +61,37 @@ const NEUTRAL = 0.5
  */
 export function createHybridStrategy(options: HybridStrategyOptions = {}): RoutingStrategy {
   const { name, weights, minSamples } = parseOptions(schema, options, 'hybrid strategy options')
-  const keys = createSortKeys()
   // Per-call figures, one row per dimension; reused across calls like the sort keys.
   let figures = createFigures(8)
-  return {
-    name,
-    select(candidates, context) {
-      const n = candidates.length
-      if (n < 2) return candidates.slice()
-      ensureCapacity(keys, n)
-      if (figures.score.length < n) figures = createFigures(n)
-      const { score, latency, cost, errorRate } = figures
-      const { store, chain, method } = context
-      const rows = weights.score > 0 ? store.leaderboard(chain) : []
-      for (let i = 0; i < n; i++) {
-        const candidate = candidates[i]!
-        const stats = store.recent(chain, candidate.id, method, context.now)
-        const measured = isMeasured(stats, minSamples)
-        score[i] = raceScore(rows, candidate.id)
-        latency[i] = measured ? stats.latencyMs : Number.NaN
-        errorRate[i] = measured ? clampRate(stats.errorRate) : Number.NaN
-        cost[i] = methodCost(candidate, method)
-      }
-      const scoreRange = rangeOf(score, n)
-      const latencyRange = rangeOf(latency, n)
-      const costRange = rangeOf(cost, n)
-      const errorRateRange = rangeOf(errorRate, n)
-      for (let i = 0; i < n; i++) {
-        const blend =
-          weights.score * normalised(score[i]!, scoreRange, true) +
-          weights.latency * normalised(latency[i]!, latencyRange, false) +
-          weights.cost * normalised(cost[i]!, costRange, false) +
-          weights.errorRate * normalised(errorRate[i]!, errorRateRange, false)
-        keys.group[i] = 0
-        keys.key[i] = -blend // the sort is ascending; the best blend goes first
-      }
-      return orderCandidates(candidates, keys)
-    },
-  }
+  return sortKeyStrategy(name, (candidates, context, keys) => {
+    const n = candidates.length
+    if (figures.score.length < n) figures = createFigures(n)
+    const { score, latency, cost, errorRate } = figures
+    const { store, chain, method } = context
+    const rows = weights.score > 0 ? store.leaderboard(chain) : []
+    for (let i = 0; i < n; i++) {
+      const candidate = candidates[i]!
+      const stats = store.recent(chain, candidate.id, method, context.now)
+      const measured = isMeasured(stats, minSamples)
+      score[i] = raceScore(rows, candidate.id)
+      latency[i] = measured ? stats.latencyMs : Number.NaN
+      errorRate[i] = measured ? clampRate(stats.errorRate) : Number.NaN
+      cost[i] = methodCost(candidate, method)
+    }
+    const scoreRange = rangeOf(score, n)
+    const latencyRange = rangeOf(latency, n)
+    const costRange = rangeOf(cost, n)
+    const errorRateRange = rangeOf(errorRate, n)
+    for (let i = 0; i < n; i++) {
+      const blend =
+        weights.score * normalised(score[i]!, scoreRange, true) +
+        weights.latency * normalised(latency[i]!, latencyRange, false) +
+        weights.cost * normalised(cost[i]!, costRange, false) +
+        weights.errorRate * normalised(errorRate[i]!, errorRateRange, false)
+      keys.group[i] = 0
+      keys.key[i] = -blend // the sort is ascending; the best blend goes first
+    }
+  })
 }
 
 interface Figures {

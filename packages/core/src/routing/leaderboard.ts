@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
 import { raceScore } from './figures.js'
 import { strategyNameSchema } from './options.js'
-import { createSortKeys, ensureCapacity, orderCandidates } from './order.js'
+import { sortKeyStrategy } from './order.js'
 import type { RoutingStrategy } from './types.js'
 
 /** Options of {@link createLeaderboardStrategy}. */
@@ -25,21 +25,14 @@ const schema = z.strictObject({ name: strategyNameSchema.default('leaderboard') 
  */
 export function createLeaderboardStrategy(options: LeaderboardStrategyOptions = {}): RoutingStrategy {
   const { name } = parseOptions(schema, options, 'leaderboard strategy options')
-  const keys = createSortKeys()
-  return {
-    name,
-    select(candidates, context) {
-      const n = candidates.length
-      if (n < 2) return candidates.slice()
-      ensureCapacity(keys, n)
-      const rows = context.store.leaderboard(context.chain)
-      for (let i = 0; i < n; i++) {
-        const score = raceScore(rows, candidates[i]!.id)
-        const known = !Number.isNaN(score)
-        keys.group[i] = known ? 0 : 1
-        keys.key[i] = known ? -score : 0
-      }
-      return orderCandidates(candidates, keys)
-    },
-  }
+  return sortKeyStrategy(name, (candidates, context, keys) => {
+    const n = candidates.length
+    const rows = context.store.leaderboard(context.chain)
+    for (let i = 0; i < n; i++) {
+      const score = raceScore(rows, candidates[i]!.id)
+      const known = !Number.isNaN(score)
+      keys.group[i] = known ? 0 : 1
+      keys.key[i] = known ? -score : 0
+    }
+  })
 }

@@ -1,4 +1,4 @@
-import type { ProviderCandidate } from './types.js'
+import type { ProviderCandidate, RoutingContext, RoutingStrategy } from './types.js'
 
 /**
  * Per-instance sort keys: `group[i]` and `key[i]` belong to the i-th candidate of the current call.
@@ -21,6 +21,35 @@ export function ensureCapacity(keys: SortKeys, n: number): void {
   const capacity = Math.max(n, keys.group.length * 2)
   keys.group = new Float64Array(capacity)
   keys.key = new Float64Array(capacity)
+}
+
+/**
+ * A strategy that orders by sort keys. `assignKeys` fills `keys.group[i]` and `keys.key[i]` for the
+ * i-th of two or more candidates; this does the rest: one candidate or none is returned as is, the keys
+ * grow with the pool, and {@link orderCandidates} breaks ties by priority, then id.
+ *
+ * @example
+ * const byCost = sortKeyStrategy('by-cost', (candidates, context, keys) => {
+ *   for (let i = 0; i < candidates.length; i++) {
+ *     keys.group[i] = 0
+ *     keys.key[i] = methodCost(candidates[i]!, context.method)
+ *   }
+ * })
+ */
+export function sortKeyStrategy(
+  name: string,
+  assignKeys: (candidates: readonly ProviderCandidate[], context: RoutingContext, keys: SortKeys) => void,
+): RoutingStrategy {
+  const keys = createSortKeys()
+  return {
+    name,
+    select(candidates, context) {
+      if (candidates.length < 2) return candidates.slice()
+      ensureCapacity(keys, candidates.length)
+      assignKeys(candidates, context, keys)
+      return orderCandidates(candidates, keys)
+    },
+  }
 }
 
 /**
