@@ -70,11 +70,13 @@ describe('public exports', () => {
   it('@chainpulse/core/testing exports exactly these runtime values', () => {
     expect(Object.keys(testing).sort()).toMatchInlineSnapshot(`
       [
+        "advanceInSteps",
         "createFakeClock",
         "createInMemoryBus",
         "createMockChain",
         "createMockProvider",
         "createStubBenchmarkStore",
+        "settleOnClock",
         "strategyConformanceCases",
       ]
     `)

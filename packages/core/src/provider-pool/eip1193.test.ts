@@ -6,6 +6,7 @@ import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log } from '../subscriptions/log-filter.js'
 import { createMockChain } from '../testing/mock-chain.js'
 import { createMockProvider } from '../testing/mock-provider.js'
+import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
 import {
   createEip1193Provider,
   type Eip1193ConnectInfo,
@@ -23,7 +24,7 @@ const transfer = `0x${'dd'.repeat(32)}`
 const pools: { pool: ProviderPool; clock: FakeClock }[] = []
 afterEach(async () => {
   // Closing waits for upstream unsubscribes, which answer on the fake clock.
-  await Promise.all(pools.splice(0).map(({ pool, clock }) => settle(clock, pool.close())))
+  await Promise.all(pools.splice(0).map(({ pool, clock }) => settleOnClock(clock, pool.close())))
 })
 
 function setup() {
@@ -44,27 +45,8 @@ function setup() {
   return { clock, chain, alpha, beta, pool, provider: createEip1193Provider(pool, 'polygon') }
 }
 
-/** Advances the fake clock in small steps, letting promise chains run in between. */
-async function drive(clock: FakeClock, ms: number, step = 5): Promise<void> {
-  for (let elapsed = 0; elapsed < ms; elapsed += step) {
-    clock.advance(step)
-    await new Promise<void>((resolve) => setImmediate(resolve))
-  }
-}
-
-/** Runs `promise` to completion while the clock moves. */
-async function settle<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
-  let done = false
-  const tracked = promise.finally(() => {
-    done = true
-  })
-  tracked.catch(() => {})
-  for (let step = 0; step < 2_000 && !done; step++) await drive(clock, 5)
-  return tracked
-}
-
 async function rejection(clock: FakeClock, promise: Promise<unknown>): Promise<Eip1193ProviderError> {
-  const error = await settle(clock, promise).then(
+  const error = await settleOnClock(clock, promise).then(
     () => undefined,
     (caught: unknown) => caught,
   )
@@ -77,19 +59,19 @@ describe('createEip1193Provider: requests', () => {
     const { clock, chain, provider } = setup()
     chain.mine(2)
     chain.setBalance(token, 42n)
-    expect(await settle(clock, provider.request({ method: 'eth_blockNumber' }))).toBe('0x34')
+    expect(await settleOnClock(clock, provider.request({ method: 'eth_blockNumber' }))).toBe('0x34')
     expect(
-      await settle(clock, provider.request({ method: 'eth_getBalance', params: [token, 'latest'] })),
+      await settleOnClock(clock, provider.request({ method: 'eth_getBalance', params: [token, 'latest'] })),
     ).toBe('0x2a')
     expect(provider.chainId).toBe('0x89')
   })
 
   it('fails over: a provider going down in between does not reach the caller', async () => {
     const { clock, alpha, beta, provider } = setup()
-    await settle(clock, provider.request({ method: 'eth_chainId' }))
+    await settleOnClock(clock, provider.request({ method: 'eth_chainId' }))
     expect(beta.calls('eth_chainId')).toBe(0)
     alpha.set({ down: true })
-    expect(await settle(clock, provider.request({ method: 'eth_chainId' }))).toBe('0x89')
+    expect(await settleOnClock(clock, provider.request({ method: 'eth_chainId' }))).toBe('0x89')
     expect(alpha.calls('eth_chainId')).toBe(2)
     expect(beta.calls('eth_chainId')).toBe(1)
   })
@@ -150,7 +132,7 @@ describe('createEip1193Provider: errors', () => {
 
   it('answers 4900 once the pool is closed', async () => {
     const { clock, pool, provider } = setup()
-    await settle(clock, pool.close())
+    await settleOnClock(clock, pool.close())
     const error = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
     expect(error.code).toBe(4900)
   })
@@ -184,23 +166,27 @@ describe('createEip1193Provider: subscriptions', () => {
     const { clock, chain, provider } = setup()
     const messages: Eip1193Message[] = []
     provider.on('message', (message) => messages.push(message))
-    const id = await settle(
+    const id = await settleOnClock(
       clock,
       provider.request<string>({ method: 'eth_subscribe', params: ['newHeads'] }),
     )
-    await drive(clock, 50)
+    await advanceInSteps(clock, 50)
     const mined = chain.mine(2)
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     expect(messages.map((message) => message.type)).toEqual(['eth_subscription', 'eth_subscription'])
     expect(messages.map((message) => message.data.subscription)).toEqual([id, id])
     expect(messages.map((message) => (message.data.result as BlockHeader).hash)).toEqual(
       mined.map((block) => block.hash),
     )
 
-    expect(await settle(clock, provider.request({ method: 'eth_unsubscribe', params: [id] }))).toBe(true)
-    expect(await settle(clock, provider.request({ method: 'eth_unsubscribe', params: [id] }))).toBe(false)
+    expect(await settleOnClock(clock, provider.request({ method: 'eth_unsubscribe', params: [id] }))).toBe(
+      true,
+    )
+    expect(await settleOnClock(clock, provider.request({ method: 'eth_unsubscribe', params: [id] }))).toBe(
+      false,
+    )
     chain.mine()
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     expect(messages).toHaveLength(2)
   })
 
@@ -208,11 +194,14 @@ describe('createEip1193Provider: subscriptions', () => {
     const { clock, chain, provider } = setup()
     const results: Log[] = []
     provider.on('message', ({ data }) => results.push(data.result as Log))
-    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['logs', { address: token }] }))
-    await drive(clock, 50)
+    await settleOnClock(
+      clock,
+      provider.request({ method: 'eth_subscribe', params: ['logs', { address: token }] }),
+    )
+    await advanceInSteps(clock, 50)
     chain.mine({ logs: [{ address: token, topics: [transfer], data: '0x01' }, { address: other }] })
     chain.mine({ logs: [{ address: token, data: '0x02' }] })
-    await drive(clock, 200)
+    await advanceInSteps(clock, 200)
     expect(results.map((log) => [log.address, log.data])).toEqual([
       [token, '0x01'],
       [token, '0x02'],
@@ -239,13 +228,13 @@ describe('createEip1193Provider: subscriptions', () => {
     const disconnects: Eip1193ProviderError[] = []
     provider.on('message', (message) => messages.push(message))
     provider.on('disconnect', (error) => disconnects.push(error))
-    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['newHeads'] }))
-    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['logs', {}] }))
-    await drive(clock, 50)
+    await settleOnClock(clock, provider.request({ method: 'eth_subscribe', params: ['newHeads'] }))
+    await settleOnClock(clock, provider.request({ method: 'eth_subscribe', params: ['logs', {}] }))
+    await advanceInSteps(clock, 50)
     provider.disconnect()
     provider.disconnect()
     chain.mine({ logs: [{ address: token }] })
-    await drive(clock, 200)
+    await advanceInSteps(clock, 200)
     expect(messages).toEqual([])
     expect(disconnects.map((error) => error.code)).toEqual([4900])
     expect((await rejection(clock, provider.request({ method: 'eth_chainId' }))).code).toBe(4900)
@@ -266,13 +255,13 @@ describe('createEip1193Provider: subscriptions', () => {
     const seen: unknown[] = []
     const listener = (message: Eip1193Message) => seen.push(message)
     provider.on('message', listener)
-    await settle(clock, provider.request({ method: 'eth_subscribe', params: ['newHeads'] }))
-    await drive(clock, 50)
+    await settleOnClock(clock, provider.request({ method: 'eth_subscribe', params: ['newHeads'] }))
+    await advanceInSteps(clock, 50)
     chain.mine()
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     provider.off('message', listener)
     chain.mine()
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     expect(seen).toHaveLength(1)
   })
 })

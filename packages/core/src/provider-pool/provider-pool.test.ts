@@ -12,6 +12,7 @@ import {
 import type { ProviderPoolEvent, RoutingDecisionEvent } from '../pubsub/topics.js'
 import { createMockChain, type MockChain } from '../testing/mock-chain.js'
 import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
+import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
 import { createProviderPool } from './provider-pool.js'
 import type { ProviderPool, ProviderPoolOptions } from './types.js'
 import type { Upstream } from './upstream.js'
@@ -65,29 +66,10 @@ function setup(options: Partial<ProviderPoolOptions> = {}, priorities = { a: 0, 
   return { clock, chain, providers, pool, decisions, events }
 }
 
-/** Advances the fake clock in small steps, letting promise continuations run between steps. */
-async function advance(clock: FakeClock, ms: number, step = 5): Promise<void> {
-  for (let elapsed = 0; elapsed < ms; elapsed += step) {
-    clock.advance(Math.min(step, ms - elapsed))
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
-
-/** Runs a pool promise to completion under the fake clock. */
-async function settle<T>(clock: FakeClock, promise: Promise<T>, maxMs = 10_000): Promise<T> {
-  let done = false
-  const tracked = promise.finally(() => {
-    done = true
-  })
-  tracked.catch(() => undefined)
-  for (let elapsed = 0; !done && elapsed < maxMs; elapsed += 5) await advance(clock, 5)
-  return tracked
-}
-
 describe('createProviderPool routing', () => {
   it('returns the result with routing metadata and publishes one decision', async () => {
     const { clock, pool, decisions } = setup()
-    const answer = await settle(clock, pool.request({ chain: 1, method: 'eth_blockNumber' }))
+    const answer = await settleOnClock(clock, pool.request({ chain: 1, method: 'eth_blockNumber' }))
     expect(answer).toMatchObject({ result: '0x3', providerId: 'a', strategy: 'priority', attempts: 1 })
     expect(decisions).toEqual([
       expect.objectContaining({
@@ -110,7 +92,7 @@ describe('createProviderPool routing', () => {
   it('returns an execution error as-is without trying another provider', async () => {
     const { clock, pool, providers } = setup()
     providers.a.set({ rpcError: { code: 3, message: 'execution reverted', data: '0x08c379a0' } })
-    const error = await settle(
+    const error = await settleOnClock(
       clock,
       pool.request({ chain: 'ethereum', method: 'eth_call', params: [{ to: '0x1' }] }),
     ).catch((caught) => caught)
@@ -127,7 +109,7 @@ describe('createProviderPool routing', () => {
 
   it('tries every provider for an unsupported method and returns that error only when all refuse', async () => {
     const { clock, pool, providers } = setup()
-    const error = await settle(
+    const error = await settleOnClock(
       clock,
       pool.request({ chain: 'ethereum', method: 'trace_block', params: ['0x1'] }),
     ).catch((caught) => caught)
@@ -142,7 +124,7 @@ describe('createProviderPool routing', () => {
     })
     providers.a.set({ failNext: 2 })
     for (let call = 0; call < 2; call++)
-      await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+      await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     expect(decisions.map((decision) => [decision.providerId, decision.failoverCount])).toEqual([
       ['b', 1],
       ['b', 1],
@@ -153,17 +135,20 @@ describe('createProviderPool routing', () => {
   it('cools a rate-limited provider down for its Retry-After and sends it nothing meanwhile', async () => {
     const { clock, pool, providers, events } = setup()
     providers.a.set({ rateLimited: { retryAfterMs: 2_000 } })
-    await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     providers.a.set({ rateLimited: false })
     for (let call = 0; call < 3; call++)
-      await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+      await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     expect(providers.a.calls()).toBe(1)
     expect(events.filter((event) => event.providerId === 'a').map((event) => event.type)).toEqual([
       'cooldown_start',
     ])
-    await advance(clock, 2_000)
+    await advanceInSteps(clock, 2_000)
     expect(events.at(-1)).toMatchObject({ providerId: 'a', type: 'healthy' })
-    const { providerId } = await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    const { providerId } = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
+    )
     expect(providerId).toBe('a')
     expect(pool.providers()[0]?.breaker).toBe('closed') // a 429 is not a breaker failure
   })
@@ -173,9 +158,10 @@ describe('createProviderPool routing', () => {
     pool.cooldown('a', 5_000)
     pool.cooldown('b', 5_000)
     providers.c.set({ down: true })
-    const first = await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' })).catch(
-      (error) => error,
-    )
+    const first = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
+    ).catch((error) => error)
     expect(first).toBeInstanceOf(AllProvidersFailedError)
     pool.cooldown('c', 5_000)
     const error = await pool.request({ chain: 'ethereum', method: 'eth_chainId' }).catch((caught) => caught)
@@ -192,7 +178,7 @@ describe('createProviderPool routing', () => {
     providers.a.set({ latencyMs: 1_000 })
     providers.b.set({ latencyMs: 10 })
     const started = clock.now()
-    const answer = await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
     expect(answer).toMatchObject({ providerId: 'b', attempts: 2 })
     expect(clock.now() - started).toBeLessThan(100)
     expect(providers.c.calls()).toBe(0)
@@ -203,7 +189,7 @@ describe('createProviderPool routing', () => {
     const raw = '0x02f86c0180843b9aca00850c92a69c0082520894000000000000000000000000000000000000dead8080c0'
     providers.a.set({ hang: true })
     providers.b.set({ rpcError: { code: -32000, message: 'already known' } })
-    const answer = await settle(
+    const answer = await settleOnClock(
       clock,
       pool.request({ chain: 'ethereum', method: 'eth_sendRawTransaction', params: [raw] }),
     )
@@ -216,13 +202,13 @@ describe('createProviderPool routing', () => {
     providers.a.set({ hang: true })
     const controller = new AbortController()
     const pending = pool.request({ chain: 'ethereum', method: 'eth_chainId' }, { signal: controller.signal })
-    await advance(clock, 20)
+    await advanceInSteps(clock, 20)
     controller.abort()
-    const error = await settle(clock, pending).catch((caught) => caught)
+    const error = await settleOnClock(clock, pending).catch((caught) => caught)
     expect(error).toBeInstanceOf(AbortedError)
     expect(providers.b.calls()).toBe(0)
     // Past the attempt timeout: had the abort not reached the upstream, its timeout would trip the breaker.
-    await advance(clock, 11_000, 100)
+    await advanceInSteps(clock, 11_000, 100)
     expect(pool.providers()[0]?.breaker).toBe('closed')
   })
 
@@ -242,13 +228,13 @@ describe('createProviderPool routing', () => {
       DuplicateProviderError,
     )
     expect(() => pool.addProvider({ id: 'e', chain: 'ethereum' })).toThrow(ConfigError)
-    expect((await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId).toBe(
-      'd',
-    )
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('d')
     pool.removeProvider('d')
-    expect((await settle(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId).toBe(
-      'a',
-    )
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('a')
     expect(events.filter((event) => event.providerId === 'd').map((event) => event.type)).toEqual([
       'added',
       'removed',
@@ -279,13 +265,13 @@ describe('createProviderPool subscriptions', () => {
     const logs: string[] = []
     pool.subscribe('ethereum', 'newHeads', (block) => blocks.push(block.hash))
     pool.subscribe('ethereum', { logs: {} }, (log) => logs.push(`${log.removed ? '-' : '+'}${log.blockHash}`))
-    await advance(clock, 10)
+    await advanceInSteps(clock, 10)
     const [b3] = chain.mine({ logs: [{ address: '0x1', topics: [], data: '0x' }] })
-    await advance(clock, 20)
+    await advanceInSteps(clock, 20)
     const reorg = chain.reorg(1, { logs: [[{ address: '0x1', topics: [], data: '0x02' }]] })
-    await advance(clock, 20)
+    await advanceInSteps(clock, 20)
     chain.mine()
-    await advance(clock, 50)
+    await advanceInSteps(clock, 50)
     expect(blocks[0]).toBe(b3!.hash)
     expect(blocks).toContain(reorg.added[0]!.hash)
     expect(logs[0]).toBe(`+${b3!.hash}`)
@@ -319,7 +305,7 @@ describe('createProviderPool subscriptions', () => {
       clock,
       headPollIntervalMs: 60_000,
     })
-    await advance(clock, 10)
+    await advanceInSteps(clock, 10)
     let closed = false
     void pool.close().then(() => {
       closed = true
@@ -333,10 +319,10 @@ describe('createProviderPool subscriptions', () => {
   it('releases upstream subscriptions when the last subscriber leaves (racing off)', async () => {
     const { clock, providers, pool } = pushSetup()
     const subscription = pool.subscribe('ethereum', 'newHeads', () => undefined)
-    await advance(clock, 10)
+    await advanceInSteps(clock, 10)
     expect(providers.map((provider) => provider.activeSubscriptions())).toEqual([1, 1])
     subscription.unsubscribe()
-    await advance(clock, 10)
+    await advanceInSteps(clock, 10)
     expect(providers.map((provider) => provider.activeSubscriptions())).toEqual([0, 0])
     expect(pool.upstreamSubscriptionCount()).toBe(0)
   })

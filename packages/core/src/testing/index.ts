@@ -1,6 +1,7 @@
 /**
- * @chainpulse/core/testing — helpers for testing code that uses ChainPulse: a fake clock, an in-memory
- * PubSub bus, a stub benchmark store and the routing-strategy conformance suite.
+ * @chainpulse/core/testing — helpers for testing code that uses ChainPulse: a fake clock and helpers to
+ * run promises on it, an in-memory PubSub bus, a mock chain and providers, a stub benchmark store and
+ * the routing-strategy conformance suite.
  */
 export { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 export {
@@ -29,6 +30,7 @@ export {
   type MockProviderBehaviour,
   type MockProviderOptions,
 } from './mock-provider.js'
+export { advanceInSteps, settleOnClock } from './run-clock.js'
 export {
   type StrategyConformanceCase,
   type StrategyConformanceOptions,

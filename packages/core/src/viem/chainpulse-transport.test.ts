@@ -12,7 +12,7 @@ import {
 } from 'viem'
 import { mainnet, polygon } from 'viem/chains'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
+import { createFakeClock } from '../clock/fake-clock.js'
 import {
   ConfigError,
   NoProviderAvailableError,
@@ -23,6 +23,7 @@ import { createProviderPool } from '../provider-pool/provider-pool.js'
 import type { ProviderPool } from '../provider-pool/types.js'
 import { createMockChain } from '../testing/mock-chain.js'
 import { createMockProvider } from '../testing/mock-provider.js'
+import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
 import { chainpulse } from './index.js'
 
 const token = '0x00000000000000000000000000000000000000aa' as const
@@ -54,27 +55,8 @@ function setup() {
   })
   // viem caches the block number for `cacheTime` of real time; the chain here moves on a fake clock.
   const client = createPublicClient({ transport: chainpulse(pool, 'ethereum'), cacheTime: 0 })
-  cleanups.push(() => settle(clock, pool.close()))
+  cleanups.push(() => settleOnClock(clock, pool.close()))
   return { clock, chain, alpha, beta, pool, client }
-}
-
-/** Advances the fake clock in small steps, letting promise chains run in between. */
-async function drive(clock: FakeClock, ms: number, step = 5): Promise<void> {
-  for (let elapsed = 0; elapsed < ms; elapsed += step) {
-    clock.advance(step)
-    await new Promise<void>((resolve) => setImmediate(resolve))
-  }
-}
-
-/** Runs `promise` to completion while the clock moves. */
-async function settle<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
-  let done = false
-  const tracked = promise.finally(() => {
-    done = true
-  })
-  tracked.catch(() => {})
-  for (let step = 0; step < 2_000 && !done; step++) await drive(clock, 5)
-  return tracked
 }
 
 function transferLog(from: `0x${string}`, to: `0x${string}`, value: bigint) {
@@ -90,15 +72,15 @@ describe('chainpulse transport: calls', () => {
     const { clock, chain, client } = setup()
     chain.mine(4)
     chain.setBalance(holder, 7n * 10n ** 18n)
-    expect(await settle(clock, client.getBlockNumber())).toBe(1_004n)
-    expect(await settle(clock, client.getBalance({ address: holder }))).toBe(7n * 10n ** 18n)
-    expect(await settle(clock, client.getChainId())).toBe(1)
+    expect(await settleOnClock(clock, client.getBlockNumber())).toBe(1_004n)
+    expect(await settleOnClock(clock, client.getBalance({ address: holder }))).toBe(7n * 10n ** 18n)
+    expect(await settleOnClock(clock, client.getChainId())).toBe(1)
   })
 
   it('returns blocks viem formats like any node’s', async () => {
     const { clock, chain, client } = setup()
     const [mined] = chain.mine({ logs: [transferLog(holder, token, 5n)] })
-    const block = await settle(clock, client.getBlock({ blockNumber: 1_001n }))
+    const block = await settleOnClock(clock, client.getBlock({ blockNumber: 1_001n }))
     expect(block).toMatchObject({
       number: 1_001n,
       hash: mined!.hash,
@@ -107,7 +89,10 @@ describe('chainpulse transport: calls', () => {
       baseFeePerGas: 1_000_000_000n,
       transactions: mined!.transactions,
     })
-    const full = await settle(clock, client.getBlock({ blockNumber: 1_001n, includeTransactions: true }))
+    const full = await settleOnClock(
+      clock,
+      client.getBlock({ blockNumber: 1_001n, includeTransactions: true }),
+    )
     expect(full.transactions[0]).toMatchObject({
       hash: mined!.transactions[0],
       to: token,
@@ -120,7 +105,7 @@ describe('chainpulse transport: calls', () => {
     chain.mine({ logs: [transferLog(holder, token, 5n)] })
     chain.mine()
     chain.mine({ logs: [transferLog(token, holder, 9n)] })
-    const logs = await settle(
+    const logs = await settleOnClock(
       clock,
       client.getContractEvents({
         abi,
@@ -140,10 +125,10 @@ describe('chainpulse transport: calls', () => {
     const { clock, chain, alpha, beta, client } = setup()
     chain.mine()
     alpha.set({ down: true })
-    expect(await settle(clock, client.getBlockNumber())).toBe(1_001n)
+    expect(await settleOnClock(clock, client.getBlockNumber())).toBe(1_001n)
     alpha.set({ down: false })
     beta.set({ failNext: 5 })
-    expect(await settle(clock, client.getBlockNumber())).toBe(1_001n)
+    expect(await settleOnClock(clock, client.getBlockNumber())).toBe(1_001n)
     expect(beta.calls('eth_blockNumber')).toBe(1)
   })
 
@@ -153,7 +138,7 @@ describe('chainpulse transport: calls', () => {
       { to: token },
       { revert: encodeErrorResult({ abi, errorName: 'NotAllowed', args: [holder] }) },
     )
-    const error = await settle(
+    const error = await settleOnClock(
       clock,
       client.readContract({ abi, address: token, functionName: 'balanceOf', args: [holder] }),
     ).then(
@@ -179,7 +164,7 @@ describe('chainpulse transport: calls', () => {
     const { clock, pool, client } = setup()
     pool.cooldown('alpha', 60_000)
     pool.cooldown('beta', 60_000)
-    const error = await settle(clock, client.getBlockNumber()).then(
+    const error = await settleOnClock(clock, client.getBlockNumber()).then(
       () => undefined,
       (caught: unknown) => caught,
     )
@@ -195,7 +180,7 @@ describe('chainpulse transport: calls', () => {
       transport: chainpulse(pool, 1, { providerId: 'beta' }),
       cacheTime: 0,
     })
-    await settle(clock, pinned.getBlockNumber())
+    await settleOnClock(clock, pinned.getBlockNumber())
     expect(beta.calls('eth_blockNumber')).toBe(1)
     expect(alpha.calls('eth_blockNumber')).toBe(0)
     expect(pinned.transport.pool).toBe(pool)
@@ -228,9 +213,9 @@ describe('chainpulse transport: watch actions', () => {
       onBlock: (block) => seen.push({ number: block.number, hash: block.hash }),
       onError: (error) => errors.push(error),
     })
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     const mined = chain.mine(3)
-    await drive(clock, 200)
+    await advanceInSteps(clock, 200)
     expect(seen).toEqual(mined.map((block) => ({ number: BigInt(block.number), hash: block.hash })))
     expect(alpha.calls('eth_blockNumber') + beta.calls('eth_blockNumber')).toBe(0)
     expect(errors).toEqual([])
@@ -241,15 +226,15 @@ describe('chainpulse transport: watch actions', () => {
     const { clock, chain, alpha, client } = setup()
     const numbers: bigint[] = []
     const unwatch = client.watchBlocks({ onBlock: (block) => numbers.push(block.number) })
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     chain.mine(2)
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     alpha.set({ down: true })
     chain.mine(2)
-    await drive(clock, 200)
+    await advanceInSteps(clock, 200)
     alpha.set({ down: false })
     chain.mine()
-    await drive(clock, 200)
+    await advanceInSteps(clock, 200)
     expect(numbers).toEqual([1_001n, 1_002n, 1_003n, 1_004n, 1_005n])
     unwatch()
   })
@@ -258,9 +243,9 @@ describe('chainpulse transport: watch actions', () => {
     const { clock, chain, client } = setup()
     const numbers: bigint[] = []
     const unwatch = client.watchBlockNumber({ onBlockNumber: (number) => numbers.push(number) })
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     chain.mine(2)
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     expect(numbers).toEqual([1_001n, 1_002n])
     unwatch()
   })
@@ -277,10 +262,10 @@ describe('chainpulse transport: watch actions', () => {
         for (const log of logs) values.push(log.args.value!)
       },
     })
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     chain.mine({ logs: [transferLog(token, holder, 3n), transferLog(holder, token, 4n)] })
     chain.mine({ logs: [transferLog(token, holder, 8n)] })
-    await drive(clock, 300)
+    await advanceInSteps(clock, 300)
     expect(values).toEqual([3n, 8n])
     unwatch()
   })
@@ -289,10 +274,10 @@ describe('chainpulse transport: watch actions', () => {
     const { clock, chain, client } = setup()
     const numbers: bigint[] = []
     const unwatch = client.watchBlockNumber({ onBlockNumber: (number) => numbers.push(number) })
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     unwatch()
     chain.mine()
-    await drive(clock, 100)
+    await advanceInSteps(clock, 100)
     expect(numbers).toEqual([])
   })
 
@@ -303,7 +288,7 @@ describe('chainpulse transport: watch actions', () => {
       onTransactions: () => {},
       onError: (error) => errors.push(error),
     })
-    await drive(clock, 20)
+    await advanceInSteps(clock, 20)
     expect(errors).toHaveLength(1)
     expect(errors[0]!.message).toMatch(/poll: true/)
     unwatch()
