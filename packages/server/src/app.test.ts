@@ -3,22 +3,12 @@ import { Agent, request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { ConfigError, createProviderPool, type FetchLike, type JsonRpcResponse } from '@chainpulse/core'
 import { createFakeClock } from '@chainpulse/core/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildServer } from './app.js'
 import { urlSecrets } from './security/redaction.js'
-import { createTestServer, type TestServer, type TestServerOptions } from './testing/harness.js'
+import { type TestServer, useTestServerPerTest } from './testing/harness.js'
 
-let server: TestServer | undefined
-
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
-
-function start(options: TestServerOptions = {}): TestServer {
-  server = createTestServer(options)
-  return server
-}
+const start = useTestServerPerTest()
 
 const chainIdCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' })
 
@@ -94,7 +84,6 @@ describe('API keys', () => {
 
   it('lets the key path through without auth configured, and keeps /healthz open with it', async () => {
     expect((await post(start(), '/rpc/key/anything-goes-here/ethereum')).statusCode).toBe(200)
-    await server?.close()
     const target = start(auth)
     expect((await target.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
   })

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   describeResponse,
   envelopeCases,
@@ -6,19 +6,9 @@ import {
   envelopeMaxDepth,
   upstreamErrorObject,
 } from '../testing/envelope-cases.js'
-import { createTestServer, type TestServer, type TestServerOptions } from '../testing/harness.js'
+import { type TestServer, useTestServerPerTest } from '../testing/harness.js'
 
-let server: TestServer | undefined
-
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
-
-function start(options: TestServerOptions = {}): TestServer {
-  server = createTestServer(options)
-  return server
-}
+const start = useTestServerPerTest()
 
 function post(target: TestServer, url: string, body: unknown, headers: Record<string, string> = {}) {
   return target.app.inject({

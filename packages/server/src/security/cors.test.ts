@@ -1,17 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { createTestServer, type TestServer, type TestServerOptions } from '../testing/harness.js'
+import { describe, expect, it } from 'vitest'
+import { type TestServer, useTestServerPerTest } from '../testing/harness.js'
 
-let server: TestServer | undefined
-
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
-
-function start(options: TestServerOptions = {}): TestServer {
-  server = createTestServer(options)
-  return server
-}
+const start = useTestServerPerTest()
 
 const dapp = 'https://dapp.example'
 

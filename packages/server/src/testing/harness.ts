@@ -10,6 +10,7 @@ import {
 } from '@chainpulse/core'
 import { createFakeClock, type FakeClock } from '@chainpulse/core/testing'
 import type { FastifyInstance } from 'fastify'
+import { afterEach } from 'vitest'
 import { type BuildServerOptions, buildServer } from '../app.js'
 import type { ServerConfigInput } from '../config/server-config.js'
 import { upstreamErrorObject } from './envelope-cases.js'
@@ -71,6 +72,27 @@ export interface TestServerOptions {
   providers?: (Omit<ProviderConfig, 'upstream'> & { upstream?: Upstream })[]
   pool?: Partial<ProviderPoolOptions>
   secrets?: BuildServerOptions['secrets']
+}
+
+/**
+ * For a test file whose tests use test servers: returns `start(options)`, which builds one with
+ * {@link createTestServer}; every server started in a test is closed after it. Call it once, at the top
+ * of the file.
+ *
+ * @example
+ * const start = useTestServerPerTest()
+ * it('answers', async () => { const server = start(); await server.app.inject({ ... }) })
+ */
+export function useTestServerPerTest(): (options?: TestServerOptions) => TestServer {
+  const started: TestServer[] = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((server) => server.close()))
+  })
+  return (options = {}) => {
+    const server = createTestServer(options)
+    started.push(server)
+    return server
+  }
 }
 
 /**
