@@ -1,12 +1,17 @@
 import type { FakeClock } from '../clock/fake-clock.js'
 
+// Core is built without Node's types; `setImmediate` is Node's (and Bun's, Deno's). Elsewhere a zero
+// timeout does the same, only slower.
+const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate
+
 /** Yields to the event loop once, so pending promise continuations and I/O callbacks run. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) => (setImmediateIfAny ? setImmediateIfAny(resolve) : setTimeout(resolve, 0)))
 
 /**
  * Moves a fake clock forward by `ms` in steps of `stepMs`, letting promise continuations run between
  * steps: code that awaits, then sets a timer, then awaits again (a pool's retry, a mock provider's
- * latency) gets to schedule its next timer before the clock passes it. Node only (`setImmediate`).
+ * latency) gets to schedule its next timer before the clock passes it.
  *
  * @example
  * const answer = pool.request({ chain: 'ethereum', method: 'eth_blockNumber' })
