@@ -388,6 +388,8 @@ async function runBare(chain: MockChain, pushedAt: Map<number, number>): Promise
 /** One subject's rounds together; which blocks each round measured no longer matters. */
 type MergedRun = Omit<FanoutRun, 'firstMeasured' | 'lastMeasured'> & { roundP99s: number[] }
 
+const medianMs = (values: readonly number[]) => formatMs(percentile(values, 50))
+
 /** "a–b ms": the lowest and highest of some per-round figures. */
 function rangeOf(values: readonly number[]): string {
   return `${formatMs(Math.min(...values))}–${formatMs(Math.max(...values))}`
@@ -435,17 +437,7 @@ export const wsFanoutSuite: BenchSuite = {
         fanoutRow(
           `ChainPulse /ws/rpc/ethereum, ${formatNumber(CLIENTS)} clients × ${BLOCKS} blocks × ${ROUNDS} rounds`,
           chainpulse,
-          `${formatMs(
-            percentile(
-              loops.map((loop) => loop.wallMs),
-              50,
-            ),
-          )} / ${formatMs(
-            percentile(
-              loops.map((loop) => loop.cpuMs),
-              50,
-            ),
-          )}`,
+          `${medianMs(loops.map((loop) => loop.wallMs))} / ${medianMs(loops.map((loop) => loop.cpuMs))}`,
         ),
         fanoutRow(
           `baseline: bare \`ws\` server, one JSON.stringify per block and send() to each socket (no pool, no routing), same clients`,
