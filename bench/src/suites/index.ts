@@ -6,12 +6,14 @@ import { faultScenarioSuite } from './fault-scenario.js'
 import { messageAggregatorSuite } from './message-aggregator.js'
 import { poolOverheadSuite } from './pool-overhead.js'
 import { proxyThroughputSuite } from './proxy-throughput.js'
+import { raceMarginsSuite } from './race-margins.js'
 import { requestPathSuite } from './request-path.js'
 import { wsFanoutSuite } from './ws-fanout.js'
 
 /** Every benchmark suite, in the order they appear in docs/benchmarks.md. */
 export const suites: BenchSuite[] = [
   messageAggregatorSuite,
+  raceMarginsSuite,
   benchmarkStoreSuite,
   requestPathSuite,
   poolOverheadSuite,

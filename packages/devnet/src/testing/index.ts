@@ -1,3 +1,4 @@
+export { type HeadArrivalObserver, type HeadArrivals, observeHeadArrivals } from './head-arrivals.js'
 export { isProcessAlive } from './process-alive.js'
 export { type DevnetProcess, spawnDevnet } from './spawn-devnet.js'
 export { waitFor } from './wait-for.js'
