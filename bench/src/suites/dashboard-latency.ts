@@ -1,14 +1,12 @@
-// Event-to-screen latency of the dashboard in headless Chromium. The server comes from its source path
-// (like demo-web's end-to-end test): @chainpulse/server is not a dependency that exposes buildServer yet.
+// Event-to-screen latency of the dashboard in headless Chromium.
 
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createProviderPool, type ProviderPool } from '@chainpulse/core'
+import { buildServer } from '@chainpulse/server'
 import type { Page } from 'playwright-core'
 // The dashboard e2e's launcher: one place for the flags Chromium needs on these machines.
-import { type Browser, launchChromium } from '../../../packages/demo-web/e2e/browser.js'
-import { buildServer } from '../../../packages/server/src/app.js'
+import { type Browser, dashboardDir, launchChromium } from '../../../packages/demo-web/e2e/browser.js'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
 import { formatMs, percentile } from './pool-bench-kit.js'
 
@@ -143,10 +141,7 @@ export const dashboardLatencySuite: BenchSuite = {
   id: 'dashboard-latency',
   title: 'Dashboard event-to-screen latency (Chromium)',
   async run() {
-    const dashboardManifest = createRequire(
-      new URL('../../../packages/server/package.json', import.meta.url),
-    ).resolve('@chainpulse/demo-web/package.json')
-    if (!existsSync(join(dirname(dashboardManifest), 'dist', 'index.html')))
+    if (!existsSync(join(dashboardDir, 'index.html')))
       throw new Error('demo-web is not built: run `pnpm --filter @chainpulse/demo-web build` first')
 
     // No reachable provider: the events are synthetic, published straight on the pool's PubSub.
@@ -157,6 +152,7 @@ export const dashboardLatencySuite: BenchSuite = {
     })
     const app = buildServer({
       pool,
+      dashboardDir,
       config: { demo: false, logLevel: 'silent', rateLimit: false },
       logger: false,
     })

@@ -10,6 +10,9 @@ const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Where e2e screenshots go, predictable for CI artifacts. */
 export const screenshotDir = resolve(packageDir, '../../test-artifacts/screenshots')
 
+/** Where {@link buildDashboard} writes the build; servers under test serve it from here (`dashboardDir`). */
+export const dashboardDir = join(packageDir, 'dist')
+
 /** Builds the dashboard. Always: a dist/ left from an older source would test the old dashboard. */
 export async function buildDashboard(): Promise<void> {
   await build({ root: packageDir, configFile: join(packageDir, 'vite.config.ts'), logLevel: 'warn' })

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // which would make a cycle: the server depends on demo-web for its dist/).
 import { buildServer } from '../../server/src/app.js'
 import { createDevnetDemoControls } from '../../server/src/demo/demo-controls.js'
-import { type Browser, buildDashboard, launchChromium, screenshotDir } from './browser.js'
+import { type Browser, buildDashboard, dashboardDir, launchChromium, screenshotDir } from './browser.js'
 
 const tabs = ['live', 'racing', 'strategies', 'live-test', 'system'] as const
 
@@ -93,6 +93,7 @@ describe('dashboard in Chromium against a devnet', () => {
     })
     app = buildServer({
       pool,
+      dashboardDir,
       config: {
         demo: true,
         logLevel: 'silent',

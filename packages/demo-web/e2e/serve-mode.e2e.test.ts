@@ -3,7 +3,7 @@ import { createMockChain, createMockProvider, type MockChain } from '@chainpulse
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer } from '../../server/src/app.js'
-import { type Browser, buildDashboard, launchChromium } from './browser.js'
+import { type Browser, buildDashboard, dashboardDir, launchChromium } from './browser.js'
 
 // `chainpulse serve` has no demo mode and no admin token by default: the dashboard must show everything
 // but offer no control the server would refuse.
@@ -28,7 +28,7 @@ describe('dashboard in Chromium against a server without demo controls', () => {
       chains: [{ name: 'ethereum', chainId: 1 }],
       providers: providers.map((upstream) => ({ id: upstream.id, chain: 'ethereum', upstream })),
     })
-    app = buildServer({ pool, config: { logLevel: 'silent' }, logger: false })
+    app = buildServer({ pool, dashboardDir, config: { logLevel: 'silent' }, logger: false })
     origin = await app.listen({ port: 0, host: '127.0.0.1' })
     browser = await launchChromium()
     page = browser.context.pages()[0] ?? (await browser.context.newPage())

@@ -26,6 +26,8 @@ export interface BuildServerOptions {
   controls?: ChainPulsePluginOptions['controls']
   /** Timers of the dashboard API (stream snapshots, score history, demo load) and of close(). @default systemClock */
   clock?: ChainPulsePluginOptions['clock']
+  /** The built dashboard served at `/`. @default the copy shipped in this package (`dashboard/`) */
+  dashboardDir?: ChainPulsePluginOptions['dashboardDir']
   /**
    * How long `close()` lets requests in flight finish before cutting the connections that remain (a
    * request stuck on a hanging upstream must not hold shutdown forever). @default 10_000
@@ -89,6 +91,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     redact,
     ...(options.controls ? { controls: options.controls } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
   })
   return app as unknown as FastifyInstance
 }

@@ -5,7 +5,6 @@ it('exports exactly the public API', () => {
   expect(Object.keys(server).sort()).toEqual([
     'buildServer',
     'chainPulsePlugin',
-    'createDevnetDemoControls',
     'createSnapshotPersistence',
     'createUndiciFetch',
     'defaultDeniedMethods',
@@ -16,7 +15,6 @@ it('exports exactly the public API', () => {
     'rpcErrorCodes',
     'serverConfigSchema',
     'startChainPulse',
-    'startDemo',
     'urlSecrets',
     'wsCloseCodes',
   ])

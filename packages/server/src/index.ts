@@ -1,7 +1,8 @@
 /**
  * @chainpulse/server — the ChainPulse JSON-RPC proxy as a Fastify server (`buildServer`) or a plugin for
  * an existing Fastify app (`chainPulsePlugin`). Every export is listed explicitly; `index.test.ts`
- * snapshots the list so API changes are deliberate.
+ * snapshots the list so API changes are deliberate. The demo (`startDemo`, which needs
+ * `@chainpulse/devnet`) is at `@chainpulse/server/demo`.
  */
 export { type BuildServerOptions, buildServer } from './app.js'
 export {
@@ -18,8 +19,6 @@ export {
   type ServerConfigInput,
   serverConfigSchema,
 } from './config/server-config.js'
-export { createDevnetDemoControls } from './demo/demo-controls.js'
-export { type DemoUrls, type RunningDemo, type StartDemoOptions, startDemo } from './demo/start-demo.js'
 export { type ProxyErrorCode, type RpcErrorObject, rpcErrorCodes } from './json-rpc/rpc-errors.js'
 export {
   type RunningChainPulse,

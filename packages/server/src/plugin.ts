@@ -27,6 +27,8 @@ export interface ChainPulsePluginOptions {
   controls?: DemoControls
   /** Timers of the dashboard API (stream snapshots, score history, demo load). @default systemClock */
   clock?: Clock
+  /** The built dashboard served at `/`. @default the copy shipped in this package (`dashboard/`) */
+  dashboardDir?: string
 }
 
 /**
@@ -77,7 +79,7 @@ export const chainPulsePlugin = fp(
       if (config.metrics)
         await app.register(metricsRoutes, { pool, nodeMetrics: config.metrics.nodeMetrics, redact })
       // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
-      await app.register(dashboardRoutes, {})
+      await app.register(dashboardRoutes, { distDir: options.dashboardDir })
     }
   },
   { name: 'chainpulse', fastify: '5.x' },

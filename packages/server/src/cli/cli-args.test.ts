@@ -55,6 +55,11 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['config', 'check', 'c.yaml'])).toEqual({ command: 'config-check', file: 'c.yaml' })
   })
 
+  it('answers version for --version, -v and version', () => {
+    for (const argv of [['--version'], ['-v'], ['version']])
+      expect(parseCliArgs(argv)).toEqual({ command: 'version' })
+  })
+
   it('answers help for no arguments, help, --help and -h anywhere', () => {
     for (const argv of [[], ['help'], ['--help'], ['-h'], ['demo', '--help'], ['serve', '-h']])
       expect(parseCliArgs(argv)).toEqual({ command: 'help' })

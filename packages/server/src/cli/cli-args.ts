@@ -8,6 +8,7 @@ Usage:
   chainpulse serve --config <file> [options]  the proxy in front of the providers a config file lists
   chainpulse config check <file>            validate a config file and print a summary (no secrets)
   chainpulse --help                         this text
+  chainpulse --version                      the installed version
 
 Options of demo and serve:
   --port <n>                  port to listen on (default: 4000; 0 picks a free port)
@@ -38,6 +39,7 @@ export type CliCommand =
   | ({ command: 'serve'; config: string } & ListenArgs)
   | { command: 'config-check'; file: string }
   | { command: 'help' }
+  | { command: 'version' }
 
 /** A command line `chainpulse` does not understand; the CLI prints it with the usage and exits 2. */
 export class CliUsageError extends Error {
@@ -55,6 +57,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv
   if (command === undefined || command === '--help' || command === '-h' || command === 'help')
     return { command: 'help' }
+  if (command === '--version' || command === '-v' || command === 'version') return { command: 'version' }
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' }
   switch (command) {
     case 'demo': {

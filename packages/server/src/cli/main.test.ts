@@ -47,14 +47,14 @@ describe('chainpulse demo process', { timeout: 45_000 }, () => {
     started.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk
     })
-    await waitFor(() => stdout.includes('Ctrl-C to stop.') || started.exitCode !== null, {
+    // The banner goes to stderr; stdout carries only the server's JSON log lines.
+    await waitFor(() => stderr.includes('Ctrl-C to stop.') || started.exitCode !== null, {
       timeoutMs: 30_000,
       what: 'the demo banner',
     })
-    expect(stderr).toBe('')
-    expect(stdout).toMatch(/Benchmarks {6}.*unreadable: not valid JSON; moved to .*\.corrupt/)
-    const rpcUrl = /(http:\/\/127\.0\.0\.1:\d+)\/rpc\/ethereum/.exec(stdout)![1]!
-    const control = /Devnet control {2}(\S+)/.exec(stdout)![1]!
+    expect(stderr).toMatch(/Benchmarks {6}.*unreadable: not valid JSON; moved to .*\.corrupt/)
+    const rpcUrl = /(http:\/\/127\.0\.0\.1:\d+)\/rpc\/ethereum/.exec(stderr)![1]!
+    const control = /Devnet control {2}(\S+)/.exec(stderr)![1]!
     const manifest = await json<DevnetManifest>(await fetch(`${control}/manifest`))
     const anvilPids = manifest.chains.map((chain) => chain.nodePid)
     expect(anvilPids.every(isProcessAlive)).toBe(true)
@@ -82,6 +82,7 @@ describe('chainpulse demo process', { timeout: 45_000 }, () => {
     expect(await response.json()).toMatchObject({ id: 7, result: expect.stringMatching(/^0x/) })
     expect(await exited).toBe(0)
     expect(stderr).toContain('SIGTERM: shutting down')
+    for (const line of stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow()
     expect(anvilPids.some(isProcessAlive)).toBe(false)
     const written = JSON.parse(await readFile(snapshot, 'utf8'))
     expect(written).toMatchObject({ version: 1 })

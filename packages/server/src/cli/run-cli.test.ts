@@ -27,6 +27,13 @@ describe('runCli', () => {
     expect(out.stderr).toContain('chainpulse --help')
   })
 
+  it('prints the package version for --version', async () => {
+    const { out, io: cliIo } = io({}, '/')
+    const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'))
+    expect(await runCli(['--version'], cliIo)).toEqual({ exitCode: 0 })
+    expect(out.stdout).toBe(`${manifest.version}\n`)
+  })
+
   it('reports an invalid config file for serve with exit code 1', async () => {
     const { out, io: cliIo } = io({}, '/')
     expect(await runCli(['serve', '--config', '/nonexistent/chainpulse.yaml'], cliIo)).toEqual({
@@ -76,7 +83,7 @@ describe('chainpulse serve', { timeout: 30_000 }, () => {
     const { running } = outcome
     try {
       expect(running.url).not.toContain(':4999')
-      expect(out.stdout).toContain(`${running.url}/rpc/ethereum`)
+      expect(out.stderr).toContain(`${running.url}/rpc/ethereum`)
       const call = (headers: Record<string, string>) =>
         fetch(`${running.url}/rpc/ethereum`, {
           method: 'POST',

@@ -1,8 +1,9 @@
 import { isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '@chainpulse/core'
 import { loadConfigFile } from '../config/load-config.js'
-import { type RunningDemo, startDemo } from '../demo/start-demo.js'
+import type { RunningDemo } from '../demo/start-demo.js'
 import { type RunningChainPulse, startChainPulse } from '../main.js'
+import { packageVersion } from '../package/package-info.js'
 import type { SnapshotRestoreResult } from '../persistence/snapshot-file.js'
 import { createRedactor } from '../security/redaction.js'
 import { CliUsageError, HELP, type ListenArgs, parseCliArgs } from './cli-args.js'
@@ -11,10 +12,15 @@ import { type CliIo, configCheck, formatConfigError } from './config-check.js'
 /** What a command line came to: an exit code, or a server that runs until it is closed. */
 export type CliOutcome = { exitCode: number } | { running: RunningChainPulse }
 
+/** What `chainpulse demo` prints, in one line, when `@chainpulse/devnet` is not installed. */
+export const DEVNET_MISSING =
+  'chainpulse demo needs the local devnet: npm install @chainpulse/devnet (serve and config check do not)'
+
 /**
- * Runs a `chainpulse` command line. One-shot commands (`config check`, `--help`, bad usage) resolve with
- * their exit code; `demo` and `serve` resolve with the running server once it listens (the caller
- * closes it on a signal). Nothing here exits the process or installs signal handlers.
+ * Runs a `chainpulse` command line. One-shot commands (`config check`, `--help`, `--version`, bad usage)
+ * resolve with their exit code; `demo` and `serve` resolve with the running server once it listens (the
+ * caller closes it on a signal). Nothing here exits the process or installs signal handlers. Banners go
+ * to stderr: stdout carries the server's JSON log lines, one per line, for log collectors.
  *
  * @example
  * const outcome = await runCli(['config', 'check', 'chainpulse.yaml'], { stdout, stderr, env, cwd })
@@ -33,10 +39,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
       case 'help':
         io.stdout.write(`${HELP}\n`)
         return { exitCode: 0 }
+      case 'version':
+        io.stdout.write(`${packageVersion}\n`)
+        return { exitCode: 0 }
       case 'config-check':
         return { exitCode: await configCheck(command.file, io) }
       case 'demo': {
-        const demo = await startDemo({
+        const demoModule = await loadDemo()
+        if (!demoModule) {
+          io.stderr.write(`chainpulse: ${DEVNET_MISSING}\n`)
+          return { exitCode: 1 }
+        }
+        const demo = await demoModule.startDemo({
           ...listenOptions(command),
           ...(command.snapshot === undefined ? {} : { snapshotPath: command.snapshot }),
           ...(command.snapshotIntervalMs === undefined
@@ -45,7 +59,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
           ...(command.seed === undefined ? {} : { devnet: { seed: command.seed } }),
           cwd: io.cwd,
         })
-        io.stdout.write(demoBanner(demo))
+        io.stderr.write(demoBanner(demo))
         return { running: demo }
       }
       case 'serve': {
@@ -66,7 +80,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
           listen: { port: command.port ?? config.listen.port, host: command.host ?? config.listen.host },
           ...(persistence ? { persistence } : {}),
         })
-        io.stdout.write(serveBanner(running))
+        io.stderr.write(serveBanner(running))
         return { running }
       }
     }
@@ -78,6 +92,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
     const redact = createRedactor()
     io.stderr.write(`chainpulse: ${redact(error instanceof Error ? error.message : String(error))}\n`)
     return { exitCode: 1 }
+  }
+}
+
+/**
+ * Loads the demo, and with it `@chainpulse/devnet`, only when `demo` runs: the production commands must
+ * work where devnet (an optional peer dependency) is not installed. `undefined` when it is missing.
+ */
+async function loadDemo(): Promise<typeof import('../demo/index.js') | undefined> {
+  try {
+    return await import('../demo/index.js')
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('@chainpulse/devnet'))
+      return undefined
+    throw error
   }
 }
 

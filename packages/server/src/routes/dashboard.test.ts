@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApiFixture } from './api/api-fixture.js'
-import { DASHBOARD_NOT_BUILT, dashboardRoutes, resolveDashboardDir } from './dashboard.js'
+import { DASHBOARD_NOT_BUILT, dashboardRoutes } from './dashboard.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -56,10 +56,6 @@ describe('dashboardRoutes', () => {
     expect(page.statusCode).toBe(503)
     expect(page.headers['content-type']).toMatch(/^text\/plain/)
     expect(page.body.trim()).toBe(DASHBOARD_NOT_BUILT)
-  })
-
-  it('finds the build in the demo-web workspace package', () => {
-    expect(resolveDashboardDir()).toMatch(/packages[\\/]demo-web[\\/]dist$/)
   })
 
   it('is mounted by the ChainPulse plugin', async () => {

@@ -1,30 +1,17 @@
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
+import { bundledDashboardDir } from '../package/package-info.js'
 
 /** Options of {@link dashboardRoutes}. */
 export interface DashboardRoutesOptions {
-  /** The built dashboard (index.html + assets/). @default `dist/` of `@chainpulse/demo-web` */
-  distDir?: string
+  /** The built dashboard (index.html + assets/). @default the `dashboard/` folder shipped in this package */
+  distDir?: string | undefined
 }
 
 /** Body of `GET /` when the dashboard has not been built. */
 export const DASHBOARD_NOT_BUILT = 'dashboard not built: run pnpm build'
-
-/**
- * Where the built dashboard is: `dist/` of the `@chainpulse/demo-web` workspace package, or `undefined`
- * when the package cannot be resolved.
- */
-export function resolveDashboardDir(): string | undefined {
-  try {
-    const manifest = createRequire(import.meta.url).resolve('@chainpulse/demo-web/package.json')
-    return join(dirname(manifest), 'dist')
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * Serves the dashboard at `/`: `index.html` and its hashed `assets/` (cached for a year, since a new
@@ -35,8 +22,8 @@ export function resolveDashboardDir(): string | undefined {
  * await app.register(dashboardRoutes)
  */
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardRoutesOptions): Promise<void> {
-  const root = options.distDir ?? resolveDashboardDir()
-  if (!root || !existsSync(join(root, 'index.html'))) {
+  const root = options.distDir ?? bundledDashboardDir
+  if (!existsSync(join(root, 'index.html'))) {
     app.get('/', async (_request, reply) =>
       reply.code(503).type('text/plain; charset=utf-8').send(`${DASHBOARD_NOT_BUILT}\n`),
     )
