@@ -1,0 +1,226 @@
+// CI step: what a stranger gets from npm. Packs every publishable package (deploy/pack.sh), installs the
+// tarballs with npm into empty projects the way the Dockerfile does (deploy/install.sh), then runs the
+// first commands a user would: --version, config check, serve (through deploy/start.sh) against a real
+// anvil node, and demo with and without @chainpulse/devnet installed. Run from the repository root after
+// `pnpm build`; exits non-zero on the first failure.
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const work = mkdtempSync(join(tmpdir(), 'chainpulse-tarballs-'))
+const children = new Set()
+const cleanup = () => {
+  for (const child of children) child.kill('SIGKILL')
+  rmSync(work, { recursive: true, force: true })
+}
+process.on('exit', cleanup)
+
+function check(condition, what) {
+  if (!condition) throw new Error(`tarball install: ${what}`)
+  console.log(`  ✓ ${what}`)
+}
+
+function run(command, args, options = {}) {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options })
+}
+
+/** Runs a command to completion, resolving with its exit code and output (never throws on exit code). */
+function outcome(command, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Starts a long-running process; resolves once `ready(stderr)` holds, with the process and its output. */
+function start(command, args, options, ready, timeoutMs = 60_000) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, ...options })
+  children.add(child)
+  const output = { stdout: '', stderr: '' }
+  child.stdout.on('data', (chunk) => (output.stdout += chunk))
+  child.stderr.on('data', (chunk) => (output.stderr += chunk))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${output.stderr}`)), timeoutMs)
+    const poll = setInterval(() => {
+      if (ready(output)) {
+        clearInterval(poll)
+        clearTimeout(timer)
+        resolve({ child, output })
+      }
+    }, 100)
+    child.on('exit', (code) => {
+      clearInterval(poll)
+      clearTimeout(timer)
+      if (!ready(output)) reject(new Error(`${command} exited with ${code}: ${output.stderr}`))
+    })
+  })
+}
+
+function stop({ child }) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode)
+    child.once('exit', (code) => {
+      children.delete(child)
+      resolve(code)
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function rpc(url, method, params = []) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  return response.json()
+}
+
+const version = JSON.parse(readFileSync('packages/server/package.json', 'utf8')).version
+const tarballs = join(work, 'tarballs')
+const app = join(work, 'app')
+const demoApp = join(work, 'app-with-devnet')
+
+console.log('pack')
+run('sh', ['deploy/pack.sh', tarballs], { stdio: 'inherit' })
+
+console.log('install (core + server, as the Dockerfile does)')
+run('sh', ['deploy/install.sh', tarballs, app], { stdio: 'inherit' })
+const installed = (name) => {
+  try {
+    readFileSync(join(app, 'node_modules', name, 'package.json'))
+    return true
+  } catch {
+    return false
+  }
+}
+check(installed('@chainpulse/server') && installed('@chainpulse/core'), 'server and core installed with npm')
+check(
+  !installed('@chainpulse/devnet') && !installed('@chainpulse/demo-web'),
+  'neither devnet nor demo-web installed',
+)
+const chainpulse = join(app, 'node_modules', '.bin', 'chainpulse')
+
+console.log('chainpulse --version / --help')
+check(run(chainpulse, ['--version']).trim() === version, `--version prints ${version}`)
+check(run(chainpulse, ['--help']).includes('chainpulse serve --config'), '--help prints the usage')
+
+console.log('chainpulse demo without the devnet')
+const noDevnet = await outcome(chainpulse, ['demo', '--port', '0', '--no-snapshot'], { cwd: app })
+check(noDevnet.code === 1, 'demo exits 1')
+check(
+  noDevnet.stderr.trim().split('\n').length === 1 &&
+    noDevnet.stderr.includes('npm install @chainpulse/devnet'),
+  `demo says in one line what to install: ${noDevnet.stderr.trim()}`,
+)
+
+console.log("chainpulse config check on the server README's example")
+const readme = readFileSync(join(app, 'node_modules/@chainpulse/server/README.md'), 'utf8')
+const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1]
+check(example !== undefined, 'the installed README has a YAML example')
+writeFileSync(join(app, 'chainpulse.yaml'), example)
+const fakeKeys = {
+  INFURA_API_KEY: 'infura-key-0123456789abcdef',
+  ALCHEMY_API_KEY: 'alchemy-key-0123456789abcdef',
+}
+const checked = await outcome(chainpulse, ['config', 'check', 'chainpulse.yaml'], {
+  cwd: app,
+  env: { ...process.env, ...fakeKeys },
+})
+check(checked.code === 0, `config check passes (${checked.stderr.trim() || 'ok'})`)
+check(
+  !Object.values(fakeKeys).some((key) => checked.stdout.includes(key) || checked.stderr.includes(key)),
+  'config check prints no key',
+)
+
+console.log('install with the devnet (for demo)')
+run('sh', ['deploy/install.sh', tarballs, demoApp], {
+  stdio: 'inherit',
+  env: { ...process.env, CHAINPULSE_WITH_DEVNET: '1' },
+})
+
+console.log('chainpulse serve (deploy/start.sh) against an anvil node')
+const anvilPort = await freePort()
+const anvil = await start(
+  join(demoApp, 'node_modules', '.bin', 'anvil'),
+  ['--port', String(anvilPort), '--chain-id', '1', '--block-time', '1'],
+  {},
+  (output) => output.stdout.includes('Listening on'),
+)
+const serveConfig = join(work, 'serve.yaml')
+writeFileSync(
+  serveConfig,
+  [
+    'pool:',
+    '  chains: [{ name: ethereum, chainId: 1 }]',
+    '  providers:',
+    `    - { id: local-anvil, chain: ethereum, httpUrl: "http://127.0.0.1:${anvilPort}", wsUrl: "ws://127.0.0.1:${anvilPort}" }`,
+  ].join('\n'),
+)
+const servePort = await freePort()
+const base = `http://127.0.0.1:${servePort}`
+const serve = await start(
+  'sh',
+  ['deploy/start.sh'],
+  {
+    env: {
+      ...process.env,
+      CHAINPULSE_HOME: app,
+      CHAINPULSE_CONFIG: serveConfig,
+      HOST: '127.0.0.1',
+      PORT: String(servePort),
+    },
+  },
+  (output) => output.stderr.includes(`${base}/healthz`),
+)
+check((await fetch(`${base}/healthz`)).status === 200, 'GET /healthz answers 200')
+const chainId = await rpc(`${base}/rpc/ethereum`, 'eth_chainId')
+check(chainId.result === '0x1', `eth_chainId through the proxy answers 0x1 (${JSON.stringify(chainId)})`)
+const dashboard = await fetch(`${base}/`)
+check(
+  dashboard.status === 200 && (await dashboard.text()).includes('<div id="app">'),
+  'the dashboard shipped in the package is served at /',
+)
+check((await stop(serve)) === 0, 'serve exits 0 on SIGTERM')
+const logLines = serve.output.stdout.split('\n').filter(Boolean)
+check(
+  logLines.every((line) => {
+    try {
+      JSON.parse(line)
+      return true
+    } catch {
+      return false
+    }
+  }),
+  `stdout holds only JSON log lines (${logLines.length})`,
+)
+await stop(anvil)
+
+console.log('chainpulse demo with the devnet')
+const demoPort = await freePort()
+const demo = await start(
+  join(demoApp, 'node_modules', '.bin', 'chainpulse'),
+  ['demo', '--port', String(demoPort), '--no-snapshot'],
+  { cwd: demoApp },
+  (output) => output.stderr.includes('Ctrl-C to stop.'),
+)
+const head = await rpc(`http://127.0.0.1:${demoPort}/rpc/ethereum`, 'eth_blockNumber')
+check(/^0x[0-9a-f]+$/.test(head.result ?? ''), `demo answers eth_blockNumber (${head.result})`)
+check((await stop(demo)) === 0, 'demo exits 0 on SIGTERM')
+
+console.log('tarball install: every check passed')
