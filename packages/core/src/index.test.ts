@@ -9,6 +9,7 @@ describe('public exports', () => {
       [
         "AbortedError",
         "AllProvidersFailedError",
+        "BLOCK_PARAMETER_INDEX",
         "BenchmarkSnapshotError",
         "ChainPulseError",
         "CircuitOpenError",
@@ -30,6 +31,7 @@ describe('public exports', () => {
         "UpstreamTimeoutError",
         "UpstreamUnavailableError",
         "backoffDelay",
+        "blockParameterIndex",
         "builtInStrategyNames",
         "classifyRpcError",
         "consecutiveFailures",
@@ -50,6 +52,7 @@ describe('public exports', () => {
         "createWsTransport",
         "defaultScore",
         "defaultStrategyName",
+        "dependsOnLatest",
         "errorCodes",
         "failureRatio",
         "isJsonRpcError",
@@ -61,6 +64,7 @@ describe('public exports', () => {
         "parseProviderPoolConfig",
         "parseRetryAfter",
         "redactUrl",
+        "referencedBlockNumber",
         "systemClock",
         "toEip1193Error",
       ]

@@ -72,6 +72,12 @@ export {
 export { redactUrl } from './errors/redact.js'
 export { type KeyableBlock, type KeyableLog, logKey, newHeadsKey } from './message-aggregator/event-keys.js'
 export {
+  BLOCK_PARAMETER_INDEX,
+  blockParameterIndex,
+  dependsOnLatest,
+  referencedBlockNumber,
+} from './methods/block-parameter.js'
+export {
   type AggregatedMessage,
   createMessageAggregator,
   type IngestInput,

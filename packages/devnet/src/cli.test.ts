@@ -20,11 +20,15 @@ describe('chainpulse-devnet CLI', () => {
   it('starts 3 chains × 4 providers, writes the manifest and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'devnet-cli-'))
     const manifestPath = join(dir, 'manifest.json')
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--manifest', manifestPath], {
-      cwd: packageDir,
-      env: { ...process.env, INIT_CWD: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'src/cli.ts', '--manifest', manifestPath],
+      {
+        cwd: packageDir,
+        env: { ...process.env, INIT_CWD: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     children.push(child)
     let stdout = ''
     let stderr = ''

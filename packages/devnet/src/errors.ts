@@ -2,7 +2,7 @@
  * Raised when devnet options, a personality patch or a control API body are invalid. The message names
  * the offending path (`chains[1].blockTimeMs: ...`) so the caller can fix it without reading code.
  *
- * The devnet does not depend on `@chainpulse/core`, so it has its own small error type.
+ * The devnet uses `@chainpulse/core` only for shared vocabularies (which methods take a block parameter); its errors are its own, small and Node-only.
  */
 export class DevnetConfigError extends Error {
   override readonly name = 'DevnetConfigError'

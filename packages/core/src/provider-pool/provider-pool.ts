@@ -17,7 +17,7 @@ import { createStrategyRegistry } from '../routing/registry.js'
 import type { ProviderCandidate, RoutingContext } from '../routing/types.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
-import { dependsOnLatest } from './block-tag.js'
+import { dependsOnLatest } from '../methods/block-parameter.js'
 import { type ChainRuntime, createChainRuntime } from './chain-runtime.js'
 import {
   type ProviderConfig,

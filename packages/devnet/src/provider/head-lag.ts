@@ -1,23 +1,9 @@
+import { blockParameterIndex } from '@chainpulse/core'
 import { type JsonRpcRequest, numberToHex } from '../rpc/json-rpc.js'
 
-/**
- * Where each method takes its block parameter. A lagging provider rewrites `latest` (or a missing tag)
- * there to its own, older head, the way a node that has not imported the newest blocks would answer.
- */
-const BLOCK_PARAM_INDEX: Readonly<Record<string, number>> = {
-  eth_getBalance: 1,
-  eth_getCode: 1,
-  eth_getTransactionCount: 1,
-  eth_getStorageAt: 2,
-  eth_call: 1,
-  eth_estimateGas: 1,
-  eth_getProof: 2,
-  eth_getBlockByNumber: 0,
-  eth_getBlockTransactionCountByNumber: 0,
-  eth_getUncleCountByBlockNumber: 0,
-  eth_getBlockReceipts: 0,
-  eth_feeHistory: 1,
-}
+// Which methods take a block parameter, and where, is core's table: the pool's lag-aware routing and
+// this simulated lag must agree on it. A lagging provider rewrites `latest` (or a missing tag) there to
+// its own, older head, the way a node that has not imported the newest blocks would answer.
 
 const MOVING_TAGS = new Set(['latest', 'pending'])
 
@@ -26,7 +12,7 @@ export function dependsOnHead(request: JsonRpcRequest): boolean {
   return (
     request.method === 'eth_blockNumber' ||
     request.method === 'eth_getLogs' ||
-    BLOCK_PARAM_INDEX[request.method] !== undefined
+    blockParameterIndex(request.method) !== undefined
   )
 }
 
@@ -50,7 +36,7 @@ export function lagRequest(request: JsonRpcRequest, laggedHead: number): JsonRpc
     if (MOVING_TAGS.has(String(next.fromBlock))) next.fromBlock = head
     return { ...request, params: [next, ...params.slice(1)] }
   }
-  const index = BLOCK_PARAM_INDEX[request.method]
+  const index = blockParameterIndex(request.method)
   if (index === undefined) return request
   // too few params is the node's error to report, not ours to paper over
   if (params.length < index) return request

@@ -18,11 +18,19 @@ export interface DevnetProcess {
   stop(): Promise<void>
 }
 
-/** Run from source (tests, tsx) the CLI is TypeScript and needs tsx's loader; from dist it is plain JS. */
+/**
+ * Run from source (tests, tsx) the CLI is TypeScript and needs tsx's loader, and resolves workspace
+ * packages (`@chainpulse/core`) to their source too; from dist it is plain JS.
+ */
 const fromSource = import.meta.url.endsWith('.ts')
 const cliPath = fileURLToPath(new URL(fromSource ? '../cli.ts' : '../cli.js', import.meta.url))
 const nodeArgs = fromSource
-  ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, cliPath]
+  ? [
+      '--conditions=source',
+      '--import',
+      pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+      cliPath,
+    ]
   : [cliPath]
 
 /**

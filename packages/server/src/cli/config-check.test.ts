@@ -26,7 +26,7 @@ function chainpulse(args: string[], env: Record<string, string> = {}): Promise<R
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', tsxLoader, mainPath, ...args],
+      ['--conditions=source', '--import', tsxLoader, mainPath, ...args],
       { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),

@@ -34,7 +34,7 @@ describe('chainpulse demo process', { timeout: 45_000 }, () => {
     await writeFile(snapshot, '{"version": 1, "cha')
     const started = spawn(
       process.execPath,
-      ['--import', tsxLoader, mainPath, 'demo', '--port', '0', '--snapshot', snapshot],
+      ['--conditions=source', '--import', tsxLoader, mainPath, 'demo', '--port', '0', '--snapshot', snapshot],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INIT_CWD: dir } },
     )
     child = started
