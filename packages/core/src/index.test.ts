@@ -63,6 +63,7 @@ describe('public exports', () => {
         "redactUrl",
         "systemClock",
         "toEip1193Error",
+        "urlSecrets",
       ]
     `)
   })
