@@ -141,7 +141,13 @@ function expectNoPlantedKey(texts: readonly string[]): void {
   expect(leaks).toEqual(Object.fromEntries(planted.map((secret) => [secret, []])))
 }
 
-describe('provider URL secrets, end to end', { timeout: 120_000 }, () => {
+// Run twice: as `chainpulse serve` runs (the loader's secrets handed to the server's redactor), and with
+// the server told nothing, which shows that the pool hides the keys by construction and the redactor is
+// only a second line of defence.
+describe.each([
+  { mode: 'with the config secrets given to the server', giveSecrets: true },
+  { mode: 'with no secrets given to the server', giveSecrets: false },
+])('provider URL secrets, end to end, $mode', { timeout: 120_000 }, ({ giveSecrets }) => {
   const clock = createFakeClock()
   const responses: string[] = []
   const logs: string[] = []
@@ -223,7 +229,7 @@ describe('provider URL secrets, end to end', { timeout: 120_000 }, () => {
     running = await startChainPulse({
       pool: { ...config.pool, clock },
       server: config.server,
-      secrets,
+      secrets: giveSecrets ? secrets : [],
       listen: config.listen,
       logger: { stream: { write: (line: string) => logs.push(line) } },
       serverOptions: () => ({ clock }),
