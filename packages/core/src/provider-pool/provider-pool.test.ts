@@ -284,7 +284,10 @@ describe('createProviderPool: provider URLs', () => {
         racing: false,
         headPollIntervalMs: 60_000,
       })
-      const error = await settleOnClock(clock, pool.request({ chain: 'ethereum', method })).catch(
+      const error = await settleOnClock(clock, pool.request({ chain: 'ethereum', method })).then(
+        () => {
+          throw new Error(`${method} was expected to fail`)
+        },
         (caught: unknown) => caught as Error & { cause?: unknown; rpcError?: unknown },
       )
       expect(error).toBeInstanceOf(Error)
