@@ -116,7 +116,7 @@ export function urlSecrets(url: string): string[] {
   const { username, password, pathname, search, hash } = parsed
   // Whole strings, masked when any of their parts is not well known.
   const wholes: { text: string; parts: string[] }[] = []
-  // Single parts, masked on their own when they pass `maskable`.
+  // Single parts, masked on their own unless they are well known.
   const parts: string[] = []
 
   const userInfo = [username, password].filter((part) => part !== '')

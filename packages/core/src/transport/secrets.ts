@@ -44,7 +44,8 @@ function scrubStrings(value: unknown, scrub: (text: string) => string, depth: nu
   // Deeper than any error object an upstream sends: stringify the rest and scrub it as one text.
   if (depth > 8 && typeof value === 'object' && value !== null) {
     const text = JSON.stringify(value)
-    return scrub(text) === text ? value : scrub(text)
+    const scrubbed = scrub(text)
+    return scrubbed === text ? value : scrubbed
   }
   if (Array.isArray(value)) {
     const items = value.map((item) => scrubStrings(item, scrub, depth + 1))
