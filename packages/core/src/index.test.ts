@@ -67,6 +67,7 @@ describe('public exports', () => {
         "referencedBlockNumber",
         "systemClock",
         "toEip1193Error",
+        "urlSecrets",
       ]
     `)
   })

@@ -69,7 +69,7 @@ export {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from './errors/errors.js'
-export { redactUrl } from './errors/redact.js'
+export { redactUrl, urlSecrets } from './errors/redact.js'
 export { type KeyableBlock, type KeyableLog, logKey, newHeadsKey } from './message-aggregator/event-keys.js'
 export {
   BLOCK_PARAMETER_INDEX,

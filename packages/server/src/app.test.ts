@@ -210,8 +210,8 @@ describe('redaction', () => {
     const reply = await post(target, '/rpc/ethereum')
     expect(reply.json().error).toEqual({
       code: 3,
-      message: 'execution reverted: key *** at https://echoing.example.com/v3/***?apikey=***',
-      data: { url: 'https://echoing.example.com/v3/***?apikey=***' },
+      message: 'execution reverted: key *** at https://echoing.example.com/***',
+      data: { url: 'https://echoing.example.com/***' },
     })
   })
 })

@@ -18,8 +18,10 @@ export interface BuildServerOptions {
    */
   logger?: false | { stream?: { write(line: string): unknown } }
   /**
-   * Strings to mask in every log line and error body, e.g. provider URLs' keys (see `urlSecrets`). The
-   * configured API keys are always masked. @default []
+   * Strings to mask in every log line, error body, API response, stream message and metric, e.g. the
+   * secret parts of provider URLs (`urls.flatMap(urlSecrets)`; `loadConfigFile` returns them). A second
+   * line of defence: the pool shows providers by origin and scrubs what upstreams echo. The configured
+   * API keys are always masked. @default []
    */
   secrets?: readonly string[]
   /** The simulated network behind the dashboard's demo controls (see `DemoControls`). @default none */

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { ChainPulseError } from './base-error.js'
 import { errorCodes } from './codes.js'
 import { CircuitOpenError, ConfigError } from './errors.js'
-import { redactUrl } from './redact.js'
 
 describe('error codes registry', () => {
   const doc = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8')
@@ -40,24 +39,5 @@ describe('ChainPulseError', () => {
     ])
     expect(error.message).toContain('chains.0.id: expected number')
     expect(error.message).toContain('(root): missing')
-  })
-})
-
-describe('redactUrl', () => {
-  it.each([
-    ['https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef', 'https://mainnet.infura.io/v3/***'],
-    [
-      'https://eth-mainnet.g.alchemy.com/v2/AbCdEfGhIjKlMnOpQrStUv',
-      'https://eth-mainnet.g.alchemy.com/v2/***',
-    ],
-    ['wss://user:pass@node.example/ws', 'wss://***:***@node.example/ws'],
-    ['https://rpc.example/?apikey=s3cr3t&chain=1', 'https://rpc.example/?apikey=***&chain=1'],
-    ['http://127.0.0.1:8545/', 'http://127.0.0.1:8545/'],
-  ])('redacts %s', (input, expected) => {
-    expect(redactUrl(input)).toBe(expected)
-  })
-
-  it('masks key-like runs in strings that are not URLs', () => {
-    expect(redactUrl('key 0123456789abcdef0123 here')).toBe('key *** here')
   })
 })

@@ -13,6 +13,7 @@ import type { ProviderPoolEvent, RoutingDecisionEvent } from '../pubsub/topics.j
 import { createMockChain, type MockChain } from '../testing/mock-chain.js'
 import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
+import type { FetchLike } from '../transport/http-transport.js'
 import { createProviderPool } from './provider-pool.js'
 import type { ProviderPool, ProviderPoolOptions } from './types.js'
 import type { Upstream } from './upstream.js'
@@ -241,6 +242,67 @@ describe('createProviderPool routing', () => {
     ])
     expect(providers.a.calls()).toBe(1)
   })
+})
+
+describe('createProviderPool: provider URLs', () => {
+  const shortKey = 'Qk8v2Lmz'
+  const queryKey = 'acc3ss77'
+  const password = 'Pa55-w0rd'
+  const httpUrl = `https://rpcuser:${password}@mainnet.example.io/v3/${shortKey}?access_key=${queryKey}#frag-s3cret`
+
+  // An upstream that echoes the URL it was called with, and the key, in every way it can fail.
+  const echoing: FetchLike = async (url, init) => {
+    const { id, method } = JSON.parse(String(init.body)) as { id: number; method: string }
+    if (method === 'eth_chainId') throw new TypeError(`fetch ${url} failed`, { cause: new Error(shortKey) })
+    if (method === 'eth_gasPrice') return new Response(`invalid key ${shortKey} for ${url}`, { status: 401 })
+    return Response.json({ jsonrpc: '2.0', id, error: { code: 3, message: `reverted ${shortKey} ${url}` } })
+  }
+
+  it('shows each provider by its id and origin only', () => {
+    const { pool } = setup()
+    pool.addProvider({
+      id: 'keyed',
+      chain: 'ethereum',
+      httpUrl,
+      wsUrl: `wss://mainnet.example.io/ws/v3/${shortKey}`,
+    })
+    expect(pool.providers().find((provider) => provider.id === 'keyed')).toMatchObject({
+      httpUrl: 'https://mainnet.example.io',
+      wsUrl: 'wss://mainnet.example.io',
+    })
+  })
+
+  it.each(['eth_chainId', 'eth_gasPrice', 'eth_call'])(
+    'never puts a secret of the URL in an error %s ends with',
+    async (method) => {
+      const clock = createFakeClock()
+      pool = createProviderPool({
+        chains: [{ name: 'ethereum', chainId: 1 }],
+        providers: [{ id: 'keyed', chain: 'ethereum', httpUrl }],
+        fetch: echoing,
+        clock,
+        racing: false,
+        headPollIntervalMs: 60_000,
+      })
+      const error = await settleOnClock(clock, pool.request({ chain: 'ethereum', method })).then(
+        () => {
+          throw new Error(`${method} was expected to fail`)
+        },
+        (caught: unknown) => caught as Error & { cause?: unknown; rpcError?: unknown },
+      )
+      expect(error).toBeInstanceOf(Error)
+      const surfaces = [
+        error.message,
+        error.stack ?? '',
+        JSON.stringify(error),
+        JSON.stringify(error.rpcError ?? null),
+        String(error.cause),
+        String((error.cause as Error | undefined)?.cause),
+      ].join('\n')
+      for (const secret of [shortKey, queryKey, password, 'frag-s3cret', 'rpcuser'])
+        expect(surfaces).not.toContain(secret)
+    },
+  )
 })
 
 describe('createProviderPool subscriptions', () => {

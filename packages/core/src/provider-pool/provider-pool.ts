@@ -9,7 +9,7 @@ import {
   UnknownChainError,
   UnknownProviderError,
 } from '../errors/errors.js'
-import { redactUrl } from '../errors/redact.js'
+import { urlOrigin } from '../errors/redact.js'
 import { createMessageAggregator } from '../message-aggregator/message-aggregator.js'
 import { createPubSub } from '../pubsub/pubsub.js'
 import type { ChainPulseTopics, ProviderPoolEventType } from '../pubsub/topics.js'
@@ -142,7 +142,13 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         ...(options.random ? { random: options.random } : {}),
       })
     const runtime = createProviderRuntime({
-      config: provider,
+      // The raw URLs (which may hold keys) stay inside the upstream's transports: everything the pool
+      // keeps and shows has only the origins, computed here once.
+      config: {
+        ...provider,
+        httpUrl: provider.httpUrl && urlOrigin(provider.httpUrl),
+        wsUrl: provider.wsUrl && urlOrigin(provider.wsUrl),
+      },
       upstream,
       clock,
       emit,
@@ -317,8 +323,8 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         ...(config.httpUrl || config.upstream ? ['http' as const] : []),
         ...(config.wsUrl ? ['ws' as const] : []),
       ],
-      httpUrl: config.httpUrl && redactUrl(config.httpUrl),
-      wsUrl: config.wsUrl && redactUrl(config.wsUrl),
+      httpUrl: config.httpUrl,
+      wsUrl: config.wsUrl,
       priority: config.priority,
     }
   }

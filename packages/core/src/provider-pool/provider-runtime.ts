@@ -15,6 +15,7 @@ export type ProviderHealth = 'healthy' | 'cooldown' | 'lagging' | 'unhealthy'
 
 /** Everything the pool tracks about one provider; one instance per provider. */
 export interface ProviderRuntime {
+  /** The provider's config, with `httpUrl` and `wsUrl` cut to their origins (the upstream has the URLs). */
   readonly config: ResolvedProviderConfig
   readonly candidate: ProviderCandidate
   readonly upstream: Upstream

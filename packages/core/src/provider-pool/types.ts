@@ -111,8 +111,12 @@ export interface ProviderStatus {
   /** Push-channel state, for providers with a WebSocket. */
   connection: UpstreamConnectionState | undefined
   transports: ('http' | 'ws')[]
-  /** Redacted URLs. */
+  /**
+   * The HTTP URL's origin only (`https://mainnet.infura.io`): everything after it may hold a key, so it
+   * is never shown (see `redactUrl`).
+   */
   httpUrl: string | undefined
+  /** The WebSocket URL's origin only (`wss://mainnet.infura.io`). */
   wsUrl: string | undefined
   priority: number
 }

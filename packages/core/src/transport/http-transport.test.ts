@@ -467,13 +467,51 @@ describe('createHttpTransport: secrets in the URL', () => {
       JSON.stringify(error.cause ?? null),
     ]
     for (const surface of surfaces) for (const secret of secrets) expect(surface).not.toContain(secret)
-    expect(error.url).toContain('/v3/***')
-    expect(error.url).toContain('apikey=***')
+    expect(error.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\*\*\*$/)
   }
 
-  it('keeps the redacted URL on the transport', () => {
+  it('keeps only the origin of the URL on the transport', () => {
     const http = createHttpTransport({ url: secretUrl })
-    for (const secret of secrets) expect(http.url).not.toContain(secret)
+    expect(http.url).toBe(`${baseUrl}/***`)
+  })
+
+  it.each([
+    ['a 200', 200],
+    ['a 403', 403],
+  ])(
+    'masks secrets that a JSON-RPC error in %s echoes, in the response and its text',
+    async (_name, status) => {
+      const shortKey = 'Qk8v2Lmz'
+      const url = `${baseUrl}/v3/${shortKey}?x-api-key=${querySecret}`
+      respond = (_request, response, body) => {
+        const { id } = JSON.parse(body) as { id: number }
+        json(status, {
+          jsonrpc: '2.0',
+          id,
+          error: { code: -32002, message: `project ${shortKey} over quota`, data: { url, key: querySecret } },
+        })(_request, response, body)
+      }
+
+      const { response, text } = await createHttpTransport({ url }).request(call())
+
+      expect(response).toEqual({
+        jsonrpc: '2.0',
+        id: 1,
+        error: {
+          code: -32002,
+          message: 'project *** over quota',
+          data: { url: `${baseUrl}/***`, key: '***' },
+        },
+      })
+      for (const secret of [shortKey, querySecret]) expect(text).not.toContain(secret)
+    },
+  )
+
+  it('masks a key that the 200-character snippet would cut in two', async () => {
+    respond = json(500, `${'x'.repeat(190)}${key}`)
+    const error = await rejection(createHttpTransport({ url: secretUrl }).request(call()))
+    expect(error.details).not.toContain(key.slice(0, 10))
+    expect(error.details).toContain('***')
   })
 
   it.each<[string, Handler]>([

@@ -21,7 +21,7 @@ import {
 } from './json-rpc.js'
 import { urlSchema } from './options.js'
 import { parseRetryAfter } from './retry-after.js'
-import { createSecretScrubber, scrubCause } from './secrets.js'
+import { createSecretScrubber, scrubCause, scrubRpcErrors } from './secrets.js'
 
 /** What the HTTP transport passes to its `fetch`: a standard `RequestInit`, plus `timeoutMs`. */
 export interface FetchInit extends RequestInit {
@@ -75,11 +75,15 @@ export interface HttpRequestOptions {
 
 /** What {@link HttpTransport.request} resolves with. */
 export interface HttpTransportResult<Body> {
-  /** The parsed, shape-checked JSON-RPC response(s), JSON-RPC error responses included. */
+  /**
+   * The parsed, shape-checked JSON-RPC response(s), JSON-RPC error responses included. A JSON-RPC error
+   * that quotes a secret of the transport's URL has it masked (`***`); nothing else is changed.
+   */
   response: Body
   /**
-   * The body exactly as the upstream sent it (already parsed once into `response`). A proxy that
-   * forwarded its client's ids can return it verbatim instead of re-serialising `response`.
+   * The body exactly as the upstream sent it (already parsed once into `response`), scrubbed like
+   * `response` when an error in it quoted a secret. A proxy that forwarded its client's ids can return
+   * it verbatim instead of re-serialising `response`.
    */
   text: string
   /** The HTTP status: 2xx, or a 4xx whose body was a JSON-RPC error response. */
@@ -133,6 +137,8 @@ const optionsSchema = z.strictObject({
 })
 
 const SNIPPET_LENGTH = 200
+/** How much of an error body is scrubbed for its snippet; bodies are rarely longer. */
+const SCRUB_LIMIT = 65_536
 
 /**
  * Creates an HTTP transport for one upstream.
@@ -160,11 +166,25 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     ...(authorization === undefined ? {} : { authorization }),
     ...parsed.headers,
   }
-  const context = { providerId, url: rawUrl }
+  // Errors get the display form only: the raw URL never leaves this closure (and the fetch).
+  const shownUrl = redactUrl(rawUrl)
+  const context = { providerId, url: shownUrl }
 
   function snippet(text: string): string {
-    const head = text.length > SNIPPET_LENGTH ? `${text.slice(0, SNIPPET_LENGTH)}…` : text
-    return scrub(head)
+    // Scrub before cutting: a key cut in two by the cut would no longer be recognised.
+    const scrubbed = scrub(text.length > SCRUB_LIMIT ? text.slice(0, SCRUB_LIMIT) : text)
+    return scrubbed.length > SNIPPET_LENGTH ? `${scrubbed.slice(0, SNIPPET_LENGTH)}…` : scrubbed
+  }
+
+  /** The answer as the caller gets it: JSON-RPC errors that echo a secret come back scrubbed. */
+  function answer(
+    body: unknown,
+    text: string,
+    status: number,
+  ): HttpTransportResult<JsonRpcResponse | HttpBatchResponse> {
+    const response = body as JsonRpcResponse | HttpBatchResponse
+    const clean = scrubRpcErrors(response, scrub)
+    return clean === response ? { response, text, status } : { response: clean, text: scrub(text), status }
   }
 
   async function request(
@@ -286,7 +306,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       // failure: hand it back so the pool classifies its code and message.
       const body = status < 500 ? tryParse(text) : undefined
       if (body !== undefined && validate(payload, body) === undefined && onlyErrors(body)) {
-        return { response: body as JsonRpcResponse | HttpBatchResponse, text, status }
+        return answer(body, text, status)
       }
       throw new UpstreamHttpError({ ...context, status, bodySnippet: snippet(text) || undefined })
     }
@@ -299,12 +319,12 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     if (problem !== undefined) {
       throw new MalformedResponseError({ ...context, reason: problem, bodySnippet: snippet(text) })
     }
-    return { response: body as JsonRpcResponse | HttpBatchResponse, text, status }
+    return answer(body, text, status)
   }
 
   return {
     kind: 'http',
-    url: redactUrl(rawUrl),
+    url: shownUrl,
     providerId,
     request: request as HttpTransport['request'],
   }

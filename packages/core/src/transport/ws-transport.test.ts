@@ -720,7 +720,7 @@ describe('createWsTransport: secrets in the URL', () => {
     const server = await RpcServer.start()
     const clock = createFakeClock()
     const client = transport(clock, { url: `${server.url}/ws/v3/${key}?apikey=${querySecret}` })
-    expect(client.url).toBe(`${server.url}/ws/v3/***?apikey=***`)
+    expect(client.url).toBe(`${server.url}/***`)
     const peer = await open(client, server)
 
     const timedOut = client.request('eth_chainId', [], { timeoutMs: 10 })
@@ -736,6 +736,30 @@ describe('createWsTransport: secrets in the URL', () => {
     expectNoSecret(error)
     expect(error.message).toContain('key *** revoked')
     expect((await reconnecting).reason).not.toContain(key)
+  })
+
+  it('masks a short or dotted key that a JSON-RPC error answer echoes, keeping the rest of the error', async () => {
+    const server = await RpcServer.start()
+    const shortKey = 'Qk8v2Lmz'
+    const dottedKey = 'pqr.stu.vwx9'
+    const client = transport(createFakeClock(), {
+      url: `${server.url}/v3/${shortKey}?access_key=${dottedKey}`,
+    })
+    const peer = await open(client, server)
+
+    const answered = client.request('eth_chainId')
+    const call = await peer.next()
+    peer.send({
+      jsonrpc: '2.0',
+      id: call.id,
+      error: { code: -32002, message: `key ${shortKey} is revoked`, data: { keys: [dottedKey], n: 1 } },
+    })
+
+    expect(await answered).toEqual({
+      jsonrpc: '2.0',
+      id: call.id,
+      error: { code: -32002, message: 'key *** is revoked', data: { keys: ['***'], n: 1 } },
+    })
   })
 })
 

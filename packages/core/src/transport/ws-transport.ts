@@ -16,7 +16,7 @@ import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { type BackoffOptions, backoffDelay } from './backoff.js'
 import { classifyRpcError, isJsonRpcResponse, type JsonRpcResponse } from './json-rpc.js'
 import { urlSchema } from './options.js'
-import { createSecretScrubber, scrubCause } from './secrets.js'
+import { createSecretScrubber, scrubCause, scrubRpcErrors } from './secrets.js'
 
 /**
  * The part of the WebSocket API the transport uses: the browser's `WebSocket`, Node 22+'s global one
@@ -263,7 +263,9 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
   const onListenerError = parsed.onListenerError ?? logListenerError
   const { providerId, reconnect, heartbeatIntervalMs } = parsed
   const scrub = createSecretScrubber(rawUrl)
-  const context = { providerId, url: rawUrl }
+  // Errors get the display form only: the raw URL never leaves this closure (and the socket).
+  const shownUrl = redactUrl(rawUrl)
+  const context = { providerId, url: shownUrl }
 
   let state: WsTransportState = 'idle'
   let socket: WebSocketLike | undefined
@@ -443,7 +445,8 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
         return
       }
       pending.delete(message.id as number)
-      entry.answer(message)
+      // An error answer may echo the key the socket was opened with.
+      entry.answer('error' in message ? scrubRpcErrors(message, scrub) : message)
       return
     }
     const notification = message as {
@@ -695,7 +698,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
 
   return {
     kind: 'ws',
-    url: redactUrl(rawUrl),
+    url: shownUrl,
     providerId,
     get state() {
       return state

@@ -86,6 +86,43 @@ describe('chainpulse config check (subprocess)', { timeout: 30_000 }, () => {
     expect(run.stderr).not.toContain('secret-value-abcdef123')
   })
 
+  it('never prints a key written literally in a URL, valid or not, whatever its shape', async () => {
+    const literalKeys = ['SECRETKEY123abc', 'Qk8v2Lmz', 'acc3ss77', 'pqr.stu.vwx9', 'Pa55-w0rd']
+    const config = (third: string) =>
+      JSON.stringify({
+        pool: {
+          chains: [{ name: 'ethereum', chainId: 1 }],
+          providers: [
+            { id: 'a', chain: 'ethereum', httpUrl: 'https://rpc.example/v3/SECRETKEY123abc' },
+            { id: 'b', chain: 'ethereum', httpUrl: 'https://rpc.example/${KEY}?access_key=acc3ss77' },
+            {
+              id: 'c',
+              chain: 'ethereum',
+              httpUrl: third,
+              wsUrl: 'wss://ops:Pa55-w0rd@rpc.example/pqr.stu.vwx9',
+            },
+          ],
+        },
+      })
+    await writeFile(join(dir, 'literal.json'), config('https://rpc.example/rpc/Qk8v2Lmz'))
+    await writeFile(join(dir, 'literal-bad.json'), config('rpc.example/rpc/Qk8v2Lmz'))
+
+    const good = await chainpulse(['config', 'check', join(dir, 'literal.json')], {
+      KEY: 'env-key-0123456789',
+    })
+    const bad = await chainpulse(['config', 'check', join(dir, 'literal-bad.json')], {
+      KEY: 'env-key-0123456789',
+    })
+
+    expect(good.code).toBe(0)
+    expect(good.stdout).toContain('a: http https://rpc.example/***')
+    expect(good.stdout).toContain('c: http https://rpc.example/***  ws wss://rpc.example/***')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('pool.providers.2.httpUrl: expected an http(s) URL, got "rpc.example/***"')
+    for (const key of [...literalKeys, 'env-key-0123456789'])
+      expect(good.stdout + good.stderr + bad.stdout + bad.stderr).not.toContain(key)
+  })
+
   it('exits 2 with a hint on a usage error, 0 with the usage on --help', async () => {
     const bad = await chainpulse(['config', 'check'])
     expect(bad.code).toBe(2)

@@ -80,6 +80,40 @@ describe('parseConfigText', () => {
     )
   })
 
+  it('collects literal keys of every shape in provider URLs as secrets', () => {
+    const { secrets } = parseConfigText(
+      `
+pool:
+  chains: [{ name: polygon_zkevm, chainId: 1101 }]
+  providers:
+    - { id: short, chain: polygon_zkevm, httpUrl: "https://a.example/v3/Qk8v2Lmz" }
+    - { id: fifteen, chain: polygon_zkevm, httpUrl: "https://a.example/v3/SECRETKEY123abc" }
+    - { id: dotted, chain: polygon_zkevm, httpUrl: "https://a.example/rpc/pqr.stu.vwx9" }
+    - { id: queried, chain: polygon_zkevm, httpUrl: "https://a.example/?x-api-key=XAK-7f3e&access_key=acc3ss77&foo=f00bar9" }
+    - { id: userinfo, chain: polygon_zkevm, wsUrl: "wss://rpcuser:Pa55-w0rd@a.example/#frag-s3cret" }
+    - { id: named, chain: polygon_zkevm, httpUrl: "https://a.example/polygon_zkevm/named/LongKey0123456789abcdef" }
+`,
+      { env: {} },
+    )
+    for (const secret of [
+      'Qk8v2Lmz',
+      'SECRETKEY123abc',
+      'pqr.stu.vwx9',
+      'XAK-7f3e',
+      'acc3ss77',
+      'f00bar9',
+      'rpcuser',
+      'Pa55-w0rd',
+      'frag-s3cret',
+      'LongKey0123456789abcdef',
+    ])
+      expect(secrets).toContain(secret)
+    // The chain name and a provider id in a path are shown by the API anyway: masking them would only
+    // blank the dashboard's labels.
+    expect(secrets).not.toContain('polygon_zkevm')
+    expect(secrets).not.toContain('named')
+  })
+
   it('names the path and the variable when a variable is missing, and no other value', () => {
     const error = (() => {
       try {

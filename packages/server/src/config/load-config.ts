@@ -118,8 +118,9 @@ export interface ChainPulseConfig {
 export interface LoadConfigResult {
   config: ChainPulseConfig
   /**
-   * Every value that came from an environment variable, plus the credential parts of each provider URL
-   * (see `urlSecrets`). Hand them to `buildServer({ secrets })` so they are masked everywhere.
+   * Every value that came from an environment variable, plus every part of each provider URL after its
+   * origin that could be a key (see `urlSecrets`), literal or not. Hand them to
+   * `buildServer({ secrets })` so they are masked everywhere, even where an upstream echoes them.
    */
   secrets: string[]
   /**
@@ -215,9 +216,16 @@ export function parseConfigText(text: string, options: ParseConfigTextOptions = 
     }
   }
 
+  // Every part of a provider URL after its origin that could be a key, literal or from the environment.
+  // Chain names, chain ids and provider ids are left out even when a URL holds them (`/polygon_zkevm/`):
+  // the API shows them by design, and masking them would blank the dashboard's labels.
+  const shown = new Set([
+    ...(pool?.chains ?? []).flatMap((chain) => [chain.name, String(chain.chainId)]),
+    ...(pool?.providers ?? []).map((provider) => provider.id),
+  ])
   for (const provider of pool?.providers ?? []) {
     for (const url of [provider.httpUrl, provider.wsUrl])
-      if (url) for (const s of urlSecrets(url)) secrets.add(s)
+      if (url) for (const s of urlSecrets(url)) if (!shown.has(s)) secrets.add(s)
   }
   const secretList = [...secrets]
   if (issues.length > 0 || !file.success || !server.success || !poolSection.success || !pool) {

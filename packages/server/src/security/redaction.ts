@@ -3,19 +3,22 @@ import { redactUrl } from '@chainpulse/core'
 /** Replaces secrets in a piece of text (a log line, an error message) with `***`. */
 export type Redactor = (text: string) => string
 
-const URL_IN_TEXT = /\b(?:https?|wss?):\/\/[^\s"'<>\\]+/gi
+// As core's: a trailing `.`, `,`, `)` and the like belongs to the sentence, not the URL.
+const URL_IN_TEXT = /\b(?:https?|wss?):\/\/[^\s"'<>\\]*[^\s"'<>\\.,;:!?)\]}]/gi
 const KEY_PATH_SEGMENT = /(\/rpc\/key\/)[^/?#\s"]+/g
 // Shorter "secrets" would be replaced inside unrelated words.
 const MIN_SECRET_LENGTH = 6
 
 /**
- * Builds a redactor that masks every URL's credentials (as core's `redactUrl` does), the key segment of
- * `/rpc/key/<key>/...` paths, and each listed secret wherever it appears. It is the last line of defence
- * for log lines and error bodies; errors are built without secrets in the first place.
+ * Builds a redactor that cuts every URL in a text to its origin (`https://mainnet.infura.io/***`, as
+ * core's `redactUrl` does), masks the key segment of `/rpc/key/<key>/...` paths, and masks each listed
+ * secret (6+ characters) wherever it appears. It is the last line of defence for log lines, error
+ * bodies, API responses, stream messages and metrics; what the pool hands out carries no URL secrets in
+ * the first place (provider URLs are shown as their origins, upstream errors are scrubbed in core).
  *
  * @example
  * const redact = createRedactor({ secrets: [process.env.INFURA_KEY!] })
- * redact('fetch https://mainnet.infura.io/v3/0123456789abcdef0123 failed') // '... /v3/*** failed'
+ * redact('fetch https://mainnet.infura.io/v3/0123456789abcdef0123 failed') // 'fetch https://mainnet.infura.io/*** failed'
  */
 export function createRedactor(options: { secrets?: readonly string[] } = {}): Redactor {
   const secrets = [...new Set(options.secrets ?? [])]
@@ -29,16 +32,6 @@ export function createRedactor(options: { secrets?: readonly string[] } = {}): R
   }
 }
 
-/**
- * The parts of a provider URL that `redactUrl` masks (user info, key-like path segments, secret query
- * values), so they can be given to {@link createRedactor} and masked even where they appear without
- * their URL, e.g. echoed in an upstream's error message.
- *
- * @example
- * urlSecrets('https://eth-mainnet.g.alchemy.com/v2/abcdefghijklmnop1234') // ['abcdefghijklmnop1234']
- */
-export function urlSecrets(url: string): string[] {
-  const tokens = (text: string) => text.split(/[/:@?&=#]+/).filter((token) => token.length > 0)
-  const kept = new Set(tokens(redactUrl(url)))
-  return tokens(url).filter((token) => !kept.has(token) && token !== '***')
-}
+// Every string to mask for a provider URL (each part after its origin that could be a key, in every
+// form it can take in text), for `createRedactor`. The rule is core's: see docs/transports.md.
+export { urlSecrets } from '@chainpulse/core'
