@@ -72,12 +72,6 @@ export {
 export { redactUrl, urlSecrets } from './errors/redact.js'
 export { type KeyableBlock, type KeyableLog, logKey, newHeadsKey } from './message-aggregator/event-keys.js'
 export {
-  BLOCK_PARAMETER_INDEX,
-  blockParameterIndex,
-  dependsOnLatest,
-  referencedBlockNumber,
-} from './methods/block-parameter.js'
-export {
   type AggregatedMessage,
   createMessageAggregator,
   type IngestInput,
@@ -89,6 +83,12 @@ export {
   type RaceOutcome,
   type RaceRecorder,
 } from './message-aggregator/message-aggregator.js'
+export {
+  BLOCK_PARAMETER_INDEX,
+  blockParameterIndex,
+  dependsOnLatest,
+  referencedBlockNumber,
+} from './methods/block-parameter.js'
 export {
   type ChainConfig,
   type ProviderConfig,

@@ -11,13 +11,13 @@ import {
 } from '../errors/errors.js'
 import { urlOrigin } from '../errors/redact.js'
 import { createMessageAggregator } from '../message-aggregator/message-aggregator.js'
+import { dependsOnLatest } from '../methods/block-parameter.js'
 import { createPubSub } from '../pubsub/pubsub.js'
 import type { ChainPulseTopics, ProviderPoolEventType } from '../pubsub/topics.js'
 import { createStrategyRegistry } from '../routing/registry.js'
 import type { ProviderCandidate, RoutingContext } from '../routing/types.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
-import { dependsOnLatest } from '../methods/block-parameter.js'
 import { type ChainRuntime, createChainRuntime } from './chain-runtime.js'
 import {
   type ProviderConfig,
