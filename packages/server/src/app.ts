@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
 import { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
 import type { ProxyPool } from './proxy-pool.js'
+import { createRpcFallbacks } from './routes/rpc-http-errors.js'
 import { loggerOptions } from './security/logger-options.js'
 import { createRedactor } from './security/redaction.js'
 
@@ -49,6 +50,7 @@ export interface BuildServerOptions {
 export function buildServer(options: BuildServerOptions): FastifyInstance {
   const config = parseServerConfig(options.config)
   const redact = createRedactor({ secrets: [...(options.secrets ?? []), ...(config.auth?.apiKeys ?? [])] })
+  const fallbacks = createRpcFallbacks({ redact })
   const app = Fastify({
     logger:
       options.logger === false || config.logLevel === 'silent'
@@ -58,7 +60,14 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     bodyLimit: config.rpc.bodyLimitBytes,
     // A client that trickles its request in (slowloris) must not hold a socket forever.
     requestTimeout: 30_000,
+    // The longest API key (512 characters) fits in /rpc/key/<key>/..., percent-encoded too; with the
+    // router's default (100) a longer key in the path got a 414.
+    routerOptions: { maxParamLength: 2_048 },
+    // Bad URLs on /rpc and /ws/rpc get JSON-RPC error bodies too (see createRpcFallbacks).
+    frameworkErrors: fallbacks.frameworkErrors,
   })
+  app.server.prependListener('clientError', fallbacks.clientError)
+  app.setNotFoundHandler(fallbacks.notFound)
   // Once shutdown starts, answers tell keep-alive clients to hang up: a connection busy when close()
   // began would otherwise stay open after its last answer and hold close() until Node's keep-alive
   // timeout (72 s). Whatever is still open after drainTimeoutMs is cut.

@@ -13,7 +13,6 @@ export {
   parseConfigText,
 } from './config/load-config.js'
 export {
-  defaultDeniedMethods,
   parseServerConfig,
   type ServerConfig,
   type ServerConfigInput,
@@ -46,6 +45,7 @@ export type { ChainView, LeaderboardView, ProviderView } from './routes/api/view
 export type { HealthReport } from './routes/health.js'
 export { reservedRpcSegments } from './routes/rpc-target.js'
 export type { StreamTopic } from './routes/stream.js'
+export { defaultDeniedMethods } from './security/method-filter.js'
 export { urlSecrets } from './security/redaction.js'
 export { createUndiciFetch, type UndiciFetch, type UndiciFetchOptions } from './upstream/undici-fetch.js'
 export { wsCloseCodes } from './ws/websocket-support.js'

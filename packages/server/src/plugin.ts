@@ -33,7 +33,9 @@ export interface ChainPulsePluginOptions {
 
 /**
  * The ChainPulse routes as a Fastify plugin, for mounting in an existing Fastify app: `GET /healthz`
- * and the JSON-RPC proxy under `/rpc` (HTTP) and `/ws/rpc` (WebSocket). `buildServer` wraps it with logging and redaction set up.
+ * and the JSON-RPC proxy under `/rpc` (HTTP) and `/ws/rpc` (WebSocket). `buildServer` wraps it with logging and redaction set up,
+ * and with the server-wide handlers that answer bad URLs and case variants of the prefixes with JSON-RPC
+ * bodies too (`createRpcFallbacks`), which a plugin cannot install in an app it does not own.
  *
  * @throws {ConfigError} when `config` is invalid (at registration).
  * @example

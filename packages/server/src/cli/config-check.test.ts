@@ -51,6 +51,9 @@ describe('chainpulse config check (subprocess)', { timeout: 30_000 }, () => {
     expect(run.stdout).toContain('https://mainnet.infura.io/v3/${INFURA_API_KEY}')
     expect(run.stdout).toContain('https://arb-mainnet.g.alchemy.com/v2/${ALCHEMY_API_KEY}')
     expect(run.stdout).toContain('environment variables used: ALCHEMY_API_KEY, INFURA_API_KEY')
+    expect(run.stdout).toContain(
+      'methods: all; denied by default eth_sign*, eth_sendTransaction, personal_*, admin_*, miner_*, engine_*, clique_*, debug_*, trace_*, anvil_*, evm_*, hardhat_*\n',
+    )
     for (const key of [INFURA_API_KEY, ALCHEMY_API_KEY]) expect(run.stdout + run.stderr).not.toContain(key)
   })
 

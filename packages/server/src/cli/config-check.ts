@@ -1,6 +1,7 @@
 import { ConfigError, redactUrl } from '@chainpulse/core'
 import { type LoadConfigResult, loadConfigFile } from '../config/load-config.js'
-import { parseServerConfig } from '../config/server-config.js'
+import { parseServerConfig, type ServerConfig } from '../config/server-config.js'
+import { defaultDeniedMethods } from '../security/method-filter.js'
 
 /** Where a CLI command reads its environment and writes its output. */
 export interface CliIo {
@@ -71,10 +72,21 @@ export function describeConfig(file: string, { config, template }: LoadConfigRes
     `persistence: ${config.persistence ? `${config.persistence.path} every ${config.persistence.intervalMs} ms` : 'off'}`,
     `auth: ${server.auth ? `${server.auth.apiKeys.length} API key(s)` : 'off (no API key needed)'}`,
     `rate limit: ${server.rateLimit === false ? 'off' : `${server.rateLimit.max} per ${server.rateLimit.timeWindowMs} ms per client`}`,
-    `methods: ${server.rpc.methods.allow ? `only ${server.rpc.methods.allow.join(', ')}; ` : ''}denied ${server.rpc.methods.deny.join(', ') || 'none'}`,
+    `methods: ${describeMethods(server.rpc.methods)}`,
     `environment variables used: ${variablesIn(template).join(', ') || 'none'}`,
   )
   return `${lines.join('\n')}\n`
+}
+
+function describeMethods(methods: ServerConfig['rpc']['methods']): string {
+  return [
+    methods.allow ? `only ${methods.allow.join(', ')}` : 'all',
+    `denied by default ${defaultDeniedMethods.join(', ')}`,
+    methods.enable.length > 0 ? `enabled ${methods.enable.join(', ')}` : undefined,
+    methods.deny.length > 0 ? `denied ${methods.deny.join(', ')}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('; ')
 }
 
 function shown(written: unknown, resolved: string): string {

@@ -1,6 +1,6 @@
 import { ConfigError } from '@chainpulse/core'
 import { describe, expect, it } from 'vitest'
-import { defaultDeniedMethods, parseServerConfig } from './server-config.js'
+import { parseServerConfig } from './server-config.js'
 
 function issuesOf(input: unknown): string[] {
   try {
@@ -19,7 +19,7 @@ describe('parseServerConfig', () => {
         bodyLimitBytes: 1_048_576,
         maxBatchSize: 100,
         maxJsonDepth: 64,
-        methods: { deny: [...defaultDeniedMethods] },
+        methods: { deny: [], enable: [] },
       },
       ws: {
         maxMessageBytes: 1_048_576,
@@ -51,15 +51,47 @@ describe('parseServerConfig', () => {
 
   it('fills nested defaults around the values given', () => {
     const config = parseServerConfig({ rpc: { methods: { allow: ['eth_*'] } }, rateLimit: { max: 5 } })
-    expect(config.rpc.methods).toEqual({ allow: ['eth_*'], deny: [...defaultDeniedMethods] })
+    expect(config.rpc.methods).toEqual({ allow: ['eth_*'], deny: [], enable: [] })
     expect(config.rpc.maxBatchSize).toBe(100)
     expect(config.rateLimit).toEqual({ max: 5, timeWindowMs: 1_000 })
   })
 
-  it('lets the default deny list be emptied and the rate limit be turned off', () => {
-    const config = parseServerConfig({ rpc: { methods: { deny: [] } }, rateLimit: false })
-    expect(config.rpc.methods.deny).toEqual([])
-    expect(config.rateLimit).toBe(false)
+  it('turns the rate limit off', () => {
+    expect(parseServerConfig({ rateLimit: false }).rateLimit).toBe(false)
+  })
+
+  it('keeps the default deny list when deny is given: deny adds to it', () => {
+    const config = parseServerConfig({ rpc: { methods: { deny: ['eth_getLogs'] } } })
+    expect(config.rpc.methods).toEqual({ deny: ['eth_getLogs'], enable: [] })
+  })
+
+  it.each([
+    [['debug_*']],
+    [['debug_traceTransaction', 'anvil_*', 'eth_sendTransaction']],
+    [['*']],
+    [['eth_*']],
+  ])('accepts enable %j: each entry lifts part of the default deny list', (enable) => {
+    expect(parseServerConfig({ rpc: { methods: { enable } } }).rpc.methods.enable).toEqual(enable)
+  })
+
+  it('refuses an enable entry that matches nothing denied by default', () => {
+    expect(issuesOf({ rpc: { methods: { enable: ['debug_*', 'eth_call'] } } })).toEqual([
+      expect.stringMatching(
+        /^rpc\.methods\.enable\.1: "eth_call" is not denied by default, so there is nothing to enable/,
+      ),
+    ])
+  })
+
+  it('refuses an allow entry the default deny list would still block, naming the fix', () => {
+    expect(issuesOf({ rpc: { methods: { allow: ['eth_*', 'debug_traceCall', 'anvil_*'] } } })).toEqual([
+      'rpc.methods.allow.1: "debug_traceCall" is denied by default (node debugging and tracing): add it to rpc.methods.enable as well to serve it',
+      'rpc.methods.allow.2: "anvil_*" is denied by default (development-node state control): add it to rpc.methods.enable as well to serve it',
+    ])
+  })
+
+  it('accepts an allow entry that enable opens, and broad allow entries only partly denied', () => {
+    const methods = { allow: ['eth_*', '*', 'debug_traceCall'], enable: ['debug_*'] }
+    expect(parseServerConfig({ rpc: { methods } }).rpc.methods).toEqual({ ...methods, deny: [] })
   })
 
   it('names the path of each bad field', () => {

@@ -1,5 +1,11 @@
 import { ConfigError } from '@chainpulse/core'
 import { z } from 'zod'
+import {
+  defaultDeniedMethods,
+  defaultDenyGroups,
+  patternCovers,
+  patternsOverlap,
+} from '../security/method-filter.js'
 
 /** `eth_call`, or a namespace wildcard such as `debug_*`, or `*`. */
 const methodPattern = z
@@ -10,10 +16,39 @@ const methodPattern = z
   )
 
 /**
- * Namespaces blocked unless the config says otherwise: node administration and local key management,
- * which no public provider serves and which a proxy in front of a local node must not expose.
+ * `rpc.methods`. Only `enable` lifts the default deny list, so one place says what an endpoint opens
+ * beyond the defaults; entries that could not do what they look like they do are errors rather than
+ * silently dead (an `allow` entry the default deny list still blocks, an `enable` entry that matches
+ * nothing denied by default).
  */
-export const defaultDeniedMethods: readonly string[] = ['admin_*', 'personal_*', 'miner_*']
+const methodLists = z
+  .strictObject({
+    allow: z.array(methodPattern).optional(),
+    deny: z.array(methodPattern).default([]),
+    enable: z.array(methodPattern).default([]),
+  })
+  .prefault({})
+  .superRefine((lists, context) => {
+    lists.enable.forEach((pattern, index) => {
+      if (!defaultDeniedMethods.some((denied) => patternsOverlap(denied, pattern)))
+        context.addIssue({
+          code: 'custom',
+          path: ['enable', index],
+          message: `"${pattern}" is not denied by default, so there is nothing to enable (enable lifts entries of the default deny list: ${defaultDeniedMethods.join(', ')})`,
+        })
+    })
+    lists.allow?.forEach((pattern, index) => {
+      const group = defaultDenyGroups.find((entry) =>
+        entry.patterns.some((denied) => patternCovers(denied, pattern)),
+      )
+      if (group && !lists.enable.some((enabled) => patternsOverlap(enabled, pattern)))
+        context.addIssue({
+          code: 'custom',
+          path: ['allow', index],
+          message: `"${pattern}" is denied by default (${group.why}): add it to rpc.methods.enable as well to serve it`,
+        })
+    })
+  })
 
 const apiKey = z.string().min(16, 'an API key needs at least 16 characters').max(512)
 
@@ -47,15 +82,12 @@ export const serverConfigSchema = z.strictObject({
       /** Most nested JSON containers in a body (the batch array counts). */
       maxJsonDepth: intSetting(2, 10_000, 64),
       /**
-       * Which methods may be called. `allow`, when given, lists the only methods served; `deny` always
-       * wins. Patterns are exact names, a prefix ending in `*`, or `*`.
+       * Which methods may be called (see `createMethodFilter`). `deny` always wins; `allow`, when given,
+       * lists the only methods served; the default deny list (`defaultDeniedMethods`: signing,
+       * node administration, debugging and tracing, development-node control) applies on top, except
+       * to what `enable` names. Patterns are exact names, a prefix ending in `*`, or `*`.
        */
-      methods: z
-        .strictObject({
-          allow: z.array(methodPattern).optional(),
-          deny: z.array(methodPattern).default([...defaultDeniedMethods]),
-        })
-        .prefault({}),
+      methods: methodLists,
     })
     .prefault({}),
   /** JSON-RPC over WebSocket (`GET /ws/rpc/...`, see docs/websocket-rpc.md); `rpc` limits apply too. */

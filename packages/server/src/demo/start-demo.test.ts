@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from '@chainpulse/devnet/testing'
 import { JsonRpcProvider, WebSocketProvider } from 'ethers'
-import { createPublicClient, http, webSocket } from 'viem'
+import { createPublicClient, createWalletClient, http, webSocket } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { mainnet } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -71,6 +72,79 @@ describe('chainpulse demo with real clients', { timeout: 40_000 }, () => {
     // exactly once, in order, no gaps: the pool raced the other providers' streams through the outage
     const first = seen[0]!
     expect(seen).toEqual(seen.map((_, index) => first + BigInt(index)))
+  })
+
+  // The demo keeps the default deny list: what a wallet sends (signed by the client) passes, what would
+  // make the node sign or change its state does not.
+  it('serves a transaction the client signed (eth_sendRawTransaction) through viem', async () => {
+    const chain = demo.devnet.chain('ethereum')
+    const account = privateKeyToAccount(generatePrivateKey())
+    // A fresh account, funded on the node directly: no other sender shares its nonces.
+    await chain.rpc('anvil_setBalance', [account.address, '0xde0b6b3a7640000'])
+    const wallet = createWalletClient({
+      account,
+      chain: mainnet,
+      transport: http(httpUrl, { retryCount: 0 }),
+    })
+    const hash = await wallet.sendTransaction({ to: chain.accounts[0] as `0x${string}`, value: 1n })
+    const client = createPublicClient({ chain: mainnet, transport: http(httpUrl, { retryCount: 0 }) })
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100, timeout: 15_000 })
+    expect(receipt.status).toBe('success')
+  })
+
+  it.each([
+    ['eth_sendTransaction', 'eth_sendTransaction', 'signing with keys held by the node'],
+    ['anvil_mine', 'anvil_*', 'development-node state control'],
+    ['debug_traceBlockByNumber', 'debug_*', 'node debugging and tracing'],
+  ])('refuses %s, saying how an operator would enable it', async (method, pattern, why) => {
+    const response = await fetch(httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
+    })
+    expect(await response.json()).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      error: {
+        code: -32601,
+        message: `Method "${method}" is not allowed by this ChainPulse endpoint: ${why} methods ("${pattern}") are denied by default; to serve it, add "${pattern}" or "${method}" to the server's rpc.methods.enable`,
+        data: { code: 'METHOD_NOT_ALLOWED', method, rule: 'default-deny', pattern },
+      },
+    })
+  })
+
+  it("runs the Live Test tab's load generator (HTTP and WebSocket) and routing sampler without a refusal", async () => {
+    const api = demo.urls.api
+    const postJson = (path: string, body: unknown = {}) =>
+      fetch(`${api}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((response) => response.json())
+    // What the dashboard's buttons send: the default method mixes.
+    await postJson('/demo/load/start', {
+      ratePerSecond: 40,
+      clients: 4,
+      durationMs: 1_500,
+      transports: ['http', 'ws'],
+    })
+    await postJson('/demo/sampler/start', { ratePerSecond: 10 })
+    type Run = { running: boolean; sent: number; ok: number; errors: number }
+    let status: { load: Run; sampler: Run } | undefined
+    await waitFor(
+      async () => {
+        status = await fetch(`${api}/demo/status`).then((response) => response.json())
+        return status !== undefined && !status.load.running && status.sampler.ok >= 5
+      },
+      { timeoutMs: 15_000, intervalMs: 100, what: 'the load run to end and the sampler to answer 5 calls' },
+    )
+    await postJson('/demo/sampler/stop')
+    // A refused method would be an error answer; the demo's providers fail now and then, but the
+    // pool fails over, so every answer is a result.
+    expect(status!.load.sent).toBeGreaterThan(20)
+    expect(status!.load.ok).toBeGreaterThan(0)
+    expect(status!.load.errors).toBe(0)
+    expect(status!.sampler.errors).toBe(0)
   })
 
   it("delivers ethers WebSocketProvider 'block' events", async () => {

@@ -1,3 +1,5 @@
+import type { MethodRefusal } from '../security/method-filter.js'
+
 /**
  * The JSON-RPC `error` member the proxy sends. Errors the proxy makes itself carry `data.code`, a stable
  * string a client can branch on (see {@link ProxyErrorCode}); upstream errors pass through as received.
@@ -9,27 +11,37 @@ export interface RpcErrorObject {
 }
 
 /**
+ * The `data.code` values of errors the proxy makes itself over HTTP and at the WebSocket upgrade
+ * (messages on an open WebSocket add a few of their own, see `ws/rpc-connection.ts`; pool failures carry
+ * core error codes). A test checks each is documented in docs/server.md or docs/websocket-rpc.md.
+ */
+export const proxyErrorCodes = [
+  'PARSE_ERROR',
+  'INVALID_REQUEST',
+  'BATCH_TOO_LARGE',
+  'NESTING_TOO_DEEP',
+  'METHOD_NOT_ALLOWED',
+  'HTTP_METHOD_NOT_ALLOWED',
+  'UPGRADE_REQUIRED',
+  'UNKNOWN_CHAIN',
+  'UNKNOWN_STRATEGY',
+  'UNKNOWN_PROVIDER',
+  'RESERVED_SEGMENT',
+  'NOT_FOUND',
+  'UNAUTHORIZED',
+  'RATE_LIMITED',
+  'TOO_MANY_CONNECTIONS',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'BAD_REQUEST',
+  'INTERNAL_ERROR',
+] as const
+
+/**
  * Why the proxy itself answered with an error, as `data.code`. Pool failures reuse the core error codes
  * (`ALL_PROVIDERS_FAILED`, `NO_PROVIDER_AVAILABLE`, `UPSTREAM_TIMEOUT`, ...).
  */
-export type ProxyErrorCode =
-  | 'PARSE_ERROR'
-  | 'INVALID_REQUEST'
-  | 'BATCH_TOO_LARGE'
-  | 'NESTING_TOO_DEEP'
-  | 'METHOD_NOT_ALLOWED'
-  | 'UNKNOWN_CHAIN'
-  | 'UNKNOWN_STRATEGY'
-  | 'UNKNOWN_PROVIDER'
-  | 'RESERVED_SEGMENT'
-  | 'NOT_FOUND'
-  | 'UNAUTHORIZED'
-  | 'RATE_LIMITED'
-  | 'TOO_MANY_CONNECTIONS'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'BAD_REQUEST'
-  | 'INTERNAL_ERROR'
+export type ProxyErrorCode = (typeof proxyErrorCodes)[number]
 
 /**
  * JSON-RPC error codes the proxy uses. The spec's own codes where one fits; EIP-1474's `-32001`
@@ -72,12 +84,27 @@ export function invalidRequest(reason: string, dataCode: ProxyErrorCode = 'INVAL
   return proxyError(rpcErrorCodes.invalidRequest, `Invalid request: ${reason}`, dataCode)
 }
 
-/** `-32601`: the method is blocked by the allow/deny lists. */
-export function methodNotAllowed(method: string): RpcErrorObject {
+/**
+ * `-32601`: the method is blocked by the method lists. The message names the method, the rule that
+ * blocked it and the config change that would serve it, so whoever runs into it knows what to ask for.
+ */
+export function methodNotAllowed(method: string, refusal: MethodRefusal): RpcErrorObject {
+  const name = truncate(method, 100)
+  const data =
+    refusal.rule === 'allow'
+      ? { method: name, rule: refusal.rule }
+      : { method: name, rule: refusal.rule, pattern: refusal.pattern }
+  const why =
+    refusal.rule === 'deny'
+      ? `it matches "${refusal.pattern}" in the server's rpc.methods.deny; remove that entry to serve it`
+      : refusal.rule === 'allow'
+        ? "it is not in the server's rpc.methods.allow; add it there to serve it"
+        : `${refusal.why} methods ("${refusal.pattern}") are denied by default; to serve it, add "${refusal.pattern}" or "${name}" to the server's rpc.methods.enable`
   return proxyError(
     rpcErrorCodes.methodNotFound,
-    `Method "${truncate(method, 100)}" is not allowed by this ChainPulse endpoint`,
+    `Method "${name}" is not allowed by this ChainPulse endpoint: ${why}`,
     'METHOD_NOT_ALLOWED',
+    data,
   )
 }
 

@@ -21,14 +21,17 @@ export interface RpcTarget {
 
 /**
  * Checks a JSON-RPC route's path against the pool: the chain (name or id), the strategy and the pinned
- * provider must exist. Returns the target, or the JSON-RPC error (answered with HTTP 404) naming what is
- * known. `prefix` (`/rpc` or `/ws/rpc`) only shapes the hints in messages.
+ * provider must exist, and no segment may be empty. Returns the target, or the JSON-RPC error (answered
+ * with HTTP 404) naming what is known. `prefix` (`/rpc` or `/ws/rpc`) only shapes the hints in messages.
  */
 export function resolveRpcTarget(
   pool: ProxyPool,
   params: RpcPathParams,
   prefix: string,
 ): RpcTarget | RpcErrorObject {
+  // `/rpc/ethereum/` and `/rpc//ethereum` reach the routes with an empty chain or strategy: saying the
+  // path has a trailing or doubled "/" helps more than "unknown chain".
+  if (params.chain === '' || params.strategy === '' || params.providerId === '') return emptySegment(prefix)
   if (params.strategy !== undefined && reservedRpcSegments.includes(params.strategy)) {
     return proxyError(
       rpcErrorCodes.resourceNotFound,
@@ -73,4 +76,18 @@ export function resolveRpcTarget(
     return { chain, providerId: params.providerId }
   }
   return { chain }
+}
+
+/** True when a path has an empty segment: a trailing or doubled "/". */
+export function hasEmptySegment(path: string): boolean {
+  return path.endsWith('/') || path.includes('//')
+}
+
+/** The 404 for a JSON-RPC path with an empty segment (see {@link hasEmptySegment}). */
+export function emptySegment(prefix: string): RpcErrorObject {
+  return proxyError(
+    rpcErrorCodes.resourceNotFound,
+    `Empty path segment: remove the trailing or doubled "/" (e.g. ${prefix}/ethereum, ${prefix}/fastest/ethereum)`,
+    'NOT_FOUND',
+  )
 }

@@ -79,6 +79,40 @@ describe('POST /rpc fuzzing', () => {
     )
   })
 
+  it('answers any HTTP method on any path under /rpc or /ws/rpc, in any letter case and with broken escapes, with a JSON-RPC body', async () => {
+    const prefix = fc.constantFrom('/rpc', '/RPC', '/Rpc', '/ws/rpc', '/WS/RPC', '/ws/Rpc')
+    const segment = fc
+      .oneof(
+        fc.constantFrom('ethereum', 'fastest', 'provider', 'a', '', '%', '%f', '%ff', '%E0%A4%A', '%zz'),
+        fc.stringMatching(/^[A-Za-z0-9%._~-]{0,10}$/),
+      )
+      // Dot segments resolve to paths outside the prefix, which are not the JSON-RPC routes'.
+      .filter((value) => value !== '.' && value !== '..')
+    const httpMethod = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
+    await fc.assert(
+      fc.asyncProperty(
+        prefix,
+        fc.array(segment, { maxLength: 5 }),
+        httpMethod,
+        async (root, segments, verb) => {
+          const reply = await server.app.inject({
+            method: verb,
+            url: [root, ...segments].join('/'),
+            headers: { 'content-type': 'application/json' },
+            ...(verb === 'GET' ? {} : { body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' }),
+          })
+          expect(reply.statusCode).toBeLessThan(500)
+          // A CORS preflight answers 204 without a body; everything else is JSON-RPC.
+          if (reply.statusCode !== 204) {
+            expect(reply.headers['content-type']).toBe('application/json; charset=utf-8')
+            expect(() => describeResponse(reply.body)).not.toThrow()
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
   it('keeps serving after the fuzzing', async () => {
     const reply = await server.app.inject({
       method: 'POST',

@@ -43,7 +43,7 @@ it('passes an upstream result through byte for byte', async () => {
     method: 'POST',
     url: '/rpc/ethereum',
     headers: { 'content-type': 'application/json' },
-    body: '{"jsonrpc":"2.0","id":7,"method":"debug_anything","params":[]}',
+    body: '{"jsonrpc":"2.0","id":7,"method":"eth_anything","params":[]}',
   })
   expect(response.body).toBe(`{"jsonrpc":"2.0","id":7,"result":${rawResult}}`)
   await app.close()

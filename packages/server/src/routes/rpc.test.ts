@@ -183,15 +183,15 @@ describe('chain, strategy and provider routes', () => {
     expect(reply.json().error.data).toEqual({ code: 'UNKNOWN_PROVIDER', knownProviders: ['a', 'b'] })
   })
 
-  it('answers other paths and methods under /rpc with a JSON-RPC 404', async () => {
+  it('answers other paths under /rpc with a JSON-RPC 404, and other HTTP methods with a 405', async () => {
     const target = start()
-    for (const reply of [
-      await target.app.inject({ method: 'GET', url: '/rpc/ethereum' }),
-      await post(target, '/rpc/a/b/c/d/e', call('eth_chainId')),
-    ]) {
-      expect(reply.statusCode).toBe(404)
-      expect(reply.json().error.data.code).toBe('NOT_FOUND')
-    }
+    const notFound = await post(target, '/rpc/a/b/c/d/e', call('eth_chainId'))
+    expect(notFound.statusCode).toBe(404)
+    expect(notFound.json().error.data.code).toBe('NOT_FOUND')
+    const wrongMethod = await target.app.inject({ method: 'GET', url: '/rpc/ethereum' })
+    expect(wrongMethod.statusCode).toBe(405)
+    expect(wrongMethod.headers.allow).toBe('POST, OPTIONS')
+    expect(wrongMethod.json().error.data.code).toBe('HTTP_METHOD_NOT_ALLOWED')
   })
 })
 
@@ -336,7 +336,7 @@ describe('method allow and deny lists', () => {
     })
   })
 
-  it('denies node administration namespaces by default', async () => {
+  it('denies node administration and signing namespaces by default', async () => {
     const target = start()
     const reply = await post(target, '/rpc/ethereum', [call('admin_peers', 1), call('personal_sign', 2)])
     expect(reply.json().map((answer: { error: { code: number } }) => answer.error.code)).toEqual([

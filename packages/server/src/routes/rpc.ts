@@ -5,7 +5,7 @@ import type { PoolRequestOptions } from '@chainpulse/core'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerConfig } from '../config/server-config.js'
-import { type CallHandler, type CallRouting, dispatchRpcBody, errorResponse } from '../json-rpc/dispatch.js'
+import { type CallHandler, type CallRouting, dispatchRpcBody } from '../json-rpc/dispatch.js'
 import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
 import { mapPoolError } from '../json-rpc/pool-errors.js'
 import {
@@ -20,7 +20,8 @@ import type { ProxyPool } from '../proxy-pool.js'
 import { createApiKeyVerifier } from '../security/api-keys.js'
 import { createMethodFilter } from '../security/method-filter.js'
 import type { Redactor } from '../security/redaction.js'
-import { type RpcPathParams, resolveRpcTarget } from './rpc-target.js'
+import { refuseHttpMethod, sendRpcError as sendError } from './rpc-http-errors.js'
+import { emptySegment, hasEmptySegment, type RpcPathParams, resolveRpcTarget } from './rpc-target.js'
 
 /** Options of {@link rpcRoutes}. */
 export interface RpcRoutesOptions {
@@ -39,13 +40,14 @@ const RATE_LIMITED = Symbol('chainpulse.rate-limited')
  * - the same three under `/rpc/key/:apiKey/...` for clients that cannot send an `x-api-key` header.
  *
  * Request order: API key (401, before the body is read) → rate limit (429) → body size and content
- * type (413, 415) → path check (404) → envelope and calls. Every answer, errors included, is a JSON-RPC
- * body with `Content-Type: application/json`.
+ * type (413, 415) → path check (404) → envelope and calls. Another HTTP method on these paths gets 405
+ * with an `allow` header, before the body is read. Every answer, errors included, is a JSON-RPC body
+ * with `Content-Type: application/json` (outside these routes, `createRpcFallbacks` sees to it).
  */
 export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions): Promise<void> {
   const { pool, config, redact } = options
   const verifier = createApiKeyVerifier(config.auth?.apiKeys ?? [])
-  const methodAllowed = createMethodFilter(config.rpc.methods)
+  const refuseMethod = createMethodFilter(config.rpc.methods)
   const limits = { maxBatchSize: config.rpc.maxBatchSize, maxDepth: config.rpc.maxJsonDepth }
   const clientIds = new WeakMap<FastifyRequest, string>()
 
@@ -125,17 +127,19 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     },
   )
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? ''
+    if (hasEmptySegment(path)) return sendError(reply, 404, emptySegment('/rpc'))
+    return sendError(
       reply,
       404,
       proxyError(
         rpcErrorCodes.resourceNotFound,
-        `No JSON-RPC endpoint at ${request.method} ${redact(truncate(request.url.split('?')[0] ?? '', 200))}; use POST /rpc/:chain, /rpc/:strategy/:chain or /rpc/provider/:providerId/:chain`,
+        `No JSON-RPC endpoint at ${request.method} ${redact(truncate(path, 200))}; use POST /rpc/:chain, /rpc/:strategy/:chain or /rpc/provider/:providerId/:chain`,
         'NOT_FOUND',
       ),
-    ),
-  )
+    )
+  })
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     if (!verifier.required) return
@@ -168,8 +172,9 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     if (target.strategy !== undefined) requestOptions.strategy = target.strategy
     if (target.providerId !== undefined) requestOptions.providerId = target.providerId
     const execute: CallHandler = async (call: RpcCall) => {
-      if (!methodAllowed(call.method))
-        return { ok: false, error: methodNotAllowed(call.method), routing: undefined }
+      const refusal = refuseMethod(call.method)
+      if (refusal !== undefined)
+        return { ok: false, error: methodNotAllowed(call.method, refusal), routing: undefined }
       try {
         const answer = await pool.request(
           call.params === undefined
@@ -206,10 +211,22 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
 
   // Without API keys there is nothing to check: no hook, so no extra step per request.
   const routeOptions = verifier.required ? { onRequest: authenticate } : {}
+  // OPTIONS is the CORS preflight's when CORS is on; without CORS it is as wrong as GET.
+  const allow = config.cors ? 'POST, OPTIONS' : 'POST'
+  const wrongMethod = refuseHttpMethod(
+    allow,
+    'send JSON-RPC with POST (WebSocket clients connect to /ws/rpc/...)',
+  )
+  const wrongMethodRoute = {
+    method: config.cors ? ['GET', 'PUT', 'PATCH', 'DELETE'] : ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    onRequest: wrongMethod,
+    handler: wrongMethod,
+  }
   const routes = async (scope: FastifyInstance) => {
-    scope.post('/:chain', routeOptions, handle)
-    scope.post('/provider/:providerId/:chain', routeOptions, handle)
-    scope.post('/:strategy/:chain', routeOptions, handle)
+    for (const url of ['/:chain', '/provider/:providerId/:chain', '/:strategy/:chain']) {
+      scope.post(url, routeOptions, handle)
+      scope.route({ ...wrongMethodRoute, url })
+    }
   }
   await app.register(routes)
   await app.register(routes, { prefix: '/key/:apiKey' })
@@ -222,10 +239,6 @@ function rateLimited(retryAfterMs: number): RpcErrorObject {
     'RATE_LIMITED',
     { retryAfterMs },
   )
-}
-
-function sendError(reply: FastifyReply, status: number, error: RpcErrorObject): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(errorResponse('null', error))
 }
 
 const socketSignals = new WeakMap<object, AbortSignal>()

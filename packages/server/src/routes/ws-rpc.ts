@@ -3,8 +3,7 @@ import { type Clock, systemClock } from '@chainpulse/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { ServerConfig } from '../config/server-config.js'
-import { errorResponse } from '../json-rpc/dispatch.js'
-import { proxyError, type RpcErrorObject, rpcErrorCodes, truncate } from '../json-rpc/rpc-errors.js'
+import { proxyError, rpcErrorCodes, truncate } from '../json-rpc/rpc-errors.js'
 import type { ProxyPool } from '../proxy-pool.js'
 import { createApiKeyVerifier } from '../security/api-keys.js'
 import { createMethodFilter } from '../security/method-filter.js'
@@ -17,7 +16,8 @@ import {
 import { serveWsRpcConnection, type WsRpcLimits, type WsRpcTarget } from '../ws/rpc-connection.js'
 import { createUpgradeLimiter } from '../ws/upgrade-limiter.js'
 import { wsCloseCodes } from '../ws/websocket-support.js'
-import { type RpcPathParams, resolveRpcTarget } from './rpc-target.js'
+import { refuseHttpMethod, sendRpcError as sendError } from './rpc-http-errors.js'
+import { emptySegment, hasEmptySegment, type RpcPathParams, resolveRpcTarget } from './rpc-target.js'
 
 /** Options of {@link wsRpcRoutes}. */
 export interface WsRpcRoutesOptions {
@@ -39,7 +39,8 @@ export interface WsRpcRoutesOptions {
  * The upgrade is refused with an HTTP error and a JSON-RPC error body, before any pool call, when the
  * client IP opened too many upgrades in the window (429, `ws.upgradeRateLimit`), the server already
  * holds `ws.maxConnections` connections (503), the API key is missing or wrong (401) or the chain,
- * strategy or provider is unknown (404); a plain GET without an upgrade gets 426. Each connection is
+ * strategy or provider is unknown (404); a plain GET without an upgrade gets 426, another HTTP method
+ * 405. A refused upgrade's socket is closed once the answer is written. Each connection is
  * announced on the pool's `connections` topic (`kind: 'client'`, `transport: 'ws'`) when it opens and
  * when it closes.
  */
@@ -47,7 +48,7 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
   const { pool, config, redact } = options
   const clock = options.clock ?? systemClock
   const verifier = createApiKeyVerifier(config.auth?.apiKeys ?? [])
-  const methodAllowed = createMethodFilter(config.rpc.methods)
+  const refuseMethod = createMethodFilter(config.rpc.methods)
   const frames = createNotificationFrames()
   // Drawn once per server: every connection counts from it, so their first subscriptions share an id.
   const subscriptionIdPrefix = createSubscriptionIdPrefix()
@@ -66,17 +67,19 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
     rateLimit: config.ws.rateLimit,
   }
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? ''
+    if (hasEmptySegment(path)) return sendError(reply, 404, emptySegment('/ws/rpc'))
+    return sendError(
       reply,
       404,
       proxyError(
         rpcErrorCodes.resourceNotFound,
-        `No JSON-RPC WebSocket endpoint at ${redact(truncate(request.url.split('?')[0] ?? '', 200))}; use /ws/rpc/:chain, /ws/rpc/:strategy/:chain or /ws/rpc/provider/:providerId/:chain`,
+        `No JSON-RPC WebSocket endpoint at ${redact(truncate(path, 200))}; use /ws/rpc/:chain, /ws/rpc/:strategy/:chain or /ws/rpc/provider/:providerId/:chain`,
         'NOT_FOUND',
       ),
-    ),
-  )
+    )
+  })
 
   app.setErrorHandler((error, request, reply) => {
     request.log.error({ err: error }, 'unexpected error in the JSON-RPC WebSocket route')
@@ -154,7 +157,7 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
       pool,
       target,
       limits,
-      methodAllowed,
+      refuseMethod,
       redact,
       log,
       clock,
@@ -188,15 +191,21 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
     handler: upgradeRequired,
     wsHandler: serve,
   }
+  const wrongMethod = refuseHttpMethod(
+    'GET',
+    'open a WebSocket (a GET upgrade) to this URL, or POST JSON-RPC to /rpc/...',
+  )
+  const wrongMethodRoute = {
+    method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    onRequest: wrongMethod,
+    handler: wrongMethod,
+  }
   const routes = async (scope: FastifyInstance) => {
-    scope.get('/:chain', route)
-    scope.get('/provider/:providerId/:chain', route)
-    scope.get('/:strategy/:chain', route)
+    for (const url of ['/:chain', '/provider/:providerId/:chain', '/:strategy/:chain']) {
+      scope.get(url, route)
+      scope.route({ ...wrongMethodRoute, url })
+    }
   }
   await app.register(routes)
   await app.register(routes, { prefix: '/key/:apiKey' })
-}
-
-function sendError(reply: FastifyReply, status: number, error: RpcErrorObject): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(errorResponse('null', error))
 }

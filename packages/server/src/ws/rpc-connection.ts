@@ -37,7 +37,8 @@ export interface WsRpcConnectionOptions {
   pool: ProxyPool
   target: WsRpcTarget
   limits: WsRpcLimits
-  methodAllowed: MethodFilter
+  /** Why a method is refused, or `undefined` when it may be called (see `createMethodFilter`). */
+  refuseMethod: MethodFilter
   redact: Redactor
   log: FastifyBaseLogger
   /** Times the message rate limit window. */
@@ -79,7 +80,7 @@ interface ClientSubscription {
  * 1008 and its subscriptions released, so a client that stops reading costs a bounded amount of memory.
  */
 export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConnection {
-  const { socket, pool, target, limits, methodAllowed, redact, log, clock, frames, nextSubscriptionId } =
+  const { socket, pool, target, limits, refuseMethod, redact, log, clock, frames, nextSubscriptionId } =
     options
   const parseLimits = { maxBatchSize: limits.maxBatchSize, maxDepth: limits.maxJsonDepth }
   const subscriptions = new Map<string, ClientSubscription>()
@@ -152,7 +153,8 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
   }
 
   async function execute(call: RpcCall, created: ClientSubscription[]): Promise<CallOutcome> {
-    if (!methodAllowed(call.method)) return refused(methodNotAllowed(call.method))
+    const refusal = refuseMethod(call.method)
+    if (refusal !== undefined) return refused(methodNotAllowed(call.method, refusal))
     if (call.method === 'eth_subscribe') return subscribe(call, created)
     if (call.method === 'eth_unsubscribe') return unsubscribe(call)
     try {
