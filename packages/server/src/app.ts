@@ -26,6 +26,8 @@ export interface BuildServerOptions {
   controls?: ChainPulsePluginOptions['controls']
   /** Timers of the dashboard API (stream snapshots, score history, demo load) and of close(). @default systemClock */
   clock?: ChainPulsePluginOptions['clock']
+  /** Start the demo's ambient traffic once the server listens (`chainpulse demo` does). @default false */
+  ambientTraffic?: boolean
   /**
    * How long `close()` lets requests in flight finish before cutting the connections that remain (a
    * request stuck on a hanging upstream must not hold shutdown forever). @default 10_000
@@ -89,6 +91,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     redact,
     ...(options.controls ? { controls: options.controls } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.ambientTraffic ? { ambientTraffic: true } : {}),
   })
   return app as unknown as FastifyInstance
 }

@@ -27,6 +27,11 @@ export interface ChainPulsePluginOptions {
   controls?: DemoControls
   /** Timers of the dashboard API (stream snapshots, score history, demo load). @default systemClock */
   clock?: Clock
+  /**
+   * Start the demo's ambient traffic (a few simulated clients over HTTP and WebSocket, and the routing
+   * sampler) once the server listens; `POST /api/demo/ambient/stop` and `/start` switch it. @default false
+   */
+  ambientTraffic?: boolean
 }
 
 /**
@@ -71,6 +76,7 @@ export const chainPulsePlugin = fp(
           redact,
           controls: options.controls,
           clock: options.clock,
+          ambientTraffic: options.ambientTraffic,
         })
     })
     if (isDashboardPool(pool)) {

@@ -34,7 +34,9 @@ describe('chainpulse demo process', { timeout: 45_000 }, () => {
     await writeFile(snapshot, '{"version": 1, "cha')
     const started = spawn(
       process.execPath,
-      ['--import', tsxLoader, mainPath, 'demo', '--port', '0', '--snapshot', snapshot],
+      // No ambient traffic: its requests to ethereum-alpha would satisfy the wait for the pinned request
+      // below before that request reached the provider.
+      ['--import', tsxLoader, mainPath, 'demo', '--port', '0', '--snapshot', snapshot, '--no-ambient'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INIT_CWD: dir } },
     )
     child = started
@@ -53,6 +55,7 @@ describe('chainpulse demo process', { timeout: 45_000 }, () => {
     })
     expect(stderr).toBe('')
     expect(stdout).toMatch(/Benchmarks {6}.*unreadable: not valid JSON; moved to .*\.corrupt/)
+    expect(stdout).toMatch(/Ambient traffic off \(--no-ambient/)
     const rpcUrl = /(http:\/\/127\.0\.0\.1:\d+)\/rpc\/ethereum/.exec(stdout)![1]!
     const control = /Devnet control {2}(\S+)/.exec(stdout)![1]!
     const manifest = await json<DevnetManifest>(await fetch(`${control}/manifest`))
