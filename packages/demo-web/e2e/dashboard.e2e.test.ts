@@ -3,12 +3,20 @@ import { join } from 'node:path'
 import { createProviderPool, type ProviderPool } from '@chainpulse/core'
 import { type Devnet, startDevnet } from '@chainpulse/devnet'
 import type { BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 // demo-web talks to the server over HTTP only; the test builds one from source (no package dependency,
 // which would make a cycle: the server depends on demo-web for its dist/).
 import { buildServer } from '../../server/src/app.js'
 import { createDevnetDemoControls } from '../../server/src/demo/demo-controls.js'
-import { type Browser, buildDashboard, dashboardDir, launchChromium, screenshotDir } from './browser.js'
+import {
+  type Browser,
+  buildDashboard,
+  dashboardDir,
+  launchChromium,
+  type PageProblems,
+  screenshotDir,
+  watchPageProblems,
+} from './browser.js'
 
 const tabs = ['live', 'racing', 'strategies', 'live-test', 'system'] as const
 
@@ -18,6 +26,7 @@ let app: ReturnType<typeof buildServer> | undefined
 let context: BrowserContext | undefined
 let browser: Browser | undefined
 let page: Page
+let problems: PageProblems
 let origin: string
 
 async function openTab(tab: (typeof tabs)[number]): Promise<void> {
@@ -107,7 +116,13 @@ describe('dashboard in Chromium against a devnet', () => {
     browser = await launchChromium()
     context = browser.context
     page = context.pages()[0] ?? (await context.newPage())
+    problems = watchPageProblems(page)
     mkdirSync(screenshotDir, { recursive: true })
+  })
+
+  // Whatever a test does, the page logs no error and no request of it fails.
+  afterEach(() => {
+    expect(problems.take()).toEqual([])
   })
 
   afterAll(async () => {
@@ -354,7 +369,10 @@ describe('dashboard in Chromium against a devnet', () => {
   it('narrates a scripted scenario step by step and puts the provider back when stopped', async () => {
     await openTab('live-test')
     await page.click('[data-testid="scenario-kill-leader"]')
-    await page.waitForSelector('[data-testid="scenario-timeline"] li[data-status="running"]:has-text("kill")')
+    // Stopped while the leader is down: the step after the kill watches traffic move for a few seconds.
+    await page.waitForSelector(
+      '[data-testid="scenario-timeline"] li[data-status="running"]:has-text("traffic moves off")',
+    )
     const leader = (await page.textContent('[data-testid="scenario-timeline"] li:nth-child(2)'))!
     expect(leader).toContain('leader of ethereum is ethereum-')
     await page.screenshot({ path: join(screenshotDir, 'live-test-scenario.png'), fullPage: true })

@@ -3,7 +3,14 @@ import { createMockChain, createMockProvider, type MockChain } from '@chainpulse
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer } from '../../server/src/app.js'
-import { type Browser, buildDashboard, dashboardDir, launchChromium } from './browser.js'
+import {
+  type Browser,
+  buildDashboard,
+  dashboardDir,
+  launchChromium,
+  type PageProblems,
+  watchPageProblems,
+} from './browser.js'
 
 // `chainpulse serve` has no demo mode and no admin token by default: the dashboard must show everything
 // but offer no control the server would refuse.
@@ -12,6 +19,7 @@ let pool: ProviderPool | undefined
 let app: ReturnType<typeof buildServer> | undefined
 let browser: Browser | undefined
 let page: Page
+let problems: PageProblems
 let origin: string
 let chain: MockChain | undefined
 
@@ -32,6 +40,7 @@ describe('dashboard in Chromium against a server without demo controls', () => {
     origin = await app.listen({ port: 0, host: '127.0.0.1' })
     browser = await launchChromium()
     page = browser.context.pages()[0] ?? (await browser.context.newPage())
+    problems = watchPageProblems(page)
   })
 
   afterAll(async () => {
@@ -57,6 +66,11 @@ describe('dashboard in Chromium against a server without demo controls', () => {
     // The current strategy is shown (the data has loaded), as text rather than a switch.
     await page.waitForSelector('[data-testid="strategy-switch"] :text("leaderboard")')
     expect(await page.locator('[data-testid="strategy-switch"] select').count()).toBe(0)
+    // No demo strip either (no ambient switch, no one-click scenario), and nothing logged an error.
+    await page.click('[data-tab="live"]')
+    await page.waitForSelector('main[data-view="live"] [data-testid="quick-stats"]')
+    expect(await page.locator('[data-testid="demo-panel"]').count()).toBe(0)
+    expect(problems.take()).toEqual([])
   })
 
   it('is refused by the server if it tries a control anyway', async () => {

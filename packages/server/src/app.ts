@@ -31,6 +31,8 @@ export interface BuildServerOptions {
   clock?: ChainPulsePluginOptions['clock']
   /** The built dashboard served at `/`. @default the copy shipped in this package (`dashboard/`) */
   dashboardDir?: ChainPulsePluginOptions['dashboardDir']
+  /** Start the demo's ambient traffic once the server listens (`chainpulse demo` does). @default false */
+  ambientTraffic?: boolean
   /**
    * How long `close()` lets requests in flight finish before cutting the connections that remain (a
    * request stuck on a hanging upstream must not hold shutdown forever). @default 10_000
@@ -103,6 +105,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(options.controls ? { controls: options.controls } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
+    ...(options.ambientTraffic ? { ambientTraffic: true } : {}),
   })
   return app as unknown as FastifyInstance
 }

@@ -27,10 +27,10 @@ export interface StartChainPulseOptions {
   /** Benchmark snapshot file and write interval; none when omitted. */
   persistence?: { path: string; intervalMs?: number }
   /**
-   * Extra `buildServer` options that depend on the pool (e.g. the demo's `controls`), made once the
-   * pool exists.
+   * Extra `buildServer` options that depend on the pool or the demo (the demo's `controls` and
+   * `ambientTraffic`), made once the pool exists.
    */
-  serverOptions?: (pool: ProviderPool) => Pick<BuildServerOptions, 'controls' | 'clock'>
+  serverOptions?: (pool: ProviderPool) => Pick<BuildServerOptions, 'controls' | 'clock' | 'ambientTraffic'>
   /** Where Fastify logs go. @default stdout */
   logger?: BuildServerOptions['logger']
   /** Runs during shutdown after the pool is closed and before the last snapshot (e.g. stop the devnet). */

@@ -29,6 +29,11 @@ export interface ChainPulsePluginOptions {
   clock?: Clock
   /** The built dashboard served at `/`. @default the copy shipped in this package (`dashboard/`) */
   dashboardDir?: string
+  /**
+   * Start the demo's ambient traffic (a few simulated clients over HTTP and WebSocket, and the routing
+   * sampler) once the server listens; `POST /api/demo/ambient/stop` and `/start` switch it. @default false
+   */
+  ambientTraffic?: boolean
 }
 
 /**
@@ -75,6 +80,7 @@ export const chainPulsePlugin = fp(
           redact,
           controls: options.controls,
           clock: options.clock,
+          ambientTraffic: options.ambientTraffic,
         })
     })
     if (isDashboardPool(pool)) {

@@ -72,4 +72,6 @@ export const api = {
   stopLoad: () => postJson('/api/demo/load/stop'),
   startSampler: (ratePerSecond: number) => postJson('/api/demo/sampler/start', { ratePerSecond }),
   stopSampler: () => postJson('/api/demo/sampler/stop'),
+  startAmbient: () => postJson('/api/demo/ambient/start'),
+  stopAmbient: () => postJson('/api/demo/ambient/stop'),
 }

@@ -248,6 +248,15 @@ export interface DemoProvider {
 export interface DemoStatus {
   load: ({ running: boolean } & Record<string, unknown>) | null
   sampler: ({ running: boolean } & Record<string, unknown>) | null
+  /** The demo's ambient traffic; absent from servers older than it. */
+  ambient?: AmbientStatus | null
+}
+
+/** `ambient` of {@link DemoStatus}: the simulated clients and the routing sampler that keep a demo alive. */
+export interface AmbientStatus {
+  running: boolean
+  clients: { clients: number; ratePerSecond: number; sent: number; errors: number }
+  sampler: { ratePerSecond: number; sent: number }
 }
 
 /** Live PubSub topics of the stream. */

@@ -1,9 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { runScenario, type ScenarioContext, type TimelineEntry } from './runner.js'
+import { type ObservedDecision, runScenario, type ScenarioContext, type TimelineEntry } from './runner.js'
 import { scenarios, scenarioTiming } from './scenarios.js'
 
+/**
+ * A context that records its calls. Routing is scripted: `traffic` lists the decisions that arrive
+ * 100 ms after `nextDecision` is called (kill and revive may change it); none that match means the wait
+ * runs to its timeout, on the fake timers.
+ */
 function fakeContext(overrides: Partial<ScenarioContext> = {}) {
   const calls: string[] = []
+  const routing: { traffic: ObservedDecision[] } = { traffic: [] }
   const record =
     (name: string) =>
     async (id: string, patch?: Record<string, number | string | Record<string, number>>) => {
@@ -17,10 +23,25 @@ function fakeContext(overrides: Partial<ScenarioContext> = {}) {
     revive: record('revive'),
     personality: record('personality'),
     healthy: record('healthy'),
+    nextDecision: (match, { timeoutMs, signal }) =>
+      new Promise((resolve) => {
+        const found = routing.traffic.find(match)
+        const timer = setTimeout(() => resolve(found), found ? 100 : timeoutMs)
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer)
+          resolve(undefined)
+        })
+      }),
     ...overrides,
   }
-  return { context, calls }
+  return { context, calls, routing }
 }
+
+const served = (providerId: string, failoverCount = 0): ObservedDecision => ({
+  providerId,
+  result: 'ok',
+  failoverCount,
+})
 
 const byId = (id: string) => scenarios.find((scenario) => scenario.id === id)!
 
@@ -33,20 +54,73 @@ describe('runScenario', () => {
     vi.useRealTimers()
   })
 
-  it('kills the leader, waits, revives it, and narrates each step with its start time', async () => {
-    const { context, calls } = fakeContext()
+  it('kills the leader, narrates where traffic went, revives it and narrates its return', async () => {
+    const { context, calls, routing } = fakeContext({
+      kill: async (id) => {
+        calls.push(`kill ${id}`)
+        routing.traffic = [served('charlie', 1)]
+      },
+      revive: async (id) => {
+        calls.push(`revive ${id}`)
+        routing.traffic = [served('charlie'), served('bravo')]
+      },
+    })
     let timeline: TimelineEntry[] = []
     const done = runScenario(byId('kill-leader'), context, { onTimeline: (entries) => (timeline = entries) })
     await vi.advanceTimersByTimeAsync(0)
     expect(calls).toEqual(['kill bravo'])
-    expect(timeline.at(-1)).toMatchObject({ text: expect.stringContaining('kill bravo'), status: 'running' })
-    await vi.advanceTimersByTimeAsync(scenarioTiming.observeMs)
+    expect(timeline.map((entry) => entry.text)).toEqual([
+      '▶ Kill the leader on ethereum',
+      'leader of ethereum is bravo (top of the leaderboard)',
+      'kill bravo: its port stops answering',
+      'traffic moves off bravo: routing fails over, its breaker opens',
+    ])
+    await vi.advanceTimersByTimeAsync(100)
+    expect(timeline.at(-1)).toMatchObject({
+      status: 'running',
+      note: 'now served by charlie (after 1 failover)',
+    })
+    // The move stays on screen for observeMs before the revive.
+    await vi.advanceTimersByTimeAsync(scenarioTiming.observeMs - 1)
+    expect(calls).toEqual(['kill bravo'])
+    await vi.advanceTimersByTimeAsync(1)
     expect(calls).toEqual(['kill bravo', 'revive bravo'])
-    await vi.advanceTimersByTimeAsync(scenarioTiming.recoverMs)
+    await vi.advanceTimersByTimeAsync(100)
     expect(await done).toBe(true)
+    const back = timeline.find((entry) => entry.text.startsWith('bravo comes back'))!
+    expect(back).toMatchObject({ status: 'done', note: 'bravo answers requests again' })
     const revive = timeline.find((entry) => entry.text === 'revive bravo')!
-    expect(revive.at - timeline[0]!.at).toBe(scenarioTiming.observeMs)
+    expect(revive.at - timeline[0]!.at).toBe(100 + scenarioTiming.observeMs)
+    expect(calls).toEqual(['kill bravo', 'revive bravo', 'revive bravo'])
     expect(timeline.at(-1)).toMatchObject({ text: '✔ scenario complete', status: 'done' })
+  })
+
+  it('says so when no traffic is seen, instead of claiming it moved or came back', async () => {
+    const { context } = fakeContext()
+    let timeline: TimelineEntry[] = []
+    const done = runScenario(byId('kill-leader'), context, { onTimeline: (entries) => (timeline = entries) })
+    await vi.runAllTimersAsync()
+    expect(await done).toBe(true)
+    expect(timeline.map((entry) => entry.note).filter(Boolean)).toEqual([
+      'no request on ethereum answered within 8 s',
+      'bravo got no request within 12 s: routing prefers another provider',
+    ])
+  })
+
+  it('stops while waiting for traffic without waiting for the timeout, and revives the leader', async () => {
+    const { context, calls } = fakeContext()
+    const controller = new AbortController()
+    let timeline: TimelineEntry[] = []
+    const done = runScenario(byId('kill-leader'), context, {
+      onTimeline: (entries) => (timeline = entries),
+      signal: controller.signal,
+    })
+    await vi.advanceTimersByTimeAsync(50)
+    controller.abort()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(await done).toBe(false)
+    expect(calls).toEqual(['kill bravo', 'revive bravo'])
+    expect(timeline.at(-1)!.at - timeline[0]!.at).toBe(50)
   })
 
   it('stops early when aborted and still runs the cleanup', async () => {

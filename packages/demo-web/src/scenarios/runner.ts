@@ -1,4 +1,14 @@
-/** What a scenario may do and read; the Live Test view builds it from the demo API and the live store. */
+/** A routing decision as a scenario observes it (a `routing:decisions` payload). */
+export interface ObservedDecision {
+  providerId: string
+  result: 'ok' | 'error'
+  failoverCount: number
+}
+
+/**
+ * What a scenario may do and read; the dashboard builds it from the demo API and the live store
+ * (`createLiveScenarioContext`).
+ */
 export interface ScenarioContext {
   /** The chain the scenario works on (the header's filter, or the first chain). */
   chain: string
@@ -10,12 +20,24 @@ export interface ScenarioContext {
   revive(id: string): Promise<unknown>
   personality(id: string, patch: Record<string, number | string | Record<string, number>>): Promise<unknown>
   healthy(id: string): Promise<unknown>
+  /**
+   * Waits for the next routing decision on `chain` that `match` accepts: resolves with it, or with
+   * `undefined` when `timeoutMs` pass (or `signal` aborts) first. How a scenario narrates what traffic did.
+   */
+  nextDecision(
+    match: (decision: ObservedDecision) => boolean,
+    options: { timeoutMs: number; signal?: AbortSignal | undefined },
+  ): Promise<ObservedDecision | undefined>
 }
 
-/** One narrated step: say what happens, do it, then give it `waitMs` to show on screen. */
+/**
+ * One narrated step: say what happens, do it, then give it `waitMs` to show on screen. A `run` that
+ * resolves with a string reports what it observed: the timeline shows it after the step's text.
+ */
 export interface ScenarioStep {
   say: string
-  run?: (context: ScenarioContext) => Promise<unknown>
+  /** `signal` aborts when the scenario is stopped, so a step that waits for something can end early. */
+  run?: (context: ScenarioContext, signal?: AbortSignal) => Promise<unknown>
   waitMs?: number
 }
 
@@ -40,7 +62,10 @@ export interface TimelineEntry {
   at: number
   text: string
   status: 'running' | 'done' | 'failed' | 'skipped'
+  /** Why the step failed. */
   detail?: string
+  /** What the step observed (e.g. which provider traffic moved to). */
+  note?: string
 }
 
 /** Options of {@link runScenario}. */
@@ -107,7 +132,11 @@ export async function runScenario(
   const runStep = async (step: ScenarioStep, sleepAfter: boolean): Promise<boolean> => {
     const index = note(step.say, 'running')
     try {
-      await step.run?.(context)
+      const observed = await step.run?.(context, signal)
+      if (typeof observed === 'string') {
+        entries[index] = { ...entries[index]!, note: observed }
+        publish()
+      }
       if (sleepAfter && step.waitMs) await sleep(step.waitMs, signal)
       entries[index] = { ...entries[index]!, status: 'done' }
       publish()

@@ -4,11 +4,16 @@ import type { Scenario, ScenarioContext, ScenarioStep } from './runner.js'
 export const scenarioTiming = {
   /** Long enough for the breaker to open under load and the racing leader to change. */
   observeMs: 8_000,
-  /** Long enough for a half-open probe to close the breaker again. */
+  /**
+   * Long enough for a half-open probe to close the breaker again: it half-opens 10 s after opening (the
+   * pool's default), and opened soon after the kill, well before the revive.
+   */
   recoverMs: 12_000,
   /** Between two kills of the cascade. */
   cascadeMs: 5_000,
 } as const
+
+const seconds = (ms: number) => `${ms / 1_000} s`
 
 const leaderOf = (context: ScenarioContext): string => {
   const leader = context.leader ?? context.providers[0]
@@ -32,29 +37,49 @@ const restore = (ids: string[]): ScenarioStep[] =>
     },
   }))
 
-/** The built-in scenarios of the Live Test tab, in display order. */
+/** The built-in scenarios, in the Live Test tab's order; `kill-leader` is also one click on the Live Dashboard. */
 export const scenarios: Scenario[] = [
   {
     id: 'kill-leader',
     title: 'Kill the leader',
-    summary: 'Kill the leaderboard’s top provider, watch traffic fail over, then revive it.',
+    summary:
+      'Kill the leaderboard’s top provider, watch traffic fail over, then revive it and watch it come back.',
     plan(context) {
       const leader = leaderOf(context)
+      const chain = context.chain
       return {
         steps: [
-          { say: `leader of ${context.chain} is ${leader} (top of the leaderboard)` },
+          { say: `leader of ${chain} is ${leader} (top of the leaderboard)` },
+          { say: `kill ${leader}: its port stops answering`, run: (ctx) => ctx.kill(leader) },
           {
-            say: `kill ${leader}: its port stops answering`,
-            run: (ctx) => ctx.kill(leader),
+            say: `traffic moves off ${leader}: routing fails over, its breaker opens`,
+            run: async (ctx, signal) => {
+              const moved = await ctx.nextDecision(
+                (decision) => decision.result === 'ok' && decision.providerId !== leader,
+                { timeoutMs: scenarioTiming.observeMs, signal },
+              )
+              if (!moved) return `no request on ${chain} answered within ${seconds(scenarioTiming.observeMs)}`
+              const failovers = moved.failoverCount
+              return `now served by ${moved.providerId}${failovers > 0 ? ` (after ${failovers} failover${failovers > 1 ? 's' : ''})` : ''}`
+            },
+            // Long enough for the breaker to open under load and the race leader to change.
             waitMs: scenarioTiming.observeMs,
           },
-          { say: 'watch: breaker opens, routing fails over, a new race leader emerges' },
+          { say: `revive ${leader}`, run: (ctx) => ctx.revive(leader) },
           {
-            say: `revive ${leader}`,
-            run: (ctx) => ctx.revive(leader),
-            waitMs: scenarioTiming.recoverMs,
+            // "Back" is the provider answering again; whether traffic stays with it is the strategy's
+            // call (the leaderboard strategy follows whoever leads the races now).
+            say: `${leader} comes back: half-open probe, breaker closes`,
+            run: async (ctx, signal) => {
+              const back = await ctx.nextDecision(
+                (decision) => decision.result === 'ok' && decision.providerId === leader,
+                { timeoutMs: scenarioTiming.recoverMs, signal },
+              )
+              return back
+                ? `${leader} answers requests again`
+                : `${leader} got no request within ${seconds(scenarioTiming.recoverMs)}: routing prefers another provider`
+            },
           },
-          { say: 'watch: half-open probe, breaker closes, traffic returns' },
         ],
         cleanup: [{ say: `make sure ${leader} is up`, run: (ctx) => ctx.revive(leader) }],
       }

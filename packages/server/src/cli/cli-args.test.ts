@@ -10,6 +10,7 @@ describe('parseCliArgs', () => {
       snapshot: undefined,
       snapshotIntervalMs: undefined,
       seed: undefined,
+      ambient: true,
     })
   })
 
@@ -35,10 +36,12 @@ describe('parseCliArgs', () => {
       snapshot: 's.json',
       snapshotIntervalMs: 5000,
       seed: 7,
+      ambient: true,
     })
-    expect(parseCliArgs(['demo', '--no-snapshot', '--seed', 'abc'])).toMatchObject({
+    expect(parseCliArgs(['demo', '--no-snapshot', '--seed', 'abc', '--no-ambient'])).toMatchObject({
       snapshot: false,
       seed: 'abc',
+      ambient: false,
     })
   })
 
@@ -76,6 +79,7 @@ describe('parseCliArgs', () => {
     [['demo', 'extra'], /unexpected argument "extra"/],
     [['demo', '--snapshot', 'a', '--no-snapshot'], /exclude each other/],
     [['demo', '--snapshot-interval', '10'], /at least 1000 ms/],
+    [['serve', '--config', 'c.yaml', '--no-ambient'], /Unknown option '--no-ambient'/],
     [['config'], /unknown config command ""/],
     [['config', 'lint', 'x'], /unknown config command "lint"/],
     [['config', 'check'], /config check needs a file/],

@@ -20,6 +20,8 @@ Options of demo and serve:
 
 Options of demo only:
   --seed <n|text>             seed of the devnet's fault sequences (default: 1)
+  --no-ambient                do not start the ambient traffic (a few simulated clients and the
+                              routing sampler); the dashboard's toggle can still start it
 
 Config files are JSON (.json) or YAML; \${NAME} is replaced by the environment variable NAME.
 See docs/server.md.`
@@ -35,7 +37,12 @@ export interface ListenArgs {
 
 /** A parsed `chainpulse` command line. */
 export type CliCommand =
-  | ({ command: 'demo'; seed: number | string | undefined } & ListenArgs)
+  | ({
+      command: 'demo'
+      seed: number | string | undefined
+      /** False for --no-ambient. */
+      ambient: boolean
+    } & ListenArgs)
   | ({ command: 'serve'; config: string } & ListenArgs)
   | { command: 'config-check'; file: string }
   | { command: 'help' }
@@ -61,12 +68,13 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' }
   switch (command) {
     case 'demo': {
-      const values = parse(rest, { seed: { type: 'string' } })
+      const values = parse(rest, { seed: { type: 'string' }, 'no-ambient': { type: 'boolean' } })
       const seed = values.seed as string | undefined
       return {
         command: 'demo',
         ...listenArgs(values),
         seed: seed === undefined ? undefined : /^-?\d+$/.test(seed) ? Number(seed) : seed,
+        ambient: values['no-ambient'] !== true,
       }
     }
     case 'serve': {

@@ -34,7 +34,20 @@ describe('chainpulse demo process', { timeout: 45_000 }, () => {
     await writeFile(snapshot, '{"version": 1, "cha')
     const started = spawn(
       process.execPath,
-      ['--conditions=source', '--import', tsxLoader, mainPath, 'demo', '--port', '0', '--snapshot', snapshot],
+      // No ambient traffic: its requests to ethereum-alpha would satisfy the wait for the pinned request
+      // below before that request reached the provider.
+      [
+        '--conditions=source',
+        '--import',
+        tsxLoader,
+        mainPath,
+        'demo',
+        '--port',
+        '0',
+        '--snapshot',
+        snapshot,
+        '--no-ambient',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INIT_CWD: dir } },
     )
     child = started
@@ -53,6 +66,7 @@ describe('chainpulse demo process', { timeout: 45_000 }, () => {
       what: 'the demo banner',
     })
     expect(stderr).toMatch(/Benchmarks {6}.*unreadable: not valid JSON; moved to .*\.corrupt/)
+    expect(stderr).toMatch(/Ambient traffic off \(--no-ambient/)
     const rpcUrl = /(http:\/\/127\.0\.0\.1:\d+)\/rpc\/ethereum/.exec(stderr)![1]!
     const control = /Devnet control {2}(\S+)/.exec(stderr)![1]!
     const manifest = await json<DevnetManifest>(await fetch(`${control}/manifest`))

@@ -57,9 +57,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
             ? {}
             : { snapshotIntervalMs: command.snapshotIntervalMs }),
           ...(command.seed === undefined ? {} : { devnet: { seed: command.seed } }),
+          ambient: command.ambient,
           cwd: io.cwd,
         })
-        io.stderr.write(demoBanner(demo))
+        io.stderr.write(demoBanner(demo, { ambient: command.ambient }))
         return { running: demo }
       }
       case 'serve': {
@@ -133,8 +134,8 @@ function restoredLine(path: string | undefined, restored: SnapshotRestoreResult 
   }
 }
 
-/** What `chainpulse demo` prints once everything listens. */
-export function demoBanner(demo: RunningDemo): string {
+/** What `chainpulse demo` prints once everything listens; `ambient` says whether ambient traffic runs. */
+export function demoBanner(demo: RunningDemo, options: { ambient: boolean } = { ambient: true }): string {
   const { urls } = demo
   const chains = urls.rpc.length
   const providers = demo.devnet.manifest.providers.length
@@ -152,6 +153,7 @@ export function demoBanner(demo: RunningDemo): string {
     `  Metrics         ${urls.metrics}`,
     `  Health          ${urls.health}`,
     `  Devnet control  ${urls.devnetControl ?? 'off'}`,
+    `  Ambient traffic ${options.ambient ? 'on: simulated clients and the routing sampler (the dashboard switches it, or --no-ambient)' : 'off (--no-ambient; the dashboard can start it)'}`,
     restoredLine(demo.persistence?.path, demo.restored),
     '',
     'Point any Ethereum client at a JSON-RPC URL, e.g.',

@@ -8,6 +8,8 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { mainnet } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import { ambientMix } from '../load/ambient-traffic.js'
+import type { DemoStatus } from '../routes/api/demo-routes.js'
 import { type RunningDemo, startDemo } from './start-demo.js'
 
 // Real clients against the same demo `chainpulse demo` runs (one chain, to stay quick): what a user's
@@ -232,6 +234,100 @@ describe('benchmark persistence across demo restarts', { timeout: 40_000 }, () =
     } finally {
       client?.terminate()
       await first.close()
+    }
+  })
+})
+
+// What makes the dashboard alive the moment it opens: traffic that starts with the demo, through the
+// proxy like any client's, against real anvil nodes (providers without injected faults, so every read
+// must be answered).
+describe('ambient traffic of chainpulse demo', { timeout: 60_000 }, () => {
+  const neutral = (blockTimeMs: number | 'manual') => ({
+    chains: [{ name: 'ethereum', blockTimeMs, providers: Array(2).fill({ preset: 'neutral' }) }],
+  })
+  let demo: RunningDemo
+  beforeAll(async () => {
+    demo = await startDemo({ port: 0, snapshotPath: false, logger: false, devnet: neutral(250) })
+  }, 30_000)
+  afterAll(async () => {
+    await demo?.close()
+  })
+
+  const status = async (): Promise<DemoStatus> =>
+    (await (await fetch(`${demo.url}/api/demo/status`)).json()) as DemoStatus
+  const control = async (action: 'start' | 'stop') =>
+    (await fetch(`${demo.url}/api/demo/ambient/${action}`, { method: 'POST' })).json()
+  // The ambient HTTP clients announce themselves; the server announces every WebSocket client (no
+  // other client connects in these tests).
+  const clientEvents = () => demo.pool.pubsub.recent('connections').filter((event) => event.kind === 'client')
+
+  it('starts with the demo: HTTP and WebSocket clients whose reads are all answered, and newHeads delivered', async () => {
+    const running = await waitFor(
+      async () => {
+        const ambient = (await status()).ambient
+        return ambient && ambient.clients.ok >= 20 && ambient.clients.notifications >= 3 ? ambient : undefined
+      },
+      { timeoutMs: 20_000, intervalMs: 200, what: '20 answered reads and 3 newHeads notifications' },
+    )
+    expect(running).toMatchObject({
+      running: true,
+      clients: { running: true, errors: 0, timeouts: 0, transports: ['http', 'ws'] },
+      sampler: { running: true, errors: 0 },
+    })
+    expect(running.sampler.ok).toBeGreaterThan(0)
+    const connected = clientEvents().filter((event) => event.state === 'connected')
+    expect(connected.map((event) => `${event.chain} ${event.transport}`).sort()).toEqual([
+      'ethereum http',
+      'ethereum ws',
+    ])
+    // The proxy routed the clients' reads: methods the sampler (eth_blockNumber only) never sends.
+    const routed = new Set(demo.pool.pubsub.recent('routing:decisions').map((decision) => decision.method))
+    const proxied = ambientMix.map((entry) => entry.method).filter((method) => method !== 'eth_blockNumber')
+    expect(proxied.filter((method) => routed.has(method)).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('is switched off and on over the API: every client leaves, then a new set connects', async () => {
+    const before = new Set(clientEvents().map((event) => event.id))
+    expect(before.size).toBe(2)
+    const stopped = (await control('stop')) as { ambient: DemoStatus['ambient'] }
+    expect(stopped.ambient).toMatchObject({
+      running: false,
+      clients: { running: false },
+      sampler: { running: false },
+    })
+    await waitFor(
+      () =>
+        [...before].every((id) =>
+          clientEvents().some((event) => event.id === id && event.state === 'disconnected'),
+        ),
+      { what: 'every ambient client disconnected' },
+    )
+
+    const restarted = (await control('start')) as NonNullable<DemoStatus['ambient']>
+    expect(restarted.running).toBe(true)
+    await waitFor(async () => ((await status()).ambient?.clients.ok ?? 0) >= 4, {
+      timeoutMs: 10_000,
+      what: 'answered reads after the restart',
+    })
+    const fresh = clientEvents().filter((event) => event.state === 'connected' && !before.has(event.id))
+    expect(fresh.map((event) => event.transport).sort()).toEqual(['http', 'ws'])
+  })
+
+  it('does not start with ambient: false (chainpulse demo --no-ambient)', async () => {
+    const quiet = await startDemo({
+      port: 0,
+      snapshotPath: false,
+      logger: false,
+      ambient: false,
+      devnet: neutral('manual'),
+    })
+    try {
+      const reply = await fetch(`${quiet.url}/api/demo/status`)
+      expect(((await reply.json()) as DemoStatus).ambient).toBeNull()
+      // The HTTP clients would have announced themselves as the server started listening.
+      expect(quiet.pool.pubsub.recent('connections').filter((event) => event.kind === 'client')).toEqual([])
+    } finally {
+      await quiet.close()
     }
   })
 })

@@ -27,6 +27,11 @@ export interface StartDemoOptions {
   logger?: BuildServerOptions['logger']
   /** @default 10_000 */
   shutdownTimeoutMs?: number
+  /**
+   * Start the ambient traffic (a few simulated clients and the routing sampler) so the dashboard is
+   * alive from the first second; the dashboard can switch it off and on. @default true
+   */
+  ambient?: boolean
 }
 
 /** A running demo: the server, and the devnet behind it. */
@@ -50,7 +55,8 @@ export interface DemoUrls {
 /**
  * Starts the zero-configuration demo (what `chainpulse demo` runs): a local devnet (real anvil nodes
  * behind simulated providers), a racing pool over its providers, and the server with the dashboard,
- * the API with demo controls, metrics and the proxy. Closing it also stops the devnet.
+ * the API with demo controls, metrics and the proxy, with ambient traffic running (unless `ambient:
+ * false`). Closing it also stops the devnet.
  *
  * @throws {AnvilError} when anvil cannot be started; whatever `listen` throws (port in use).
  * @example
@@ -97,7 +103,10 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
             },
           }
         : {}),
-      serverOptions: (pool) => ({ controls: createDevnetDemoControls({ devnet, pool }) }),
+      serverOptions: (pool) => ({
+        controls: createDevnetDemoControls({ devnet, pool }),
+        ambientTraffic: options.ambient ?? true,
+      }),
       onClose: () => devnet.stop(),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),

@@ -42,15 +42,23 @@ export interface LoadGeneratorOptions {
   transports?: ('http' | 'ws')[]
   /** @default defaultLoadMix */
   methods?: LoadMethod[]
-  /** The generator stops by itself after this long (ms). */
-  durationMs: number
+  /** The generator stops by itself after this long (ms). @default none: it runs until `stop()` */
+  durationMs?: number
+  /**
+   * `eth_subscribe` params each WebSocket client sends once its socket opens (e.g. `['newHeads']`), as
+   * a dapp watching blocks does; the answer counts as a request, the notifications that follow are
+   * counted in `notifications`. @default none
+   */
+  subscribe?: unknown[]
+  /** Prefix of the HTTP clients' ids in `connections` events (`<name>-<run>-<n>`). @default 'load' */
+  name?: string
   /** Requests in flight at most; a request due while at the cap is skipped (counted), never queued. @default clients × 8 */
   maxInFlight?: number
   /** A request with no answer after this long counts as a timeout and frees its slot (ms). @default 10_000 */
   requestTimeoutMs?: number
   /** Extra HTTP headers, e.g. `x-api-key`. */
   headers?: Record<string, string>
-  /** Where `connections` events (kind `client`) are published. */
+  /** Where the HTTP clients' `connections` events (kind `client`) are published. */
   pubsub?: Pick<PubSub<ChainPulseTopics>, 'publish'>
   clock?: Clock
   random?: () => number
@@ -63,9 +71,9 @@ export interface LoadGeneratorOptions {
 /** Progress of a load run. */
 export interface LoadStatus {
   running: boolean
-  /** Clock time the run started and ends (or ended). */
+  /** Clock time the run started, and ends (or ended); `null` while a run without a duration goes on. */
   startedAt: number
-  endsAt: number
+  endsAt: number | null
   ratePerSecond: number
   clients: number
   transports: ('http' | 'ws')[]
@@ -76,6 +84,8 @@ export interface LoadStatus {
   timeouts: number
   /** Requests not sent because `maxInFlight` were pending or the client's socket was not open. */
   skipped: number
+  /** `eth_subscription` notifications received by the WebSocket clients (see `subscribe`). */
+  notifications: number
   inFlight: number
   /** `duration` (it stopped by itself), `stopped` (asked to) or `undefined` while running. */
   stopReason: 'duration' | 'stopped' | undefined
@@ -95,7 +105,12 @@ const optionsSchema = z.object({
   chains: z.array(z.string().min(1)).min(1),
   ratePerSecond: z.number().positive().max(100_000),
   clients: z.number().int().min(1).max(10_000),
-  durationMs: z.number().int().positive(),
+  durationMs: z.number().int().positive().optional(),
+  subscribe: z.array(z.unknown()).optional(),
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .optional(),
   maxInFlight: z.number().int().positive().optional(),
   requestTimeoutMs: z.number().int().positive().optional(),
 })
@@ -114,9 +129,10 @@ interface Client {
 
 /**
  * Starts simulated clients that send JSON-RPC to `baseUrl` at `ratePerSecond` over HTTP and/or
- * WebSocket, for the demo's Live Test tab. It is bounded three ways: at most `maxInFlight` requests
- * pending (excess is skipped, not queued), a per-request timeout, and `durationMs`, after which it stops
- * by itself. Each client publishes `connections` events (`kind: 'client'`) as it connects and leaves.
+ * WebSocket, for the demo's Live Test tab and its ambient traffic. It is bounded three ways: at most
+ * `maxInFlight` requests pending (excess is skipped, not queued), a per-request timeout, and
+ * `durationMs` (when given), after which it stops by itself. Each HTTP client publishes `connections`
+ * events (`kind: 'client'`) as it starts and stops; the server announces the WebSocket clients.
  *
  * @throws {Error} when an option is out of range (the HTTP layer validates before calling).
  * @example
@@ -144,7 +160,7 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   const status: LoadStatus = {
     running: true,
     startedAt,
-    endsAt: startedAt + options.durationMs,
+    endsAt: options.durationMs === undefined ? null : startedAt + options.durationMs,
     ratePerSecond: options.ratePerSecond,
     clients: options.clients,
     transports: [...transports],
@@ -153,6 +169,7 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
     errors: 0,
     timeouts: 0,
     skipped: 0,
+    notifications: 0,
     inFlight: 0,
     stopReason: undefined,
   }
@@ -166,7 +183,9 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   let cursor = 0
   let tickTimer: TimerHandle | undefined
 
-  const publish = (client: Client, state: 'connecting' | 'connected' | 'disconnected') =>
+  // HTTP clients only: the server's /ws/rpc route announces every WebSocket client itself, and
+  // announcing them here too counted each twice on the dashboard.
+  const announce = (client: Client, state: 'connected' | 'disconnected') =>
     options.pubsub?.publish('connections', {
       kind: 'client',
       chain: client.chain,
@@ -194,19 +213,33 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   }
 
   function openSocket(client: Client): void {
-    publish(client, 'connecting')
     const socket = new WebSocketImpl(`${wsBase}/ws/rpc/${encodeURIComponent(client.chain)}`)
     client.socket = socket
     let opened = false
     socket.onopen = () => {
       opened = true
-      if (status.running) publish(client, 'connected')
+      if (!status.running) return
+      // Sent once, outside the rate: the answer settles like any request; notifications carry no id.
+      if (options.subscribe) {
+        const id = nextRequestId++
+        status.sent++
+        status.inFlight++
+        sendWs(
+          client,
+          id,
+          JSON.stringify({ jsonrpc: '2.0', id, method: 'eth_subscribe', params: options.subscribe }),
+        )
+      }
     }
     socket.onmessage = ((event: { data: unknown }) => {
-      let message: { id?: unknown; error?: unknown }
+      let message: { id?: unknown; error?: unknown; method?: unknown }
       try {
         message = JSON.parse(String(event.data)) as typeof message
       } catch {
+        return
+      }
+      if (message.method === 'eth_subscription') {
+        if (status.running) status.notifications++
         return
       }
       const timer = typeof message.id === 'number' ? client.pending.get(message.id) : undefined
@@ -225,12 +258,11 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
         settle('error')
       }
       client.pending.clear()
-      if (ours) publish(client, 'disconnected')
     }
   }
 
   const clients: Client[] = Array.from({ length: options.clients }, (_, index) => ({
-    id: `load-${run}-${index + 1}`,
+    id: `${options.name ?? 'load'}-${run}-${index + 1}`,
     chain: options.chains[index % options.chains.length]!,
     transport: transports[index % transports.length]!,
     socket: undefined,
@@ -238,7 +270,7 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   }))
   for (const client of clients) {
     if (client.transport === 'ws') openSocket(client)
-    else publish(client, 'connected')
+    else announce(client, 'connected')
   }
 
   function sendHttp(client: Client, body: string): void {
@@ -300,17 +332,16 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   function tick(): void {
     tickTimer = undefined
     if (!status.running) return
-    // Each tick sends the budget of the 100 ms that just passed; never more than one tick's worth, so a
-    // stalled event loop does not release a burst afterwards.
-    budget = Math.min(
-      budget + (options.ratePerSecond * TICK_MS) / 1_000,
-      Math.max(1, (options.ratePerSecond * TICK_MS) / 1_000),
-    )
-    while (budget >= 1) {
+    // Each tick adds one tick's worth whatever time really passed, so a stalled event loop slows the run
+    // instead of releasing a burst afterwards. The fraction below one request carries over (a cap at one
+    // tick's worth dropped it: 4/s sent 3.3/s, 15/s sent 10/s), and ten additions of 0.1 make
+    // 0.9999999999999999, hence the tolerance.
+    budget += (options.ratePerSecond * TICK_MS) / 1_000
+    while (budget >= 1 - 1e-9) {
       budget--
       sendOne()
     }
-    if (clock.now() >= status.endsAt) finish('duration')
+    if (status.endsAt !== null && clock.now() >= status.endsAt) finish('duration')
     else tickTimer = clock.setTimeout(tick, TICK_MS)
   }
 
@@ -318,7 +349,7 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
     if (!status.running) return
     status.running = false
     status.stopReason = reason
-    status.endsAt = Math.min(status.endsAt, clock.now())
+    status.endsAt = Math.min(status.endsAt ?? Number.POSITIVE_INFINITY, clock.now())
     if (tickTimer !== undefined) clock.clearTimeout(tickTimer)
     for (const controller of controllers) controller.abort()
     for (const client of clients) {
@@ -329,8 +360,8 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
         const socket = client.socket
         client.socket = undefined
         socket.close(1000, 'load generator stopped')
-      } else if (client.transport === 'ws') continue
-      publish(client, 'disconnected')
+      }
+      if (client.transport === 'http') announce(client, 'disconnected')
     }
     resolveDone({ ...status })
   }

@@ -247,7 +247,8 @@ function LoadGenerator(props: { run: Run }) {
       </div>
       <p class="mono muted" data-testid="load-status">
         load: {load ? (load.running ? 'running' : 'stopped') : 'never started'} · sampler:{' '}
-        {sampler ? (sampler.running ? 'running' : 'stopped') : 'never started'}
+        {sampler ? (sampler.running ? 'running' : 'stopped') : 'never started'} · ambient traffic:{' '}
+        {status.data?.ambient?.running ? 'on (switch on the Live Dashboard)' : 'off'}
         {load ? ` · ${describeProgress(load)}` : ''}
       </p>
     </Panel>
@@ -297,7 +298,7 @@ export function LiveTestView() {
   return (
     <>
       <LoadGenerator run={run} />
-      <ScenarioPanel chain={filter} providers={store.providers.value} leaderboard={store.leaderboard.value} />
+      <ScenarioPanel chain={filter} />
       {caps.simulatedProviders ? (
         <SimulatedProvidersPanel
           chains={store.chains.value.map((chain) => chain.name).filter((name) => !filter || name === filter)}

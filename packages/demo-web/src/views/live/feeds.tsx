@@ -148,7 +148,7 @@ const decisionColumns: FeedColumn[] = [
   { label: 'provider', width: 'minmax(0, 1.1fr)' },
   { label: 'duration', width: '76px', numeric: true },
   { label: 'result', width: '68px' },
-  { label: 'failovers', width: '68px', numeric: true },
+  { label: 'failovers', width: '76px', numeric: true },
 ]
 
 const decisionRow = (decision: RoutingDecision) => (
@@ -187,7 +187,10 @@ export function RoutingFeed(props: { items: RoutingDecision[] }) {
       actions={<PauseButton paused={paused} onClick={toggle} testId="pause-routing" />}
     >
       {shown.length === 0 ? (
-        <Empty>No requests yet: start the load generator in Live Test.</Empty>
+        <Empty>
+          No requests yet: point a client at <code>{'/rpc/<chain>'}</code> (in the demo: turn ambient traffic
+          on, or use Live Test).
+        </Empty>
       ) : (
         <VirtualTable columns={decisionColumns} items={shown} render={decisionRow} />
       )}

@@ -9,6 +9,7 @@ import {
   formatPercent,
   shortHash,
 } from '../../format/format.js'
+import { DemoPanel } from './demo-panel.js'
 import { ProviderEventFeed, RoutingFeed } from './feeds.js'
 import { ProviderOverview } from './provider-overview.js'
 import { Topology } from './topology.js'
@@ -175,12 +176,14 @@ function ConnectionsPanel() {
 }
 
 /**
- * Live Dashboard: quick stats, topology, providers, latest blocks, live feeds and connections. Each
- * part reads its own signals, so a snapshot or a routing batch re-renders only the parts it feeds.
+ * Live Dashboard: the demo strip (demo mode), quick stats, topology, providers, latest blocks, live
+ * feeds and connections. Each part reads its own signals, so a snapshot or a routing batch re-renders
+ * only the parts it feeds.
  */
 export function LiveView() {
   return (
     <>
+      <DemoPanel />
       <QuickStats />
       <TopologyPanel />
       <ProvidersPanel />

@@ -55,18 +55,18 @@ function ChainRace(props: {
         <Empty>No races yet on {props.chain} (providers race over WebSocket newHeads).</Empty>
       ) : (
         <div class="scroll">
-          <table>
+          {/* The score and the three figures it is computed from (win rate, average margin, races), so
+              it fits half a laptop screen; wins and losses are in the races cell's tooltip and per event
+              type below, the p95 margin in the distribution. */}
+          <table class="leaderboard">
             <thead>
               <tr>
-                <th class="num">rank</th>
+                <th class="num">#</th>
                 <th>provider</th>
-                <th class="num">wins</th>
-                <th class="num">losses</th>
+                <th class="num">score</th>
                 <th class="num">win rate</th>
                 <th class="num">avg margin</th>
-                <th class="num">p95 margin</th>
                 <th class="num">races</th>
-                <th class="num">score</th>
               </tr>
             </thead>
             <tbody>
@@ -81,13 +81,14 @@ function ChainRace(props: {
                     {row.providerId}
                     {props.removed.has(row.providerId) ? <span class="muted"> (removed)</span> : null}
                   </td>
-                  <td class="num ok">{formatCount(row.wins)}</td>
-                  <td class="num bad">{formatCount(row.losses)}</td>
+                  <td class="num" data-field="score">
+                    <strong>{formatNumber(row.score, 3)}</strong>
+                  </td>
                   <td class="num">{formatPercent(row.winRate)}</td>
                   <td class="num">{formatMs(row.avgMarginMs)}</td>
-                  <td class="num">{formatMs(detail.data?.marginsByProvider[row.providerId]?.p95Ms)}</td>
-                  <td class="num">{formatCount(row.totalRaces)}</td>
-                  <td class="num">{formatNumber(row.score, 3)}</td>
+                  <td class="num" title={`${formatCount(row.wins)} won, ${formatCount(row.losses)} lost`}>
+                    {formatCount(row.totalRaces)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -64,7 +64,7 @@ export function RequestLogPanel(props: { tracker: RequestLogTracker; chain: stri
         {rows.length === 0 ? (
           <Empty>
             {all.length === 0
-              ? 'No requests yet: send some (Live Test → load generator or routing sampler).'
+              ? 'No requests yet: send some (in the demo: ambient traffic on the Live Dashboard, or Live Test → load generator).'
               : 'Every logged request went to the leader.'}
           </Empty>
         ) : (

@@ -9,7 +9,7 @@ import { formatCount, formatMs } from '../../format/format.js'
 import { requestLogOf } from './request-log.js'
 import { RequestLogPanel } from './request-log-panel.js'
 
-/** Rows of `groupBy=method,strategy` as a method × strategy grid. */
+/** Rows of `groupBy=method,strategy` by method: each method's figures per strategy, both sorted. */
 export function pivotByStrategy(rows: RpcStatsRow[]): {
   strategies: string[]
   methods: { method: string; cells: Record<string, RpcStatsRow> }[]
@@ -36,54 +36,46 @@ function LatencyGrid(props: { chain: string }) {
   if (!stats.data) return <Empty>Loading…</Empty>
   const { strategies, methods } = pivotByStrategy(stats.data.rows)
   if (methods.length === 0) return <Empty>No calls on {props.chain} yet.</Empty>
+  // One row per method × strategy (the method cell spans its strategies), not strategies side by side:
+  // five columns per strategy outgrew a laptop screen after the second strategy was tried.
   return (
     <div class="scroll">
-      <table>
+      <table class="latency">
         <thead>
           <tr>
-            <th rowSpan={2}>method</th>
-            {strategies.map((strategy) => (
-              <th key={strategy} colSpan={5} style={{ textAlign: 'center', color: 'var(--accent)' }}>
-                {strategy}
-              </th>
-            ))}
-          </tr>
-          <tr>
-            {strategies.flatMap((strategy) =>
-              ['calls', 'mean', 'p50', 'p95', 'p99'].map((label) => (
-                <th class="num" key={`${strategy}-${label}`}>
-                  {label}
-                </th>
-              )),
-            )}
+            <th>method</th>
+            <th>strategy</th>
+            <th class="num">calls</th>
+            <th class="num">mean</th>
+            <th class="num">p50</th>
+            <th class="num">p95</th>
+            <th class="num">p99</th>
           </tr>
         </thead>
         <tbody>
-          {methods.map(({ method, cells }) => (
-            <tr key={method}>
-              <td class="mono">{method}</td>
-              {strategies.flatMap((strategy) => {
-                const cell = cells[strategy]
-                return [
-                  <td class="num muted" key={`${strategy}-n`}>
-                    {formatCount(cell?.count)}
-                  </td>,
-                  <td class="num" key={`${strategy}-mean`}>
-                    {formatMs(cell?.meanMs)}
-                  </td>,
-                  <td class="num" key={`${strategy}-p50`}>
-                    {formatMs(cell?.p50Ms)}
-                  </td>,
-                  <td class="num" key={`${strategy}-p95`}>
-                    {formatMs(cell?.p95Ms)}
-                  </td>,
-                  <td class="num" key={`${strategy}-p99`}>
-                    {formatMs(cell?.p99Ms)}
-                  </td>,
-                ]
-              })}
-            </tr>
-          ))}
+          {methods.flatMap(({ method, cells }) => {
+            const rows = strategies.flatMap((strategy) =>
+              cells[strategy] ? [{ strategy, cell: cells[strategy] }] : [],
+            )
+            const fastest = Math.min(...rows.map((row) => row.cell.p50Ms ?? Number.POSITIVE_INFINITY))
+            return rows.map(({ strategy, cell }, index) => (
+              <tr key={`${method}-${strategy}`} data-method={method} data-strategy={strategy}>
+                {index === 0 ? (
+                  <td class="mono" rowSpan={rows.length}>
+                    {method}
+                  </td>
+                ) : null}
+                <td>{strategy}</td>
+                <td class="num muted">{formatCount(cell.count)}</td>
+                <td class="num">{formatMs(cell.meanMs)}</td>
+                <td class={`num ${rows.length > 1 && cell.p50Ms === fastest ? 'ok' : ''}`}>
+                  {formatMs(cell.p50Ms)}
+                </td>
+                <td class="num">{formatMs(cell.p95Ms)}</td>
+                <td class="num">{formatMs(cell.p99Ms)}</td>
+              </tr>
+            ))
+          })}
         </tbody>
       </table>
     </div>

@@ -22,6 +22,8 @@ export interface ApiRoutesOptions {
   controls?: DemoControls | undefined
   /** Drives the stream's snapshot timer, the score history and the demo load. @default systemClock */
   clock?: Clock | undefined
+  /** Start the demo's ambient traffic once the server listens (see `demoRoutes`). @default false */
+  ambientTraffic?: boolean | undefined
 }
 
 /** Body of `GET /api/capabilities`: what the dashboard may show. */
@@ -217,6 +219,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
     access,
     controls: options.controls,
     clock,
+    ambientTraffic: options.ambientTraffic,
     origin: () => {
       const address = app.server.address() as AddressInfo | string | null
       if (!address || typeof address === 'string') return undefined

@@ -62,6 +62,8 @@ describe('access', () => {
       '/api/demo/providers/a/kill',
       '/api/demo/load/start',
       '/api/demo/sampler/start',
+      '/api/demo/ambient/start',
+      '/api/demo/ambient/stop',
     ]) {
       expect((await post(target, url, { strategy: 'fastest' })).status, url).toBe(403)
     }
@@ -139,9 +141,13 @@ describe('pool controls (demo mode)', () => {
     expect(events).toEqual(expect.arrayContaining(['cooldown_start', 'cooldown_end']))
   })
 
-  it('refuses to start the load generator while the server is not listening', async () => {
+  it('refuses to start the load generator or the ambient traffic while the server is not listening', async () => {
     const target = start({ config: { demo: true } })
     expect((await post(target, '/api/demo/load/start', {})).status).toBe(409)
+    expect((await post(target, '/api/demo/ambient/start')).status).toBe(409)
+    expect((await post(target, '/api/demo/ambient/stop')).body).toEqual({ ambient: null })
+    const status = await target.app.inject({ method: 'GET', url: '/api/demo/status' })
+    expect(status.json()).toEqual({ load: null, sampler: null, ambient: null })
   })
 
   it('runs the routing sampler through the pool until stopped', async () => {

@@ -2,6 +2,7 @@ import type { Clock } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { ServerConfig } from '../../config/server-config.js'
+import { type AmbientStatus, type AmbientTraffic, createAmbientTraffic } from '../../load/ambient-traffic.js'
 import { createLoadGenerator, type LoadGenerator, type LoadStatus } from '../../load/load-generator.js'
 import {
   createRoutingSampler,
@@ -22,12 +23,16 @@ export interface DemoRoutesOptions {
   clock: Clock
   /** The server's own origin once it listens (`http://127.0.0.1:<port>`), for the load generator. */
   origin: () => string | undefined
+  /** Start the ambient traffic as soon as the server listens (what `chainpulse demo` does). @default false */
+  ambientTraffic?: boolean | undefined
 }
 
 /** Body of `GET /api/demo/status`. */
 export interface DemoStatus {
   load: LoadStatus | null
   sampler: RoutingSamplerStatus | null
+  /** The demo's ambient traffic (its own clients and sampler, apart from the two above). */
+  ambient: AmbientStatus | null
 }
 
 const id = z.string().min(1).max(128)
@@ -99,13 +104,15 @@ function loadBody(config: ServerConfig) {
  * `POST /api/demo/...` — the Live Test tab's controls, and `GET /api/demo/status`. Every POST first
  * checks access (demo mode or the admin token: else 403), then validates its input (400 naming the bad
  * path). Strategy and cooldown controls act on the pool; provider controls go to the injected
- * {@link DemoControls} (501 when there are none, e.g. `chainpulse serve`); the load generator and the
- * routing sampler are run by the server itself, one of each at a time (starting again replaces it).
+ * {@link DemoControls} (501 when there are none, e.g. `chainpulse serve`); the load generator, the
+ * routing sampler and the ambient traffic are run by the server itself, one of each at a time (starting
+ * again replaces it).
  */
 export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOptions): Promise<void> {
   const { pool, config, clock } = options
   let load: LoadGenerator | undefined
   let sampler: RoutingSampler | undefined
+  let ambient: AmbientTraffic | undefined
   const loadSchema = loadBody(config)
 
   // Before the server drains, not after: a load still running would keep sending requests (and holding
@@ -113,6 +120,7 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
   app.addHook('preClose', async () => {
     load?.stop()
     sampler?.stop()
+    ambient?.stop()
   })
 
   app.addHook('preHandler', async (request) => {
@@ -143,12 +151,40 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
   }
   const chainNames = (chains: string[] | undefined) =>
     chains ? chains.map((chain) => pool.resolveChain(chain)) : pool.chains().map((chain) => chain.name)
+  const listeningOrigin = (): string => {
+    const origin = options.origin()
+    if (origin) return origin
+    throw new ApiHttpError(409, {
+      error: { code: 'NOT_AVAILABLE', message: 'the server is not listening yet: no URL to load' },
+    })
+  }
+  // The clients call the proxy like any client: with the first API key when the server requires one.
+  const clientHeaders = (): { headers?: Record<string, string> } => {
+    const apiKey = config.auth?.apiKeys[0]
+    return apiKey ? { headers: { 'x-api-key': apiKey } } : {}
+  }
+  const startAmbient = (): AmbientStatus => {
+    const baseUrl = listeningOrigin()
+    ambient?.stop()
+    ambient = createAmbientTraffic({
+      pool,
+      baseUrl,
+      chains: chainNames(undefined),
+      ...clientHeaders(),
+      clock,
+    })
+    return ambient.status()
+  }
+
+  // Once listening, not at registration: the clients need the port, and tests using inject() get none.
+  if (options.ambientTraffic) app.addHook('onListen', async () => void startAmbient())
 
   app.get(
     '/status',
     async (): Promise<DemoStatus> => ({
       load: load?.status() ?? null,
       sampler: sampler?.status() ?? null,
+      ambient: ambient?.status() ?? null,
     }),
   )
 
@@ -202,15 +238,9 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
 
   app.post('/load/start', async (request) => {
     const input = validate(loadSchema, request.body, 'body')
-    const origin = options.origin()
-    if (!origin) {
-      throw new ApiHttpError(409, {
-        error: { code: 'NOT_AVAILABLE', message: 'the server is not listening yet: no URL to load' },
-      })
-    }
+    const origin = listeningOrigin()
     const chains = chainNames(input.chains)
     load?.stop()
-    const apiKey = config.auth?.apiKeys[0]
     load = createLoadGenerator({
       baseUrl: origin,
       chains,
@@ -219,7 +249,7 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
       durationMs: input.durationMs,
       transports: input.transports,
       ...(input.methods ? { methods: input.methods } : {}),
-      ...(apiKey ? { headers: { 'x-api-key': apiKey } } : {}),
+      ...clientHeaders(),
       pubsub: pool.pubsub,
       clock,
     })
@@ -248,5 +278,12 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
   app.post('/sampler/stop', async () => {
     sampler?.stop()
     return { sampler: sampler?.status() ?? null }
+  })
+
+  app.post('/ambient/start', async () => startAmbient())
+
+  app.post('/ambient/stop', async () => {
+    ambient?.stop()
+    return { ambient: ambient?.status() ?? null }
   })
 }
