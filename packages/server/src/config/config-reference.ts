@@ -61,6 +61,11 @@ interface Table {
  * default, allowed values and description), nested objects and lists of objects in tables of their own.
  *
  * @throws {Error} when a field has no description: every field must say what it does.
+ * @example
+ * const page = renderConfigReference(
+ *   [{ key: 'server', schema: serverConfigSchema, intro: 'The proxy settings.', required: false }],
+ *   '# Configuration reference',
+ * )
  */
 export function renderConfigReference(sections: readonly ConfigReferenceSection[], preamble: string): string {
   const out = [preamble.trim(), '']
