@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url))
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
-const example = join(repoRoot, 'examples/config/real-providers.yaml')
+const example = join(repoRoot, 'examples/real-providers/chainpulse.yaml')
 
 const INFURA_API_KEY = 'dummyInfuraKey0123456789abcdef'
 const ALCHEMY_API_KEY = 'dummy-alchemy-key-42'

@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ConfigError } from '@chainpulse/core'
+import { ConfigError, parseProviderPoolConfig } from '@chainpulse/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfigFile, parseConfigText } from './load-config.js'
 
@@ -159,22 +159,64 @@ pool:
     - { id: c, chain: ethereum, httpUrl: "ftp://example.com" }
     - { id: d, chain: solana, httpURL: http://127.0.0.1:3 }
 `
-    const issues = issuesOf(() => parseConfigText(text, { env: {} }))
-    expect(issues).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^pool: .*stratgy/),
-        expect.stringMatching(/^server\.rpc\.maxBatchSize: /),
-      ]),
-    )
-    // Core's checks run once the pool section's own shape is right.
-    const fixed = text.replace('stratgy', 'strategy')
-    expect(issuesOf(() => parseConfigText(fixed, { env: {} }))).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^pool\.providers\.2\.httpUrl: expected an http\(s\) URL/),
-        expect.stringMatching(/^pool\.providers\.3\.httpURL: unknown key/),
-        expect.stringMatching(/^pool\.providers\.3\.chain: unknown chain "solana"/),
-      ]),
-    )
+    // Every problem at once: the file's own checks and core's, each at its path.
+    expect(issuesOf(() => parseConfigText(text, { env: {} })).sort()).toEqual([
+      'pool.providers.2.httpUrl: expected an http(s) URL, got "ftp://example.com/"',
+      'pool.providers.3.chain: unknown chain "solana" (known: ethereum)',
+      'pool.providers.3.httpURL: unknown key (expected one of: id, chain, httpUrl, wsUrl, priority, costPerMethod, defaultCost, rateLimitPerSecond)',
+      'pool.providers.3.httpUrl: a provider needs an httpUrl, a wsUrl or both',
+      'pool.stratgy: unknown key',
+      'server.rpc.maxBatchSize: Too small: expected number to be >0',
+    ])
+  })
+
+  it('reports a problem both the file and core see once', () => {
+    const text = 'pool: { chains: [{ name: ethereum, chainId: "1" }, { name: "bad name", chainId: 2 }] }'
+    expect(issuesOf(() => parseConfigText(text, { env: {} })).sort()).toEqual([
+      'pool.chains.0.chainId: Invalid input: expected number, received string',
+      'pool.chains.1.name: expected letters, digits, "-" or "_"',
+    ])
+  })
+
+  // The file describes chains and providers for the docs and its unknown-key check; core decides what
+  // is valid. The file must never reject a value core accepts, nor let through one core rejects.
+  it.each<[string, { chains?: unknown[]; providers?: Record<string, unknown>[] }]>([
+    ['chainId 0', { chains: [{ name: 'a', chainId: 0 }] }],
+    ['chainId 1.5', { chains: [{ name: 'a', chainId: 1.5 }] }],
+    ['blockTimeMs 0', { chains: [{ name: 'a', chainId: 1, blockTimeMs: 0 }] }],
+    ['blockTimeMs 0.5', { chains: [{ name: 'a', chainId: 1, blockTimeMs: 0.5 }] }],
+    ['chain name _a', { chains: [{ name: '_a', chainId: 1 }] }],
+    ['chain name A-b_9', { chains: [{ name: 'A-b_9', chainId: 1 }] }],
+    ['priority -3', { providers: [{ priority: -3 }] }],
+    ['priority 0.5', { providers: [{ priority: 0.5 }] }],
+    ['defaultCost 0', { providers: [{ defaultCost: 0 }] }],
+    ['defaultCost -1', { providers: [{ defaultCost: -1 }] }],
+    ['costPerMethod 0', { providers: [{ costPerMethod: { eth_call: 0 } }] }],
+    ['costPerMethod -1', { providers: [{ costPerMethod: { eth_call: -1 } }] }],
+    ['rateLimitPerSecond 0.5', { providers: [{ rateLimitPerSecond: 0.5 }] }],
+    ['rateLimitPerSecond 0', { providers: [{ rateLimitPerSecond: 0 }] }],
+    ['wsUrl only', { providers: [{ httpUrl: undefined, wsUrl: 'ws://127.0.0.1:1' }] }],
+    ['httpUrl ws://', { providers: [{ httpUrl: 'ws://127.0.0.1:1' }] }],
+  ])('agrees with core on %s', (_name, change) => {
+    const provider = { id: 'p', chain: 'a', httpUrl: 'http://127.0.0.1:1', ...change.providers?.[0] }
+    const pool = { chains: change.chains ?? [{ name: 'a', chainId: 1 }], providers: [provider] }
+    const coreAccepts = (() => {
+      try {
+        parseProviderPoolConfig(pool)
+        return true
+      } catch {
+        return false
+      }
+    })()
+    const fileAccepts = (() => {
+      try {
+        parseConfigText(JSON.stringify({ pool }), { format: 'json', env: {} })
+        return true
+      } catch {
+        return false
+      }
+    })()
+    expect(fileAccepts).toBe(coreAccepts)
   })
 
   it('rejects an unknown strategy name listing the built-in ones', () => {

@@ -10,6 +10,7 @@ import {
 import { parseDocument } from 'yaml'
 import { z } from 'zod'
 import { createRedactor, urlSecrets } from '../security/redaction.js'
+import { described } from './config-reference.js'
 import { type ServerConfigInput, serverConfigSchema } from './server-config.js'
 
 /** Where `chainpulse serve` listens unless the file or the command line says otherwise. */
@@ -20,75 +21,203 @@ export const defaultSnapshotIntervalMs = 30_000
 
 const strategyName = z.enum(builtInStrategyNames)
 const positiveMs = z.number().positive()
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected letters, digits, "-" or "_"')
 
 /**
- * The pool section: core's chains and providers (validated by `parseProviderPoolConfig`, so the file
- * accepts exactly what `createProviderPool` does) plus the pool's behaviour knobs that a file can hold.
+ * An object whose unknown keys are errors that list the known ones. Core strips unknown keys; a config
+ * file must not silently drop a typo such as `httpURL`, nor carry `upstream` (an in-process object).
  */
-const poolSectionSchema = z.strictObject(
+const entry = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key (expected one of: ${Object.keys(shape).join(', ')})`
+        : undefined,
+  })
+
+// Core's parseProviderPoolConfig is the authority on chains and providers (it also runs on them, for
+// URLs, duplicates and unknown chains): these schemas give their shape and types, for unknown keys and
+// for the docs, and never reject what core accepts.
+const chainSchema = entry({
+  name: described('How requests, routes and the dashboard name the chain (`/rpc/<name>`).', name),
+  chainId: described('The chain id (1 for Ethereum mainnet).', z.number().int().positive()),
+  blockTimeMs: described(
+    'Expected block time; sizes head-lag checks and polling.',
+    z.number().positive().optional(),
+  ),
+})
+
+const providerSchema = entry({
+  id: described('Unique across all chains; shown in headers, metrics and the dashboard.', name),
+  chain: described('The `name` of the chain it serves.', name),
+  httpUrl: described(
+    'JSON-RPC over HTTP: an `http://` or `https://` URL. Keep API keys in environment variables.',
+    z.string().optional(),
+  ),
+  wsUrl: described(
+    'JSON-RPC over WebSocket (`ws://` or `wss://`), for racing and subscriptions. A provider needs `httpUrl`, `wsUrl` or both.',
+    z.string().optional(),
+  ),
+  priority: described(
+    'Lower goes first with the `priority` strategy; breaks ties in every strategy.',
+    z.number().int().default(0),
+  ),
+  costPerMethod: described(
+    'Cost of one call per method (any unit, e.g. compute units), for the `cheapest` and `hybrid` strategies.',
+    z.record(z.string(), z.number().nonnegative()).optional(),
+  ),
+  defaultCost: described(
+    'Cost of a method missing from `costPerMethod`.',
+    z.number().nonnegative().default(1),
+  ),
+  rateLimitPerSecond: described(
+    'Most requests per second the pool sends to the provider; beyond it the provider is skipped.',
+    z.number().positive().optional(),
+  ),
+})
+
+// The pool's knobs get their defaults from core (createProviderPool), so the file leaves them unset;
+// the `default` in their metadata documents core's value.
+/**
+ * The pool section: core's chains and providers plus the pool's behaviour knobs that a file can hold.
+ * Exported (with the other sections, see `configFileSections`) for docs/configuration.md.
+ */
+export const poolSectionSchema = z.strictObject(
   {
-    chains: z.array(z.unknown()),
-    providers: z.array(z.unknown()).optional(),
-    strategy: strategyName.optional(),
-    strategies: z.record(z.string(), strategyName).optional(),
-    hedge: z
-      .union([
-        z.literal(false),
-        z.strictObject({ delayMs: positiveMs.optional(), minDelayMs: z.number().nonnegative().optional() }),
-      ])
-      .optional(),
-    requestTimeoutMs: positiveMs.optional(),
-    maxLagBlocks: z.number().int().nonnegative().optional(),
-    defaultCooldownMs: z.number().nonnegative().optional(),
-    breaker: z
-      .strictObject({
-        failureThreshold: z.number().int().positive().optional(),
-        halfOpenAfterMs: z.number().nonnegative().optional(),
-        halfOpenMaxProbes: z.number().int().positive().optional(),
-        successThreshold: z.number().int().positive().optional(),
-      })
-      .optional(),
-    racing: z.boolean().optional(),
-    headPollIntervalMs: positiveMs.optional(),
+    chains: described('The chains to serve; at least one.', z.array(chainSchema).min(1)),
+    providers: described(
+      'The upstream providers, each serving one chain.',
+      z.array(providerSchema).optional(),
+    ),
+    strategy: described(
+      'Routing strategy of requests that name none (see [strategies.md](strategies.md)).',
+      strategyName.optional(),
+      {
+        default: 'leaderboard',
+      },
+    ),
+    strategies: described(
+      'Per-chain default strategy, by chain name; overrides `strategy`.',
+      z.record(z.string(), strategyName).optional(),
+    ),
+    hedge: described(
+      'Hedged reads: a read still unanswered after the delay also goes to the next provider, and the ' +
+        "first answer wins. The delay is `delayMs`, or the provider's recent p95 for the method but at " +
+        'least `minDelayMs` (default 50). Writes are never hedged.',
+      z
+        .union([
+          z.literal(false),
+          z.strictObject({
+            delayMs: described('A fixed delay, in milliseconds.', positiveMs.optional()),
+            minDelayMs: described(
+              "Lower bound of the delay taken from the provider's recent p95, in milliseconds.",
+              z.number().nonnegative().optional(),
+              { default: 50 },
+            ),
+          }),
+        ])
+        .optional(),
+      { default: false },
+    ),
+    requestTimeoutMs: described('Timeout of each attempt, in milliseconds.', positiveMs.optional(), {
+      default: 10_000,
+    }),
+    maxLagBlocks: described(
+      'A provider this many blocks behind the best head is not used for calls that need the tip (`latest`).',
+      z.number().int().nonnegative().optional(),
+      { default: 3 },
+    ),
+    defaultCooldownMs: described(
+      'Cooldown of a provider after a rate-limit answer without `Retry-After`, in milliseconds.',
+      z.number().nonnegative().optional(),
+      { default: 1_000 },
+    ),
+    breaker: described(
+      "Each provider's circuit breaker (see [circuit-breaker.md](circuit-breaker.md)).",
+      z
+        .strictObject({
+          failureThreshold: described(
+            'Consecutive failures that open the breaker.',
+            z.number().int().positive().optional(),
+            { default: 5 },
+          ),
+          halfOpenAfterMs: described(
+            'Time an open breaker waits before letting probes through, in milliseconds.',
+            z.number().nonnegative().optional(),
+            { default: 10_000 },
+          ),
+          halfOpenMaxProbes: described(
+            'Probes let through at once while half-open.',
+            z.number().int().positive().optional(),
+            { default: 1 },
+          ),
+          successThreshold: described(
+            'Successful probes that close the breaker again.',
+            z.number().int().positive().optional(),
+            { default: 1 },
+          ),
+        })
+        .optional(),
+    ),
+    racing: described(
+      "Keep every WebSocket provider's `newHeads` subscribed, to race them, rather than only while someone subscribes.",
+      z.boolean().optional(),
+      { default: true },
+    ),
+    headPollIntervalMs: described(
+      'How often providers without a live `newHeads` stream are polled for their head, in milliseconds.',
+      positiveMs.optional(),
+      { default: 4_000 },
+    ),
   },
   {
     error: (issue) => (issue.input === undefined ? 'required: the chains and providers to serve' : undefined),
   },
 )
 
-const fileSchema = z.strictObject({
-  /** The server's own settings; validated by `serverConfigSchema` (paths prefixed `server.`). */
-  server: z.unknown().optional(),
-  /** Validated on its own by `poolSectionSchema` (and core), so its issues show next to the others'. */
-  pool: z.unknown().optional(),
-  listen: z
-    .strictObject({
-      port: z.number().int().min(0).max(65_535).default(defaultListen.port),
-      host: z.string().min(1).default(defaultListen.host),
-    })
-    .prefault({}),
-  persistence: z
-    .strictObject({
-      /** File for benchmark snapshots; relative paths resolve against the config file's folder. */
-      path: z.string().min(1),
-      intervalMs: z.number().int().min(1_000).default(defaultSnapshotIntervalMs),
-    })
-    .optional(),
-})
+const listenSchema = z
+  .strictObject({
+    port: described(
+      'Port to listen on; 0 picks a free one. `--port` overrides it.',
+      z.number().int().min(0).max(65_535).default(defaultListen.port),
+    ),
+    host: described(
+      'Address to listen on; `0.0.0.0` for every interface. `--host` overrides it.',
+      z.string().min(1).default(defaultListen.host),
+    ),
+  })
+  .prefault({})
 
-// Keys core's provider and chain schemas know. Core strips unknown keys; a config file should not
-// silently drop a typo such as `httpURL`, and must not carry `upstream` (an in-process object).
-const chainKeys = new Set(['name', 'chainId', 'blockTimeMs'])
-const providerKeys = new Set([
-  'id',
-  'chain',
-  'httpUrl',
-  'wsUrl',
-  'priority',
-  'costPerMethod',
-  'defaultCost',
-  'rateLimitPerSecond',
-])
+const persistenceSchema = z
+  .strictObject({
+    path: described(
+      "File of the benchmark snapshot (race and latency history); a relative path resolves against the config file's folder.",
+      z.string().min(1),
+    ),
+    intervalMs: described(
+      'Time between snapshot writes, in milliseconds.',
+      z.number().int().min(1_000).default(defaultSnapshotIntervalMs),
+    ),
+  })
+  .optional()
+
+/**
+ * Each section of a config file with its schema, in the order docs/configuration.md lists them. The
+ * `pool` and `server` sections are validated on their own (so their issues carry their paths).
+ */
+export const configFileSections = {
+  pool: poolSectionSchema,
+  server: serverConfigSchema,
+  listen: listenSchema,
+  persistence: persistenceSchema,
+} as const
+
+const fileSchema = z.strictObject({
+  server: z.unknown().optional(),
+  pool: z.unknown().optional(),
+  listen: listenSchema,
+  persistence: persistenceSchema,
+})
 
 /** A validated config file, ready for `createProviderPool` and `buildServer`. */
 export interface ChainPulseConfig {
@@ -193,26 +322,29 @@ export function parseConfigText(text: string, options: ParseConfigTextOptions = 
 
   const issues: ConfigIssue[] = []
   const file = fileSchema.safeParse(interpolated)
-  if (!file.success) issues.push(...file.error.issues.map((issue) => toIssue(issue.path)(issue.message)))
+  if (!file.success) issues.push(...zodIssues([], file.error))
 
   const sections = (interpolated ?? {}) as { server?: unknown; pool?: unknown }
   const server = serverConfigSchema.safeParse(sections.server ?? {})
-  if (!server.success)
-    issues.push(...server.error.issues.map((i) => toIssue(['server', ...i.path])(i.message)))
+  if (!server.success) issues.push(...zodIssues(['server'], server.error))
   const poolSection = poolSectionSchema.safeParse(sections.pool)
-  if (!poolSection.success)
-    issues.push(...poolSection.error.issues.map((i) => toIssue(['pool', ...i.path])(i.message)))
+  if (!poolSection.success) issues.push(...zodIssues(['pool'], poolSection.error))
 
+  // Core checks what the section's schema leaves to it (URLs, duplicate ids, unknown chains) even when
+  // the section has other problems, so that every problem is reported at once. An issue at a path
+  // already reported is the same problem seen twice.
   let pool: ReturnType<typeof parseProviderPoolConfig> | undefined
-  if (poolSection.success) {
-    const section = poolSection.data
-    issues.push(...unknownKeys(section.chains, chainKeys, 'chains'))
-    issues.push(...unknownKeys(section.providers ?? [], providerKeys, 'providers'))
+  const rawPool = sections.pool as { chains?: unknown; providers?: unknown } | undefined
+  if (rawPool !== null && typeof rawPool === 'object') {
     try {
-      pool = parseProviderPoolConfig({ chains: section.chains, providers: section.providers ?? [] })
+      pool = parseProviderPoolConfig({ chains: rawPool.chains, providers: rawPool.providers ?? [] })
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
-      issues.push(...error.issues.map((issue) => ({ ...issue, path: join('pool', issue.path) })))
+      const reported = new Set(issues.map((issue) => issue.path))
+      for (const issue of error.issues) {
+        const path = join('pool', issue.path)
+        if (!reported.has(path)) issues.push({ ...issue, path })
+      }
     }
   }
 
@@ -331,17 +463,17 @@ function interpolate(
   return value
 }
 
-function unknownKeys(items: unknown[], known: Set<string>, list: 'chains' | 'providers'): ConfigIssue[] {
-  return items.flatMap((item, index) =>
-    item !== null && typeof item === 'object' && !Array.isArray(item)
-      ? Object.keys(item)
-          .filter((key) => !known.has(key))
-          .map((key) => ({
-            path: `pool.${list}.${index}.${key}`,
-            message: `unknown key (expected one of: ${[...known].join(', ')})`,
-          }))
-      : [],
-  )
+/**
+ * zod's issues as config issues under `prefix`. An unknown key is reported at its own path
+ * (`pool.providers.3.httpURL`), one issue per key.
+ */
+function zodIssues(prefix: readonly PropertyKey[], error: z.ZodError): ConfigIssue[] {
+  return error.issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path]
+    if (issue.code !== 'unrecognized_keys') return [toIssue(path)(issue.message)]
+    const message = issue.message.startsWith('Unrecognized key') ? 'unknown key' : issue.message
+    return issue.keys.map((key) => toIssue([...path, key])(message))
+  })
 }
 
 function toIssue(path: readonly PropertyKey[]) {

@@ -6,6 +6,7 @@ import {
   patternCovers,
   patternsOverlap,
 } from '../security/method-filter.js'
+import { described } from './config-reference.js'
 
 /** `eth_call`, or a namespace wildcard such as `debug_*`, or `*`. */
 const methodPattern = z
@@ -23,9 +24,18 @@ const methodPattern = z
  */
 const methodLists = z
   .strictObject({
-    allow: z.array(methodPattern).optional(),
-    deny: z.array(methodPattern).default([]),
-    enable: z.array(methodPattern).default([]),
+    allow: described(
+      'The only methods served; leave it out to serve every method not denied. An entry the default deny list blocks needs `enable` as well.',
+      z.array(methodPattern).optional(),
+    ),
+    deny: described(
+      'Methods never served, on top of the default deny list, even when `allow` matches them.',
+      z.array(methodPattern).default([]),
+    ),
+    enable: described(
+      `Entries of the default deny list to serve after all (e.g. \`debug_*\`). Denied by default: ${defaultDeniedMethods.join(', ')}.`,
+      z.array(methodPattern).default([]),
+    ),
   })
   .prefault({})
   .superRefine((lists, context) => {
@@ -53,16 +63,19 @@ const methodLists = z
 const apiKey = z.string().min(16, 'an API key needs at least 16 characters').max(512)
 
 /**
- * A rate limit: at most `max` per `timeWindowMs` window (defaults given), or `false` for none. A batch
- * counts once.
+ * A rate limit: at most `max` `counted` per `timeWindowMs` window (defaults given), or `false` for none.
+ * A batch counts once.
  */
-const rateWindow = (max: number, timeWindowMs: number) =>
+const rateWindow = (counted: string, max: number, timeWindowMs: number) =>
   z
     .union([
       z.literal(false),
       z.strictObject({
-        max: z.number().int().positive().default(max),
-        timeWindowMs: z.number().int().positive().default(timeWindowMs),
+        max: described(`Most ${counted} per window.`, z.number().int().positive().default(max)),
+        timeWindowMs: described(
+          'Length of the window, in milliseconds.',
+          z.number().int().positive().default(timeWindowMs),
+        ),
       }),
     ])
     .prefault({})
@@ -71,133 +84,216 @@ const rateWindow = (max: number, timeWindowMs: number) =>
 const intSetting = (min: number, max: number, fallback: number) =>
   z.number().int().min(min).max(max).default(fallback)
 
+// Field descriptions live in the schema (`described`): docs/configuration.md is generated from them
+// (`pnpm docs:config`), and a test fails when the page and the schema disagree.
+
 /** Schema of the server's own settings (not the chains and providers: those are the pool's). */
 export const serverConfigSchema = z.strictObject({
-  rpc: z
-    .strictObject({
-      /** Largest request body accepted, in bytes; larger ones get HTTP 413. */
-      bodyLimitBytes: z.number().int().positive().default(1_048_576),
-      /** Most calls in one batch. */
-      maxBatchSize: z.number().int().positive().default(100),
-      /** Most nested JSON containers in a body (the batch array counts). */
-      maxJsonDepth: intSetting(2, 10_000, 64),
-      /**
-       * Which methods may be called (see `createMethodFilter`). `deny` always wins; `allow`, when given,
-       * lists the only methods served; the default deny list (`defaultDeniedMethods`: signing,
-       * node administration, debugging and tracing, development-node control) applies on top, except
-       * to what `enable` names. Patterns are exact names, a prefix ending in `*`, or `*`.
-       */
-      methods: methodLists,
-    })
-    .prefault({}),
-  /** JSON-RPC over WebSocket (`GET /ws/rpc/...`, see docs/websocket-rpc.md); `rpc` limits apply too. */
-  ws: z
-    .strictObject({
-      /** Largest incoming message, in bytes (every WebSocket route); larger ones close with code 1009. */
-      maxMessageBytes: intSetting(1_024, 104_857_600, 1_048_576),
-      /** `eth_subscribe` subscriptions one connection may hold; more get JSON-RPC error -32005. */
-      maxSubscriptionsPerConnection: intSetting(1, 10_000, 100),
-      /** Unsent bytes (`ws.bufferedAmount`) before a client that does not read is closed with 1008. */
-      maxBufferedBytes: intSetting(1_024, 268_435_456, 4_194_304),
-      /** Messages in flight per connection (a batch counts once); more get -32005 at once. */
-      maxPendingMessages: intSetting(1, 10_000, 64),
-      /** Messages per connection per window (a batch counts once); `false` turns it off. */
-      rateLimit: rateWindow(100, 1_000),
-      /** `/ws/rpc` connections open at once (all chains); more upgrades get HTTP 503. */
-      maxConnections: intSetting(1, 1_000_000, 10_000),
-      /** `/ws/rpc` upgrade attempts per client IP per window; more get HTTP 429; `false` turns it off. */
-      upgradeRateLimit: rateWindow(60, 10_000),
-    })
-    .prefault({}),
-  /** API keys; when present, every RPC request needs one (header `x-api-key` or `/rpc/key/<key>/...`). */
-  auth: z
-    .strictObject({
-      apiKeys: z.array(apiKey).min(1, 'list at least one API key, or remove "auth"'),
-    })
-    .optional(),
-  /** Per-client request rate limit (a client is its API key, or its IP without auth); `false` turns it off. */
-  rateLimit: rateWindow(100, 1_000),
-  /**
-   * CORS for browser apps calling `/rpc` (WebSockets are not subject to CORS): `origins` is `'*'` or a
-   * list of exact origins (`https://app.example`); `false` sends no CORS headers at all.
-   */
-  cors: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        origins: z
-          .union([
-            z.literal('*'),
-            z.array(
-              z
-                .string()
-                .regex(
-                  /^https?:\/\/[^/?#\s]+$/,
-                  'expected an origin: scheme and host, e.g. https://app.example',
+  rpc: described(
+    'The JSON-RPC proxy over HTTP (`POST /rpc/...`); its limits and method filter apply over WebSocket too.',
+    z
+      .strictObject({
+        bodyLimitBytes: described(
+          'Largest request body accepted, in bytes; larger ones get HTTP 413.',
+          z.number().int().positive().default(1_048_576),
+        ),
+        maxBatchSize: described(
+          'Most calls in one batch; a larger batch is answered with one error (`BATCH_TOO_LARGE`).',
+          z.number().int().positive().default(100),
+        ),
+        maxJsonDepth: described(
+          'Most nested JSON containers in a body (the batch array counts).',
+          intSetting(2, 10_000, 64),
+        ),
+        methods: described(
+          'Which methods may be called. Each entry is an exact method name (`eth_call`), a prefix ' +
+            'ending in `*` (`debug_*`), or `*` for every method. `deny` always wins; `allow`, when ' +
+            'given, lists the only methods served; the default deny list (signing, node administration, ' +
+            'debugging and tracing, development-node control) applies on top, except to what `enable` ' +
+            'names. A blocked call gets JSON-RPC error -32601 (`METHOD_NOT_ALLOWED`).',
+          methodLists,
+        ),
+      })
+      .prefault({}),
+  ),
+  ws: described(
+    'JSON-RPC over WebSocket (`GET /ws/rpc/...`, see [websocket-rpc.md](websocket-rpc.md)); the `rpc` limits apply too.',
+    z
+      .strictObject({
+        maxMessageBytes: described(
+          'Largest incoming message, in bytes (every WebSocket route); larger ones close the socket with code 1009.',
+          intSetting(1_024, 104_857_600, 1_048_576),
+        ),
+        maxSubscriptionsPerConnection: described(
+          '`eth_subscribe` subscriptions one connection may hold; more get JSON-RPC error -32005.',
+          intSetting(1, 10_000, 100),
+        ),
+        maxBufferedBytes: described(
+          'Unsent bytes (`ws.bufferedAmount`) before a client that does not read is closed with code 1008.',
+          intSetting(1_024, 268_435_456, 4_194_304),
+        ),
+        maxPendingMessages: described(
+          'Messages in flight per connection (a batch counts once); more get -32005 at once.',
+          intSetting(1, 10_000, 64),
+        ),
+        rateLimit: described(
+          'Messages per connection per window (a batch counts once); more get -32005. `false` turns it off.',
+          rateWindow('messages', 100, 1_000),
+        ),
+        maxConnections: described(
+          '`/ws/rpc` connections open at once (all chains together); more upgrades get HTTP 503.',
+          intSetting(1, 1_000_000, 10_000),
+        ),
+        upgradeRateLimit: described(
+          '`/ws/rpc` upgrade attempts per client IP per window; more get HTTP 429. `false` turns it off.',
+          rateWindow('upgrade attempts', 60, 10_000),
+        ),
+      })
+      .prefault({}),
+  ),
+  auth: described(
+    'API keys. When present, every RPC request needs one, in the `x-api-key` header or the path ' +
+      '(`/rpc/key/<key>/...`); without it, no key is needed.',
+    z
+      .strictObject({
+        apiKeys: described(
+          'The accepted keys, each 16 to 512 characters; give them through environment variables.',
+          z.array(apiKey).min(1, 'list at least one API key, or remove "auth"'),
+        ),
+      })
+      .optional(),
+  ),
+  rateLimit: described(
+    'Requests per client per window over HTTP (a client is its API key, or its IP without auth); ' +
+      'more get HTTP 429. `false` turns it off.',
+    rateWindow('requests', 100, 1_000),
+  ),
+  cors: described(
+    'CORS for browser apps calling `/rpc` (WebSockets are not subject to CORS); `false` sends no CORS headers at all.',
+    z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          origins: described(
+            '`*` for any origin, or a list of exact origins (`https://app.example`).',
+            z
+              .union([
+                z.literal('*'),
+                z.array(
+                  z
+                    .string()
+                    .regex(
+                      /^https?:\/\/[^/?#\s]+$/,
+                      'expected an origin: scheme and host, e.g. https://app.example',
+                    ),
                 ),
-            ),
-          ])
-          .default('*'),
-        /** How long browsers may cache a preflight answer. */
-        maxAgeSeconds: intSetting(0, 86_400, 600),
-      }),
-    ])
-    .prefault({}),
-  /**
-   * Trust `X-Forwarded-For` from a load balancer to tell clients apart: `true`, or a comma-separated
-   * list of proxy addresses or CIDRs. See Fastify's `trustProxy`.
-   */
-  trustProxy: z.union([z.boolean(), z.string()]).default(false),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Demo mode: the dashboard's controls (`POST /api/demo/...`) are open to every client. Never in production. */
-  demo: z.boolean().default(false),
-  /** Opens the demo controls outside demo mode to requests with header `x-chainpulse-admin-token: <token>`. */
-  admin: z
-    .strictObject({ token: z.string().min(16, 'an admin token needs at least 16 characters').max(512) })
-    .optional(),
-  /** The dashboard API under `/api` (see docs/server-api.md). */
-  api: z
-    .strictObject({
-      /** Leaderboard samples kept per chain for `GET /api/leaderboard/:chain/history`. */
-      scoreHistory: z
-        .strictObject({
-          intervalMs: intSetting(100, 3_600_000, 5_000),
-          samples: intSetting(1, 10_000, 360),
-        })
-        .prefault({}),
-      /** Limits of the live stream `GET /api/stream`; they bound memory per dashboard, however slow it reads. */
-      stream: z
-        .strictObject({
-          /** How often `runtime`, `providers`, `chains` and `leaderboard` snapshots are sent. */
-          snapshotIntervalMs: intSetting(100, 60_000, 1_000),
-          /** Messages queued per connection while its socket is backed up; past it the oldest go. */
-          maxQueuedMessages: intSetting(1, 100_000, 256),
-          /** Bytes the socket may hold unsent (`ws.bufferedAmount`) before messages queue instead. */
-          maxBufferedBytes: intSetting(1_024, 268_435_456, 1_048_576),
-          /** Concurrent stream connections; more are closed with code 1013 (try again later). */
-          maxConnections: intSetting(1, 10_000, 100),
-        })
-        .prefault({}),
-      /** Ceilings of the demo load generator (`POST /api/demo/load/start`). */
-      load: z
-        .strictObject({
-          maxRatePerSecond: intSetting(1, 100_000, 500),
-          maxClients: intSetting(1, 10_000, 100),
-          maxDurationMs: intSetting(1_000, 86_400_000, 600_000),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  /** Prometheus metrics at `GET /metrics`; `false` removes the route. */
-  metrics: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        /** Also export prom-client's default Node.js process metrics. */
-        nodeMetrics: z.boolean().default(true),
-      }),
-    ])
-    .prefault({}),
+              ])
+              .default('*'),
+          ),
+          maxAgeSeconds: described(
+            'How long browsers may cache a preflight answer.',
+            intSetting(0, 86_400, 600),
+          ),
+        }),
+      ])
+      .prefault({}),
+  ),
+  trustProxy: described(
+    'Trust `X-Forwarded-For` from a load balancer to tell clients apart: `true`, or a comma-separated ' +
+      "list of proxy addresses or CIDRs (Fastify's `trustProxy`).",
+    z.union([z.boolean(), z.string()]).default(false),
+  ),
+  logLevel: described(
+    'Least severe level written to the log (JSON lines on stdout).',
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  demo: described(
+    "Demo mode: the dashboard's controls (`POST /api/demo/...`) are open to every client. Never in production.",
+    z.boolean().default(false),
+  ),
+  admin: described(
+    'Opens the demo controls outside demo mode to requests with header `x-chainpulse-admin-token: <token>`.',
+    z
+      .strictObject({
+        token: described(
+          'The admin token, 16 to 512 characters.',
+          z.string().min(16, 'an admin token needs at least 16 characters').max(512),
+        ),
+      })
+      .optional(),
+  ),
+  api: described(
+    'The dashboard API under `/api` (see [server-api.md](server-api.md)).',
+    z
+      .strictObject({
+        scoreHistory: described(
+          'Leaderboard samples kept per chain for `GET /api/leaderboard/:chain/history`.',
+          z
+            .strictObject({
+              intervalMs: described(
+                'Time between samples, in milliseconds.',
+                intSetting(100, 3_600_000, 5_000),
+              ),
+              samples: described('Samples kept per chain.', intSetting(1, 10_000, 360)),
+            })
+            .prefault({}),
+        ),
+        stream: described(
+          'Limits of the live stream `GET /api/stream`; they bound memory per dashboard, however slow it reads.',
+          z
+            .strictObject({
+              snapshotIntervalMs: described(
+                'How often `runtime`, `providers`, `chains` and `leaderboard` snapshots are sent, in milliseconds.',
+                intSetting(100, 60_000, 1_000),
+              ),
+              maxQueuedMessages: described(
+                'Messages queued per connection while its socket is backed up; past it the oldest go.',
+                intSetting(1, 100_000, 256),
+              ),
+              maxBufferedBytes: described(
+                'Bytes the socket may hold unsent (`ws.bufferedAmount`) before messages queue instead.',
+                intSetting(1_024, 268_435_456, 1_048_576),
+              ),
+              maxConnections: described(
+                'Concurrent stream connections; more are closed with code 1013 (try again later).',
+                intSetting(1, 10_000, 100),
+              ),
+            })
+            .prefault({}),
+        ),
+        load: described(
+          'Ceilings of the demo load generator (`POST /api/demo/load/start`).',
+          z
+            .strictObject({
+              maxRatePerSecond: described(
+                'Highest request rate a load run may ask for.',
+                intSetting(1, 100_000, 500),
+              ),
+              maxClients: described('Most simulated clients in one load run.', intSetting(1, 10_000, 100)),
+              maxDurationMs: described(
+                'Longest load run, in milliseconds.',
+                intSetting(1_000, 86_400_000, 600_000),
+              ),
+            })
+            .prefault({}),
+        ),
+      })
+      .prefault({}),
+  ),
+  metrics: described(
+    'Prometheus metrics at `GET /metrics`; `false` removes the route.',
+    z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          nodeMetrics: described(
+            "Also export prom-client's default Node.js process metrics.",
+            z.boolean().default(true),
+          ),
+        }),
+      ])
+      .prefault({}),
+  ),
 })
 
 /** Server settings as written in a config file or passed to `buildServer`. */

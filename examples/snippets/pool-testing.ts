@@ -1,0 +1,33 @@
+import { createProviderPool } from '@chainpulse/core'
+import {
+  advanceInSteps,
+  createFakeClock,
+  createMockChain,
+  createMockProvider,
+  settleOnClock,
+} from '@chainpulse/core/testing'
+
+/** A pool over mock providers on a fake clock: what a unit test of code using the pool starts from. */
+export async function main() {
+  const clock = createFakeClock()
+  const chain = createMockChain({ clock, chainId: 1 })
+  const fast = createMockProvider({ chain, clock, id: 'fast', latencyMs: 5 })
+  const flaky = createMockProvider({ chain, clock, id: 'flaky', script: { errorRate: 0.3 } })
+  const pool = createProviderPool({
+    chains: [{ name: 'ethereum', chainId: 1 }],
+    providers: [fast, flaky].map((upstream) => ({ id: upstream.id, chain: 'ethereum', upstream })),
+    clock,
+  })
+  try {
+    chain.mine(3) // blocks are pushed to subscribers; chain.reorg(1) replaces the newest block
+    fast.set({ down: true }) // and latencyMs, lagBlocks, hang, failNext, rateLimited, rpcError
+
+    // Mock latency and the pool's timers run on the fake clock: move it while awaiting.
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
+    await advanceInSteps(clock, 1_000) // 1 s of fake time in 5 ms steps, promise continuations in between
+
+    return { blockNumber: answer.result, providerId: answer.providerId, elapsedMs: clock.now() }
+  } finally {
+    await pool.close()
+  }
+}
