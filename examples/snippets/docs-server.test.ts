@@ -87,6 +87,33 @@ describe('docs/server.md', () => {
     await server.close()
   })
 
+  it('loads the method-list sample, and refuses a default-denied method with the error shown', async () => {
+    const sample = block('server.md', (candidate) => candidate.code.includes('methods:'))
+    const refusal = block(
+      'server.md',
+      (candidate) => candidate.lang === 'json' && candidate.code.includes('-32601'),
+    )
+    const { config } = parseConfigText(`${sample.code}pool: { chains: [{ name: ethereum, chainId: 1 }] }\n`)
+    const server = buildServer({ pool, config: config.server, logger: false })
+    const call = (method: string) =>
+      server.inject({
+        method: 'POST',
+        url: '/rpc/ethereum',
+        headers: { 'content-type': 'application/json' },
+        payload: { jsonrpc: '2.0', id: 1, method, params: [] },
+      })
+    try {
+      // The sample denies eth_getLogs on top of the defaults and enables tracing; debug_traceCall stays denied.
+      expect((await call('eth_getLogs')).json().error.data).toMatchObject({
+        rule: 'deny',
+        pattern: 'eth_getLogs',
+      })
+      expect((await call('debug_traceCall')).json()).toEqual(JSON.parse(refusal.code))
+    } finally {
+      await server.close()
+    }
+  })
+
   it('prints what the validation sample says for broken.yaml', async () => {
     const broken = block(
       'server.md',

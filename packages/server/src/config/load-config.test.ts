@@ -161,7 +161,7 @@ pool:
 `
     // Every problem at once: the file's own checks and core's, each at its path.
     expect(issuesOf(() => parseConfigText(text, { env: {} })).sort()).toEqual([
-      'pool.providers.2.httpUrl: expected an http(s) URL, got "ftp://example.com/"',
+      'pool.providers.2.httpUrl: expected an http(s) URL, got "ftp://example.com"',
       'pool.providers.3.chain: unknown chain "solana" (known: ethereum)',
       'pool.providers.3.httpURL: unknown key (expected one of: id, chain, httpUrl, wsUrl, priority, costPerMethod, defaultCost, rateLimitPerSecond)',
       'pool.providers.3.httpUrl: a provider needs an httpUrl, a wsUrl or both',
