@@ -19,6 +19,9 @@
  * Node administration and key management (`admin_*`, `personal_*`, `miner_*`) are not here: no public
  * provider serves them. Other chains' namespaces (`zks_*`, `optimism_*`, ...) are left to configuration
  * (the server's `metrics.methods`), so this list stays what most deployments really see.
+ *
+ * @example
+ * const label = isKnownMethod(method) ? method : 'other'
  */
 export const KNOWN_METHODS: readonly string[] = Object.freeze([
   // eth: state and execution
