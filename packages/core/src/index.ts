@@ -89,6 +89,7 @@ export {
   dependsOnLatest,
   referencedBlockNumber,
 } from './methods/block-parameter.js'
+export { isKnownMethod, KNOWN_METHODS } from './methods/known-methods.js'
 export {
   type ChainConfig,
   type ProviderConfig,

@@ -85,7 +85,12 @@ export const chainPulsePlugin = fp(
     })
     if (isDashboardPool(pool)) {
       if (config.metrics)
-        await app.register(metricsRoutes, { pool, nodeMetrics: config.metrics.nodeMetrics, redact })
+        await app.register(metricsRoutes, {
+          pool,
+          nodeMetrics: config.metrics.nodeMetrics,
+          methods: config.metrics.methods,
+          redact,
+        })
       // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
       await app.register(dashboardRoutes, { distDir: options.dashboardDir })
     }

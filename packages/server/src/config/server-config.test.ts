@@ -45,7 +45,7 @@ describe('parseServerConfig', () => {
         },
         load: { maxRatePerSecond: 500, maxClients: 100, maxDurationMs: 600_000 },
       },
-      metrics: { nodeMetrics: true },
+      metrics: { nodeMetrics: true, methods: [] },
     })
   })
 
@@ -113,6 +113,19 @@ describe('parseServerConfig', () => {
         '',
       ]),
     )
+  })
+
+  it('takes exact method names for the metrics, not patterns or arbitrary text', () => {
+    expect(parseServerConfig({ metrics: { methods: ['zks_getBridgeContracts'] } }).metrics).toEqual({
+      nodeMetrics: true,
+      methods: ['zks_getBridgeContracts'],
+    })
+    const issues = issuesOf({ metrics: { methods: ['zks_getBridgeContracts', 'zks_*', 'eth call', 'x'] } })
+    expect(issues.map((issue) => issue.split(':')[0])).toEqual([
+      'metrics.methods.1',
+      'metrics.methods.2',
+      'metrics.methods.3',
+    ])
   })
 
   it('refuses short API keys without echoing them', () => {

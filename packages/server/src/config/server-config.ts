@@ -60,6 +60,17 @@ const methodLists = z
     })
   })
 
+/**
+ * A method named in the metrics config: exact, and shaped like a JSON-RPC method (`namespace_name`), since
+ * it becomes a Prometheus label value.
+ */
+const metricMethodName = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9]{0,31}_[A-Za-z0-9]{1,64}$/,
+    'expected an exact method name such as "zks_getBridgeContracts" (namespace_name, letters and digits)',
+  )
+
 const apiKey = z.string().min(16, 'an API key needs at least 16 characters').max(512)
 
 /**
@@ -289,6 +300,12 @@ export const serverConfigSchema = z.strictObject({
           nodeMetrics: described(
             "Also export prom-client's default Node.js process metrics.",
             z.boolean().default(true),
+          ),
+          methods: described(
+            "Methods counted under their own `method` label besides core's `KNOWN_METHODS` (a chain's own " +
+              'namespace, say `zks_getL2ToL1LogProof`); every other method is counted as `other`. Exact ' +
+              'names only: a pattern would let clients mint labels again.',
+            z.array(metricMethodName).max(1_000).default([]),
           ),
         }),
       ])

@@ -7,6 +7,8 @@ export interface MetricsRoutesOptions {
   pool: MetricsPool
   /** @default true */
   nodeMetrics?: boolean
+  /** Methods labelled by name besides core's known ones (`metrics.methods`). @default [] */
+  methods?: readonly string[]
   redact: Redactor
 }
 
@@ -15,7 +17,11 @@ export interface MetricsRoutesOptions {
  * defence, although no label is ever built from a URL or a key.
  */
 export async function metricsRoutes(app: FastifyInstance, options: MetricsRoutesOptions): Promise<void> {
-  const metrics = createServerMetrics({ pool: options.pool, nodeMetrics: options.nodeMetrics ?? true })
+  const metrics = createServerMetrics({
+    pool: options.pool,
+    nodeMetrics: options.nodeMetrics ?? true,
+    methods: options.methods ?? [],
+  })
   app.addHook('onClose', async () => metrics.close())
   app.get('/metrics', async (_request, reply) => {
     const text = await metrics.registry.metrics()

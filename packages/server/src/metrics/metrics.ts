@@ -1,4 +1,12 @@
-import type { ChainPulseTopics, ChainStatus, ProviderPool, ProviderStatus, PubSub } from '@chainpulse/core'
+import {
+  type ChainPulseTopics,
+  type ChainStatus,
+  isKnownMethod,
+  type ProviderHealth,
+  type ProviderPool,
+  type ProviderStatus,
+  type PubSub,
+} from '@chainpulse/core'
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import {
   type CounterSeries,
@@ -25,8 +33,12 @@ export interface ServerMetricsOptions {
   pool: MetricsPool
   /** Also collect prom-client's default process metrics (CPU, heap, GC, event-loop lag, handles). @default true */
   nodeMetrics?: boolean
-  /** Distinct method label values before the rest are counted as `other` (methods come from clients). @default 64 */
-  maxMethods?: number
+  /**
+   * Methods labelled by name besides core's `KNOWN_METHODS`; any other method is labelled `other`, so
+   * the `method` label has at most known + configured + 1 values whatever clients send. Validated by the
+   * server config (`metrics.methods`). @default []
+   */
+  methods?: readonly string[]
   /** Client connections tracked at once; past it new ones are not counted. @default 100_000 */
   maxClientConnections?: number
 }
@@ -50,14 +62,24 @@ interface RequestChildren {
 }
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
-// A method label must look like a JSON-RPC method; anything else could be used to smuggle text in.
-const METHOD_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}_[A-Za-z0-9]{1,64}$/
+
+// A record keyed by `ProviderHealth` rather than a plain list, so the compiler flags a state added to (or
+// removed from) the union until it is listed here too: each state needs its own series.
+const PROVIDER_STATE_KEYS: Record<ProviderHealth, true> = {
+  healthy: true,
+  cooldown: true,
+  lagging: true,
+  unhealthy: true,
+}
+
+/** Every provider health state; each is its own `chainpulse_provider_state` series per provider. */
+export const PROVIDER_STATES = Object.keys(PROVIDER_STATE_KEYS) as readonly ProviderHealth[]
 
 /**
  * Creates the server's Prometheus metrics on a registry of its own (so several servers in one process do
  * not collide). Counters follow `routing:decisions`, `races` and `connections`; gauges (breaker state,
  * head lag, heads, connections) are read from the pool at scrape time. Label values are chain names,
- * provider ids, strategy names, methods (bounded, checked) and fixed words — never a URL or a key.
+ * provider ids, strategy names, methods (known or configured, else `other`) and fixed words — never a URL or a key.
  *
  * @example
  * const metrics = createServerMetrics({ pool })
@@ -65,7 +87,7 @@ const METHOD_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}_[A-Za-z0-9]{1,64}$/
  */
 export function createServerMetrics(options: ServerMetricsOptions): ServerMetrics {
   const { pool } = options
-  const maxMethods = options.maxMethods ?? 64
+  const configuredMethods = new Set(options.methods ?? [])
   const maxClients = options.maxClientConnections ?? 100_000
   const registry = new Registry()
   if (options.nodeMetrics ?? true) collectDefaultMetrics({ register: registry })
@@ -95,13 +117,10 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     registers: [registry],
   })
 
-  const methods = new Set<string>()
-  const methodLabel = (method: string) => {
-    if (methods.has(method)) return method
-    if (methods.size >= maxMethods || !METHOD_NAME.test(method)) return 'other'
-    methods.add(method)
-    return method
-  }
+  // A fixed vocabulary, not the first names seen: junk traffic can neither add labels nor crowd out real
+  // methods.
+  const methodLabel = (method: string) =>
+    isKnownMethod(method) || configuredMethods.has(method) ? method : 'other'
 
   // Client connections: connected ids per transport, so a gauge can be read at scrape time.
   const clients = new Map<string, 'http' | 'ws'>()
@@ -138,17 +157,30 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
         this.set({ chain: provider.chain, provider: provider.id }, provider.lag)
     },
   })
+  // One series per provider and state, 1 for the current state: a transition changes values, never
+  // which series exist, so rate(), changes() and `for:` clauses keep working across it.
   new Gauge({
-    name: 'chainpulse_provider_healthy',
-    help: 'Whether a provider is healthy (1) or cooling down, lagging or unhealthy (0).',
-    labelNames: ['chain', 'provider', 'health'] as const,
+    name: 'chainpulse_provider_state',
+    help: `Provider health state: one series per state (${PROVIDER_STATES.join(', ')}), 1 for the current one, 0 for the others.`,
+    labelNames: ['chain', 'provider', 'state'] as const,
     registers: [registry],
     collect() {
       this.reset()
-      for (const provider of providers) {
-        const value = provider.health === 'healthy' ? 1 : 0
-        this.set({ chain: provider.chain, provider: provider.id, health: provider.health }, value)
-      }
+      for (const provider of providers)
+        for (const state of PROVIDER_STATES)
+          this.set({ chain: provider.chain, provider: provider.id, state }, provider.health === state ? 1 : 0)
+    },
+  })
+  // The one-number summary alerting wants ("is anything left in rotation?"), without a state label.
+  new Gauge({
+    name: 'chainpulse_provider_healthy',
+    help: 'Whether a provider is healthy (1) or out of rotation in any other state (0).',
+    labelNames: ['chain', 'provider'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const provider of providers)
+        this.set({ chain: provider.chain, provider: provider.id }, provider.health === 'healthy' ? 1 : 0)
     },
   })
   new Gauge({
@@ -179,7 +211,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
 
   // The series a routed request updates, kept per label combination in nested maps so a request costs
   // a few lookups of strings the pool already holds, and builds no key. Every level is bounded (chains,
-  // providers and strategies come from the configuration, methods are capped above, the status is
+  // providers and strategies come from the configuration, methods from a fixed list, the status is
   // ok/error); past MAX_CACHED_CHILDREN the cache starts over (the series stay in their metrics).
   let children = new Map<string, Map<string, Map<string, Map<string, Map<string, RequestChildren>>>>>()
   let cachedChildren = 0

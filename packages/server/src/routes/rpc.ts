@@ -6,6 +6,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerConfig } from '../config/server-config.js'
 import { type CallHandler, type CallRouting, dispatchRpcBody } from '../json-rpc/dispatch.js'
+import { logCallFailure } from '../json-rpc/log-call-failure.js'
 import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
 import { mapPoolError } from '../json-rpc/pool-errors.js'
 import {
@@ -190,11 +191,7 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
         return { ok: true, result: answer.result, rawResult: answer.rawResult, routing }
       } catch (thrown) {
         const mapped = mapPoolError(thrown, redact)
-        if (mapped.unexpected)
-          request.log.error({ err: thrown, method: call.method }, 'unexpected pool error')
-        else if (mapped.error.code === rpcErrorCodes.internalError) {
-          request.log.warn({ err: thrown, method: call.method, chain: target.chain }, 'call failed upstream')
-        }
+        logCallFailure({ log: request.log, redact, chain: target.chain, method: call.method, thrown, mapped })
         return { ok: false, error: mapped.error, routing: mapped.routing }
       }
     }

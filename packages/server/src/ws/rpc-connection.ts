@@ -3,6 +3,7 @@ import type { Clock, PoolSubscription, PoolSubscriptionKind } from '@chainpulse/
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData, WebSocket } from 'ws'
 import { type CallOutcome, dispatchRpcBody } from '../json-rpc/dispatch.js'
+import { logCallFailure } from '../json-rpc/log-call-failure.js'
 import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
 import { mapPoolError } from '../json-rpc/pool-errors.js'
 import { methodNotAllowed, proxyError, type RpcErrorObject, rpcErrorCodes } from '../json-rpc/rpc-errors.js'
@@ -174,7 +175,8 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
       return { ok: true, result: answer.result, rawResult: answer.rawResult, routing }
     } catch (thrown) {
       const mapped = mapPoolError(thrown, redact)
-      if (mapped.unexpected) log.error({ err: thrown, method: call.method }, 'unexpected pool error')
+      // The connection's logger already carries the chain.
+      logCallFailure({ log, redact, method: call.method, thrown, mapped })
       return { ok: false, error: mapped.error, routing: mapped.routing }
     }
   }
