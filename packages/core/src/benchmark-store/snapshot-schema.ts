@@ -1,17 +1,19 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
+const nonnegativeInt = z.number().check(z.int(), z.gte(0))
+const nonnegative = z.number().check(z.gte(0))
 const timestamps = z.array(z.number())
-const indices = z.array(z.number().int().min(0))
+const indices = z.array(nonnegativeInt)
 const flags = z.array(z.union([z.literal(0), z.literal(1)]))
-const durations = z.array(z.number().min(0))
+const durations = z.array(nonnegative)
 
 const histogram = z.object({
-  count: z.number().int().min(0),
-  sum: z.number().min(0),
-  min: z.number().min(0),
-  max: z.number().min(0),
-  zero: z.number().int().min(0),
-  offset: z.number().int(),
+  count: nonnegativeInt,
+  sum: nonnegative,
+  min: nonnegative,
+  max: nonnegative,
+  zero: nonnegativeInt,
+  offset: z.number().check(z.int()),
   counts: z.array(z.number()),
 })
 
@@ -32,29 +34,29 @@ const chain = z.object({
   }),
   raceAggregates: z.array(
     z.object({
-      provider: z.number().int().min(0),
-      eventType: z.number().int().min(0),
-      wins: z.number().int().min(0),
+      provider: nonnegativeInt,
+      eventType: nonnegativeInt,
+      wins: nonnegativeInt,
       margins: histogram,
     }),
   ),
   rpcSeries: z.array(
     z.object({
-      provider: z.number().int().min(0),
-      method: z.number().int().min(0),
-      strategy: z.number().int().min(0),
-      errors: z.number().int().min(0),
+      provider: nonnegativeInt,
+      method: nonnegativeInt,
+      strategy: nonnegativeInt,
+      errors: nonnegativeInt,
       latency: histogram,
     }),
   ),
   recent: z.array(
     z.object({
-      provider: z.number().int().min(0),
-      method: z.number().int().min(-1),
+      provider: nonnegativeInt,
+      method: z.number().check(z.int(), z.gte(-1)),
       lastAt: z.number(),
-      calls: z.number().min(0),
-      errors: z.number().min(0),
-      latencySum: z.number().min(0),
+      calls: nonnegative,
+      errors: nonnegative,
+      latencySum: nonnegative,
       windowStart: z.number(),
       current: histogram,
       previous: histogram,

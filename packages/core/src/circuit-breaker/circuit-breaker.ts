@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import { CircuitOpenError } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
@@ -138,32 +138,34 @@ const snapshotSchema = z.discriminatedUnion('state', [
   z.strictObject({
     version: z.literal(1),
     state: z.literal('open'),
-    remainingOpenMs: z.number().nonnegative().finite(),
+    remainingOpenMs: z.number().check(z.nonnegative()),
   }),
   z.strictObject({
     version: z.literal(1),
     state: z.literal('half-open'),
-    successes: z.number().int().nonnegative(),
+    successes: z.number().check(z.int(), z.nonnegative()),
   }),
 ])
 
 const optionsSchema = z
   .strictObject({
-    name: z.string().min(1).optional(),
-    failureThreshold: z.number().int().positive().optional(),
-    tripRule: implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })').optional(),
-    halfOpenAfterMs: z.number().nonnegative().finite().default(10_000),
-    halfOpenMaxProbes: z.number().int().positive().default(1),
-    successThreshold: z.number().int().positive().default(1),
-    isFailure: functionSchema<(error: unknown) => boolean>().optional(),
-    initialState: snapshotSchema.optional(),
-    onListenerError: functionSchema<(error: unknown, change: CircuitStateChange) => void>().optional(),
-    clock: clockSchema.optional(),
+    name: z.optional(z.string().check(z.minLength(1))),
+    failureThreshold: z.optional(z.number().check(z.int(), z.positive())),
+    tripRule: z.optional(implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })')),
+    halfOpenAfterMs: z._default(z.number().check(z.nonnegative()), 10_000),
+    halfOpenMaxProbes: z._default(z.number().check(z.int(), z.positive()), 1),
+    successThreshold: z._default(z.number().check(z.int(), z.positive()), 1),
+    isFailure: z.optional(functionSchema<(error: unknown) => boolean>()),
+    initialState: z.optional(snapshotSchema),
+    onListenerError: z.optional(functionSchema<(error: unknown, change: CircuitStateChange) => void>()),
+    clock: z.optional(clockSchema),
   })
-  .refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
-    message: 'give failureThreshold or tripRule, not both',
-    path: ['tripRule'],
-  })
+  .check(
+    z.refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
+      message: 'give failureThreshold or tripRule, not both',
+      path: ['tripRule'],
+    }),
+  )
 
 const everyErrorIsAFailure = () => true
 

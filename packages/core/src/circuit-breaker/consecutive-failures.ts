@@ -1,8 +1,8 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import type { TripRule } from './trip-rule.js'
 
-const thresholdSchema = z.number().int().positive()
+const thresholdSchema = z.number().check(z.int(), z.positive())
 
 /**
  * A {@link TripRule} that opens the breaker on the `threshold`-th failure in a row; any success resets

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import type { TripRule } from './trip-rule.js'
 
@@ -24,10 +24,10 @@ export interface FailureRatioOptions {
 }
 
 const optionsSchema = z.strictObject({
-  ratio: z.number().gt(0).lte(1).default(0.5),
-  windowMs: z.number().positive().finite().default(30_000),
-  minimumCalls: z.number().int().positive().default(10),
-  buckets: z.number().int().positive().max(1_000).default(10),
+  ratio: z._default(z.number().check(z.gt(0), z.lte(1)), 0.5),
+  windowMs: z._default(z.number().check(z.positive()), 30_000),
+  minimumCalls: z._default(z.number().check(z.int(), z.positive()), 10),
+  buckets: z._default(z.number().check(z.int(), z.positive(), z.lte(1_000)), 10),
 })
 
 /**

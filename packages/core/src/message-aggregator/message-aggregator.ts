@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { BenchmarkStore, RaceEventType } from '../benchmark-store/types.js'
 import { type Clock, systemClock } from '../clock/clock.js'
 import type { RaceEvent } from '../pubsub/topics.js'
@@ -99,13 +99,15 @@ export interface MessageAggregator<TPayload = unknown> {
 const DEFAULT_WINDOW_SIZE = 10_000
 
 const optionsSchema = z.strictObject({
-  store: implementsSchema<RaceRecorder>(
-    ['recordRaceWin', 'recordRaceLoss'],
-    'expected a BenchmarkStore (recordRaceWin and recordRaceLoss functions)',
-  ).optional(),
-  windowSize: z.int().positive().max(100_000_000).default(DEFAULT_WINDOW_SIZE),
-  clock: clockSchema.default(systemClock),
-  onError: functionSchema<NonNullable<MessageAggregatorOptions['onError']>>().optional(),
+  store: z.optional(
+    implementsSchema<RaceRecorder>(
+      ['recordRaceWin', 'recordRaceLoss'],
+      'expected a BenchmarkStore (recordRaceWin and recordRaceLoss functions)',
+    ),
+  ),
+  windowSize: z._default(z.int().check(z.positive(), z.lte(100_000_000)), DEFAULT_WINDOW_SIZE),
+  clock: z._default(clockSchema, systemClock),
+  onError: z.optional(functionSchema<NonNullable<MessageAggregatorOptions['onError']>>()),
 })
 
 /** What the aggregator remembers about one key. */

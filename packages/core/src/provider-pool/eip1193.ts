@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { ChainPulseError } from '../errors/base-error.js'
 import { errorCodes } from '../errors/codes.js'
 import type { AllProvidersFailedError, UpstreamRpcError } from '../errors/errors.js'
@@ -166,8 +166,8 @@ function isRateLimit(error: ChainPulseError): boolean {
 }
 
 const logFilterSchema = z.looseObject({
-  address: z.union([z.string(), z.array(z.string())]).optional(),
-  topics: z.array(z.union([z.string(), z.array(z.string()), z.null()])).optional(),
+  address: z.optional(z.union([z.string(), z.array(z.string())])),
+  topics: z.optional(z.array(z.union([z.string(), z.array(z.string()), z.null()]))),
 })
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import { functionSchema, implementsSchema } from '../validation/schemas.js'
 import { createRingBuffer, type RingBuffer } from './ring-buffer.js'
@@ -83,13 +83,15 @@ export interface PubSub<TTopics> {
 }
 
 const optionsSchema = z.strictObject({
-  replay: z.number().int().nonnegative().max(1_000_000).default(100),
-  adapter: implementsSchema<PubSubAdapter>(
-    ['publish', 'subscribe'],
-    'expected a PubSubAdapter ({ publish, subscribe })',
-  ).optional(),
-  onListenerError: functionSchema<(error: unknown, topic: string) => void>().optional(),
-  onAdapterError: functionSchema<(error: unknown, topic: string) => void>().optional(),
+  replay: z._default(z.number().check(z.int(), z.nonnegative(), z.lte(1_000_000)), 100),
+  adapter: z.optional(
+    implementsSchema<PubSubAdapter>(
+      ['publish', 'subscribe'],
+      'expected a PubSubAdapter ({ publish, subscribe })',
+    ),
+  ),
+  onListenerError: z.optional(functionSchema<(error: unknown, topic: string) => void>()),
+  onAdapterError: z.optional(functionSchema<(error: unknown, topic: string) => void>()),
 })
 
 interface Subscription {

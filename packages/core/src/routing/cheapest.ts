@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import { isMeasured, methodCost } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
@@ -24,14 +24,15 @@ export interface CheapestStrategyOptions {
 }
 
 const schema = z.strictObject({
-  name: strategyNameSchema.default('cheapest'),
-  slo: z
-    .strictObject({
-      maxP95Ms: z.number().positive().default(1000),
-      maxErrorRate: z.number().min(0).max(1).default(0.05),
-    })
-    .default({ maxP95Ms: 1000, maxErrorRate: 0.05 }),
-  minSamples: minSamplesSchema.default(defaultMinSamples),
+  name: z._default(strategyNameSchema, 'cheapest'),
+  slo: z._default(
+    z.strictObject({
+      maxP95Ms: z._default(z.number().check(z.positive()), 1000),
+      maxErrorRate: z._default(z.number().check(z.gte(0), z.lte(1)), 0.05),
+    }),
+    { maxP95Ms: 1000, maxErrorRate: 0.05 },
+  ),
+  minSamples: z._default(minSamplesSchema, defaultMinSamples),
 })
 
 const MEETS_SLO = 0

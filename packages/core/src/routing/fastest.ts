@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import { clampRate, isMeasured } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
@@ -21,10 +21,10 @@ export interface FastestStrategyOptions {
 }
 
 const schema = z.strictObject({
-  name: strategyNameSchema.default('fastest'),
-  minSamples: minSamplesSchema.default(defaultMinSamples),
-  errorPenaltyMs: z.number().min(0).max(Number.MAX_SAFE_INTEGER).default(1000),
-  explore: z.boolean().default(true),
+  name: z._default(strategyNameSchema, 'fastest'),
+  minSamples: z._default(minSamplesSchema, defaultMinSamples),
+  errorPenaltyMs: z._default(z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)), 1000),
+  explore: z._default(z.boolean(), true),
 })
 
 const EXPLORE = 0

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import { raceScore } from './figures.js'
 import { strategyNameSchema } from './options.js'
@@ -11,7 +11,7 @@ export interface LeaderboardStrategyOptions {
   name?: string
 }
 
-const schema = z.strictObject({ name: strategyNameSchema.default('leaderboard') })
+const schema = z.strictObject({ name: z._default(strategyNameSchema, 'leaderboard') })
 
 /**
  * The default strategy: providers that win the event races go first. Orders by the race score of

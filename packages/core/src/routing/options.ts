@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * A strategy name: one URL path segment (it is the `:strategy` of `/rpc/:strategy/:chain`), so
@@ -6,10 +6,15 @@ import { z } from 'zod'
  */
 export const strategyNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected letters, digits, "-" or "_", starting with a letter or digit')
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9_-]*$/i,
+      'expected letters, digits, "-" or "_", starting with a letter or digit',
+    ),
+  )
 
 /** Calls a provider needs in its recent window before its figures count. */
-export const minSamplesSchema = z.number().int().min(1)
+export const minSamplesSchema = z.number().check(z.int(), z.gte(1))
 
 /** Default of every `minSamples` option. */
 export const defaultMinSamples = 5

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import { strategyNameSchema } from './options.js'
 import { orderByPriority } from './order.js'
@@ -10,7 +10,7 @@ export interface PriorityStrategyOptions {
   name?: string
 }
 
-const schema = z.strictObject({ name: strategyNameSchema.default('priority') })
+const schema = z.strictObject({ name: z._default(strategyNameSchema, 'priority') })
 
 /**
  * Static failover order: lowest `priority` first, ties by id. Ignores metrics entirely, which makes

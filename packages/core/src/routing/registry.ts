@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { DuplicateStrategyError, UnknownStrategyError } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
 import { functionSchema } from '../validation/schemas.js'

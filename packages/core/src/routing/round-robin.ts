@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
 import { strategyNameSchema } from './options.js'
 import { comesAfterByPriority, orderByPriority } from './order.js'
@@ -12,7 +12,7 @@ export interface RoundRobinStrategyOptions {
   name?: string
 }
 
-const schema = z.strictObject({ name: strategyNameSchema.default('round-robin') })
+const schema = z.strictObject({ name: z._default(strategyNameSchema, 'round-robin') })
 
 /**
  * Spreads calls evenly: each call on a chain starts with the provider that follows, in priority order

@@ -1,6 +1,6 @@
 import { keccak_256 } from '@noble/hashes/sha3'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import { type Log, type LogFilter, matchesLogFilter } from '../subscriptions/log-filter.js'
@@ -124,11 +124,11 @@ export interface MockChain {
 }
 
 const schema = z.strictObject({
-  clock: z.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function').optional(),
-  chainId: z.number().int().positive().default(1),
-  startBlock: z.number().int().nonnegative().default(0),
-  blockTimeSeconds: z.number().int().positive().default(12),
-  genesisTimestamp: z.number().int().nonnegative().default(1_700_000_000),
+  clock: z.optional(z.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function')),
+  chainId: z._default(z.number().check(z.int(), z.positive()), 1),
+  startBlock: z._default(z.number().check(z.int(), z.nonnegative()), 0),
+  blockTimeSeconds: z._default(z.number().check(z.int(), z.positive()), 12),
+  genesisTimestamp: z._default(z.number().check(z.int(), z.nonnegative()), 1_700_000_000),
 })
 
 const ZERO_HASH = `0x${'00'.repeat(32)}`

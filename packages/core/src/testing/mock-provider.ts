@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { Clock, TimerHandle } from '../clock/clock.js'
 import {
   AbortedError,
@@ -94,21 +94,27 @@ export interface MockProvider extends Upstream {
   activeSubscriptions(): number
 }
 
+const nonnegative = z.number().check(z.nonnegative())
+const nonnegativeInt = z.number().check(z.int(), z.nonnegative())
 const behaviourSchema = z.strictObject({
-  latencyMs: z.number().nonnegative().finite().optional(),
-  jitterMs: z.number().nonnegative().finite().optional(),
-  lagBlocks: z.number().int().nonnegative().optional(),
-  down: z.boolean().optional(),
-  hang: z.boolean().optional(),
-  failNext: z.number().int().nonnegative().optional(),
-  errorRate: z.number().min(0).max(1).optional(),
-  rateLimited: z.union([z.literal(false), z.object({ retryAfterMs: z.number().nonnegative() })]).optional(),
-  rpcError: z
-    .union([
+  latencyMs: z.optional(nonnegative),
+  jitterMs: z.optional(nonnegative),
+  lagBlocks: z.optional(nonnegativeInt),
+  down: z.optional(z.boolean()),
+  hang: z.optional(z.boolean()),
+  failNext: z.optional(nonnegativeInt),
+  errorRate: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  rateLimited: z.optional(z.union([z.literal(false), z.object({ retryAfterMs: nonnegative })])),
+  rpcError: z.optional(
+    z.union([
       z.literal(false),
-      z.looseObject({ code: z.number().int(), message: z.string(), methods: z.array(z.string()).optional() }),
-    ])
-    .optional(),
+      z.looseObject({
+        code: z.number().check(z.int()),
+        message: z.string(),
+        methods: z.optional(z.array(z.string())),
+      }),
+    ]),
+  ),
 })
 
 const optionsSchema = z.strictObject({
@@ -116,12 +122,12 @@ const optionsSchema = z.strictObject({
     (value) => typeof (value as MockChain | null)?.onChange === 'function',
     'expected a MockChain',
   ),
-  clock: z.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function').optional(),
-  id: z.string().min(1).default('mock'),
-  seed: z.number().int().default(1),
-  subscriptions: z.boolean().default(true),
-  latencyMs: z.number().nonnegative().finite().optional(),
-  script: behaviourSchema.optional(),
+  clock: z.optional(z.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function')),
+  id: z._default(z.string().check(z.minLength(1)), 'mock'),
+  seed: z._default(z.number().check(z.int()), 1),
+  subscriptions: z._default(z.boolean(), true),
+  latencyMs: z.optional(nonnegative),
+  script: z.optional(behaviourSchema),
 })
 
 interface MockSubscription {

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { ProviderCandidate, RoutingContext, RoutingStrategy } from '../routing/types.js'
 import { parseOptions } from '../validation/parse-options.js'
 import { createStubBenchmarkStore, type StubBenchmarkStore } from './stub-benchmark-store.js'
@@ -20,9 +20,9 @@ export interface StrategyConformanceCase {
 }
 
 const schema = z.strictObject({
-  seed: z.number().int().default(1337),
-  calls: z.number().int().min(1).max(100_000).default(60),
-  maxCandidates: z.number().int().min(2).max(1000).default(8),
+  seed: z._default(z.number().check(z.int()), 1337),
+  calls: z._default(z.number().check(z.int(), z.gte(1), z.lte(100_000)), 60),
+  maxCandidates: z._default(z.number().check(z.int(), z.gte(2), z.lte(1000)), 8),
 })
 
 /**

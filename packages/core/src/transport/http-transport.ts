@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock } from '../clock/clock.js'
 import type { ChainPulseError } from '../errors/base-error.js'
@@ -123,13 +123,13 @@ export interface HttpTransport {
 
 const optionsSchema = z.strictObject({
   url: urlSchema(['http:', 'https:']),
-  timeoutMs: z.number().positive().finite().default(10_000),
-  headers: z.record(z.string(), z.string()).optional(),
-  fetch: functionSchema<FetchLike>().optional(),
-  clock: clockSchema.optional(),
-  providerId: z.string().min(1).optional(),
-  defaultRetryAfterMs: z.number().nonnegative().finite().default(1_000),
-  dateNow: functionSchema<() => number>().optional(),
+  timeoutMs: z._default(z.number().check(z.positive()), 10_000),
+  headers: z.optional(z.record(z.string(), z.string())),
+  fetch: z.optional(functionSchema<FetchLike>()),
+  clock: z.optional(clockSchema),
+  providerId: z.optional(z.string().check(z.minLength(1))),
+  defaultRetryAfterMs: z._default(z.number().check(z.nonnegative()), 1_000),
+  dateNow: z.optional(functionSchema<() => number>()),
 })
 
 const SNIPPET_LENGTH = 200

@@ -1,5 +1,5 @@
 import { WebSocket as IsomorphicWebSocket } from 'isows'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import {
@@ -191,27 +191,30 @@ export interface WsTransport {
   close(): void
 }
 
+const nonnegativeMs = z.number().check(z.nonnegative())
+const positiveMs = z.number().check(z.positive())
 const optionsSchema = z.strictObject({
   url: urlSchema(['ws:', 'wss:']),
-  clock: clockSchema.optional(),
-  WebSocket: functionSchema<WebSocketConstructor>().optional(),
-  heartbeatIntervalMs: z.number().nonnegative().finite().default(30_000),
-  heartbeatTimeoutMs: z.number().positive().finite().default(10_000),
-  heartbeatMethod: z.string().min(1).default('eth_chainId'),
-  reconnect: z
-    .strictObject({
-      initialDelayMs: z.number().nonnegative().finite().default(500),
-      maxDelayMs: z.number().nonnegative().finite().default(30_000),
-      multiplier: z.number().min(1).finite().default(2),
-      jitter: z.number().min(0).max(1).default(0.5),
-      stableAfterMs: z.number().nonnegative().finite().default(10_000),
-    })
-    .default({ initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: 0.5, stableAfterMs: 10_000 }),
-  random: functionSchema<() => number>().optional(),
-  requestTimeoutMs: z.number().positive().finite().default(10_000),
-  connectTimeoutMs: z.number().positive().finite().default(10_000),
-  providerId: z.string().min(1).optional(),
-  onListenerError: functionSchema<(error: unknown) => void>().optional(),
+  clock: z.optional(clockSchema),
+  WebSocket: z.optional(functionSchema<WebSocketConstructor>()),
+  heartbeatIntervalMs: z._default(nonnegativeMs, 30_000),
+  heartbeatTimeoutMs: z._default(positiveMs, 10_000),
+  heartbeatMethod: z._default(z.string().check(z.minLength(1)), 'eth_chainId'),
+  reconnect: z._default(
+    z.strictObject({
+      initialDelayMs: z._default(nonnegativeMs, 500),
+      maxDelayMs: z._default(nonnegativeMs, 30_000),
+      multiplier: z._default(z.number().check(z.gte(1)), 2),
+      jitter: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+      stableAfterMs: z._default(nonnegativeMs, 10_000),
+    }),
+    { initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: 0.5, stableAfterMs: 10_000 },
+  ),
+  random: z.optional(functionSchema<() => number>()),
+  requestTimeoutMs: z._default(positiveMs, 10_000),
+  connectTimeoutMs: z._default(positiveMs, 10_000),
+  providerId: z.optional(z.string().check(z.minLength(1))),
+  onListenerError: z.optional(functionSchema<(error: unknown) => void>()),
 })
 
 interface Pending {

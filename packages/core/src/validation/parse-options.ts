@@ -1,5 +1,34 @@
-import type { z } from 'zod'
-import { ConfigError } from '../errors/errors.js'
+import type * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
+import { ConfigError, type ConfigIssue } from '../errors/errors.js'
+
+// zod/mini loads no locale (classic zod loads English as an import side effect), so without this
+// every built-in message would read "Invalid input". Passed per parse rather than through
+// `z.config()` so that core never changes the zod settings of the application it runs in.
+const englishMessages = /* @__PURE__ */ en().localeError
+
+/** The outcome of {@link validate}: the parsed value, or every issue with its dotted path. */
+export type ValidationResult<T> = { success: true; data: T } | { success: false; issues: ConfigIssue[] }
+
+/**
+ * Validates `input` against `schema` with zod's English messages and returns the parsed value or the
+ * issues as {@link ConfigIssue}s (`providers.2.httpUrl: ...`). For callers that raise their own error
+ * type; most callers want {@link parseOptions}. Not for hot paths.
+ */
+export function validate<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  input: unknown,
+): ValidationResult<z.output<Schema>> {
+  const result = schema.safeParse(input, { error: englishMessages })
+  if (result.success) return { success: true, data: result.data }
+  return {
+    success: false,
+    issues: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+    })),
+  }
+}
 
 /**
  * Validates `input` against `schema` at an API edge and returns the parsed value, or throws a
@@ -7,15 +36,12 @@ import { ConfigError } from '../errors/errors.js'
  *
  * @throws {ConfigError} when validation fails.
  */
-export function parseOptions<Schema extends z.ZodType>(
+export function parseOptions<Schema extends z.ZodMiniType>(
   schema: Schema,
   input: unknown,
   subject: string,
 ): z.output<Schema> {
-  const result = schema.safeParse(input)
+  const result = validate(schema, input)
   if (result.success) return result.data
-  throw new ConfigError(
-    subject,
-    result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
-  )
+  throw new ConfigError(subject, result.issues)
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { systemClock } from '../clock/clock.js'
 import { createFakeClock } from '../clock/fake-clock.js'
 import { ConfigError } from '../errors/errors.js'
 import { parseOptions } from './parse-options.js'
 import { clockSchema, functionSchema, implementsSchema } from './schemas.js'
 
-const issuesOf = (schema: z.ZodType, input: unknown) => {
+const issuesOf = (schema: z.ZodMiniType, input: unknown) => {
   try {
     parseOptions(z.strictObject({ value: schema }), { value: input }, 'test options')
   } catch (error) {

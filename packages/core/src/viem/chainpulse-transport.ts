@@ -1,5 +1,5 @@
 import { createTransport, RpcRequestError, type Transport } from 'viem'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { ConfigError } from '../errors/errors.js'
 import { Eip1193ProviderError, isUpstreamRpcError, toEip1193Error } from '../provider-pool/eip1193.js'
 import type { PoolSubscription, ProviderPool } from '../provider-pool/types.js'
@@ -58,14 +58,15 @@ export interface ChainPulseTransportValue {
  */
 export type ChainPulseTransport = Transport<'webSocket', ChainPulseTransportValue>
 
+const nonEmpty = z.string().check(z.minLength(1))
 const configSchema = z.strictObject({
-  key: z.string().min(1).default('chainpulse'),
-  name: z.string().min(1).default('ChainPulse'),
-  retryCount: z.number().int().nonnegative().default(0),
-  retryDelay: z.number().nonnegative().default(150),
-  strategy: z.string().min(1).optional(),
-  providerId: z.string().min(1).optional(),
-  timeoutMs: z.number().positive().optional(),
+  key: z._default(nonEmpty, 'chainpulse'),
+  name: z._default(nonEmpty, 'ChainPulse'),
+  retryCount: z._default(z.number().check(z.int(), z.nonnegative()), 0),
+  retryDelay: z._default(z.number().check(z.nonnegative()), 150),
+  strategy: z.optional(nonEmpty),
+  providerId: z.optional(nonEmpty),
+  timeoutMs: z.optional(z.number().check(z.positive())),
 })
 
 /**
