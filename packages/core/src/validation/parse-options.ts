@@ -1,11 +1,6 @@
 import type * as z from 'zod/mini'
-import en from 'zod/v4/locales/en.js'
 import { ConfigError, type ConfigIssue } from '../errors/errors.js'
-
-// zod/mini loads no locale (classic zod loads English as an import side effect), so without this
-// every built-in message would read "Invalid input". Passed per parse rather than through
-// `z.config()` so that core never changes the zod settings of the application it runs in.
-const englishMessages = /* @__PURE__ */ en().localeError
+import { englishMessages } from './english-messages.js'
 
 /** The outcome of {@link validate}: the parsed value, or every issue with its dotted path. */
 export type ValidationResult<T> = { success: true; data: T } | { success: false; issues: ConfigIssue[] }
@@ -19,6 +14,8 @@ export function validate<Schema extends z.ZodMiniType>(
   schema: Schema,
   input: unknown,
 ): ValidationResult<z.output<Schema>> {
+  // Per parse rather than through `z.config()`: core must not change the zod settings of the
+  // application it runs in.
   const result = schema.safeParse(input, { error: englishMessages })
   if (result.success) return { success: true, data: result.data }
   return {
