@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3'
 import * as z from 'zod/mini'
 import { ChainPulseError } from '../errors/base-error.js'
-import { errorCodes } from '../errors/codes.js'
+import { isErrorCode } from '../errors/codes.js'
 import type { AllProvidersFailedError, UpstreamRpcError } from '../errors/errors.js'
 import type { LogFilter } from '../subscriptions/log-filter.js'
 import type { JsonRpcError } from '../transport/json-rpc.js'
@@ -137,7 +137,7 @@ function isChainPulseError(error: unknown): error is ChainPulseError {
   if (error instanceof ChainPulseError) return true
   if (!(error instanceof Error)) return false
   const { code, shortMessage } = error as Partial<ChainPulseError>
-  return typeof code === 'string' && Object.hasOwn(errorCodes, code) && typeof shortMessage === 'string'
+  return isErrorCode(code) && typeof shortMessage === 'string'
 }
 
 /** Whether `error` is an `UpstreamRpcError` (see {@link isChainPulseError} for why not `instanceof`). */
