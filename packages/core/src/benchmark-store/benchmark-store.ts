@@ -1,7 +1,7 @@
-import * as z from 'zod/mini'
 import { systemClock } from '../clock/clock.js'
 import { BenchmarkSnapshotError, type ConfigIssue } from '../errors/errors.js'
 import { parseOptions, validate } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { BoundedNames } from './bounded-names.js'
 import { type ChainConfig, ChainState, emptyMarginBuckets } from './chain-state.js'
@@ -17,19 +17,19 @@ import type {
 } from './types.js'
 
 /** Name limits are at most 1000 so name indices fit the store's 16-bit columns and 10-bit keys. */
-const limit = (fallback: number) => z._default(z.number().check(z.int(), z.gte(1), z.lte(1000)), fallback)
+const limit = (fallback: number) => v._default(v.number().check(v.int(), v.gte(1), v.lte(1000)), fallback)
 
-const optionsSchema = z.strictObject({
-  maxEntriesPerChain: z._default(z.number().check(z.int(), z.gte(10), z.lte(10_000_000)), 10_000),
-  score: z.optional(functionSchema<ScoreFunction>()),
-  clock: z.optional(clockSchema),
+const optionsSchema = v.strictObject({
+  maxEntriesPerChain: v._default(v.number().check(v.int(), v.gte(10), v.lte(10_000_000)), 10_000),
+  score: v.optional(functionSchema<ScoreFunction>()),
+  clock: v.optional(clockSchema),
   maxChains: limit(32),
   maxProvidersPerChain: limit(64),
   maxMethodsPerChain: limit(64),
   maxStrategiesPerChain: limit(16),
   maxEventTypesPerChain: limit(16),
-  recentHalfLifeMs: z._default(z.number().check(z.positive()), 30_000),
-  recentWindowMs: z._default(z.number().check(z.positive()), 30_000),
+  recentHalfLifeMs: v._default(v.number().check(v.positive()), 30_000),
+  recentWindowMs: v._default(v.number().check(v.positive()), 30_000),
 })
 
 /** `recent()` forgets a provider after this many half-lives without calls (weight below 0.1 %). */

@@ -1,30 +1,30 @@
-import * as z from 'zod/mini'
+import * as v from '../validation/schema.js'
 
-const nonnegativeInt = z.number().check(z.int(), z.gte(0))
-const nonnegative = z.number().check(z.gte(0))
-const timestamps = z.array(z.number())
-const indices = z.array(nonnegativeInt)
-const flags = z.array(z.union([z.literal(0), z.literal(1)]))
-const durations = z.array(nonnegative)
+const nonnegativeInt = v.number().check(v.int(), v.gte(0))
+const nonnegative = v.number().check(v.gte(0))
+const timestamps = v.array(v.number())
+const indices = v.array(nonnegativeInt)
+const flags = v.array(v.union([v.literal(0), v.literal(1)]))
+const durations = v.array(nonnegative)
 
-const histogram = z.object({
+const histogram = v.object({
   count: nonnegativeInt,
   sum: nonnegative,
   min: nonnegative,
   max: nonnegative,
   zero: nonnegativeInt,
-  offset: z.number().check(z.int()),
-  counts: z.array(z.number()),
+  offset: v.number().check(v.int()),
+  counts: v.array(v.number()),
 })
 
-const chain = z.object({
-  chain: z.string(),
-  providers: z.array(z.string()),
-  eventTypes: z.array(z.string()),
-  methods: z.array(z.string()),
-  strategies: z.array(z.string()),
-  races: z.object({ ts: timestamps, provider: indices, eventType: indices, win: flags, marginMs: durations }),
-  rpcCalls: z.object({
+const chain = v.object({
+  chain: v.string(),
+  providers: v.array(v.string()),
+  eventTypes: v.array(v.string()),
+  methods: v.array(v.string()),
+  strategies: v.array(v.string()),
+  races: v.object({ ts: timestamps, provider: indices, eventType: indices, win: flags, marginMs: durations }),
+  rpcCalls: v.object({
     ts: timestamps,
     provider: indices,
     method: indices,
@@ -32,16 +32,16 @@ const chain = z.object({
     durationMs: durations,
     ok: flags,
   }),
-  raceAggregates: z.array(
-    z.object({
+  raceAggregates: v.array(
+    v.object({
       provider: nonnegativeInt,
       eventType: nonnegativeInt,
       wins: nonnegativeInt,
       margins: histogram,
     }),
   ),
-  rpcSeries: z.array(
-    z.object({
+  rpcSeries: v.array(
+    v.object({
       provider: nonnegativeInt,
       method: nonnegativeInt,
       strategy: nonnegativeInt,
@@ -49,15 +49,15 @@ const chain = z.object({
       latency: histogram,
     }),
   ),
-  recent: z.array(
-    z.object({
+  recent: v.array(
+    v.object({
       provider: nonnegativeInt,
-      method: z.number().check(z.int(), z.gte(-1)),
-      lastAt: z.number(),
+      method: v.number().check(v.int(), v.gte(-1)),
+      lastAt: v.number(),
       calls: nonnegative,
       errors: nonnegative,
       latencySum: nonnegative,
-      windowStart: z.number(),
+      windowStart: v.number(),
       current: histogram,
       previous: histogram,
     }),
@@ -69,8 +69,8 @@ const chain = z.object({
  * Cross-field checks (equal column lengths, indices in range, sketches adding up) are done while
  * rebuilding each chain. Internal; runs on restore only, never on a hot path.
  */
-export const snapshotSchema = z.object({
-  version: z.literal(1),
-  savedAt: z.number(),
-  chains: z.array(chain),
+export const snapshotSchema = v.object({
+  version: v.literal(1),
+  savedAt: v.number(),
+  chains: v.array(chain),
 })

@@ -1,7 +1,7 @@
-import * as z from 'zod/mini'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import { CircuitOpenError } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 import { consecutiveFailures } from './consecutive-failures.js'
 import type { TripRule } from './trip-rule.js'
@@ -133,35 +133,35 @@ export interface CircuitBreaker {
   dispose(): void
 }
 
-const snapshotSchema = z.discriminatedUnion('state', [
-  z.strictObject({ version: z.literal(1), state: z.literal('closed') }),
-  z.strictObject({
-    version: z.literal(1),
-    state: z.literal('open'),
-    remainingOpenMs: z.number().check(z.nonnegative()),
+const snapshotSchema = v.discriminatedUnion('state', [
+  v.strictObject({ version: v.literal(1), state: v.literal('closed') }),
+  v.strictObject({
+    version: v.literal(1),
+    state: v.literal('open'),
+    remainingOpenMs: v.number().check(v.nonnegative()),
   }),
-  z.strictObject({
-    version: z.literal(1),
-    state: z.literal('half-open'),
-    successes: z.number().check(z.int(), z.nonnegative()),
+  v.strictObject({
+    version: v.literal(1),
+    state: v.literal('half-open'),
+    successes: v.number().check(v.int(), v.nonnegative()),
   }),
 ])
 
-const optionsSchema = z
+const optionsSchema = v
   .strictObject({
-    name: z.optional(z.string().check(z.minLength(1))),
-    failureThreshold: z.optional(z.number().check(z.int(), z.positive())),
-    tripRule: z.optional(implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })')),
-    halfOpenAfterMs: z._default(z.number().check(z.nonnegative()), 10_000),
-    halfOpenMaxProbes: z._default(z.number().check(z.int(), z.positive()), 1),
-    successThreshold: z._default(z.number().check(z.int(), z.positive()), 1),
-    isFailure: z.optional(functionSchema<(error: unknown) => boolean>()),
-    initialState: z.optional(snapshotSchema),
-    onListenerError: z.optional(functionSchema<(error: unknown, change: CircuitStateChange) => void>()),
-    clock: z.optional(clockSchema),
+    name: v.optional(v.string().check(v.minLength(1))),
+    failureThreshold: v.optional(v.number().check(v.int(), v.positive())),
+    tripRule: v.optional(implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })')),
+    halfOpenAfterMs: v._default(v.number().check(v.nonnegative()), 10_000),
+    halfOpenMaxProbes: v._default(v.number().check(v.int(), v.positive()), 1),
+    successThreshold: v._default(v.number().check(v.int(), v.positive()), 1),
+    isFailure: v.optional(functionSchema<(error: unknown) => boolean>()),
+    initialState: v.optional(snapshotSchema),
+    onListenerError: v.optional(functionSchema<(error: unknown, change: CircuitStateChange) => void>()),
+    clock: v.optional(clockSchema),
   })
   .check(
-    z.refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
+    v.refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
       message: 'give failureThreshold or tripRule, not both',
       path: ['tripRule'],
     }),

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import type { TripRule } from './trip-rule.js'
 
 /** Options of {@link failureRatio}. */
@@ -23,11 +23,11 @@ export interface FailureRatioOptions {
   buckets?: number
 }
 
-const optionsSchema = z.strictObject({
-  ratio: z._default(z.number().check(z.gt(0), z.lte(1)), 0.5),
-  windowMs: z._default(z.number().check(z.positive()), 30_000),
-  minimumCalls: z._default(z.number().check(z.int(), z.positive()), 10),
-  buckets: z._default(z.number().check(z.int(), z.positive(), z.lte(1_000)), 10),
+const optionsSchema = v.strictObject({
+  ratio: v._default(v.number().check(v.gt(0), v.lte(1)), 0.5),
+  windowMs: v._default(v.number().check(v.positive()), 30_000),
+  minimumCalls: v._default(v.number().check(v.int(), v.positive()), 10),
+  buckets: v._default(v.number().check(v.int(), v.positive(), v.lte(1_000)), 10),
 })
 
 /**

@@ -1,64 +1,64 @@
-import * as z from 'zod/mini'
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import type { Upstream } from './upstream.js'
 
-const httpUrl = z.string().check(
-  z.refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), {
+const httpUrl = v.string().check(
+  v.refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), {
     error: (issue) => `expected an http(s) URL, got "${redactUrl(String(issue.input))}"`,
   }),
 )
-const wsUrl = z.string().check(
-  z.refine((value) => /^wss?:\/\//i.test(value) && URL.canParse(value), {
+const wsUrl = v.string().check(
+  v.refine((value) => /^wss?:\/\//i.test(value) && URL.canParse(value), {
     error: (issue) => `expected a ws(s) URL, got "${redactUrl(String(issue.input))}"`,
   }),
 )
-const name = z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected letters, digits, "-" or "_"'))
-const nonnegative = z.number().check(z.nonnegative())
+const name = v.string().check(v.regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected letters, digits, "-" or "_"'))
+const nonnegative = v.number().check(v.nonnegative())
 
 /** Schema of one chain in {@link ProviderPoolConfig}. */
-export const chainConfigSchema = z.object({
+export const chainConfigSchema = v.object({
   name,
-  chainId: z.number().check(z.int(), z.positive()),
+  chainId: v.number().check(v.int(), v.positive()),
   /** Expected block time; used to size head-lag and polling intervals. */
-  blockTimeMs: z.optional(z.number().check(z.positive())),
+  blockTimeMs: v.optional(v.number().check(v.positive())),
 })
 
 /** Schema of one upstream provider in {@link ProviderPoolConfig}. */
-export const providerConfigSchema = z
+export const providerConfigSchema = v
   .object({
     id: name,
     chain: name,
-    httpUrl: z.optional(httpUrl),
-    wsUrl: z.optional(wsUrl),
-    priority: z._default(z.number().check(z.int()), 0),
-    costPerMethod: z.optional(z.record(z.string(), nonnegative)),
-    defaultCost: z._default(nonnegative, 1),
+    httpUrl: v.optional(httpUrl),
+    wsUrl: v.optional(wsUrl),
+    priority: v._default(v.number().check(v.int()), 0),
+    costPerMethod: v.optional(v.record(v.string(), nonnegative)),
+    defaultCost: v._default(nonnegative, 1),
     /** Max requests per second this pool sends to the provider; beyond it the provider is skipped. */
-    rateLimitPerSecond: z.optional(z.number().check(z.positive())),
+    rateLimitPerSecond: v.optional(v.number().check(v.positive())),
     /** A ready-made upstream instead of URLs (e.g. the mock provider of `@chainpulse/core/testing`). */
-    upstream: z.optional(
-      z.custom<Upstream>(
+    upstream: v.optional(
+      v.custom<Upstream>(
         (value) => typeof (value as Upstream | null)?.request === 'function',
         'expected an Upstream',
       ),
     ),
   })
   .check(
-    z.refine((provider) => provider.httpUrl ?? provider.wsUrl ?? provider.upstream, {
+    v.refine((provider) => provider.httpUrl ?? provider.wsUrl ?? provider.upstream, {
       error: 'a provider needs an httpUrl, a wsUrl or both',
       path: ['httpUrl'],
     }),
   )
 
 /** Schema of the chains and providers a pool starts with. */
-export const providerPoolConfigSchema = z
+export const providerPoolConfigSchema = v
   .object({
-    chains: z.array(chainConfigSchema).check(z.minLength(1)),
-    providers: z._default(z.array(providerConfigSchema), []),
+    chains: v.array(chainConfigSchema).check(v.minLength(1)),
+    providers: v._default(v.array(providerConfigSchema), []),
   })
   .check(
-    z.superRefine((config, context) => {
+    v.superRefine((config, context) => {
       const chainNames = new Set<string>()
       const chainIds = new Set<number>()
       config.chains.forEach((chain, index) => {
@@ -97,20 +97,20 @@ export const providerPoolConfigSchema = z
   )
 
 /** A chain as given by the user. */
-export type ChainConfig = z.input<typeof chainConfigSchema>
+export type ChainConfig = v.input<typeof chainConfigSchema>
 /** An upstream provider as given by the user. */
-export type ProviderConfig = z.input<typeof providerConfigSchema>
+export type ProviderConfig = v.input<typeof providerConfigSchema>
 /** A provider after validation, with defaults applied. */
-export type ResolvedProviderConfig = z.output<typeof providerConfigSchema>
+export type ResolvedProviderConfig = v.output<typeof providerConfigSchema>
 /** Chains and providers of a pool, as given by the user. */
-export type ProviderPoolConfig = z.input<typeof providerPoolConfigSchema>
+export type ProviderPoolConfig = v.input<typeof providerPoolConfigSchema>
 
 /**
  * Validates pool configuration and applies defaults.
  *
  * @throws {ConfigError} naming the path of every bad field (`providers.2.httpUrl: ...`).
  */
-export function parseProviderPoolConfig(input: unknown): z.output<typeof providerPoolConfigSchema> {
+export function parseProviderPoolConfig(input: unknown): v.output<typeof providerPoolConfigSchema> {
   return parseOptions(providerPoolConfigSchema, input, 'provider pool config')
 }
 

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { isMeasured, methodCost } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
 import { sortKeyStrategy } from './order.js'
@@ -23,16 +23,16 @@ export interface CheapestStrategyOptions {
   minSamples?: number
 }
 
-const schema = z.strictObject({
-  name: z._default(strategyNameSchema, 'cheapest'),
-  slo: z._default(
-    z.strictObject({
-      maxP95Ms: z._default(z.number().check(z.positive()), 1000),
-      maxErrorRate: z._default(z.number().check(z.gte(0), z.lte(1)), 0.05),
+const schema = v.strictObject({
+  name: v._default(strategyNameSchema, 'cheapest'),
+  slo: v._default(
+    v.strictObject({
+      maxP95Ms: v._default(v.number().check(v.positive()), 1000),
+      maxErrorRate: v._default(v.number().check(v.gte(0), v.lte(1)), 0.05),
     }),
     { maxP95Ms: 1000, maxErrorRate: 0.05 },
   ),
-  minSamples: z._default(minSamplesSchema, defaultMinSamples),
+  minSamples: v._default(minSamplesSchema, defaultMinSamples),
 })
 
 const MEETS_SLO = 0

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clampRate, isMeasured } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
 import { comesAfterByPriority, sortKeyStrategy } from './order.js'
@@ -20,11 +20,11 @@ export interface FastestStrategyOptions {
   explore?: boolean
 }
 
-const schema = z.strictObject({
-  name: z._default(strategyNameSchema, 'fastest'),
-  minSamples: z._default(minSamplesSchema, defaultMinSamples),
-  errorPenaltyMs: z._default(z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)), 1000),
-  explore: z._default(z.boolean(), true),
+const schema = v.strictObject({
+  name: v._default(strategyNameSchema, 'fastest'),
+  minSamples: v._default(minSamplesSchema, defaultMinSamples),
+  errorPenaltyMs: v._default(v.number().check(v.gte(0), v.lte(Number.MAX_SAFE_INTEGER)), 1000),
+  explore: v._default(v.boolean(), true),
 })
 
 const EXPLORE = 0

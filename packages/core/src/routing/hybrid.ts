@@ -1,5 +1,5 @@
-import * as z from 'zod/mini'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clampRate, isMeasured, methodCost, raceScore } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
 import { sortKeyStrategy } from './order.js'
@@ -27,18 +27,18 @@ export interface HybridStrategyOptions {
   minSamples?: number
 }
 
-const weight = (fallback: number) => z._default(z.number().check(z.gte(0), z.lte(1e6)), fallback)
-const schema = z.strictObject({
-  name: z._default(strategyNameSchema, 'hybrid'),
-  weights: z
+const weight = (fallback: number) => v._default(v.number().check(v.gte(0), v.lte(1e6)), fallback)
+const schema = v.strictObject({
+  name: v._default(strategyNameSchema, 'hybrid'),
+  weights: v
     ._default(
-      z.strictObject({ score: weight(0.3), latency: weight(0.4), cost: weight(0.1), errorRate: weight(0.2) }),
+      v.strictObject({ score: weight(0.3), latency: weight(0.4), cost: weight(0.1), errorRate: weight(0.2) }),
       { score: 0.3, latency: 0.4, cost: 0.1, errorRate: 0.2 },
     )
     .check(
-      z.refine((w) => w.score + w.latency + w.cost + w.errorRate > 0, 'at least one weight must be above 0'),
+      v.refine((w) => w.score + w.latency + w.cost + w.errorRate > 0, 'at least one weight must be above 0'),
     ),
-  minSamples: z._default(minSamplesSchema, defaultMinSamples),
+  minSamples: v._default(minSamplesSchema, defaultMinSamples),
 })
 
 /** What an unknown figure, or a figure every candidate shares, contributes: the middle of the range. */

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini'
 import type { ProviderCandidate, RoutingContext, RoutingStrategy } from '../routing/types.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { createStubBenchmarkStore, type StubBenchmarkStore } from './stub-benchmark-store.js'
 
 /** Options of {@link strategyConformanceCases}. */
@@ -19,10 +19,10 @@ export interface StrategyConformanceCase {
   run(): void
 }
 
-const schema = z.strictObject({
-  seed: z._default(z.number().check(z.int()), 1337),
-  calls: z._default(z.number().check(z.int(), z.gte(1), z.lte(100_000)), 60),
-  maxCandidates: z._default(z.number().check(z.int(), z.gte(2), z.lte(1000)), 8),
+const schema = v.strictObject({
+  seed: v._default(v.number().check(v.int()), 1337),
+  calls: v._default(v.number().check(v.int(), v.gte(1), v.lte(100_000)), 60),
+  maxCandidates: v._default(v.number().check(v.int(), v.gte(2), v.lte(1000)), 8),
 })
 
 /**

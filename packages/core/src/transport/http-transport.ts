@@ -1,4 +1,3 @@
-import * as z from 'zod/mini'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock } from '../clock/clock.js'
 import type { ChainPulseError } from '../errors/base-error.js'
@@ -12,6 +11,7 @@ import {
 } from '../errors/errors.js'
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema } from '../validation/schemas.js'
 import {
   isJsonRpcResponse,
@@ -121,15 +121,15 @@ export interface HttpTransport {
   ): Promise<HttpTransportResult<HttpBatchResponse>>
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.strictObject({
   url: urlSchema(['http:', 'https:']),
-  timeoutMs: z._default(z.number().check(z.positive()), 10_000),
-  headers: z.optional(z.record(z.string(), z.string())),
-  fetch: z.optional(functionSchema<FetchLike>()),
-  clock: z.optional(clockSchema),
-  providerId: z.optional(z.string().check(z.minLength(1))),
-  defaultRetryAfterMs: z._default(z.number().check(z.nonnegative()), 1_000),
-  dateNow: z.optional(functionSchema<() => number>()),
+  timeoutMs: v._default(v.number().check(v.positive()), 10_000),
+  headers: v.optional(v.record(v.string(), v.string())),
+  fetch: v.optional(functionSchema<FetchLike>()),
+  clock: v.optional(clockSchema),
+  providerId: v.optional(v.string().check(v.minLength(1))),
+  defaultRetryAfterMs: v._default(v.number().check(v.nonnegative()), 1_000),
+  dateNow: v.optional(functionSchema<() => number>()),
 })
 
 const SNIPPET_LENGTH = 200

@@ -1,9 +1,9 @@
-import * as z from 'zod/mini'
+import * as v from '../validation/schema.js'
 
-/** zod schema for a URL string with one of `protocols` (e.g. `['http:', 'https:']`). The URL is never echoed. */
+/** Schema for a URL string with one of `protocols` (e.g. `['http:', 'https:']`). The URL is never echoed. */
 export function urlSchema(protocols: readonly string[]) {
-  return z.string().check(
-    z.refine(
+  return v.string().check(
+    v.refine(
       (value) => {
         try {
           return protocols.includes(new URL(value).protocol)

@@ -1,10 +1,10 @@
 import { createTransport, RpcRequestError, type Transport } from 'viem'
-import * as z from 'zod/mini'
 import { ConfigError } from '../errors/errors.js'
 import { Eip1193ProviderError, isUpstreamRpcError, toEip1193Error } from '../provider-pool/eip1193.js'
 import type { PoolSubscription, ProviderPool } from '../provider-pool/types.js'
 import type { LogFilter } from '../subscriptions/log-filter.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 
 /** Options of {@link chainpulse}. */
 export interface ChainPulseTransportConfig {
@@ -58,15 +58,15 @@ export interface ChainPulseTransportValue {
  */
 export type ChainPulseTransport = Transport<'webSocket', ChainPulseTransportValue>
 
-const nonEmpty = z.string().check(z.minLength(1))
-const configSchema = z.strictObject({
-  key: z._default(nonEmpty, 'chainpulse'),
-  name: z._default(nonEmpty, 'ChainPulse'),
-  retryCount: z._default(z.number().check(z.int(), z.nonnegative()), 0),
-  retryDelay: z._default(z.number().check(z.nonnegative()), 150),
-  strategy: z.optional(nonEmpty),
-  providerId: z.optional(nonEmpty),
-  timeoutMs: z.optional(z.number().check(z.positive())),
+const nonEmpty = v.string().check(v.minLength(1))
+const configSchema = v.strictObject({
+  key: v._default(nonEmpty, 'chainpulse'),
+  name: v._default(nonEmpty, 'ChainPulse'),
+  retryCount: v._default(v.number().check(v.int(), v.nonnegative()), 0),
+  retryDelay: v._default(v.number().check(v.nonnegative()), 150),
+  strategy: v.optional(nonEmpty),
+  providerId: v.optional(nonEmpty),
+  timeoutMs: v.optional(v.number().check(v.positive())),
 })
 
 /**
