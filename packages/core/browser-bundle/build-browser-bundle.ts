@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { build, version as esbuildVersion, type Plugin } from 'esbuild'
 
 /**
  * The most a browser bundle of `consumer.ts` (a pool plus the viem transport, viem left to the app)
@@ -21,8 +21,13 @@ export interface BrowserBundleOptions {
    * @default 'esm'
    */
   format?: 'esm' | 'iife'
-  /** Resolve `zod/mini` to classic `zod`: what core's validation cost before it moved to zod/mini. @default false */
-  zodClassic?: boolean
+  /**
+   * What validates core's options. `'core'` is core's own validator (src/validation/schema.ts). The
+   * others swap that module, in this bundle only, for zod with the same API: `'zod-mini'` (with zod's
+   * English messages, as core would need them) or `'zod-classic'` (what core used before issue 12).
+   * Core's schemas are written in zod/mini's call shapes, so nothing else changes. @default 'core'
+   */
+  validation?: 'core' | 'zod-mini' | 'zod-classic'
 }
 
 /** A minified browser bundle of `consumer.ts` and its sizes. */
@@ -34,6 +39,8 @@ export interface BrowserBundle {
   gzipBytes: number
   /** Minified bytes each input file contributes, largest first (paths relative to the repository). */
   inputs: { path: string; bytes: number }[]
+  /** The esbuild version that built it. */
+  esbuild: string
 }
 
 /**
@@ -58,7 +65,7 @@ export async function buildBrowserBundle(options: BrowserBundleOptions = {}): Pr
     platform: 'browser',
     conditions: ['source'],
     external: options.includeViem ? [] : ['viem', 'viem/*'],
-    ...(options.zodClassic ? { alias: { 'zod/mini': 'zod' } } : {}),
+    plugins: options.validation && options.validation !== 'core' ? [zodValidation(options.validation)] : [],
     metafile: true,
     write: false,
     logLevel: 'silent',
@@ -73,6 +80,42 @@ export async function buildBrowserBundle(options: BrowserBundleOptions = {}): Pr
     inputs: Object.entries(meta.inputs)
       .map(([path, input]) => ({ path, bytes: input.bytesInOutput }))
       .sort((a, b) => b.bytes - a.bytes),
+    esbuild: esbuildVersion,
+  }
+}
+
+// The names core's schemas use from src/validation/schema.ts (zod/mini's names, see that file).
+const schemaApi = [
+  ...['number', 'int', 'string', 'boolean', 'null', 'literal', 'array', 'object', 'strictObject'],
+  ...['looseObject', 'record', 'union', 'discriminatedUnion', 'optional', '_default', 'custom', 'lte', 'lt'],
+  ...['gte', 'gt', 'positive', 'nonnegative', 'minLength', 'refine', 'regex', 'superRefine'],
+]
+
+// zod in place of core's validator, plus `run` (what parse-options calls) on top of it. zod/mini comes
+// with zod's English locale (it loads none itself); classic zod is imported as core imported it
+// before issue 12, `import { z } from 'zod'`, whose namespace object drags every locale along.
+function zodValidation(flavour: 'zod-mini' | 'zod-classic'): Plugin {
+  const api =
+    flavour === 'zod-mini'
+      ? `import * as z from 'zod/mini'\nexport * from 'zod/mini'`
+      : `import { z } from 'zod'\n${schemaApi.map((name) => `export const ${name === 'null' ? '_null' : name} = z.${name}`).join('\n')}\nexport { _null as null }`
+  return {
+    name: 'zod-validation',
+    setup(esbuild) {
+      esbuild.onLoad({ filter: /[\\/]src[\\/]validation[\\/]schema\.ts$/ }, (args) => ({
+        loader: 'ts',
+        resolveDir: fileURLToPath(new URL('.', `file://${args.path}`)),
+        contents: `${api}
+          import en from 'zod/v4/locales/en.js'
+          const error = en().localeError
+          export function run(schema, payload) {
+            const result = z.${flavour === 'zod-mini' ? 'safeParse(schema, payload.value, { error })' : 'safeParse(schema, payload.value)'}
+            if (result.success) payload.value = result.data
+            else payload.issues = result.error.issues
+            return payload
+          }`,
+      }))
+    },
   }
 }
 
