@@ -24,6 +24,10 @@ const row = (subject: string, bundle: BrowserBundle, note: string, againstBudget
 const share = (bundle: BrowserBundle, pattern: RegExp) =>
   bundle.inputs.filter((input) => pattern.test(input.path)).reduce((sum, input) => sum + input.bytes, 0)
 
+/**
+ * Gzipped size of a browser app using a pool and the viem transport, against issue 12's 40 KB budget,
+ * with core's validator swapped for zod/mini and for classic zod as baselines.
+ */
 export const bundleSizeSuite: BenchSuite = {
   id: 'bundle-size',
   title: 'Browser bundle: a pool plus the viem transport',
