@@ -5,7 +5,7 @@ export default defineProject({
   ...sourceResolution,
   test: {
     name: 'core',
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'browser-bundle/**/*.test.ts'],
     exclude: ['src/**/*.timing.test.ts'],
     server: inlineWorkspacePackages,
     // Pool tests against the devnet run real anvil nodes: they wait on conditions, with generous bounds.

@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../suite.js'
 import { benchmarkStoreSuite } from './benchmark-store.js'
+import { bundleSizeSuite } from './bundle-size.js'
 import { dashboardLatencySuite } from './dashboard-latency.js'
 import { failoverTimeSuite } from './failover-time.js'
 import { faultScenarioSuite } from './fault-scenario.js'
@@ -22,4 +23,5 @@ export const suites: BenchSuite[] = [
   proxyThroughputSuite,
   wsFanoutSuite,
   dashboardLatencySuite,
+  bundleSizeSuite,
 ]

@@ -1,7 +1,7 @@
-import { z } from 'zod'
 import { systemClock } from '../clock/clock.js'
 import { BenchmarkSnapshotError, type ConfigIssue } from '../errors/errors.js'
-import { parseOptions } from '../validation/parse-options.js'
+import { parseOptions, validate } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { BoundedNames } from './bounded-names.js'
 import { type ChainConfig, ChainState, emptyMarginBuckets } from './chain-state.js'
@@ -17,22 +17,20 @@ import type {
 } from './types.js'
 
 /** Name limits are at most 1000 so name indices fit the store's 16-bit columns and 10-bit keys. */
-const limit = (fallback: number) => z.number().int().min(1).max(1000).default(fallback)
+const limit = (fallback: number) => v._default(v.number().check(v.int(), v.gte(1), v.lte(1000)), fallback)
 
-const optionsSchema = z
-  .object({
-    maxEntriesPerChain: z.number().int().min(10).max(10_000_000).default(10_000),
-    score: functionSchema<ScoreFunction>().optional(),
-    clock: clockSchema.optional(),
-    maxChains: limit(32),
-    maxProvidersPerChain: limit(64),
-    maxMethodsPerChain: limit(64),
-    maxStrategiesPerChain: limit(16),
-    maxEventTypesPerChain: limit(16),
-    recentHalfLifeMs: z.number().positive().default(30_000),
-    recentWindowMs: z.number().positive().default(30_000),
-  })
-  .strict()
+const optionsSchema = v.strictObject({
+  maxEntriesPerChain: v._default(v.number().check(v.int(), v.gte(10), v.lte(10_000_000)), 10_000),
+  score: v.optional(functionSchema<ScoreFunction>()),
+  clock: v.optional(clockSchema),
+  maxChains: limit(32),
+  maxProvidersPerChain: limit(64),
+  maxMethodsPerChain: limit(64),
+  maxStrategiesPerChain: limit(16),
+  maxEventTypesPerChain: limit(16),
+  recentHalfLifeMs: v._default(v.number().check(v.positive()), 30_000),
+  recentWindowMs: v._default(v.number().check(v.positive()), 30_000),
+})
 
 /** `recent()` forgets a provider after this many half-lives without calls (weight below 0.1 %). */
 const RECENT_HORIZON_HALF_LIVES = 10
@@ -139,15 +137,8 @@ export function createBenchmarkStore(options: BenchmarkStoreOptions = {}): Bench
       return { version: 1, savedAt: clock.now(), chains: states.map((state) => state.toJSON()) }
     },
     restore(snapshot) {
-      const result = snapshotSchema.safeParse(snapshot)
-      if (!result.success) {
-        throw new BenchmarkSnapshotError(
-          result.error.issues.map((issue) => ({
-            path: issue.path.map(String).join('.'),
-            message: issue.message,
-          })),
-        )
-      }
+      const result = validate(snapshotSchema, snapshot)
+      if (!result.success) throw new BenchmarkSnapshotError(result.issues)
       const valid = result.data
       // Ages are what survive a restart: a monotonic clock (performance.now()) restarts near 0.
       const shift = clock.now() - valid.savedAt

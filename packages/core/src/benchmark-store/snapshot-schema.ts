@@ -1,28 +1,30 @@
-import { z } from 'zod'
+import * as v from '../validation/schema.js'
 
-const timestamps = z.array(z.number())
-const indices = z.array(z.number().int().min(0))
-const flags = z.array(z.union([z.literal(0), z.literal(1)]))
-const durations = z.array(z.number().min(0))
+const nonnegativeInt = v.number().check(v.int(), v.gte(0))
+const nonnegative = v.number().check(v.gte(0))
+const timestamps = v.array(v.number())
+const indices = v.array(nonnegativeInt)
+const flags = v.array(v.union([v.literal(0), v.literal(1)]))
+const durations = v.array(nonnegative)
 
-const histogram = z.object({
-  count: z.number().int().min(0),
-  sum: z.number().min(0),
-  min: z.number().min(0),
-  max: z.number().min(0),
-  zero: z.number().int().min(0),
-  offset: z.number().int(),
-  counts: z.array(z.number()),
+const histogram = v.object({
+  count: nonnegativeInt,
+  sum: nonnegative,
+  min: nonnegative,
+  max: nonnegative,
+  zero: nonnegativeInt,
+  offset: v.number().check(v.int()),
+  counts: v.array(v.number()),
 })
 
-const chain = z.object({
-  chain: z.string(),
-  providers: z.array(z.string()),
-  eventTypes: z.array(z.string()),
-  methods: z.array(z.string()),
-  strategies: z.array(z.string()),
-  races: z.object({ ts: timestamps, provider: indices, eventType: indices, win: flags, marginMs: durations }),
-  rpcCalls: z.object({
+const chain = v.object({
+  chain: v.string(),
+  providers: v.array(v.string()),
+  eventTypes: v.array(v.string()),
+  methods: v.array(v.string()),
+  strategies: v.array(v.string()),
+  races: v.object({ ts: timestamps, provider: indices, eventType: indices, win: flags, marginMs: durations }),
+  rpcCalls: v.object({
     ts: timestamps,
     provider: indices,
     method: indices,
@@ -30,32 +32,32 @@ const chain = z.object({
     durationMs: durations,
     ok: flags,
   }),
-  raceAggregates: z.array(
-    z.object({
-      provider: z.number().int().min(0),
-      eventType: z.number().int().min(0),
-      wins: z.number().int().min(0),
+  raceAggregates: v.array(
+    v.object({
+      provider: nonnegativeInt,
+      eventType: nonnegativeInt,
+      wins: nonnegativeInt,
       margins: histogram,
     }),
   ),
-  rpcSeries: z.array(
-    z.object({
-      provider: z.number().int().min(0),
-      method: z.number().int().min(0),
-      strategy: z.number().int().min(0),
-      errors: z.number().int().min(0),
+  rpcSeries: v.array(
+    v.object({
+      provider: nonnegativeInt,
+      method: nonnegativeInt,
+      strategy: nonnegativeInt,
+      errors: nonnegativeInt,
       latency: histogram,
     }),
   ),
-  recent: z.array(
-    z.object({
-      provider: z.number().int().min(0),
-      method: z.number().int().min(-1),
-      lastAt: z.number(),
-      calls: z.number().min(0),
-      errors: z.number().min(0),
-      latencySum: z.number().min(0),
-      windowStart: z.number(),
+  recent: v.array(
+    v.object({
+      provider: nonnegativeInt,
+      method: v.number().check(v.int(), v.gte(-1)),
+      lastAt: v.number(),
+      calls: nonnegative,
+      errors: nonnegative,
+      latencySum: nonnegative,
+      windowStart: v.number(),
       current: histogram,
       previous: histogram,
     }),
@@ -67,8 +69,8 @@ const chain = z.object({
  * Cross-field checks (equal column lengths, indices in range, sketches adding up) are done while
  * rebuilding each chain. Internal; runs on restore only, never on a hot path.
  */
-export const snapshotSchema = z.object({
-  version: z.literal(1),
-  savedAt: z.number(),
-  chains: z.array(chain),
+export const snapshotSchema = v.object({
+  version: v.literal(1),
+  savedAt: v.number(),
+  chains: v.array(chain),
 })

@@ -1,7 +1,7 @@
-import { z } from 'zod'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import { CircuitOpenError } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 import { consecutiveFailures } from './consecutive-failures.js'
 import type { TripRule } from './trip-rule.js'
@@ -133,37 +133,39 @@ export interface CircuitBreaker {
   dispose(): void
 }
 
-const snapshotSchema = z.discriminatedUnion('state', [
-  z.strictObject({ version: z.literal(1), state: z.literal('closed') }),
-  z.strictObject({
-    version: z.literal(1),
-    state: z.literal('open'),
-    remainingOpenMs: z.number().nonnegative().finite(),
+const snapshotSchema = v.discriminatedUnion('state', [
+  v.strictObject({ version: v.literal(1), state: v.literal('closed') }),
+  v.strictObject({
+    version: v.literal(1),
+    state: v.literal('open'),
+    remainingOpenMs: v.number().check(v.nonnegative()),
   }),
-  z.strictObject({
-    version: z.literal(1),
-    state: z.literal('half-open'),
-    successes: z.number().int().nonnegative(),
+  v.strictObject({
+    version: v.literal(1),
+    state: v.literal('half-open'),
+    successes: v.number().check(v.int(), v.nonnegative()),
   }),
 ])
 
-const optionsSchema = z
+const optionsSchema = v
   .strictObject({
-    name: z.string().min(1).optional(),
-    failureThreshold: z.number().int().positive().optional(),
-    tripRule: implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })').optional(),
-    halfOpenAfterMs: z.number().nonnegative().finite().default(10_000),
-    halfOpenMaxProbes: z.number().int().positive().default(1),
-    successThreshold: z.number().int().positive().default(1),
-    isFailure: functionSchema<(error: unknown) => boolean>().optional(),
-    initialState: snapshotSchema.optional(),
-    onListenerError: functionSchema<(error: unknown, change: CircuitStateChange) => void>().optional(),
-    clock: clockSchema.optional(),
+    name: v.optional(v.string().check(v.minLength(1))),
+    failureThreshold: v.optional(v.number().check(v.int(), v.positive())),
+    tripRule: v.optional(implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })')),
+    halfOpenAfterMs: v._default(v.number().check(v.nonnegative()), 10_000),
+    halfOpenMaxProbes: v._default(v.number().check(v.int(), v.positive()), 1),
+    successThreshold: v._default(v.number().check(v.int(), v.positive()), 1),
+    isFailure: v.optional(functionSchema<(error: unknown) => boolean>()),
+    initialState: v.optional(snapshotSchema),
+    onListenerError: v.optional(functionSchema<(error: unknown, change: CircuitStateChange) => void>()),
+    clock: v.optional(clockSchema),
   })
-  .refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
-    message: 'give failureThreshold or tripRule, not both',
-    path: ['tripRule'],
-  })
+  .check(
+    v.refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
+      message: 'give failureThreshold or tripRule, not both',
+      path: ['tripRule'],
+    }),
+  )
 
 const everyErrorIsAFailure = () => true
 

@@ -1,8 +1,8 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import type { TripRule } from './trip-rule.js'
 
-const thresholdSchema = z.number().int().positive()
+const thresholdSchema = v.number().check(v.int(), v.positive())
 
 /**
  * A {@link TripRule} that opens the breaker on the `threshold`-th failure in a row; any success resets

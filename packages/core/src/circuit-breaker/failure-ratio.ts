@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import type { TripRule } from './trip-rule.js'
 
 /** Options of {@link failureRatio}. */
@@ -23,11 +23,11 @@ export interface FailureRatioOptions {
   buckets?: number
 }
 
-const optionsSchema = z.strictObject({
-  ratio: z.number().gt(0).lte(1).default(0.5),
-  windowMs: z.number().positive().finite().default(30_000),
-  minimumCalls: z.number().int().positive().default(10),
-  buckets: z.number().int().positive().max(1_000).default(10),
+const optionsSchema = v.strictObject({
+  ratio: v._default(v.number().check(v.gt(0), v.lte(1)), 0.5),
+  windowMs: v._default(v.number().check(v.positive()), 30_000),
+  minimumCalls: v._default(v.number().check(v.int(), v.positive()), 10),
+  buckets: v._default(v.number().check(v.int(), v.positive(), v.lte(1_000)), 10),
 })
 
 /**

@@ -1,3 +1,35 @@
+// The codes alone, so code that only needs to recognise one (`isErrorCode`) does not pull every
+// meaning below into a browser bundle.
+const errorCodeList = [
+  'CONFIG_INVALID',
+  'CIRCUIT_OPEN',
+  'UNKNOWN_STRATEGY',
+  'DUPLICATE_STRATEGY',
+  'BENCHMARK_SNAPSHOT_INVALID',
+  'INVALID_EVENT_KEY',
+  'UPSTREAM_HTTP_ERROR',
+  'RATE_LIMITED',
+  'MALFORMED_RESPONSE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_RPC_ERROR',
+  'ABORTED',
+  'UNKNOWN_CHAIN',
+  'UNKNOWN_PROVIDER',
+  'DUPLICATE_PROVIDER',
+  'NO_PROVIDER_AVAILABLE',
+  'ALL_PROVIDERS_FAILED',
+  'POOL_CLOSED',
+] as const
+
+/** A stable, documented ChainPulse error code. */
+export type ErrorCode = (typeof errorCodeList)[number]
+
+/** Whether `code` is one of ChainPulse's error codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return errorCodeList.includes(code as ErrorCode)
+}
+
 /**
  * Every error code ChainPulse can raise, with a one-line meaning. `docs/errors.md` documents each one;
  * a test fails when a code here is missing there.
@@ -24,7 +56,4 @@ export const errorCodes = {
     'Every provider of the chain is cooling down, circuit-open or removed; nothing was sent.',
   ALL_PROVIDERS_FAILED: 'Every provider tried failed with a retriable error; the last one is the cause.',
   POOL_CLOSED: 'The provider pool was closed; it accepts no more requests or subscriptions.',
-} as const
-
-/** A stable, documented ChainPulse error code. */
-export type ErrorCode = keyof typeof errorCodes
+} as const satisfies Record<ErrorCode, string>

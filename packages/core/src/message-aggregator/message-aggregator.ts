@@ -1,8 +1,8 @@
-import { z } from 'zod'
 import type { BenchmarkStore, RaceEventType } from '../benchmark-store/types.js'
 import { type Clock, systemClock } from '../clock/clock.js'
 import type { RaceEvent } from '../pubsub/topics.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 
 /** What {@link MessageAggregator.ingest} made of a copy: the first of its key, or a later one. */
@@ -98,14 +98,16 @@ export interface MessageAggregator<TPayload = unknown> {
 
 const DEFAULT_WINDOW_SIZE = 10_000
 
-const optionsSchema = z.strictObject({
-  store: implementsSchema<RaceRecorder>(
-    ['recordRaceWin', 'recordRaceLoss'],
-    'expected a BenchmarkStore (recordRaceWin and recordRaceLoss functions)',
-  ).optional(),
-  windowSize: z.int().positive().max(100_000_000).default(DEFAULT_WINDOW_SIZE),
-  clock: clockSchema.default(systemClock),
-  onError: functionSchema<NonNullable<MessageAggregatorOptions['onError']>>().optional(),
+const optionsSchema = v.strictObject({
+  store: v.optional(
+    implementsSchema<RaceRecorder>(
+      ['recordRaceWin', 'recordRaceLoss'],
+      'expected a BenchmarkStore (recordRaceWin and recordRaceLoss functions)',
+    ),
+  ),
+  windowSize: v._default(v.int().check(v.positive(), v.lte(100_000_000)), DEFAULT_WINDOW_SIZE),
+  clock: v._default(clockSchema, systemClock),
+  onError: v.optional(functionSchema<NonNullable<MessageAggregatorOptions['onError']>>()),
 })
 
 /** What the aggregator remembers about one key. */

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'eventemitter3'
-import { z } from 'zod'
 import { ChainPulseError } from '../errors/base-error.js'
-import { errorCodes } from '../errors/codes.js'
+import { isErrorCode } from '../errors/codes.js'
 import type { AllProvidersFailedError, UpstreamRpcError } from '../errors/errors.js'
 import type { LogFilter } from '../subscriptions/log-filter.js'
 import type { JsonRpcError } from '../transport/json-rpc.js'
+import { validate } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import type { PoolSubscription, ProviderPool } from './types.js'
 
 /** What {@link Eip1193Provider.request} takes (EIP-1193 `RequestArguments`). */
@@ -137,7 +138,7 @@ function isChainPulseError(error: unknown): error is ChainPulseError {
   if (error instanceof ChainPulseError) return true
   if (!(error instanceof Error)) return false
   const { code, shortMessage } = error as Partial<ChainPulseError>
-  return typeof code === 'string' && Object.hasOwn(errorCodes, code) && typeof shortMessage === 'string'
+  return isErrorCode(code) && typeof shortMessage === 'string'
 }
 
 /** Whether `error` is an `UpstreamRpcError` (see {@link isChainPulseError} for why not `instanceof`). */
@@ -165,9 +166,9 @@ function isRateLimit(error: ChainPulseError): boolean {
   return error.code === 'RATE_LIMITED' || (isUpstreamRpcError(error) && error.errorClass === 'rate-limit')
 }
 
-const logFilterSchema = z.looseObject({
-  address: z.union([z.string(), z.array(z.string())]).optional(),
-  topics: z.array(z.union([z.string(), z.array(z.string()), z.null()])).optional(),
+const logFilterSchema = v.looseObject({
+  address: v.optional(v.union([v.string(), v.array(v.string())])),
+  topics: v.optional(v.array(v.union([v.string(), v.array(v.string()), v.null()]))),
 })
 
 /**
@@ -207,7 +208,7 @@ export function createEip1193Provider(pool: ProviderPool, chain: string | number
     if (kind === 'newHeads') {
       subscription = pool.subscribe(chainName, 'newHeads', emit)
     } else if (kind === 'logs') {
-      const parsed = logFilterSchema.safeParse(filter ?? {})
+      const parsed = validate(logFilterSchema, filter ?? {})
       if (!parsed.success)
         throw new Eip1193ProviderError({
           code: INVALID_PARAMS,

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { functionSchema, implementsSchema } from '../validation/schemas.js'
 import { createRingBuffer, type RingBuffer } from './ring-buffer.js'
 
@@ -82,14 +82,16 @@ export interface PubSub<TTopics> {
   dispose(): void
 }
 
-const optionsSchema = z.strictObject({
-  replay: z.number().int().nonnegative().max(1_000_000).default(100),
-  adapter: implementsSchema<PubSubAdapter>(
-    ['publish', 'subscribe'],
-    'expected a PubSubAdapter ({ publish, subscribe })',
-  ).optional(),
-  onListenerError: functionSchema<(error: unknown, topic: string) => void>().optional(),
-  onAdapterError: functionSchema<(error: unknown, topic: string) => void>().optional(),
+const optionsSchema = v.strictObject({
+  replay: v._default(v.number().check(v.int(), v.nonnegative(), v.lte(1_000_000)), 100),
+  adapter: v.optional(
+    implementsSchema<PubSubAdapter>(
+      ['publish', 'subscribe'],
+      'expected a PubSubAdapter ({ publish, subscribe })',
+    ),
+  ),
+  onListenerError: v.optional(functionSchema<(error: unknown, topic: string) => void>()),
+  onAdapterError: v.optional(functionSchema<(error: unknown, topic: string) => void>()),
 })
 
 interface Subscription {

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { isMeasured, methodCost } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
 import { sortKeyStrategy } from './order.js'
@@ -23,15 +23,16 @@ export interface CheapestStrategyOptions {
   minSamples?: number
 }
 
-const schema = z.strictObject({
-  name: strategyNameSchema.default('cheapest'),
-  slo: z
-    .strictObject({
-      maxP95Ms: z.number().positive().default(1000),
-      maxErrorRate: z.number().min(0).max(1).default(0.05),
-    })
-    .default({ maxP95Ms: 1000, maxErrorRate: 0.05 }),
-  minSamples: minSamplesSchema.default(defaultMinSamples),
+const schema = v.strictObject({
+  name: v._default(strategyNameSchema, 'cheapest'),
+  slo: v._default(
+    v.strictObject({
+      maxP95Ms: v._default(v.number().check(v.positive()), 1000),
+      maxErrorRate: v._default(v.number().check(v.gte(0), v.lte(1)), 0.05),
+    }),
+    { maxP95Ms: 1000, maxErrorRate: 0.05 },
+  ),
+  minSamples: v._default(minSamplesSchema, defaultMinSamples),
 })
 
 const MEETS_SLO = 0

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clampRate, isMeasured } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
 import { comesAfterByPriority, sortKeyStrategy } from './order.js'
@@ -20,11 +20,11 @@ export interface FastestStrategyOptions {
   explore?: boolean
 }
 
-const schema = z.strictObject({
-  name: strategyNameSchema.default('fastest'),
-  minSamples: minSamplesSchema.default(defaultMinSamples),
-  errorPenaltyMs: z.number().min(0).max(Number.MAX_SAFE_INTEGER).default(1000),
-  explore: z.boolean().default(true),
+const schema = v.strictObject({
+  name: v._default(strategyNameSchema, 'fastest'),
+  minSamples: v._default(minSamplesSchema, defaultMinSamples),
+  errorPenaltyMs: v._default(v.number().check(v.gte(0), v.lte(Number.MAX_SAFE_INTEGER)), 1000),
+  explore: v._default(v.boolean(), true),
 })
 
 const EXPLORE = 0

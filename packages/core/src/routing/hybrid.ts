@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clampRate, isMeasured, methodCost, raceScore } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
 import { sortKeyStrategy } from './order.js'
@@ -27,19 +27,18 @@ export interface HybridStrategyOptions {
   minSamples?: number
 }
 
-const weight = z.number().min(0).max(1e6)
-const schema = z.strictObject({
-  name: strategyNameSchema.default('hybrid'),
-  weights: z
-    .strictObject({
-      score: weight.default(0.3),
-      latency: weight.default(0.4),
-      cost: weight.default(0.1),
-      errorRate: weight.default(0.2),
-    })
-    .default({ score: 0.3, latency: 0.4, cost: 0.1, errorRate: 0.2 })
-    .refine((w) => w.score + w.latency + w.cost + w.errorRate > 0, 'at least one weight must be above 0'),
-  minSamples: minSamplesSchema.default(defaultMinSamples),
+const weight = (fallback: number) => v._default(v.number().check(v.gte(0), v.lte(1e6)), fallback)
+const schema = v.strictObject({
+  name: v._default(strategyNameSchema, 'hybrid'),
+  weights: v
+    ._default(
+      v.strictObject({ score: weight(0.3), latency: weight(0.4), cost: weight(0.1), errorRate: weight(0.2) }),
+      { score: 0.3, latency: 0.4, cost: 0.1, errorRate: 0.2 },
+    )
+    .check(
+      v.refine((w) => w.score + w.latency + w.cost + w.errorRate > 0, 'at least one weight must be above 0'),
+    ),
+  minSamples: v._default(minSamplesSchema, defaultMinSamples),
 })
 
 /** What an unknown figure, or a figure every candidate shares, contributes: the middle of the range. */

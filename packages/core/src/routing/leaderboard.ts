@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { raceScore } from './figures.js'
 import { strategyNameSchema } from './options.js'
 import { sortKeyStrategy } from './order.js'
@@ -11,7 +11,7 @@ export interface LeaderboardStrategyOptions {
   name?: string
 }
 
-const schema = z.strictObject({ name: strategyNameSchema.default('leaderboard') })
+const schema = v.strictObject({ name: v._default(strategyNameSchema, 'leaderboard') })
 
 /**
  * The default strategy: providers that win the event races go first. Orders by the race score of

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { strategyNameSchema } from './options.js'
 import { orderByPriority } from './order.js'
 import type { RoutingStrategy } from './types.js'
@@ -10,7 +10,7 @@ export interface PriorityStrategyOptions {
   name?: string
 }
 
-const schema = z.strictObject({ name: strategyNameSchema.default('priority') })
+const schema = v.strictObject({ name: v._default(strategyNameSchema, 'priority') })
 
 /**
  * Static failover order: lowest `priority` first, ties by id. Ignores metrics entirely, which makes

@@ -1,6 +1,6 @@
-import { z } from 'zod'
 import { DuplicateStrategyError, UnknownStrategyError } from '../errors/errors.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { functionSchema } from '../validation/schemas.js'
 import { createCheapestStrategy } from './cheapest.js'
 import { createFastestStrategy } from './fastest.js'
@@ -53,7 +53,7 @@ export interface StrategyRegistry {
   names(): string[]
 }
 
-const strategySchema = z.looseObject({
+const strategySchema = v.looseObject({
   name: strategyNameSchema,
   select: functionSchema<RoutingStrategy['select']>(),
 })

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { strategyNameSchema } from './options.js'
 import { comesAfterByPriority, orderByPriority } from './order.js'
 import type { ProviderCandidate, RoutingStrategy } from './types.js'
@@ -12,7 +12,7 @@ export interface RoundRobinStrategyOptions {
   name?: string
 }
 
-const schema = z.strictObject({ name: strategyNameSchema.default('round-robin') })
+const schema = v.strictObject({ name: v._default(strategyNameSchema, 'round-robin') })
 
 /**
  * Spreads calls evenly: each call on a chain starts with the provider that follows, in priority order

@@ -1,10 +1,10 @@
 import { keccak_256 } from '@noble/hashes/sha3'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils'
-import { z } from 'zod'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import { type Log, type LogFilter, matchesLogFilter } from '../subscriptions/log-filter.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 
 /** A log to put in a mined block; the chain fills in block, transaction and index fields. */
 export interface MockLogInput {
@@ -123,12 +123,12 @@ export interface MockChain {
   onChange(listener: (change: MockChainChange) => void): () => void
 }
 
-const schema = z.strictObject({
-  clock: z.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function').optional(),
-  chainId: z.number().int().positive().default(1),
-  startBlock: z.number().int().nonnegative().default(0),
-  blockTimeSeconds: z.number().int().positive().default(12),
-  genesisTimestamp: z.number().int().nonnegative().default(1_700_000_000),
+const schema = v.strictObject({
+  clock: v.optional(v.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function')),
+  chainId: v._default(v.number().check(v.int(), v.positive()), 1),
+  startBlock: v._default(v.number().check(v.int(), v.nonnegative()), 0),
+  blockTimeSeconds: v._default(v.number().check(v.int(), v.positive()), 12),
+  genesisTimestamp: v._default(v.number().check(v.int(), v.nonnegative()), 1_700_000_000),
 })
 
 const ZERO_HASH = `0x${'00'.repeat(32)}`

@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import type { Clock, TimerHandle } from '../clock/clock.js'
 import {
   AbortedError,
@@ -19,6 +18,7 @@ import { toHeader } from '../subscriptions/block-header.js'
 import { type Log, type LogFilter, matchesLogFilter } from '../subscriptions/log-filter.js'
 import { classifyRpcError, type JsonRpcError, type JsonRpcResponse } from '../transport/json-rpc.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import type { MockBlock, MockChain } from './mock-chain.js'
 
 /**
@@ -94,34 +94,40 @@ export interface MockProvider extends Upstream {
   activeSubscriptions(): number
 }
 
-const behaviourSchema = z.strictObject({
-  latencyMs: z.number().nonnegative().finite().optional(),
-  jitterMs: z.number().nonnegative().finite().optional(),
-  lagBlocks: z.number().int().nonnegative().optional(),
-  down: z.boolean().optional(),
-  hang: z.boolean().optional(),
-  failNext: z.number().int().nonnegative().optional(),
-  errorRate: z.number().min(0).max(1).optional(),
-  rateLimited: z.union([z.literal(false), z.object({ retryAfterMs: z.number().nonnegative() })]).optional(),
-  rpcError: z
-    .union([
-      z.literal(false),
-      z.looseObject({ code: z.number().int(), message: z.string(), methods: z.array(z.string()).optional() }),
-    ])
-    .optional(),
+const nonnegative = v.number().check(v.nonnegative())
+const nonnegativeInt = v.number().check(v.int(), v.nonnegative())
+const behaviourSchema = v.strictObject({
+  latencyMs: v.optional(nonnegative),
+  jitterMs: v.optional(nonnegative),
+  lagBlocks: v.optional(nonnegativeInt),
+  down: v.optional(v.boolean()),
+  hang: v.optional(v.boolean()),
+  failNext: v.optional(nonnegativeInt),
+  errorRate: v.optional(v.number().check(v.gte(0), v.lte(1))),
+  rateLimited: v.optional(v.union([v.literal(false), v.object({ retryAfterMs: nonnegative })])),
+  rpcError: v.optional(
+    v.union([
+      v.literal(false),
+      v.looseObject({
+        code: v.number().check(v.int()),
+        message: v.string(),
+        methods: v.optional(v.array(v.string())),
+      }),
+    ]),
+  ),
 })
 
-const optionsSchema = z.strictObject({
-  chain: z.custom<MockChain>(
+const optionsSchema = v.strictObject({
+  chain: v.custom<MockChain>(
     (value) => typeof (value as MockChain | null)?.onChange === 'function',
     'expected a MockChain',
   ),
-  clock: z.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function').optional(),
-  id: z.string().min(1).default('mock'),
-  seed: z.number().int().default(1),
-  subscriptions: z.boolean().default(true),
-  latencyMs: z.number().nonnegative().finite().optional(),
-  script: behaviourSchema.optional(),
+  clock: v.optional(v.custom<Clock>((value) => typeof (value as Clock | null)?.setTimeout === 'function')),
+  id: v._default(v.string().check(v.minLength(1)), 'mock'),
+  seed: v._default(v.number().check(v.int()), 1),
+  subscriptions: v._default(v.boolean(), true),
+  latencyMs: v.optional(nonnegative),
+  script: v.optional(behaviourSchema),
 })
 
 interface MockSubscription {

@@ -1,6 +1,6 @@
-import { z } from 'zod'
 import type { ProviderCandidate, RoutingContext, RoutingStrategy } from '../routing/types.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { createStubBenchmarkStore, type StubBenchmarkStore } from './stub-benchmark-store.js'
 
 /** Options of {@link strategyConformanceCases}. */
@@ -19,10 +19,10 @@ export interface StrategyConformanceCase {
   run(): void
 }
 
-const schema = z.strictObject({
-  seed: z.number().int().default(1337),
-  calls: z.number().int().min(1).max(100_000).default(60),
-  maxCandidates: z.number().int().min(2).max(1000).default(8),
+const schema = v.strictObject({
+  seed: v._default(v.number().check(v.int()), 1337),
+  calls: v._default(v.number().check(v.int(), v.gte(1), v.lte(100_000)), 60),
+  maxCandidates: v._default(v.number().check(v.int(), v.gte(2), v.lte(1000)), 8),
 })
 
 /**

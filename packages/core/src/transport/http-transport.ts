@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock } from '../clock/clock.js'
 import type { ChainPulseError } from '../errors/base-error.js'
@@ -12,6 +11,7 @@ import {
 } from '../errors/errors.js'
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema } from '../validation/schemas.js'
 import {
   isJsonRpcResponse,
@@ -125,15 +125,15 @@ export interface HttpTransport {
   ): Promise<HttpTransportResult<HttpBatchResponse>>
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.strictObject({
   url: urlSchema(['http:', 'https:']),
-  timeoutMs: z.number().positive().finite().default(10_000),
-  headers: z.record(z.string(), z.string()).optional(),
-  fetch: functionSchema<FetchLike>().optional(),
-  clock: clockSchema.optional(),
-  providerId: z.string().min(1).optional(),
-  defaultRetryAfterMs: z.number().nonnegative().finite().default(1_000),
-  dateNow: functionSchema<() => number>().optional(),
+  timeoutMs: v._default(v.number().check(v.positive()), 10_000),
+  headers: v.optional(v.record(v.string(), v.string())),
+  fetch: v.optional(functionSchema<FetchLike>()),
+  clock: v.optional(clockSchema),
+  providerId: v.optional(v.string().check(v.minLength(1))),
+  defaultRetryAfterMs: v._default(v.number().check(v.nonnegative()), 1_000),
+  dateNow: v.optional(functionSchema<() => number>()),
 })
 
 const SNIPPET_LENGTH = 200

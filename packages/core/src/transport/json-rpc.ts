@@ -112,8 +112,8 @@ export function isJsonRpcError(value: unknown): value is JsonRpcError {
 
 /**
  * True when `value` has the shape of a JSON-RPC 2.0 response: `jsonrpc: '2.0'`, an id that is a string,
- * number or null, and exactly one of `result` or a well-formed `error`. Hand-written (not zod) because it
- * runs on every response.
+ * number or null, and exactly one of `result` or a well-formed `error`. A hand-written predicate, not a
+ * schema, because it runs on every response.
  */
 export function isJsonRpcResponse(value: unknown): value is JsonRpcResponse {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false

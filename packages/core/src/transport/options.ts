@@ -1,15 +1,17 @@
-import { z } from 'zod'
+import * as v from '../validation/schema.js'
 
-/** zod schema for a URL string with one of `protocols` (e.g. `['http:', 'https:']`). The URL is never echoed. */
+/** Schema for a URL string with one of `protocols` (e.g. `['http:', 'https:']`). The URL is never echoed. */
 export function urlSchema(protocols: readonly string[]) {
-  return z.string().refine(
-    (value) => {
-      try {
-        return protocols.includes(new URL(value).protocol)
-      } catch {
-        return false
-      }
-    },
-    `expected a ${protocols.map((protocol) => protocol.replace(':', '://')).join(' or ')} URL`,
+  return v.string().check(
+    v.refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol)
+        } catch {
+          return false
+        }
+      },
+      `expected a ${protocols.map((protocol) => protocol.replace(':', '://')).join(' or ')} URL`,
+    ),
   )
 }

@@ -1,5 +1,4 @@
 import { WebSocket as IsomorphicWebSocket } from 'isows'
-import { z } from 'zod'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
 import {
@@ -12,6 +11,7 @@ import {
 } from '../errors/errors.js'
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { type BackoffOptions, backoffDelay } from './backoff.js'
 import { classifyRpcError, isJsonRpcResponse, type JsonRpcResponse } from './json-rpc.js'
@@ -191,27 +191,30 @@ export interface WsTransport {
   close(): void
 }
 
-const optionsSchema = z.strictObject({
+const nonnegativeMs = v.number().check(v.nonnegative())
+const positiveMs = v.number().check(v.positive())
+const optionsSchema = v.strictObject({
   url: urlSchema(['ws:', 'wss:']),
-  clock: clockSchema.optional(),
-  WebSocket: functionSchema<WebSocketConstructor>().optional(),
-  heartbeatIntervalMs: z.number().nonnegative().finite().default(30_000),
-  heartbeatTimeoutMs: z.number().positive().finite().default(10_000),
-  heartbeatMethod: z.string().min(1).default('eth_chainId'),
-  reconnect: z
-    .strictObject({
-      initialDelayMs: z.number().nonnegative().finite().default(500),
-      maxDelayMs: z.number().nonnegative().finite().default(30_000),
-      multiplier: z.number().min(1).finite().default(2),
-      jitter: z.number().min(0).max(1).default(0.5),
-      stableAfterMs: z.number().nonnegative().finite().default(10_000),
-    })
-    .default({ initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: 0.5, stableAfterMs: 10_000 }),
-  random: functionSchema<() => number>().optional(),
-  requestTimeoutMs: z.number().positive().finite().default(10_000),
-  connectTimeoutMs: z.number().positive().finite().default(10_000),
-  providerId: z.string().min(1).optional(),
-  onListenerError: functionSchema<(error: unknown) => void>().optional(),
+  clock: v.optional(clockSchema),
+  WebSocket: v.optional(functionSchema<WebSocketConstructor>()),
+  heartbeatIntervalMs: v._default(nonnegativeMs, 30_000),
+  heartbeatTimeoutMs: v._default(positiveMs, 10_000),
+  heartbeatMethod: v._default(v.string().check(v.minLength(1)), 'eth_chainId'),
+  reconnect: v._default(
+    v.strictObject({
+      initialDelayMs: v._default(nonnegativeMs, 500),
+      maxDelayMs: v._default(nonnegativeMs, 30_000),
+      multiplier: v._default(v.number().check(v.gte(1)), 2),
+      jitter: v._default(v.number().check(v.gte(0), v.lte(1)), 0.5),
+      stableAfterMs: v._default(nonnegativeMs, 10_000),
+    }),
+    { initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: 0.5, stableAfterMs: 10_000 },
+  ),
+  random: v.optional(functionSchema<() => number>()),
+  requestTimeoutMs: v._default(positiveMs, 10_000),
+  connectTimeoutMs: v._default(positiveMs, 10_000),
+  providerId: v.optional(v.string().check(v.minLength(1))),
+  onListenerError: v.optional(functionSchema<(error: unknown) => void>()),
 })
 
 interface Pending {

@@ -1,10 +1,10 @@
 import { createTransport, RpcRequestError, type Transport } from 'viem'
-import { z } from 'zod'
 import { ConfigError } from '../errors/errors.js'
 import { Eip1193ProviderError, isUpstreamRpcError, toEip1193Error } from '../provider-pool/eip1193.js'
 import type { PoolSubscription, ProviderPool } from '../provider-pool/types.js'
 import type { LogFilter } from '../subscriptions/log-filter.js'
 import { parseOptions } from '../validation/parse-options.js'
+import * as v from '../validation/schema.js'
 
 /** Options of {@link chainpulse}. */
 export interface ChainPulseTransportConfig {
@@ -58,14 +58,15 @@ export interface ChainPulseTransportValue {
  */
 export type ChainPulseTransport = Transport<'webSocket', ChainPulseTransportValue>
 
-const configSchema = z.strictObject({
-  key: z.string().min(1).default('chainpulse'),
-  name: z.string().min(1).default('ChainPulse'),
-  retryCount: z.number().int().nonnegative().default(0),
-  retryDelay: z.number().nonnegative().default(150),
-  strategy: z.string().min(1).optional(),
-  providerId: z.string().min(1).optional(),
-  timeoutMs: z.number().positive().optional(),
+const nonEmpty = v.string().check(v.minLength(1))
+const configSchema = v.strictObject({
+  key: v._default(nonEmpty, 'chainpulse'),
+  name: v._default(nonEmpty, 'ChainPulse'),
+  retryCount: v._default(v.number().check(v.int(), v.nonnegative()), 0),
+  retryDelay: v._default(v.number().check(v.nonnegative()), 150),
+  strategy: v.optional(nonEmpty),
+  providerId: v.optional(nonEmpty),
+  timeoutMs: v.optional(v.number().check(v.positive())),
 })
 
 /**
