@@ -107,9 +107,9 @@ export {
   Eip1193ProviderError,
   type Eip1193RequestArguments,
   toEip1193Error,
-} from './provider-pool/eip1193.js'
+} from './eip1193/eip1193.js'
 export { createProviderPool } from './provider-pool/provider-pool.js'
-export type { ProviderHealth } from './provider-pool/provider-runtime.js'
+export type { ProviderHealth } from './provider-pool/provider/provider-runtime.js'
 export type {
   ChainStatus,
   PoolRequest,
@@ -127,7 +127,7 @@ export type {
   UpstreamRequestOptions,
   UpstreamSubscribeHooks,
   UpstreamSubscription,
-} from './provider-pool/upstream.js'
+} from './provider-pool/provider/upstream.js'
 export {
   type AnyTopicListener,
   createPubSub,

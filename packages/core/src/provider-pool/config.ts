@@ -1,7 +1,7 @@
 import { redactUrl } from '../errors/redact.js'
 import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
-import type { Upstream } from './upstream.js'
+import type { Upstream } from './provider/upstream.js'
 
 const httpUrl = v.string().check(
   v.refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), {

@@ -16,8 +16,8 @@ import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
 import type { FetchLike } from '../transport/http-transport.js'
 import { createProviderPool } from './provider-pool.js'
 import type { ProviderPool, ProviderPoolOptions } from './types.js'
-import type { Upstream } from './upstream.js'
-import { rawTransactionHash } from './write-methods.js'
+import type { Upstream } from './provider/upstream.js'
+import { rawTransactionHash } from './request/write-methods.js'
 
 // Pure routing logic over in-memory mock providers, driven by a fake clock: no sockets, no sleeps.
 

@@ -18,16 +18,16 @@ import { createStrategyRegistry } from '../routing/registry.js'
 import type { ProviderCandidate, RoutingContext } from '../routing/types.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
-import { type ChainRuntime, createChainRuntime } from './chain-runtime.js'
+import { type ChainRuntime, createChainRuntime } from './chain/chain-runtime.js'
 import {
   type ProviderConfig,
   parseProviderConfig,
   parseProviderPoolConfig,
   type ResolvedProviderConfig,
 } from './config.js'
-import { createEip1193Provider } from './eip1193.js'
-import { createProviderRuntime, type ProviderRuntime } from './provider-runtime.js'
-import { executeRequest } from './request-executor.js'
+import { createEip1193Provider } from '../eip1193/eip1193.js'
+import { createProviderRuntime, type ProviderRuntime } from './provider/provider-runtime.js'
+import { executeRequest } from './request/request-executor.js'
 import type {
   PoolRequest,
   PoolRequestOptions,
@@ -38,7 +38,7 @@ import type {
   ProviderPoolOptions,
   ProviderStatus,
 } from './types.js'
-import { createUrlUpstream } from './upstream.js'
+import { createUrlUpstream } from './provider/upstream.js'
 
 const DEFAULT_STRATEGY = 'leaderboard'
 

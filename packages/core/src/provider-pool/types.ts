@@ -9,9 +9,9 @@ import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import type { FetchLike } from '../transport/http-transport.js'
 import type { WebSocketConstructor } from '../transport/ws-transport.js'
 import type { ChainConfig, ProviderConfig } from './config.js'
-import type { Eip1193Provider } from './eip1193.js'
-import type { ProviderHealth } from './provider-runtime.js'
-import type { UpstreamConnectionState } from './upstream.js'
+import type { Eip1193Provider } from '../eip1193/eip1193.js'
+import type { ProviderHealth } from './provider/provider-runtime.js'
+import type { UpstreamConnectionState } from './provider/upstream.js'
 
 /** Options of `createProviderPool`: the chains and providers, plus behaviour knobs. */
 export interface ProviderPoolOptions {

@@ -9,7 +9,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors/errors.js'
-import type { UpstreamConnectionState } from '../provider-pool/upstream.js'
+import type { UpstreamConnectionState } from '../provider-pool/provider/upstream.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log } from '../subscriptions/log-filter.js'
 import type { JsonRpcResponse } from '../transport/json-rpc.js'

@@ -13,7 +13,7 @@ import type {
   UpstreamRequestOptions,
   UpstreamSubscribeHooks,
   UpstreamSubscription,
-} from '../provider-pool/upstream.js'
+} from '../provider-pool/provider/upstream.js'
 import { toHeader } from '../subscriptions/block-header.js'
 import { type Log, type LogFilter, matchesLogFilter } from '../subscriptions/log-filter.js'
 import { classifyRpcError, type JsonRpcError, type JsonRpcResponse } from '../transport/json-rpc.js'

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock/clock.js'
+import type { Clock } from '../../clock/clock.js'
 
 /** A token bucket that caps how many requests per second the pool sends to one provider. */
 export interface RateLimiter {

@@ -14,8 +14,8 @@ import {
   Eip1193ProviderError,
   toEip1193Error,
 } from './eip1193.js'
-import { createProviderPool } from './provider-pool.js'
-import type { ProviderPool } from './types.js'
+import { createProviderPool } from '../provider-pool/provider-pool.js'
+import type { ProviderPool } from '../provider-pool/types.js'
 
 const token = '0x00000000000000000000000000000000000000aa'
 const other = '0x00000000000000000000000000000000000000bb'

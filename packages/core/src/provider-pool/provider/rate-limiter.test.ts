@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createFakeClock } from '../clock/fake-clock.js'
+import { createFakeClock } from '../../clock/fake-clock.js'
 import { createRateLimiter } from './rate-limiter.js'
 
 describe('createRateLimiter', () => {

@@ -2,11 +2,11 @@ import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
   createCircuitBreaker,
-} from '../circuit-breaker/circuit-breaker.js'
-import type { Clock, TimerHandle } from '../clock/clock.js'
-import type { ProviderPoolEventType } from '../pubsub/topics.js'
-import type { ProviderCandidate } from '../routing/types.js'
-import type { ResolvedProviderConfig } from './config.js'
+} from '../../circuit-breaker/circuit-breaker.js'
+import type { Clock, TimerHandle } from '../../clock/clock.js'
+import type { ProviderPoolEventType } from '../../pubsub/topics.js'
+import type { ProviderCandidate } from '../../routing/types.js'
+import type { ResolvedProviderConfig } from '../config.js'
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js'
 import type { Upstream, UpstreamConnectionState } from './upstream.js'
 
