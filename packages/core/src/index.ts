@@ -42,6 +42,18 @@ export { consecutiveFailures } from './circuit-breaker/consecutive-failures.js'
 export { type FailureRatioOptions, failureRatio } from './circuit-breaker/failure-ratio.js'
 export type { TripRule, TripTracker } from './circuit-breaker/trip-rule.js'
 export { type Clock, systemClock, type TimerHandle } from './clock/clock.js'
+export {
+  createEip1193Provider,
+  type Eip1193ConnectInfo,
+  type Eip1193EventName,
+  type Eip1193Events,
+  type Eip1193Listener,
+  type Eip1193Message,
+  type Eip1193Provider,
+  Eip1193ProviderError,
+  type Eip1193RequestArguments,
+  toEip1193Error,
+} from './eip1193/eip1193.js'
 export { ChainPulseError, type ChainPulseErrorOptions } from './errors/base-error.js'
 export { type ErrorCode, errorCodes } from './errors/codes.js'
 export {
@@ -96,20 +108,15 @@ export {
   type ProviderPoolConfig,
   parseProviderPoolConfig,
 } from './provider-pool/config.js'
-export {
-  createEip1193Provider,
-  type Eip1193ConnectInfo,
-  type Eip1193EventName,
-  type Eip1193Events,
-  type Eip1193Listener,
-  type Eip1193Message,
-  type Eip1193Provider,
-  Eip1193ProviderError,
-  type Eip1193RequestArguments,
-  toEip1193Error,
-} from './eip1193/eip1193.js'
-export { createProviderPool } from './provider-pool/provider-pool.js'
 export type { ProviderHealth } from './provider-pool/provider/provider-runtime.js'
+export type {
+  Upstream,
+  UpstreamConnectionState,
+  UpstreamRequestOptions,
+  UpstreamSubscribeHooks,
+  UpstreamSubscription,
+} from './provider-pool/provider/upstream.js'
+export { createProviderPool } from './provider-pool/provider-pool.js'
 export type {
   ChainStatus,
   PoolRequest,
@@ -121,13 +128,6 @@ export type {
   ProviderPoolOptions,
   ProviderStatus,
 } from './provider-pool/types.js'
-export type {
-  Upstream,
-  UpstreamConnectionState,
-  UpstreamRequestOptions,
-  UpstreamSubscribeHooks,
-  UpstreamSubscription,
-} from './provider-pool/provider/upstream.js'
 export {
   type AnyTopicListener,
   createPubSub,

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 import { ChainPulseError } from '../errors/base-error.js'
 import { UnknownChainError, UpstreamRpcError } from '../errors/errors.js'
+import { createProviderPool } from '../provider-pool/provider-pool.js'
+import type { ProviderPool } from '../provider-pool/types.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log } from '../subscriptions/log-filter.js'
 import { createMockChain } from '../testing/mock-chain.js'
@@ -14,8 +16,6 @@ import {
   Eip1193ProviderError,
   toEip1193Error,
 } from './eip1193.js'
-import { createProviderPool } from '../provider-pool/provider-pool.js'
-import type { ProviderPool } from '../provider-pool/types.js'
 
 const token = '0x00000000000000000000000000000000000000aa'
 const other = '0x00000000000000000000000000000000000000bb'

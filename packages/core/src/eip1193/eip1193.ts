@@ -2,11 +2,11 @@ import { EventEmitter } from 'eventemitter3'
 import { ChainPulseError } from '../errors/base-error.js'
 import { isErrorCode } from '../errors/codes.js'
 import type { AllProvidersFailedError, UpstreamRpcError } from '../errors/errors.js'
+import type { PoolSubscription, ProviderPool } from '../provider-pool/types.js'
 import type { LogFilter } from '../subscriptions/log-filter.js'
 import type { JsonRpcError } from '../transport/json-rpc.js'
 import { validate } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
-import type { PoolSubscription, ProviderPool } from '../provider-pool/types.js'
 
 /** What {@link Eip1193Provider.request} takes (EIP-1193 `RequestArguments`). */
 export interface Eip1193RequestArguments {

@@ -14,10 +14,10 @@ import { createMockChain, type MockChain } from '../testing/mock-chain.js'
 import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
 import type { FetchLike } from '../transport/http-transport.js'
-import { createProviderPool } from './provider-pool.js'
-import type { ProviderPool, ProviderPoolOptions } from './types.js'
 import type { Upstream } from './provider/upstream.js'
+import { createProviderPool } from './provider-pool.js'
 import { rawTransactionHash } from './request/write-methods.js'
+import type { ProviderPool, ProviderPoolOptions } from './types.js'
 
 // Pure routing logic over in-memory mock providers, driven by a fake clock: no sockets, no sleeps.
 

@@ -1,5 +1,6 @@
 import { createBenchmarkStore } from '../benchmark-store/benchmark-store.js'
 import { type Clock, systemClock } from '../clock/clock.js'
+import { createEip1193Provider } from '../eip1193/eip1193.js'
 import {
   AllProvidersFailedError,
   DuplicateProviderError,
@@ -25,8 +26,8 @@ import {
   parseProviderPoolConfig,
   type ResolvedProviderConfig,
 } from './config.js'
-import { createEip1193Provider } from '../eip1193/eip1193.js'
 import { createProviderRuntime, type ProviderRuntime } from './provider/provider-runtime.js'
+import { createUrlUpstream } from './provider/upstream.js'
 import { executeRequest } from './request/request-executor.js'
 import type {
   PoolRequest,
@@ -38,7 +39,6 @@ import type {
   ProviderPoolOptions,
   ProviderStatus,
 } from './types.js'
-import { createUrlUpstream } from './provider/upstream.js'
 
 const DEFAULT_STRATEGY = 'leaderboard'
 

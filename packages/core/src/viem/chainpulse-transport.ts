@@ -1,6 +1,6 @@
 import { createTransport, RpcRequestError, type Transport } from 'viem'
-import { ConfigError } from '../errors/errors.js'
 import { Eip1193ProviderError, isUpstreamRpcError, toEip1193Error } from '../eip1193/eip1193.js'
+import { ConfigError } from '../errors/errors.js'
 import type { PoolSubscription, ProviderPool } from '../provider-pool/types.js'
 import type { LogFilter } from '../subscriptions/log-filter.js'
 import { parseOptions } from '../validation/parse-options.js'

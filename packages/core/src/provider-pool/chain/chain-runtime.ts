@@ -6,9 +6,9 @@ import type { ChainPulseTopics } from '../../pubsub/topics.js'
 import { type BlockHeader, hexToNumber, isBlockHeader, toHeader } from '../../subscriptions/block-header.js'
 import { type CanonicalChain, createCanonicalChain } from '../../subscriptions/canonical-chain.js'
 import { type Log, type LogFilter, matchesLogFilter } from '../../subscriptions/log-filter.js'
-import { createHeadTracker, type HeadTracker } from './head-tracker.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { UpstreamSubscription } from '../provider/upstream.js'
+import { createHeadTracker, type HeadTracker } from './head-tracker.js'
 
 /** Routes a call through the pool (used for back-fills, logs and head polling). */
 export type ChainRequest = (method: string, params: unknown[]) => Promise<unknown>

@@ -1,7 +1,11 @@
 import type { Clock } from '../../clock/clock.js'
 import { createHttpTransport, type FetchLike, type HttpTransport } from '../../transport/http-transport.js'
 import type { JsonRpcResponse } from '../../transport/json-rpc.js'
-import { createWsTransport, type WebSocketConstructor, type WsTransport } from '../../transport/ws-transport.js'
+import {
+  createWsTransport,
+  type WebSocketConstructor,
+  type WsTransport,
+} from '../../transport/ws-transport.js'
 
 /** Connection state of an upstream's push channel, as the dashboard shows it. */
 export type UpstreamConnectionState = 'connecting' | 'connected' | 'disconnected'
