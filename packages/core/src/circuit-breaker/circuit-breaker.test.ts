@@ -525,3 +525,41 @@ describe('createCircuitBreaker: state machine properties', () => {
     )
   })
 })
+
+describe('tryAcquireProbe', () => {
+  it('turns an open breaker half-open at once, and the probe decides', () => {
+    const clock = createFakeClock()
+    const breaker = createCircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 60_000, clock })
+    const changes: CircuitStateChange[] = []
+    breaker.onStateChange((change) => changes.push(change))
+    breaker.recordFailure(breaker.tryAcquire())
+    expect(breaker.state).toBe('open')
+    expect(breaker.tryAcquire()).toBe(0)
+    const probe = breaker.tryAcquireProbe()
+    expect(probe).not.toBe(0)
+    expect(breaker.state).toBe('half-open')
+    // The probe holds the only half-open slot: a client request gets none.
+    expect(breaker.tryAcquire()).toBe(0)
+    breaker.recordSuccess(probe)
+    expect(breaker.state).toBe('closed')
+    expect(changes.map((change) => [change.to, change.reason])).toEqual([
+      ['open', 'tripped'],
+      ['half-open', 'probe-requested'],
+      ['closed', 'probes-succeeded'],
+    ])
+  })
+
+  it('gives an ordinary permit on a closed breaker, and reopens on a failed probe', () => {
+    const breaker = createCircuitBreaker({
+      failureThreshold: 1,
+      halfOpenAfterMs: 60_000,
+      clock: createFakeClock(),
+    })
+    const permit = breaker.tryAcquireProbe()
+    expect(breaker.state).toBe('closed')
+    breaker.recordFailure(permit)
+    expect(breaker.state).toBe('open')
+    breaker.recordFailure(breaker.tryAcquireProbe())
+    expect(breaker.state).toBe('open')
+  })
+})

@@ -21,6 +21,8 @@ export type CircuitTransitionReason =
   | 'probes-succeeded'
   /** `restore()` was called. */
   | 'restored'
+  /** `tryAcquireProbe()` asked for a trial before `halfOpenAfterMs` elapsed. */
+  | 'probe-requested'
 
 /** Passed to {@link CircuitBreaker.onStateChange} listeners. */
 export interface CircuitStateChange {
@@ -113,6 +115,13 @@ export interface CircuitBreaker {
    * slot. Settle every permit exactly once.
    */
   tryAcquire(): CircuitPermit
+  /**
+   * A permit for a health probe that decides the breaker's state, not waiting for `halfOpenAfterMs`: an
+   * open breaker turns half-open at once (reason `probe-requested`); a closed one gives an ordinary permit.
+   * `0` when every half-open probe slot is taken. For callers that check a provider in the background
+   * (the pool's health prober), so no client request has to be the trial.
+   */
+  tryAcquireProbe(): CircuitPermit
   /** Records that the attempt behind `permit` succeeded. Outcomes of permits from before the last state change are ignored. */
   recordSuccess(permit: CircuitPermit): void
   /** Records that the attempt behind `permit` failed; may open the breaker synchronously. */
@@ -286,6 +295,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     return 0
   }
 
+  function tryAcquireProbe(): CircuitPermit {
+    refresh()
+    if (state === 'open') enter('half-open', 'probe-requested')
+    return tryAcquire()
+  }
+
   function recordSuccess(permit: CircuitPermit): void {
     if (permit !== epoch) return
     if (state === 'closed') {
@@ -357,6 +372,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     },
     execute,
     tryAcquire,
+    tryAcquireProbe,
     recordSuccess,
     recordFailure,
     release,

@@ -3,7 +3,7 @@ import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 import { ChainPulseError } from '../errors/base-error.js'
 import { UnknownChainError, UpstreamRpcError } from '../errors/errors.js'
 import { createProviderPool } from '../provider-pool/provider-pool.js'
-import type { ProviderPool } from '../provider-pool/types.js'
+import type { ProviderPool, ProviderPoolOptions } from '../provider-pool/types.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log } from '../subscriptions/log-filter.js'
 import { createMockChain } from '../testing/mock-chain.js'
@@ -27,7 +27,7 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map(({ pool, clock }) => settleOnClock(clock, pool.close())))
 })
 
-function setup() {
+function setup(poolOptions: Partial<ProviderPoolOptions> = {}) {
   const clock = createFakeClock()
   const chain = createMockChain({ clock, chainId: 137, startBlock: 50 })
   const alpha = createMockProvider({ chain, clock, id: 'alpha', latencyMs: 10 })
@@ -40,6 +40,9 @@ function setup() {
     ],
     strategy: 'priority',
     clock,
+    // The adapter's mapping alone: scripted failures must reach requests, not background probes.
+    healthCheck: false,
+    ...poolOptions,
   })
   pools.push({ pool, clock })
   return { clock, chain, alpha, beta, pool, provider: createEip1193Provider(pool, 'polygon') }
@@ -107,9 +110,13 @@ describe('createEip1193Provider: errors', () => {
   })
 
   it('answers 4901 when no provider of the chain is available', async () => {
-    const { clock, pool, provider } = setup()
-    pool.cooldown('alpha', 60_000)
-    pool.cooldown('beta', 60_000)
+    const { clock, alpha, beta, provider } = setup({
+      breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+    })
+    alpha.set({ down: true })
+    beta.set({ down: true })
+    // The first call fails on both and opens their breakers; then no provider is available.
+    await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
     const error = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
     expect(error.code).toBe(4901)
     expect(error.data).toMatchObject({ code: 'NO_PROVIDER_AVAILABLE' })

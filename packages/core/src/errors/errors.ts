@@ -161,7 +161,9 @@ export class UpstreamHttpError extends UpstreamError {
     super(`${upstreamName(options.providerId)} answered HTTP ${options.status}.`, {
       ...options,
       code: 'UPSTREAM_HTTP_ERROR',
-      retriable: options.status >= 500 || PROVIDER_SIDE_4XX.has(options.status),
+      // A 3xx is never followed (a redirect could carry the request, key included, to another host): it
+      // is the provider's misconfiguration, as a 5xx is its failure.
+      retriable: options.status < 400 || options.status >= 500 || PROVIDER_SIDE_4XX.has(options.status),
       details: [options.bodySnippet ? `body: ${JSON.stringify(options.bodySnippet)}` : undefined],
     })
     this.status = options.status
@@ -171,19 +173,24 @@ export class UpstreamHttpError extends UpstreamError {
 /** An upstream rate-limited the call. The pool cools the provider down for `retryAfterMs`. */
 export class RateLimitedError extends UpstreamError {
   override name = 'RateLimitedError'
-  /** How long (ms) the upstream asked us to wait, from `Retry-After` or a default. */
-  readonly retryAfterMs: number
+  /**
+   * How long (ms) the upstream asked us to wait (`Retry-After`, or a hint in the body); `undefined` when
+   * it did not say, and the pool's `defaultCooldownMs` applies.
+   */
+  readonly retryAfterMs: number | undefined
   /** The HTTP status when the limit came as an HTTP answer (429). */
   readonly status: number | undefined
 
-  constructor(options: { retryAfterMs: number; status?: number | undefined } & UpstreamErrorContext) {
+  constructor(
+    options: { retryAfterMs?: number | undefined; status?: number | undefined } & UpstreamErrorContext,
+  ) {
     super(`${upstreamName(options.providerId)} rate-limited the call.`, {
       ...options,
       code: 'RATE_LIMITED',
       retriable: true,
       details: [
         options.status === undefined ? undefined : `status: ${options.status}`,
-        `retry after ${Math.round(options.retryAfterMs)} ms`,
+        options.retryAfterMs === undefined ? undefined : `retry after ${Math.round(options.retryAfterMs)} ms`,
       ],
     })
     this.retryAfterMs = options.retryAfterMs
@@ -252,8 +259,16 @@ export class UpstreamRpcError extends UpstreamError {
   readonly rpcError: JsonRpcError
   /** What the error means for routing. */
   readonly errorClass: RpcErrorClass
+  /** The exact JSON text of the error object, when the upstream's body was kept: relay it byte for byte. */
+  readonly raw: string | undefined
 
-  constructor(options: { rpcError: JsonRpcError; errorClass: RpcErrorClass } & UpstreamErrorContext) {
+  constructor(
+    options: {
+      rpcError: JsonRpcError
+      errorClass: RpcErrorClass
+      raw?: string | undefined
+    } & UpstreamErrorContext,
+  ) {
     super(`${upstreamName(options.providerId)} answered with JSON-RPC error ${options.rpcError.code}.`, {
       ...options,
       code: 'UPSTREAM_RPC_ERROR',
@@ -262,6 +277,7 @@ export class UpstreamRpcError extends UpstreamError {
     })
     this.rpcError = options.rpcError
     this.errorClass = options.errorClass
+    this.raw = options.raw
   }
 }
 

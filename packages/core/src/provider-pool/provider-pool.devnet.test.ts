@@ -171,7 +171,8 @@ describe('createProviderPool against the devnet', () => {
   })
 
   it('sends nothing to a rate-limited provider before its Retry-After', async () => {
-    const { pool, recorder } = makePool({ strategy: 'round-robin' })
+    // Requests only: background probes would be attempts of their own in the recorder.
+    const { pool, recorder } = makePool({ strategy: 'round-robin', healthCheck: false })
     await devnet.provider('ethereum-bravo').set({
       errorRate: 1,
       retryAfterSeconds: 2,
@@ -188,7 +189,10 @@ describe('createProviderPool against the devnet', () => {
   })
 
   it('fails fast with a typed error, sending nothing, once every breaker is open', async () => {
-    const { pool, recorder } = makePool({ breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } })
+    const { pool, recorder } = makePool({
+      breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 },
+      healthCheck: false,
+    })
     for (const id of ids) await devnet.provider(id).kill()
     const errors: unknown[] = []
     for (let index = 0; index < 4; index++) {

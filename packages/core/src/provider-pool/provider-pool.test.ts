@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
+import { createFakeClock } from '../clock/fake-clock.js'
 import {
   AbortedError,
   AllProvidersFailedError,
@@ -9,63 +9,24 @@ import {
   UnknownChainError,
   UpstreamRpcError,
 } from '../errors/errors.js'
-import type { ProviderPoolEvent, RoutingDecisionEvent } from '../pubsub/topics.js'
-import { createMockChain, type MockChain } from '../testing/mock-chain.js'
-import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
+import { createMockChain } from '../testing/mock-chain.js'
+import { createMockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
 import type { FetchLike } from '../transport/http-transport.js'
+import { setup } from './mock-pool-setup.js'
 import type { Upstream } from './provider/upstream.js'
 import { createProviderPool } from './provider-pool.js'
 import { rawTransactionHash } from './request/write-methods.js'
-import type { ProviderPool, ProviderPoolOptions } from './types.js'
+import type { ProviderPool } from './types.js'
 
 // Pure routing logic over in-memory mock providers, driven by a fake clock: no sockets, no sleeps.
 
+// Pools the tests below build themselves (setup() closes its own).
 let pool: ProviderPool | undefined
 afterEach(async () => {
   await pool?.close()
   pool = undefined
 })
-
-interface Setup {
-  clock: FakeClock
-  chain: MockChain
-  providers: Record<'a' | 'b' | 'c', MockProvider>
-  pool: ProviderPool
-  decisions: RoutingDecisionEvent[]
-  events: ProviderPoolEvent[]
-}
-
-function setup(options: Partial<ProviderPoolOptions> = {}, priorities = { a: 0, b: 1, c: 2 }): Setup {
-  const clock = createFakeClock()
-  const chain = createMockChain({ clock, chainId: 1 })
-  chain.mine(3)
-  const providers = {
-    a: createMockProvider({ chain, clock, id: 'a', subscriptions: false }),
-    b: createMockProvider({ chain, clock, id: 'b', subscriptions: false }),
-    c: createMockProvider({ chain, clock, id: 'c', subscriptions: false }),
-  }
-  pool = createProviderPool({
-    chains: [{ name: 'ethereum', chainId: 1 }],
-    providers: (['a', 'b', 'c'] as const).map((id) => ({
-      id,
-      chain: 'ethereum',
-      upstream: providers[id],
-      priority: priorities[id],
-    })),
-    strategy: 'priority',
-    clock,
-    wallClock: () => 1_700_000_000_000 + clock.now(),
-    racing: false,
-    headPollIntervalMs: 60_000,
-    ...options,
-  })
-  const decisions: RoutingDecisionEvent[] = []
-  const events: ProviderPoolEvent[] = []
-  pool.pubsub.subscribe('routing:decisions', (decision) => decisions.push(decision))
-  pool.pubsub.subscribe('provider_pool:events', (event) => events.push(event))
-  return { clock, chain, providers, pool, decisions, events }
-}
 
 describe('createProviderPool routing', () => {
   it('returns the result with routing metadata and publishes one decision', async () => {
@@ -154,23 +115,20 @@ describe('createProviderPool routing', () => {
     expect(pool.providers()[0]?.breaker).toBe('closed') // a 429 is not a breaker failure
   })
 
-  it('fails fast, naming every reason, when nothing can be sent', async () => {
-    const { clock, pool, providers } = setup()
-    pool.cooldown('a', 5_000)
-    pool.cooldown('b', 5_000)
-    providers.c.set({ down: true })
+  it('fails fast, naming every reason, when every provider is circuit-open', async () => {
+    const { clock, pool, providers } = setup({ breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } })
+    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ down: true })
     const first = await settleOnClock(
       clock,
       pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
     ).catch((error) => error)
     expect(first).toBeInstanceOf(AllProvidersFailedError)
-    pool.cooldown('c', 5_000)
     const error = await pool.request({ chain: 'ethereum', method: 'eth_chainId' }).catch((caught) => caught)
     expect(error).toBeInstanceOf(NoProviderAvailableError)
     expect((error as NoProviderAvailableError).reasons).toEqual({
-      a: 'cooling down',
-      b: 'cooling down',
-      c: 'cooling down',
+      a: 'circuit open',
+      b: 'circuit open',
+      c: 'circuit open',
     })
   })
 

@@ -12,11 +12,10 @@ import {
 } from '../errors/errors.js'
 import { urlOrigin } from '../errors/redact.js'
 import { createMessageAggregator } from '../message-aggregator/message-aggregator.js'
-import { dependsOnLatest } from '../methods/block-parameter.js'
+import { dependsOnLatest, referencedBlockNumber } from '../methods/block-parameter.js'
 import { createPubSub } from '../pubsub/pubsub.js'
 import type { ChainPulseTopics, ProviderPoolEventType } from '../pubsub/topics.js'
 import { createStrategyRegistry } from '../routing/registry.js'
-import type { ProviderCandidate, RoutingContext } from '../routing/types.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import { type ChainRuntime, createChainRuntime } from './chain/chain-runtime.js'
@@ -29,6 +28,7 @@ import {
 import { createProviderRuntime, type ProviderRuntime } from './provider/provider-runtime.js'
 import { createUrlUpstream } from './provider/upstream.js'
 import { executeRequest } from './request/request-executor.js'
+import { planRequest } from './request/request-plan.js'
 import type {
   PoolRequest,
   PoolRequestOptions,
@@ -67,7 +67,16 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
   const pubsub = options.pubsub ?? createPubSub<ChainPulseTopics>()
   const registry = options.registry ?? createStrategyRegistry()
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000
+  const requestDeadlineMs = options.requestDeadlineMs ?? 15_000
   const defaultCooldownMs = options.defaultCooldownMs ?? 1_000
+  const unsupportedMethodTtlMs = options.unsupportedMethodTtlMs ?? 600_000
+  const healthCheck =
+    options.healthCheck === false
+      ? false
+      : {
+          intervalMs: options.healthCheck?.intervalMs ?? 5_000,
+          timeoutMs: options.healthCheck?.timeoutMs ?? Math.min(3_000, requestTimeoutMs),
+        }
   const hedge = options.hedge || undefined
   const aggregator = createMessageAggregator<BlockHeader>({ store, clock })
   const chains = new Map<string, ChainRuntime>()
@@ -82,6 +91,8 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
     const runtime = createChainRuntime({
       name: chain.name,
       chainId: chain.chainId,
+      // Unknown: Ethereum's, the slowest common one; it only bounds the wait for a block one ahead.
+      blockTimeMs: chain.blockTimeMs ?? 12_000,
       strategy,
       clock,
       wallClock,
@@ -89,6 +100,8 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
       aggregator,
       maxLagBlocks: options.maxLagBlocks ?? 3,
       headPollIntervalMs: options.headPollIntervalMs ?? 4_000,
+      healthCheck,
+      defaultCooldownMs,
       racing: options.racing ?? true,
       request: async (method, params) => (await request({ chain: chain.name, method, params })).result,
       onListenerError: (error) => console.error('chainpulse: subscription listener threw', error),
@@ -149,6 +162,7 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         httpUrl: provider.httpUrl && urlOrigin(provider.httpUrl),
         wsUrl: provider.wsUrl && urlOrigin(provider.wsUrl),
       },
+      unsupportedMethodTtlMs,
       upstream,
       clock,
       emit,
@@ -161,27 +175,6 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
 
   for (const provider of config.providers) addProvider(provider)
 
-  /** Orders the usable providers of a chain for one call; lagging ones go last for `latest` calls. */
-  function plan(chain: ChainRuntime, method: string, params: unknown, strategyName: string) {
-    const now = clock.now()
-    const usable: ProviderCandidate[] = []
-    const lagging: ProviderRuntime[] = []
-    const reasons: Record<string, string> = {}
-    const latest = dependsOnLatest(method, params)
-    for (const provider of chain.providers) {
-      if (provider.cooldownUntil > now) reasons[provider.config.id] = 'cooling down'
-      else if (provider.breaker.state === 'open') reasons[provider.config.id] = 'circuit open'
-      else if (latest && provider.lagging) lagging.push(provider)
-      else usable.push(provider.candidate)
-    }
-    const context: RoutingContext = { chain: chain.name, method, store, now }
-    const ordered = registry
-      .get(strategyName)
-      .select(usable, context)
-      .map((candidate) => chain.byId.get(candidate.id)!)
-    return { providers: ordered.concat(lagging), reasons }
-  }
-
   async function request<T = unknown>(
     call: PoolRequest,
     requestOptions: PoolRequestOptions = {},
@@ -193,21 +186,50 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
     const strategy =
       requestOptions.providerId !== undefined ? 'pinned' : (requestOptions.strategy ?? chain.strategy)
     const params = call.params ?? []
+    const deadline = started + (requestOptions.deadlineMs ?? requestDeadlineMs)
     let providers: ProviderRuntime[]
+    let coolingDown: ProviderRuntime[] = []
     let reasons: Record<string, string> = {}
     if (requestOptions.providerId !== undefined) {
       const pinned = chain.byId.get(requestOptions.providerId)
       if (!pinned) throw new UnknownProviderError(requestOptions.providerId, chain.name)
       providers = [pinned]
     } else {
-      ;({ providers, reasons } = plan(chain, call.method, params, strategy))
+      const referencedBlock = referencedBlockNumber(call.method, params)
+      // One block ahead of every head: it is most likely being mined now; wait (within the deadline)
+      // rather than send a call no provider can answer yet.
+      const best = chain.heads.best()
+      if (referencedBlock !== undefined && best !== undefined && referencedBlock === best + 1)
+        await chain.waitForHead(referencedBlock, Math.min(chain.blockTimeMs, deadline - clock.now()))
+      const plan = planRequest({
+        chain: chain.name,
+        method: call.method,
+        needsTip: dependsOnLatest(call.method, params),
+        referencedBlock,
+        providers: chain.providers,
+        heads: chain.heads,
+        strategy: registry.get(strategy),
+        store,
+        now: clock.now(),
+        probing: healthCheck !== false,
+      })
+      if (plan.kind === 'unsupported') {
+        // Every provider is known not to serve the method: answer as they did, without asking again.
+        const durationMs = clock.now() - started
+        publishDecision(chain.name, call.method, strategy, plan.provider.config.id, durationMs, 'error', 0)
+        plan.error.routing = { providerId: plan.provider.config.id, strategy, attempts: 0, durationMs }
+        throw plan.error
+      }
+      ;({ providers, coolingDown, reasons } = plan)
     }
 
     const outcome = await executeRequest({
       method: call.method,
       params,
       providers,
-      timeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
+      coolingDown,
+      deadline,
+      attemptTimeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
       hedgeDelayMs: hedge && ((provider) => hedgeDelay(hedge, chain.name, provider, call.method)),
       signal: requestOptions.signal,
       clock,
@@ -230,17 +252,15 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         : outcome.kind === 'failed'
           ? outcome.lastProvider?.config.id
           : undefined
-    pubsub.publish('routing:decisions', {
-      ts: wallClock(),
-      chain: chain.name,
-      method: call.method,
+    publishDecision(
+      chain.name,
+      call.method,
       strategy,
-      providerId: providerId ?? 'none',
+      providerId,
       durationMs,
-      result: outcome.kind === 'ok' ? 'ok' : 'error',
-      failoverCount: Math.max(0, attempts - 1),
+      outcome.kind === 'ok' ? 'ok' : 'error',
       attempts,
-    })
+    )
     switch (outcome.kind) {
       case 'ok': {
         // No conditional spread: it would allocate a throwaway object on every call.
@@ -273,6 +293,28 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
           durationMs,
         } satisfies RoutingMetadata)
     }
+  }
+
+  function publishDecision(
+    chain: string,
+    method: string,
+    strategy: string,
+    providerId: string | undefined,
+    durationMs: number,
+    result: 'ok' | 'error',
+    attempts: number,
+  ): void {
+    pubsub.publish('routing:decisions', {
+      ts: wallClock(),
+      chain,
+      method,
+      strategy,
+      providerId: providerId ?? 'none',
+      durationMs,
+      result,
+      failoverCount: Math.max(0, attempts - 1),
+      attempts,
+    })
   }
 
   function hedgeDelay(
@@ -314,6 +356,7 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
       id: config.id,
       chain: chain.name,
       health: provider.health(),
+      downReason: provider.downReason,
       breaker: provider.breaker.state,
       head: chain.heads.head(config.id),
       lag: chain.heads.lag(config.id),

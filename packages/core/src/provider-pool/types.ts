@@ -27,8 +27,24 @@ export interface ProviderPoolOptions {
   store?: BenchmarkStore
   /** Where routing decisions, provider events, blocks and races are published. @default createPubSub() */
   pubsub?: PubSub<ChainPulseTopics>
-  /** Per-attempt timeout (ms). @default 10_000 */
+  /** Per-attempt timeout (ms); an attempt never runs past the request's deadline either. @default 10_000 */
   requestTimeoutMs?: number
+  /**
+   * The whole request's deadline (ms): attempts, failovers, hedges and waits for a throttle's end all
+   * happen within it. @default 15_000
+   */
+  requestDeadlineMs?: number
+  /**
+   * Background health probes of every provider, from start (`eth_chainId`, then `eth_blockNumber` each
+   * round): an unreachable provider is `down` within one interval, a revived one is back within one
+   * interval, and the probes are the breakers' half-open trials (client requests never are). `false`
+   * turns them off: then only providers without a `newHeads` stream are polled for their head (every
+   * `headPollIntervalMs`), and a half-open breaker lets one client request through as its trial.
+   * @default { intervalMs: 5_000, timeoutMs: min(3_000, requestTimeoutMs) }
+   */
+  healthCheck?: false | { intervalMs?: number; timeoutMs?: number }
+  /** How long a provider's "method not found" is remembered, so it is not asked again meanwhile (ms). @default 600_000 */
+  unsupportedMethodTtlMs?: number
   /**
    * Hedged reads: when the attempt on one provider has not answered after `delayMs` (default: that
    * provider's recent p95 for the method, at least `minDelayMs`), the same read also goes to the next
@@ -46,7 +62,11 @@ export interface ProviderPoolOptions {
    * `blocks:new`), rather than only while someone subscribes. @default true
    */
   racing?: boolean
-  /** How often providers without a live `newHeads` stream are polled for their head (ms). @default 4_000 */
+  /**
+   * How often user subscriptions check that blocks still arrive while every upstream stream is quiet, and
+   * (with `healthCheck: false`) how often providers without a stream are polled for their head (ms).
+   * @default 4_000
+   */
   headPollIntervalMs?: number
   clock?: Clock
   /** Wall-clock time for event timestamps (epoch ms). @default Date.now */
@@ -72,6 +92,8 @@ export interface PoolRequestOptions {
   signal?: AbortSignal
   /** Per-attempt timeout (ms). */
   timeoutMs?: number
+  /** This request's deadline (ms), instead of the pool's `requestDeadlineMs`. */
+  deadlineMs?: number
 }
 
 /** A successful pool request: the upstream's `result` and how it was routed. */
@@ -102,6 +124,8 @@ export interface ProviderStatus {
   id: string
   chain: string
   health: ProviderHealth
+  /** Why background probes find it unreachable, while `health` is `down`. */
+  downReason: string | undefined
   breaker: CircuitState
   /** Latest block number seen from it. */
   head: number | undefined
@@ -138,8 +162,10 @@ export interface ProviderPool {
   /**
    * Routes one call.
    * @throws {UpstreamRpcError} the upstream's JSON-RPC error (revert, invalid params), with `routing`.
-   * @throws {AllProvidersFailedError} every provider tried failed with a retriable error.
-   * @throws {NoProviderAvailableError} every provider was cooling down or circuit-open; nothing was sent.
+   * @throws {UpstreamRpcError} also when every provider tried answered with a JSON-RPC error: the
+   *   preferred upstream error, relayed as it came (see docs/failure-model.md).
+   * @throws {AllProvidersFailedError} nothing answered: every attempt failed in transport (or the deadline came).
+   * @throws {NoProviderAvailableError} every provider was down or circuit-open; nothing was sent.
    * @throws {UnknownChainError} / {UnknownProviderError} / {UnknownStrategyError} / {AbortedError} / {PoolClosedError}
    */
   request<T = unknown>(call: PoolRequest, options?: PoolRequestOptions): Promise<PoolRequestResult<T>>

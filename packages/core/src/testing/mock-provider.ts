@@ -43,8 +43,11 @@ export interface MockProviderBehaviour {
   failNext?: number
   /** Share of calls (0–1) failing with HTTP 503, drawn with the seeded random. @default 0 */
   errorRate?: number
-  /** Calls reject with `RateLimitedError` (HTTP 429) asking to wait `retryAfterMs`. @default false */
-  rateLimited?: false | { retryAfterMs: number }
+  /**
+   * Calls reject with `RateLimitedError` (HTTP 429) asking to wait `retryAfterMs`; without it, a 429 that
+   * does not say how long (the pool's `defaultCooldownMs` applies). @default false
+   */
+  rateLimited?: false | { retryAfterMs?: number }
   /** Calls (of `methods`, or all) answer with this JSON-RPC error. @default false */
   rpcError?: false | (JsonRpcError & { methods?: string[] })
 }
@@ -104,7 +107,7 @@ const behaviourSchema = v.strictObject({
   hang: v.optional(v.boolean()),
   failNext: v.optional(nonnegativeInt),
   errorRate: v.optional(v.number().check(v.gte(0), v.lte(1))),
-  rateLimited: v.optional(v.union([v.literal(false), v.object({ retryAfterMs: nonnegative })])),
+  rateLimited: v.optional(v.union([v.literal(false), v.object({ retryAfterMs: v.optional(nonnegative) })])),
   rpcError: v.optional(
     v.union([
       v.literal(false),

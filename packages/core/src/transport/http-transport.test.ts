@@ -234,10 +234,9 @@ describe('createHttpTransport: failures', () => {
     })
     expect(await rejection(transport().request(call()))).toMatchObject({ retryAfterMs: 30_000 })
 
+    // Nothing says how long: no figure of its own (the pool applies its defaultCooldownMs).
     respond = json(429, 'Too Many Requests')
-    expect(await rejection(transport({ defaultRetryAfterMs: 750 }).request(call()))).toMatchObject({
-      retryAfterMs: 750,
-    })
+    expect(await rejection(transport().request(call()))).toMatchObject({ retryAfterMs: undefined })
   })
 
   it('maps 5xx to a retriable UPSTREAM_HTTP_ERROR with the start of the body', async () => {

@@ -59,8 +59,6 @@ export interface HttpTransportOptions {
   clock?: Clock
   /** The provider's id, copied into every error. */
   providerId?: string
-  /** Cooldown (ms) reported for a 429 that says nothing about when to retry. @default 1_000 */
-  defaultRetryAfterMs?: number
   /** Wall-clock `Date.now()`, used only to turn an HTTP-date `Retry-After` into a delay. @default Date.now */
   dateNow?: () => number
 }
@@ -132,7 +130,6 @@ const optionsSchema = v.strictObject({
   fetch: v.optional(functionSchema<FetchLike>()),
   clock: v.optional(clockSchema),
   providerId: v.optional(v.string().check(v.minLength(1))),
-  defaultRetryAfterMs: v._default(v.number().check(v.nonnegative()), 1_000),
   dateNow: v.optional(functionSchema<() => number>()),
 })
 
@@ -195,7 +192,14 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     const timeoutMs = requestOptions.timeoutMs ?? parsed.timeoutMs
     if (signal?.aborted) throw new AbortedError({ ...context, cause: signal.reason })
 
-    const init: FetchInit = { method: 'POST', headers, body: JSON.stringify(payload), timeoutMs }
+    // `redirect: 'manual'`: a 3xx is reported, never followed to a host the config did not name.
+    const init: FetchInit = {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(payload),
+      redirect: 'manual',
+      timeoutMs,
+    }
     const { response, text } = fetchEnforcesTimeout
       ? await sendWithFetchDeadline(init, signal, timeoutMs)
       : await sendWithOwnDeadline(init, signal, timeoutMs)
@@ -294,10 +298,9 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   ): HttpTransportResult<JsonRpcResponse | HttpBatchResponse> {
     const { status } = response
     if (status === 429) {
+      // No hint: `undefined`, and the pool applies its own `defaultCooldownMs`.
       const retryAfterMs =
-        parseRetryAfter(response.headers.get('retry-after'), dateNow()) ??
-        backoffFromBody(text) ??
-        parsed.defaultRetryAfterMs
+        parseRetryAfter(response.headers.get('retry-after'), dateNow()) ?? backoffFromBody(text)
       throw new RateLimitedError({ ...context, status, retryAfterMs })
     }
     const ok = status >= 200 && status < 300

@@ -97,14 +97,19 @@ const cases: ReadonlyArray<[source: string, code: number, message: string, expec
   ],
   ['EIP-1474 method not supported', -32004, 'method not supported', 'method-unsupported'],
   ['plan-gated method', -32600, 'eth_getProof is not available on the Free tier', 'method-unsupported'],
+  // The node does not have the block (yet): another whose head reached it can answer.
+  ['geth lagging node', -32000, 'header not found', 'unknown-block'],
+  ['unknown block', -39001, 'Unknown block', 'unknown-block'],
+  ['erigon block ahead', -32000, 'block not found: 0x1234', 'unknown-block'],
+  ['avalanche future block', -32000, 'requested block is after last accepted block', 'unknown-block'],
+  // The node no longer has the state: an archive node can answer.
+  ['geth pruned state', -32000, 'missing trie node 0ab1c2d3 (path )', 'missing-state'],
+  ['geth history gone', -32000, 'historical state not available in path scheme yet', 'missing-state'],
+  ['nethermind pruned', -32002, 'state is pruned', 'missing-state'],
   // The node's own trouble: retriable elsewhere.
-  ['geth lagging node', -32000, 'header not found', 'upstream'],
-  ['geth pruned state', -32000, 'missing trie node 0ab1c2d3 (path )', 'upstream'],
-  ['geth history gone', -32000, 'historical state not available in path scheme yet', 'upstream'],
   ['geth evm timeout', -32000, 'execution aborted (timeout = 5s)', 'upstream'],
   ['internal error', -32603, 'Internal error', 'upstream'],
   ['resource unavailable', -32002, 'resource unavailable', 'upstream'],
-  ['unknown block', -39001, 'Unknown block', 'upstream'],
   ['request timeout', -32000, 'request timed out', 'upstream'],
 ]
 

@@ -57,10 +57,23 @@ export interface EthSubscriptionParams<Result = unknown> {
  * - `request-limit`: this provider refuses the request's size (log range or result cap, batch size).
  *   Other providers often have other limits, so try another; if every provider says so, return it.
  *   Neither a breaker failure nor a cooldown.
- * - `upstream`: the node had a problem of its own (internal error, missing state, unknown block while
- *   lagging, timeouts). Retriable on another provider, and a breaker failure.
+ * - `unknown-block`: the node does not have the block the call names (yet): a lagging node, or a block
+ *   above every head. Another provider whose head has reached it can answer.
+ * - `missing-state`: the node no longer keeps the state the call needs (pruned, not an archive node).
+ *   An archive node can answer.
+ * - `upstream`: the node had a problem of its own, or says something the others may not (internal error,
+ *   timeouts, resource unavailable). Retriable on another provider.
+ *
+ * What each class means for the provider's health is the pool's failure model (`docs/failure-model.md`).
  */
-export type RpcErrorClass = 'execution' | 'rate-limit' | 'method-unsupported' | 'request-limit' | 'upstream'
+export type RpcErrorClass =
+  | 'execution'
+  | 'rate-limit'
+  | 'method-unsupported'
+  | 'request-limit'
+  | 'unknown-block'
+  | 'missing-state'
+  | 'upstream'
 
 // Patterns are matched against lower-cased messages. They are deliberately specific: broad words such as
 // "exceeded" alone would also match "gas required exceeds allowance" or "log response size exceeded".
@@ -71,8 +84,12 @@ const REQUEST_LIMIT =
 const METHOD_UNSUPPORTED =
   /method not found|does not exist\/is not available|(?:method|namespace) .*not (?:supported|available|enabled|allowed|whitelisted)|unsupported method|method .*is not available|not (?:supported|available) on (?:the )?(?:free|current)/
 const REVERT = /revert/
+const UNKNOWN_BLOCK =
+  /header not found|unknown block|block not found|(?:requested )?block (?:number )?(?:is )?(?:in the future|not (?:yet )?(?:available|found))|after last accepted block/
+const MISSING_STATE =
+  /missing trie node|historical state|state (?:is )?not available|state (?:at block .* )?(?:is )?pruned|pruned|required historical state unavailable|archive/
 const UPSTREAM =
-  /header not found|missing trie node|unknown block|block not found|historical state|state (?:is )?not available|pruned|timed? ?out|timeout|execution aborted|internal (?:server )?error|service unavailable|bad gateway|temporarily unavailable|try again|syncing|database (?:closed|error)|leveldb|upstream|connection (?:reset|refused|closed)/
+  /timed? ?out|timeout|execution aborted|internal (?:server )?error|service unavailable|bad gateway|temporarily unavailable|try again|syncing|database (?:closed|error)|leveldb|upstream|connection (?:reset|refused|closed)/
 
 /**
  * Classifies an upstream JSON-RPC error object by what the pool should do with it (see
@@ -84,7 +101,7 @@ const UPSTREAM =
  * @example
  * classifyRpcError({ code: 3, message: 'execution reverted: not owner' }) // 'execution'
  * classifyRpcError({ code: -32005, message: 'daily request count exceeded, request rate limited' }) // 'rate-limit'
- * classifyRpcError({ code: -32000, message: 'header not found' }) // 'upstream'
+ * classifyRpcError({ code: -32000, message: 'header not found' }) // 'unknown-block'
  */
 export function classifyRpcError(error: Pick<JsonRpcError, 'code' | 'message'>): RpcErrorClass {
   const { code } = error
@@ -97,6 +114,8 @@ export function classifyRpcError(error: Pick<JsonRpcError, 'code' | 'message'>):
   if (code === -32005) return 'rate-limit'
   if (code === -32601 || code === -32004 || METHOD_UNSUPPORTED.test(message)) return 'method-unsupported'
   if (code === 3 || REVERT.test(message)) return 'execution'
+  if (UNKNOWN_BLOCK.test(message)) return 'unknown-block'
+  if (MISSING_STATE.test(message)) return 'missing-state'
   if (UPSTREAM.test(message)) return 'upstream'
   // EIP-1474: -32603 internal error, -32002 resource unavailable.
   if (code === -32603 || code === -32002) return 'upstream'

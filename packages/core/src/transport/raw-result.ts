@@ -11,6 +11,22 @@
  * rawResultOf('{"jsonrpc":"2.0","id":1,"result":{"b":1,"10":2}}') // '{"b":1,"10":2}'
  */
 export function rawResultOf(body: string): string | undefined {
+  return rawMemberOf(body, 'result')
+}
+
+/**
+ * The exact JSON text of the top-level `error` member of a JSON-RPC response body, as
+ * {@link rawResultOf} does for `result`: a proxy relays an upstream's error object byte for byte.
+ *
+ * @example
+ * rawErrorOf('{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"header not found"}}')
+ * // '{"code":-32000,"message":"header not found"}'
+ */
+export function rawErrorOf(body: string): string | undefined {
+  return rawMemberOf(body, 'error')
+}
+
+function rawMemberOf(body: string, member: 'result' | 'error'): string | undefined {
   let index = skipSpace(body, 0)
   if (body[index] !== '{') return undefined
   index++
@@ -23,7 +39,7 @@ export function rawResultOf(body: string): string | undefined {
     if (body[index] !== ':') return undefined
     const valueStart = skipSpace(body, index + 1)
     const valueEnd = endOfValue(body, valueStart)
-    if (key === 'result') return body.slice(valueStart, valueEnd)
+    if (key === member) return body.slice(valueStart, valueEnd)
     index = skipSpace(body, valueEnd)
     if (body[index] !== ',') return undefined
     index++

@@ -20,7 +20,7 @@ import {
   UpstreamRpcError,
 } from '../errors/errors.js'
 import { createProviderPool } from '../provider-pool/provider-pool.js'
-import type { ProviderPool } from '../provider-pool/types.js'
+import type { ProviderPool, ProviderPoolOptions } from '../provider-pool/types.js'
 import { createMockChain } from '../testing/mock-chain.js'
 import { createMockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
@@ -39,7 +39,7 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()))
 })
 
-function setup() {
+function setup(poolOptions: Partial<ProviderPoolOptions> = {}) {
   const clock = createFakeClock()
   const chain = createMockChain({ clock, chainId: 1, startBlock: 1_000 })
   const alpha = createMockProvider({ chain, clock, id: 'alpha', latencyMs: 10 })
@@ -52,6 +52,9 @@ function setup() {
     ],
     strategy: 'priority',
     clock,
+    // The adapter's mapping alone: scripted failures must reach requests, not background probes.
+    healthCheck: false,
+    ...poolOptions,
   })
   // viem caches the block number for `cacheTime` of real time; the chain here moves on a fake clock.
   const client = createPublicClient({ transport: chainpulse(pool, 'ethereum'), cacheTime: 0 })
@@ -161,9 +164,13 @@ describe('chainpulse transport: calls', () => {
   })
 
   it('reports an unavailable chain as viem’s ChainDisconnectedError caused by the pool error', async () => {
-    const { clock, pool, client } = setup()
-    pool.cooldown('alpha', 60_000)
-    pool.cooldown('beta', 60_000)
+    const { clock, alpha, beta, client } = setup({
+      breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+    })
+    alpha.set({ down: true })
+    beta.set({ down: true })
+    // The first call fails on both and opens their breakers; then no provider is available.
+    await settleOnClock(clock, client.getBlockNumber()).catch(() => undefined)
     const error = await settleOnClock(clock, client.getBlockNumber()).then(
       () => undefined,
       (caught: unknown) => caught,

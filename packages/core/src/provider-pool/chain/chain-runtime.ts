@@ -9,6 +9,7 @@ import { type Log, type LogFilter, matchesLogFilter } from '../../subscriptions/
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { UpstreamSubscription } from '../provider/upstream.js'
 import { createHeadTracker, type HeadTracker } from './head-tracker.js'
+import { createHealthProber } from './health-prober.js'
 
 /** Routes a call through the pool (used for back-fills, logs and head polling). */
 export type ChainRequest = (method: string, params: unknown[]) => Promise<unknown>
@@ -22,13 +23,20 @@ interface LogSubscriber {
 export interface ChainRuntimeOptions {
   name: string
   chainId: number
+  /** Expected time between blocks (ms). */
+  blockTimeMs: number
   strategy: string
   clock: Clock
   wallClock: () => number
   pubsub: PubSub<ChainPulseTopics>
   aggregator: MessageAggregator<BlockHeader>
   maxLagBlocks: number
+  /** How often user subscriptions check that blocks still arrive when every stream is quiet (ms). */
   headPollIntervalMs: number
+  /** Background health probes; `false`: only heads of providers without a stream are polled. */
+  healthCheck: { intervalMs: number; timeoutMs: number } | false
+  /** Cooldown after a throttle that did not say how long to wait. */
+  defaultCooldownMs: number
   /** Keep upstream `newHeads` subscribed without user demand. */
   racing: boolean
   request: ChainRequest
@@ -39,6 +47,7 @@ export interface ChainRuntimeOptions {
 export interface ChainRuntime {
   readonly name: string
   readonly chainId: number
+  readonly blockTimeMs: number
   strategy: string
   readonly providers: ProviderRuntime[]
   readonly byId: Map<string, ProviderRuntime>
@@ -47,6 +56,8 @@ export interface ChainRuntime {
   removeProvider(provider: ProviderRuntime): void
   /** Called by the pool's aggregator listener for each first-seen head of this chain. */
   onFirstHead(header: BlockHeader, providerId: string): void
+  /** Resolves once some provider's head reaches `blockNumber`, or after `timeoutMs` (whichever first). */
+  waitForHead(blockNumber: number, timeoutMs: number): Promise<void>
   subscribeHeads(listener: (block: BlockHeader) => void): () => void
   subscribeLogs(filter: LogFilter, listener: (log: Log) => void): () => void
   upstreamSubscriptionCount(): number
@@ -76,6 +87,7 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
   /** Logs delivered per block hash (newest last), for removal notices on a reorg. */
   const deliveredLogs = new Map<string, Log[]>()
   let logQueue: Promise<void> = Promise.resolve()
+  const headWaiters = new Set<{ blockNumber: number; resolve(): void }>()
   let pollTimer: TimerHandle | undefined
   let lastBlockAt = clock.now()
   let closed = false
@@ -161,7 +173,21 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       const lag = best - (heads.head(each.config.id) ?? best)
       each.setLagging(lag > options.maxLagBlocks, lag)
     }
+    for (const waiter of headWaiters) if (best >= waiter.blockNumber) waiter.resolve()
   }
+
+  const healthCheck = options.healthCheck
+  const prober = createHealthProber({
+    chainId: options.chainId,
+    clock,
+    providers: () => providers,
+    intervalMs: healthCheck ? healthCheck.intervalMs : options.headPollIntervalMs,
+    timeoutMs: healthCheck ? healthCheck.timeoutMs : options.headPollIntervalMs,
+    defaultCooldownMs: options.defaultCooldownMs,
+    judge: healthCheck !== false,
+    isStreaming: (provider) => upstreamSubscriptions.has(provider.config.id),
+    onHead: onProviderHead,
+  })
 
   function startRacing(provider: ProviderRuntime): void {
     const { upstream } = provider
@@ -207,26 +233,11 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     await Promise.all([...upstreamSubscriptions.keys()].map(stopRacing))
   }
 
-  /** Polls heads of providers without a live stream, and keeps user subscriptions moving when every stream is down. */
+  /** Keeps racing subscribed, and user subscriptions moving when every stream is quiet. */
   async function poll(): Promise<void> {
     pollTimer = undefined
     if (closed) return
     ensureRacing()
-    await Promise.all(
-      providers
-        .filter((provider) => !upstreamSubscriptions.has(provider.config.id))
-        .map(async (provider) => {
-          try {
-            const response = await provider.upstream.request('eth_blockNumber', [], {
-              timeoutMs: options.headPollIntervalMs,
-            })
-            if ('result' in response && typeof response.result === 'string')
-              onProviderHead(provider, hexToNumber(response.result))
-          } catch {
-            // Health is the breaker's business; a failed poll just leaves the head as it was.
-          }
-        }),
-    )
     const stalled = clock.now() - lastBlockAt > options.headPollIntervalMs
     if ((headListeners.size || logSubscribers.size) && stalled) {
       try {
@@ -243,6 +254,7 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
   return {
     name,
     chainId: options.chainId,
+    blockTimeMs: options.blockTimeMs,
     strategy: options.strategy,
     providers,
     byId,
@@ -251,6 +263,7 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       providers.push(provider)
       byId.set(provider.config.id, provider)
       if (hasDemand()) startRacing(provider)
+      if (healthCheck) void prober.probeNow()
     },
     removeProvider(provider) {
       providers.splice(providers.indexOf(provider), 1)
@@ -262,6 +275,21 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       firstProviders.set(header.hash, providerId)
       if (firstProviders.size > 1_024) firstProviders.delete(firstProviders.keys().next().value!)
       void canonical.push(header)
+    },
+    waitForHead(blockNumber, timeoutMs) {
+      if ((heads.best() ?? -1) >= blockNumber || timeoutMs <= 0) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        const waiter = {
+          blockNumber,
+          resolve() {
+            clock.clearTimeout(timer)
+            headWaiters.delete(waiter)
+            resolve()
+          },
+        }
+        const timer = clock.setTimeout(() => waiter.resolve(), timeoutMs)
+        headWaiters.add(waiter)
+      })
     },
     subscribeHeads(listener) {
       headListeners.add(listener)
@@ -283,6 +311,8 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     upstreamSubscriptionCount: () => upstreamSubscriptions.size,
     async close() {
       closed = true
+      prober.stop()
+      for (const waiter of headWaiters) waiter.resolve()
       if (pollTimer !== undefined) clock.clearTimeout(pollTimer)
       headListeners.clear()
       logSubscribers.clear()

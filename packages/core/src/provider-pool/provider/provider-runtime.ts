@@ -4,18 +4,34 @@ import {
   createCircuitBreaker,
 } from '../../circuit-breaker/circuit-breaker.js'
 import type { Clock, TimerHandle } from '../../clock/clock.js'
+import type { UpstreamRpcError } from '../../errors/errors.js'
 import type { ProviderPoolEventType } from '../../pubsub/topics.js'
 import type { ProviderCandidate } from '../../routing/types.js'
 import type { ResolvedProviderConfig } from '../config.js'
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js'
 import type { Upstream, UpstreamConnectionState } from './upstream.js'
 
-/** A provider's health as routing sees it. */
-export type ProviderHealth = 'healthy' | 'cooldown' | 'lagging' | 'unhealthy'
+/**
+ * A provider's health as routing sees it, worst first: `down` (background probes cannot reach it),
+ * `unhealthy` (its circuit breaker is open or trialling), `cooldown` (it throttled us), `lagging` (too far
+ * behind the best head for `latest` calls), `healthy`.
+ */
+export type ProviderHealth = 'down' | 'unhealthy' | 'cooldown' | 'lagging' | 'healthy'
+
+/** Every {@link ProviderHealth}, worst first: one series per state in metrics, one row per state in views. */
+export const PROVIDER_HEALTH_STATES = [
+  'down',
+  'unhealthy',
+  'cooldown',
+  'lagging',
+  'healthy',
+] as const satisfies readonly ProviderHealth[]
+
+/** Methods a provider is known not to serve; bounded so junk method names cannot grow it. */
+const MAX_UNSUPPORTED_METHODS = 256
 
 /** Everything the pool tracks about one provider; one instance per provider. */
 export interface ProviderRuntime {
-  /** The provider's config, with `httpUrl` and `wsUrl` cut to their origins (the upstream has the URLs). */
   readonly config: ResolvedProviderConfig
   readonly candidate: ProviderCandidate
   readonly upstream: Upstream
@@ -25,6 +41,10 @@ export interface ProviderRuntime {
   cooldownUntil: number
   /** Whether the provider is too far behind the chain's best head for `latest` calls. */
   lagging: boolean
+  /** Why background probes find it unreachable, or `undefined` while they reach it. */
+  downReason: string | undefined
+  /** Clock time of its last answer to any call (0 = none yet). */
+  lastAnsweredAt: number
   connection: UpstreamConnectionState | undefined
   health(): ProviderHealth
   /** Cools the provider down for `ms` (a 429, a rate-limit error, or an operator's command). */
@@ -32,6 +52,16 @@ export interface ProviderRuntime {
   /** Ends a cooldown early. */
   endCooldown(): void
   setLagging(lagging: boolean, lag: number): void
+  /** Background probes failed: out of rotation until one succeeds. */
+  markDown(reason: string): void
+  /** A background probe succeeded: back in rotation. */
+  markUp(): void
+  /** Notes an answer (a result), so a provider busy answering needs no probe to prove it is up. */
+  noteAnswered(): void
+  /** Remembers, for `ttlMs`, that it does not serve `method` (and what it said). */
+  markUnsupported(method: string, error: UpstreamRpcError): void
+  /** What it said when asked for `method`, if it is known (still) not to serve it. */
+  unsupportedAnswer(method: string): UpstreamRpcError | undefined
   dispose(): void
 }
 
@@ -41,17 +71,21 @@ export interface ProviderRuntimeOptions {
   upstream: Upstream
   clock: Clock
   breaker?: Omit<CircuitBreakerOptions, 'clock' | 'name'>
+  /** How long "does not serve this method" is remembered (ms). */
+  unsupportedMethodTtlMs: number
   /** Publishes a `provider_pool:events` entry. */
   emit(type: ProviderPoolEventType, detail?: string): void
 }
 
 /**
- * Creates the runtime state of one provider: its circuit breaker, cooldown, rate limiter, lag flag and
- * connection state, publishing every change as a provider pool event.
+ * Creates the runtime state of one provider: its circuit breaker, cooldown, rate limiter, lag and
+ * reachability flags, the methods it does not serve and its connection state, publishing every change as
+ * a provider pool event.
  */
 export function createProviderRuntime(options: ProviderRuntimeOptions): ProviderRuntime {
   const { config, clock, emit } = options
   const breaker = createCircuitBreaker({ ...options.breaker, name: config.id, clock })
+  const unsupported = new Map<string, { until: number; error: UpstreamRpcError }>()
   let cooldownTimer: TimerHandle | undefined
   let lastHealth: ProviderHealth = 'healthy'
 
@@ -69,9 +103,12 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
     limiter: config.rateLimitPerSecond ? createRateLimiter(config.rateLimitPerSecond, clock) : undefined,
     cooldownUntil: 0,
     lagging: false,
+    downReason: undefined,
+    lastAnsweredAt: 0,
     connection: undefined,
     health() {
-      if (breaker.state === 'open') return 'unhealthy'
+      if (runtime.downReason !== undefined) return 'down'
+      if (breaker.state !== 'closed') return 'unhealthy'
       if (runtime.cooldownUntil > clock.now()) return 'cooldown'
       if (runtime.lagging) return 'lagging'
       return 'healthy'
@@ -99,6 +136,31 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       if (lagging) emit('lagging', `${lag} blocks behind`)
       noteHealth()
     },
+    markDown(reason) {
+      if (runtime.downReason !== undefined) return
+      runtime.downReason = reason
+      noteHealth(reason)
+    },
+    markUp() {
+      if (runtime.downReason === undefined) return
+      runtime.downReason = undefined
+      noteHealth()
+    },
+    noteAnswered() {
+      runtime.lastAnsweredAt = clock.now()
+    },
+    markUnsupported(method, error) {
+      unsupported.delete(method)
+      unsupported.set(method, { until: clock.now() + options.unsupportedMethodTtlMs, error })
+      if (unsupported.size > MAX_UNSUPPORTED_METHODS) unsupported.delete(unsupported.keys().next().value!)
+    },
+    unsupportedAnswer(method) {
+      const known = unsupported.get(method)
+      if (known === undefined) return undefined
+      if (known.until > clock.now()) return known.error
+      unsupported.delete(method)
+      return undefined
+    },
     dispose() {
       if (cooldownTimer !== undefined) clock.clearTimeout(cooldownTimer)
       breaker.dispose()
@@ -106,14 +168,19 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
     },
   }
 
-  /** Publishes `healthy` / `unhealthy` when the overall verdict changes, after the specific event. */
-  function noteHealth(): void {
+  /**
+   * Publishes `healthy` / `unhealthy` when the provider enters or leaves rotation (down or breaker not
+   * closed), after the specific event; cooldowns and lag have events of their own.
+   */
+  function noteHealth(reason?: string): void {
     const health = runtime.health()
     if (health === lastHealth) return
-    const wasHealthy = lastHealth === 'healthy'
+    const wasOut = lastHealth === 'down' || lastHealth === 'unhealthy'
+    const isOut = health === 'down' || health === 'unhealthy'
     lastHealth = health
     if (health === 'healthy') emit('healthy')
-    else if (wasHealthy && health === 'unhealthy') emit('unhealthy', 'circuit open')
+    else if (isOut && !wasOut)
+      emit('unhealthy', health === 'down' ? `down: ${reason ?? runtime.downReason}` : 'circuit open')
   }
 
   breaker.onStateChange((change) => {

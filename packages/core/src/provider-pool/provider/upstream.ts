@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock/clock.js'
 import { createHttpTransport, type FetchLike, type HttpTransport } from '../../transport/http-transport.js'
 import type { JsonRpcResponse } from '../../transport/json-rpc.js'
+import { rawErrorOf, rawResultOf } from '../../transport/raw-result.js'
 import {
   createWsTransport,
   type WebSocketConstructor,
@@ -9,6 +10,13 @@ import {
 
 /** Connection state of an upstream's push channel, as the dashboard shows it. */
 export type UpstreamConnectionState = 'connecting' | 'connected' | 'disconnected'
+
+/**
+ * One upstream's answer: the parsed response and, when the upstream kept the body's text (HTTP does),
+ * `raw`, the exact JSON text of its `result` or `error` member. A proxy relays `raw` byte for byte:
+ * re-serialising would round integers beyond 2^53 and reorder integer-like keys.
+ */
+export type UpstreamResponse = JsonRpcResponse & { readonly raw?: string }
 
 /** Options of one upstream call. */
 export interface UpstreamRequestOptions {
@@ -38,7 +46,7 @@ export interface Upstream {
    * Sends one JSON-RPC call. JSON-RPC error responses resolve; transport failures reject with an
    * `UpstreamError` subclass.
    */
-  request(method: string, params: unknown, options: UpstreamRequestOptions): Promise<JsonRpcResponse>
+  request(method: string, params: unknown, options: UpstreamRequestOptions): Promise<UpstreamResponse>
   /** Present when the provider can push events (WebSocket). */
   subscribe?(
     params: readonly unknown[],
@@ -63,14 +71,6 @@ export interface UrlUpstreamOptions {
 }
 
 let nextRequestId = 1
-
-/** Upstream response bodies by the response parsed from them, for exact pass-through of results. */
-const rawBodies = new WeakMap<JsonRpcResponse, string>()
-
-/** The body text a response was parsed from, when its upstream kept it (HTTP does). */
-export function rawBodyOf(response: JsonRpcResponse): string | undefined {
-  return rawBodies.get(response)
-}
 
 /**
  * Builds an {@link Upstream} over a provider's URLs: calls go over HTTP when there is an `httpUrl`
@@ -100,8 +100,8 @@ export function createUrlUpstream(options: UrlUpstreamOptions): Upstream {
       if (http) {
         const payload = { jsonrpc: '2.0' as const, id: nextRequestId++, method, params: params ?? [] }
         const { response, text } = await http.request(payload, { signal, timeoutMs })
-        rawBodies.set(response, text)
-        return response
+        const raw = 'error' in response ? rawErrorOf(text) : rawResultOf(text)
+        return raw === undefined ? response : Object.assign(response, { raw })
       }
       return ws!.request(method, params ?? [], { signal, timeoutMs })
     },

@@ -1,11 +1,11 @@
 import { onAbort } from '../../abort/on-abort.js'
+import type { CircuitPermit } from '../../circuit-breaker/circuit-breaker.js'
 import type { Clock, TimerHandle } from '../../clock/clock.js'
 import type { ChainPulseError } from '../../errors/base-error.js'
-import { AbortedError, RateLimitedError, UpstreamError, UpstreamRpcError } from '../../errors/errors.js'
-import { classifyRpcError, type JsonRpcResponse } from '../../transport/json-rpc.js'
-import { rawResultOf } from '../../transport/raw-result.js'
+import { AbortedError, type UpstreamRpcError, UpstreamTimeoutError } from '../../errors/errors.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
-import { rawBodyOf } from '../provider/upstream.js'
+import type { UpstreamResponse } from '../provider/upstream.js'
+import { type AttemptVerdict, judgeRpcError, judgeThrown, preferredRpcError } from './failure-model.js'
 import { isDuplicateSubmission, isWriteMethod, rawTransactionHash } from './write-methods.js'
 
 /** One request to walk through an ordered list of providers. */
@@ -14,14 +14,23 @@ export interface ExecutionPlan {
   params: unknown
   /** Providers in the order to try them. */
   providers: readonly ProviderRuntime[]
-  timeoutMs: number
+  /**
+   * Providers cooling down after a throttle, earliest end first. When the others are exhausted, the
+   * request waits for the earliest cooldown to end if that fits its deadline, or else tries that provider
+   * at once: throttles slow a request down, they do not fail it while a provider is fine.
+   */
+  coolingDown: readonly ProviderRuntime[]
+  /** Clock time by which the request ends, answered or not. */
+  deadline: number
+  /** Per-attempt timeout (ms), shortened to what is left of the deadline. */
+  attemptTimeoutMs: number
   /** Delay before sending the same read to the next provider too; `undefined` disables hedging. */
   hedgeDelayMs: ((provider: ProviderRuntime) => number) | undefined
   signal: AbortSignal | undefined
   clock: Clock
-  /** Cooldown after a rate-limit answer that carries no Retry-After. */
+  /** Cooldown after a throttle that did not say how long to wait. */
   defaultCooldownMs: number
-  /** Records one attempt's outcome (`ok` = the provider did its job, even if the call reverted). */
+  /** Records one attempt's latency and whether the provider did its job. */
   recordAttempt(provider: ProviderRuntime, durationMs: number, ok: boolean): void
 }
 
@@ -34,69 +43,102 @@ export type ExecutionResult =
       provider: ProviderRuntime
       attempts: number
     }
+  /** Every provider tried erred with a JSON-RPC error, or one gave a deterministic one: relay it as it came. */
   | { kind: 'rpc-error'; error: UpstreamRpcError; provider: ProviderRuntime; attempts: number }
+  /** Nothing answered: transport faults only (or the deadline cut the last attempts). */
   | {
       kind: 'failed'
       failures: ChainPulseError[]
       lastProvider: ProviderRuntime | undefined
       attempts: number
+      deadlineReached: boolean
     }
+  /** No provider could be tried at all. */
   | { kind: 'unavailable'; reasons: Record<string, string> }
   | { kind: 'aborted'; error: AbortedError; attempts: number }
 
-type AttemptOutcome =
-  | { kind: 'ok'; result: unknown; rawResult?: string | undefined }
-  | { kind: 'rpc-error'; error: UpstreamRpcError }
-  | { kind: 'retry'; error: ChainPulseError }
-  | { kind: 'fatal'; error: ChainPulseError }
-  | { kind: 'aborted'; error: AbortedError }
+/** A JSON-RPC error some provider gave, kept until the request ends. */
+interface HeldError {
+  provider: ProviderRuntime
+  verdict: AttemptVerdict & { error: UpstreamRpcError }
+  /** The breaker permit of a disputed attempt, settled once the request's outcome decides it. */
+  permit: CircuitPermit
+  durationMs: number
+}
+
+/** A cooldown wait must leave at least this much of the deadline for the attempt after it. */
+const MIN_ATTEMPT_BUDGET_MS = 100
 
 /**
- * Walks `plan.providers` in order until one answers: retriable failures (network, timeout, 5xx, 429,
- * malformed body, upstream-side JSON-RPC errors) move on to the next provider; deterministic JSON-RPC
- * errors (a revert, invalid params) end the request as they are. With hedging, a read still unanswered
- * after the hedge delay is also sent to the next provider and the first answer wins; the others are
- * aborted. Writes are never hedged.
+ * Walks `plan.providers` until one answers, judging each attempt by the failure model
+ * (`failure-model.ts`): provider faults count against the provider and move on; throttles cool it down
+ * and move on; "cannot serve" answers move on without blame; disputed JSON-RPC errors move on and count
+ * against their provider only if another provider then answers; a deterministic error (revert, invalid
+ * params) ends the request as it is. When every provider erred, the client gets an upstream's error
+ * object as it came. Everything happens before `plan.deadline`. With hedging, a read still unanswered
+ * after the hedge delay also goes to the next provider and the first answer wins. Writes are never hedged.
  */
 export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
-  const { providers, clock } = plan
+  const { clock } = plan
   const isWrite = isWriteMethod(plan.method)
   const hedgeDelay = isWrite ? undefined : plan.hedgeDelayMs
+  const queue = [...plan.providers]
+  const coolingDown = [...plan.coolingDown]
+  /** Providers tried again after waiting out a throttle; each gets that second chance once. */
+  const retriedAfterThrottle = new Set<ProviderRuntime>()
   const failures: ChainPulseError[] = []
+  const heldErrors: HeldError[] = []
   const skipped: Record<string, string> = {}
-  /** Method-unsupported answers: returned only if every provider says so. */
-  let unsupported: { error: UpstreamRpcError; provider: ProviderRuntime } | undefined
-  let next = 0
   let attempts = 0
   let inFlight = 0
   let lastProvider: ProviderRuntime | undefined
   let hedgeTimer: TimerHandle | undefined
+  let waitTimer: TimerHandle | undefined
+  let deadlineCut = false
   let settled = false
   // Only hedged requests have losers to cancel.
   const controllers = hedgeDelay ? new Set<AbortController>() : undefined
-
   let stopWaitingForAbort: (() => void) | undefined
 
   return new Promise<ExecutionResult>((resolve) => {
-    const finish = (result: ExecutionResult) => {
+    const finish = (result: ExecutionResult, answeredBy?: ProviderRuntime) => {
       if (settled) return
       settled = true
       if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer)
+      if (waitTimer !== undefined) clock.clearTimeout(waitTimer)
       stopWaitingForAbort?.()
-      // Losing hedges are cancelled; their permits are released as aborted attempts.
       if (controllers) for (const controller of controllers) controller.abort()
+      settleDisputes(answeredBy)
       resolve(result)
     }
+
+    /** A disputed error counts against its provider only when another provider answered. */
+    const settleDisputes = (answeredBy: ProviderRuntime | undefined) => {
+      for (const held of heldErrors) {
+        if (held.verdict.kind !== 'disputed') continue
+        const blamed = answeredBy !== undefined && answeredBy !== held.provider
+        if (blamed) held.provider.breaker.recordFailure(held.permit, held.verdict.error)
+        else held.provider.breaker.release(held.permit)
+        plan.recordAttempt(held.provider, held.durationMs, !blamed)
+      }
+    }
+
     const abortRequest = () =>
       finish({ kind: 'aborted', error: new AbortedError({ cause: plan.signal?.reason }), attempts })
     if (plan.signal?.aborted) return abortRequest()
     if (plan.signal) stopWaitingForAbort = onAbort(plan.signal, abortRequest)
 
     const launchNext = (): boolean => {
-      while (next < providers.length) {
-        const provider = providers[next++]!
-        if (provider.cooldownUntil > clock.now()) {
-          skipped[provider.config.id] = 'cooling down'
+      while (queue.length > 0) {
+        const remaining = plan.deadline - clock.now()
+        if (remaining <= 0) {
+          deadlineCut = true
+          return false
+        }
+        const provider = queue.shift()!
+        if (provider.cooldownUntil > clock.now() && !retriedAfterThrottle.has(provider)) {
+          // It started cooling down after the plan was made (another request's throttle).
+          insertCooling(provider)
           continue
         }
         if (provider.limiter && !provider.limiter.tryTake()) {
@@ -111,8 +153,11 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         attempts++
         inFlight++
         lastProvider = provider
-        void attempt(provider, permit).then((outcome) => onOutcome(provider, outcome))
-        if (hedgeDelay && next < providers.length) {
+        const timeoutMs = Math.min(plan.attemptTimeoutMs, remaining)
+        void attempt(provider, permit, timeoutMs, timeoutMs < plan.attemptTimeoutMs).then((verdict) =>
+          onVerdict(provider, verdict),
+        )
+        if (hedgeDelay && queue.length > 0) {
           if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer)
           hedgeTimer = clock.setTimeout(() => {
             hedgeTimer = undefined
@@ -124,44 +169,98 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       return false
     }
 
-    const onOutcome = (provider: ProviderRuntime, outcome: AttemptOutcome) => {
+    const insertCooling = (provider: ProviderRuntime) => {
+      if (coolingDown.includes(provider)) return
+      coolingDown.push(provider)
+      coolingDown.sort((a, b) => a.cooldownUntil - b.cooldownUntil)
+    }
+
+    /**
+     * Nothing left to try and nothing in flight: wait out the earliest throttle if it fits the deadline,
+     * else try that provider at once; when no provider is left at all, end with the best there is.
+     */
+    const onExhausted = () => {
+      const next = coolingDown.shift()
+      if (next !== undefined && !deadlineCut) {
+        retriedAfterThrottle.add(next)
+        queue.push(next)
+        const waitMs = next.cooldownUntil - clock.now()
+        if (waitMs > 0 && clock.now() + waitMs + MIN_ATTEMPT_BUDGET_MS <= plan.deadline) {
+          waitTimer = clock.setTimeout(() => {
+            waitTimer = undefined
+            if (!settled && !launchNext()) onExhausted()
+          }, waitMs)
+          return
+        }
+        if (launchNext()) return
+        return onExhausted()
+      }
+      const relayed = preferredRpcError(heldErrors)
+      if (relayed)
+        return finish({
+          kind: 'rpc-error',
+          error: relayed.verdict.error,
+          provider: relayed.provider,
+          attempts,
+        })
+      if (attempts === 0) return finish({ kind: 'unavailable', reasons: skipped })
+      finish({ kind: 'failed', failures, lastProvider, attempts, deadlineReached: deadlineCut })
+    }
+
+    const onVerdict = (
+      provider: ProviderRuntime,
+      verdict: AttemptVerdict & { permit?: CircuitPermit; durationMs?: number },
+    ) => {
       inFlight--
-      if (settled) return
-      switch (outcome.kind) {
-        case 'ok':
-          return finish({
-            kind: 'ok',
-            result: outcome.result,
-            rawResult: outcome.rawResult,
-            provider,
-            attempts,
-          })
-        case 'rpc-error':
-          if (
-            outcome.error.errorClass === 'method-unsupported' ||
-            outcome.error.errorClass === 'request-limit'
-          ) {
-            unsupported = { error: outcome.error, provider }
+      if (settled) {
+        // A losing hedge or a late answer: its permit was kept only for a disputed error.
+        if (verdict.kind === 'disputed') provider.breaker.release(verdict.permit!)
+        return
+      }
+      switch (verdict.kind) {
+        case 'answered':
+          return finish(answerOf(provider, verdict as AnsweredVerdict), provider)
+        case 'request-fault':
+          return finish({ kind: 'rpc-error', error: verdict.error, provider, attempts })
+        case 'aborted':
+          if (verdict.error.cause === DEADLINE) {
+            deadlineCut = true
+            failures.push(
+              new UpstreamTimeoutError({ providerId: provider.config.id, timeoutMs: verdict.durationMs! }),
+            )
             break
           }
-          return finish({ kind: 'rpc-error', error: outcome.error, provider, attempts })
-        case 'aborted':
-          return finish({ kind: 'aborted', error: outcome.error, attempts })
-        case 'fatal':
-          failures.push(outcome.error)
-          return finish({ kind: 'failed', failures, lastProvider: provider, attempts })
-        case 'retry':
-          failures.push(outcome.error)
+          return finish({ kind: 'aborted', error: verdict.error, attempts })
+        case 'provider-fault':
+          failures.push(verdict.error)
+          break
+        case 'throttled':
+          failures.push(verdict.error)
+          if (!retriedAfterThrottle.has(provider)) insertCooling(provider)
+          break
+        case 'cannot-serve':
+        case 'disputed':
+          heldErrors.push({
+            provider,
+            verdict,
+            permit: verdict.permit ?? 0,
+            durationMs: verdict.durationMs ?? 0,
+          })
           break
       }
       if (launchNext() || inFlight > 0) return
-      if (unsupported) return finish({ kind: 'rpc-error', ...unsupported, attempts })
-      if (attempts === 0) return finish({ kind: 'unavailable', reasons: skipped })
-      finish({ kind: 'failed', failures, lastProvider, attempts })
+      onExhausted()
     }
 
-    /** One call to one provider, classified; never rejects. */
-    const attempt = async (provider: ProviderRuntime, permit: number): Promise<AttemptOutcome> => {
+    type AnsweredVerdict = { kind: 'answered'; result: unknown; rawResult: string | undefined }
+
+    /** One call to one provider, judged, with its breaker and the benchmark store told; never rejects. */
+    const attempt = async (
+      provider: ProviderRuntime,
+      permit: CircuitPermit,
+      timeoutMs: number,
+      cutByDeadline: boolean,
+    ): Promise<AttemptVerdict & { permit?: CircuitPermit; durationMs?: number }> => {
       // Only hedged requests have losers to cancel; otherwise the caller's signal is all an attempt
       // needs, and the hot path skips an AbortController per attempt.
       const controller = hedgeDelay ? new AbortController() : undefined
@@ -170,85 +269,109 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       const started = clock.now()
       const { breaker } = provider
       try {
-        const response: JsonRpcResponse = await provider.upstream.request(plan.method, plan.params, {
+        const response: UpstreamResponse = await provider.upstream.request(plan.method, plan.params, {
           signal,
-          timeoutMs: plan.timeoutMs,
+          timeoutMs,
         })
         const durationMs = clock.now() - started
         if (!('error' in response)) {
           breaker.recordSuccess(permit)
+          provider.noteAnswered()
           plan.recordAttempt(provider, durationMs, true)
-          const body = rawBodyOf(response)
-          return {
-            kind: 'ok',
+          const answered: AnsweredVerdict = {
+            kind: 'answered',
             result: response.result,
-            rawResult: body === undefined ? undefined : rawResultOf(body),
+            rawResult: response.raw,
           }
+          return answered as AttemptVerdict
         }
-        const errorClass = classifyRpcError(response.error)
-        const error = new UpstreamRpcError({
-          rpcError: response.error,
-          errorClass,
-          providerId: provider.config.id,
-        })
         if (isWrite && attempts > 1 && isDuplicateSubmission(response.error.message)) {
           // An earlier attempt of this request reached the network; the transaction is in.
           breaker.recordSuccess(permit)
           plan.recordAttempt(provider, durationMs, true)
-          return { kind: 'ok', result: rawTransactionHash(String((plan.params as unknown[])[0])) }
+          const answered: AnsweredVerdict = {
+            kind: 'answered',
+            result: rawTransactionHash(String((plan.params as unknown[])[0])),
+            rawResult: undefined,
+          }
+          return answered as AttemptVerdict
         }
-        switch (errorClass) {
-          case 'rate-limit':
-            breaker.release(permit)
-            plan.recordAttempt(provider, durationMs, false)
-            provider.startCooldown(plan.defaultCooldownMs, `rate limited: ${response.error.message}`)
-            return { kind: 'retry', error }
-          case 'upstream':
-            breaker.recordFailure(permit, error)
-            plan.recordAttempt(provider, durationMs, false)
-            return { kind: 'retry', error }
-          default:
-            // The provider worked; the answer is about the request (revert, bad params, unsupported).
-            breaker.recordSuccess(permit)
-            plan.recordAttempt(provider, durationMs, true)
-            return { kind: 'rpc-error', error }
-        }
+        return settle(
+          provider,
+          permit,
+          judgeRpcError(response.error, provider.config.id, response.raw),
+          durationMs,
+        )
       } catch (caught) {
         const durationMs = clock.now() - started
-        if (caught instanceof AbortedError || signal?.aborted) {
+        // A timeout the deadline imposed, shorter than the provider's own timeout: not its fault.
+        if (cutByDeadline && caught instanceof UpstreamTimeoutError) {
           breaker.release(permit)
-          return {
-            kind: 'aborted',
-            error: caught instanceof AbortedError ? caught : new AbortedError({ cause: caught }),
-          }
+          return { kind: 'aborted', error: new AbortedError({ cause: DEADLINE }), durationMs }
         }
-        plan.recordAttempt(provider, durationMs, false)
-        if (caught instanceof RateLimitedError) {
-          breaker.release(permit)
-          provider.startCooldown(caught.retryAfterMs, 'HTTP 429')
-          return { kind: 'retry', error: caught }
-        }
-        if (caught instanceof UpstreamError && !caught.retriable) {
-          // e.g. HTTP 400 without a JSON-RPC body: the request, not the provider, is at fault.
-          breaker.release(permit)
-          return { kind: 'fatal', error: caught }
-        }
-        const error =
-          caught instanceof UpstreamError
-            ? caught
-            : new UpstreamError('The upstream call failed unexpectedly.', {
-                code: 'UPSTREAM_UNAVAILABLE',
-                retriable: true,
-                providerId: provider.config.id,
-                cause: caught,
-              })
-        breaker.recordFailure(permit, error)
-        return { kind: 'retry', error }
+        return settle(
+          provider,
+          permit,
+          judgeThrown(caught, provider.config.id, signal?.aborted === true),
+          durationMs,
+        )
       } finally {
         if (controller) controllers!.delete(controller)
       }
     }
 
-    if (!launchNext()) finish({ kind: 'unavailable', reasons: skipped })
+    /** Applies a verdict's immediate consequences: breaker, cooldown, unsupported-method memory, store. */
+    const settle = (
+      provider: ProviderRuntime,
+      permit: CircuitPermit,
+      verdict: AttemptVerdict,
+      durationMs: number,
+    ): AttemptVerdict & { permit?: CircuitPermit; durationMs?: number } => {
+      const { breaker } = provider
+      switch (verdict.kind) {
+        case 'provider-fault':
+          breaker.recordFailure(permit, verdict.error)
+          plan.recordAttempt(provider, durationMs, false)
+          return verdict
+        case 'throttled':
+          breaker.release(permit)
+          plan.recordAttempt(provider, durationMs, false)
+          provider.startCooldown(
+            verdict.retryAfterMs ?? plan.defaultCooldownMs,
+            `rate limited: ${verdict.error.shortMessage}`,
+          )
+          return verdict
+        case 'request-fault':
+          // The provider worked; the answer is about the request.
+          breaker.recordSuccess(permit)
+          plan.recordAttempt(provider, durationMs, true)
+          return verdict
+        case 'cannot-serve':
+          breaker.release(permit)
+          if (verdict.reason === 'method-unsupported') provider.markUnsupported(plan.method, verdict.error)
+          return { ...verdict, durationMs }
+        case 'disputed':
+          // Judged when the request ends: the permit stays open until then.
+          return { ...verdict, permit, durationMs }
+        case 'aborted':
+          breaker.release(permit)
+          return verdict
+        case 'answered':
+          return verdict
+      }
+    }
+
+    const answerOf = (provider: ProviderRuntime, verdict: AnsweredVerdict): ExecutionResult => ({
+      kind: 'ok',
+      result: verdict.result,
+      rawResult: verdict.rawResult,
+      provider,
+      attempts,
+    })
+
+    if (!launchNext()) onExhausted()
   })
 }
+
+/** The cause of an attempt the request's deadline ended. */
+const DEADLINE = Symbol('deadline')

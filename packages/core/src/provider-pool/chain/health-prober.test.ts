@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { createMockChain } from '../../testing/mock-chain.js'
+import { createMockProvider } from '../../testing/mock-provider.js'
+import { advanceInSteps, settleOnClock } from '../../testing/run-clock.js'
+import { setup } from '../mock-pool-setup.js'
+
+// Background health probes, through a pool over mock providers on a fake clock.
+
+const PROBES = { healthCheck: { intervalMs: 1_000, timeoutMs: 500 } } as const
+
+describe('health probes', () => {
+  it('finds an unreachable provider down within one interval, and sends it no client request', async () => {
+    const { clock, pool, providers, events } = setup(PROBES)
+    providers.b.set({ down: true })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[1]).toMatchObject({
+      id: 'b',
+      health: 'down',
+      breaker: 'closed',
+      downReason: expect.stringContaining('connection refused'),
+    })
+    expect(
+      events.filter((event) => event.providerId === 'b').map((event) => [event.type, event.detail]),
+    ).toEqual([['unhealthy', expect.stringMatching(/^down: .*connection refused/)]])
+    pool.cooldown('a', 60_000)
+    const calls = providers.b.calls()
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(answer.providerId).toBe('c')
+    // Only probes reach it (one a round at most).
+    expect(providers.b.calls() - calls).toBeLessThanOrEqual(1)
+    expect(providers.b.calls('eth_chainId') + providers.b.calls('eth_blockNumber')).toBe(providers.b.calls())
+  })
+
+  it('puts a revived provider back in rotation within one interval', async () => {
+    const { clock, pool, providers, events } = setup(PROBES)
+    providers.a.set({ down: true })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[0]?.health).toBe('down')
+    providers.a.set({ down: false })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[0]).toMatchObject({ health: 'healthy', downReason: undefined })
+    expect(events.at(-1)).toMatchObject({ providerId: 'a', type: 'healthy' })
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('a')
+  })
+
+  it('closes an open breaker on a probe, without waiting out halfOpenAfterMs or trying a client request', async () => {
+    const { clock, pool, providers } = setup({
+      ...PROBES,
+      breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+    })
+    await advanceInSteps(clock, 10)
+    providers.a.set({ failNext: 1 })
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('b')
+    expect(pool.providers()[0]?.breaker).toBe('open')
+    const callsWhileOpen = providers.a.calls()
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[0]).toMatchObject({ breaker: 'closed', health: 'healthy' })
+    // What reached it meanwhile was the probe, not a client request.
+    expect(providers.a.calls() - callsWhileOpen).toBe(providers.a.calls('eth_blockNumber') - 1)
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('a')
+  })
+
+  it('finds a provider of another chain down', async () => {
+    const { clock, pool } = setup(PROBES)
+    const polygon = createMockChain({ clock, chainId: 137 })
+    pool.addProvider({
+      id: 'wrong',
+      chain: 'ethereum',
+      upstream: createMockProvider({ chain: polygon, clock, id: 'wrong' }),
+    })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers().find((provider) => provider.id === 'wrong')).toMatchObject({
+      health: 'down',
+      downReason: 'wrong chain: expected chain id 1, got 0x89',
+    })
+  })
+
+  it('cools a provider down on a throttled probe, and probes it no more before its Retry-After', async () => {
+    const { clock, pool, providers } = setup(PROBES)
+    providers.c.set({ rateLimited: { retryAfterMs: 5_000 } })
+    await advanceInSteps(clock, 10)
+    expect(pool.providers()[2]?.health).toBe('cooldown')
+    const calls = providers.c.calls()
+    await advanceInSteps(clock, 4_000)
+    expect(providers.c.calls()).toBe(calls)
+    providers.c.set({ rateLimited: false })
+    await advanceInSteps(clock, 2_000)
+    expect(pool.providers()[2]?.health).toBe('healthy')
+  })
+})

@@ -1,0 +1,157 @@
+import type { Clock, TimerHandle } from '../../clock/clock.js'
+import { hexToNumber } from '../../subscriptions/block-header.js'
+import type { ProviderRuntime } from '../provider/provider-runtime.js'
+import { type AttemptVerdict, judgeRpcError, judgeThrown } from '../request/failure-model.js'
+
+/** Options of {@link createHealthProber}. */
+export interface HealthProberOptions {
+  chainId: number
+  clock: Clock
+  /** The chain's providers now (they come and go at run time). */
+  providers(): readonly ProviderRuntime[]
+  /** Time between probe rounds (ms). */
+  intervalMs: number
+  /** Timeout of one probe (ms). */
+  timeoutMs: number
+  /** Cooldown after a throttled probe that did not say how long to wait. */
+  defaultCooldownMs: number
+  /**
+   * `true`: probes judge reachability (`down` / back up) and are the breaker's half-open trials.
+   * `false`: they only poll heads of providers without a live `newHeads` stream.
+   */
+  judge: boolean
+  /** Whether a provider's head arrives over a live `newHeads` stream (no head poll needed). */
+  isStreaming(provider: ProviderRuntime): boolean
+  /** A probe read a provider's head. */
+  onHead(provider: ProviderRuntime, blockNumber: number): void
+}
+
+/** Background health checks of one chain's providers. */
+export interface HealthProber {
+  /**
+   * Runs a round soon (after the current synchronous work, so providers added together are probed
+   * together), and then every `intervalMs`; a round already running is joined, not doubled.
+   */
+  probeNow(): Promise<void>
+  stop(): void
+}
+
+/**
+ * Probes a chain's providers in the background, from start: `eth_chainId` first (a provider on the
+ * wrong chain is down), then `eth_blockNumber` each round, which also keeps heads fresh. A provider
+ * that fails a probe (unreachable, timing out, erring, wrong chain) is `down` and out of rotation
+ * within one round; one that answers again is back within one round, and an open breaker closes on
+ * the probe's success, so no client request has to be the half-open trial. Providers that answered
+ * a client request within the last round and stream their heads need no probe. A throttled probe
+ * cools the provider down and says nothing about reachability.
+ */
+export function createHealthProber(options: HealthProberOptions): HealthProber {
+  const { clock } = options
+  const verifiedChainId = new WeakSet<ProviderRuntime>()
+  let timer: TimerHandle | undefined
+  let stopped = false
+  let round: Promise<void> | undefined
+
+  function needsProbe(provider: ProviderRuntime): boolean {
+    // A throttled provider gets nothing before its Retry-After, probes included.
+    if (provider.cooldownUntil > clock.now()) return false
+    if (!options.judge) return !options.isStreaming(provider)
+    if (provider.health() === 'down' || provider.breaker.state !== 'closed') return true
+    const busy = provider.lastAnsweredAt > clock.now() - options.intervalMs
+    return !(busy && options.isStreaming(provider) && verifiedChainId.has(provider))
+  }
+
+  async function call(
+    provider: ProviderRuntime,
+    method: string,
+  ): Promise<AttemptVerdict | { kind: 'answered'; result: unknown }> {
+    try {
+      const response = await provider.upstream.request(method, [], { timeoutMs: options.timeoutMs })
+      if ('error' in response) return judgeRpcError(response.error, provider.config.id, response.raw)
+      return { kind: 'answered', result: response.result }
+    } catch (thrown) {
+      return judgeThrown(thrown, provider.config.id, false)
+    }
+  }
+
+  async function probe(provider: ProviderRuntime): Promise<void> {
+    const method = verifiedChainId.has(provider) || !options.judge ? 'eth_blockNumber' : 'eth_chainId'
+    const outcome = await call(provider, method)
+    if (stopped) return
+    if (outcome.kind === 'answered') {
+      const value =
+        'result' in outcome && typeof outcome.result === 'string' ? hexToNumber(outcome.result) : Number.NaN
+      if (method === 'eth_chainId') {
+        if (value !== options.chainId)
+          return down(
+            provider,
+            `wrong chain: expected chain id ${options.chainId}, got ${String((outcome as { result: unknown }).result)}`,
+          )
+        verifiedChainId.add(provider)
+        return probe(provider)
+      }
+      if (Number.isFinite(value)) options.onHead(provider, value)
+      if (options.judge) up(provider)
+      return
+    }
+    if (!options.judge) return
+    switch (outcome.kind) {
+      case 'throttled':
+        provider.startCooldown(
+          outcome.retryAfterMs ?? options.defaultCooldownMs,
+          'rate limited (health probe)',
+        )
+        return
+      case 'aborted':
+        return
+      default:
+        return down(provider, outcome.error.shortMessage)
+    }
+  }
+
+  function up(provider: ProviderRuntime): void {
+    provider.noteAnswered()
+    provider.markUp()
+    const { breaker } = provider
+    if (breaker.state === 'closed') return
+    const permit = breaker.tryAcquireProbe()
+    if (permit) breaker.recordSuccess(permit)
+  }
+
+  function down(provider: ProviderRuntime, reason: string): void {
+    verifiedChainId.delete(provider)
+    const { breaker } = provider
+    if (breaker.state === 'half-open') {
+      const permit = breaker.tryAcquireProbe()
+      if (permit) breaker.recordFailure(permit, new Error(reason))
+    }
+    provider.markDown(reason)
+  }
+
+  async function runRound(): Promise<void> {
+    if (timer !== undefined) clock.clearTimeout(timer)
+    timer = undefined
+    await Promise.all(options.providers().filter(needsProbe).map(probe))
+    if (!stopped) timer = clock.setTimeout(() => void probeNow(), options.intervalMs)
+  }
+
+  function probeNow(): Promise<void> {
+    if (stopped) return Promise.resolve()
+    round ??= Promise.resolve()
+      .then(runRound)
+      .finally(() => {
+        round = undefined
+      })
+    return round
+  }
+
+  // Judging probes start as providers are added (`probeNow`); a head poll waits its first interval.
+  if (!options.judge) timer = clock.setTimeout(() => void probeNow(), options.intervalMs)
+  return {
+    probeNow,
+    stop() {
+      stopped = true
+      if (timer !== undefined) clock.clearTimeout(timer)
+    },
+  }
+}

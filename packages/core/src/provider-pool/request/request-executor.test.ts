@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest'
+import { AllProvidersFailedError, UpstreamRpcError } from '../../errors/errors.js'
+import { advanceInSteps, settleOnClock } from '../../testing/run-clock.js'
+import { setup } from '../mock-pool-setup.js'
+
+// The failure model as the pool applies it (docs/failure-model.md), over mock providers on a fake clock.
+
+/** Provider pool events that say a provider's health or breaker changed. */
+const HEALTH_EVENTS = new Set([
+  'circuit_open',
+  'circuit_half_open',
+  'circuit_closed',
+  'cooldown_start',
+  'unhealthy',
+  'healthy',
+])
+
+describe('the failure model in the request path', () => {
+  it('relays a JSON-RPC error every provider gives as it came, and holds it against none', async () => {
+    const { clock, pool, providers, events } = setup({
+      breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 },
+    })
+    const rpcError = { code: -32603, message: 'nonce has max value', data: { nonce: '0xffffffffffffffff' } }
+    for (const id of ['a', 'b', 'c'] as const)
+      providers[id].set({ rpcError: { ...rpcError, methods: ['eth_simulateV1'] } })
+    for (let call = 0; call < 10; call++) {
+      const error = await settleOnClock(
+        clock,
+        pool.request({ chain: 'ethereum', method: 'eth_simulateV1', params: [{}, 'latest'] }),
+      ).catch((caught) => caught)
+      expect(error).toBeInstanceOf(UpstreamRpcError)
+      expect((error as UpstreamRpcError).rpcError).toEqual(rpcError)
+      expect((error as UpstreamRpcError).routing).toMatchObject({ providerId: 'a', attempts: 3 })
+    }
+    expect(events.filter((event) => HEALTH_EVENTS.has(event.type))).toEqual([])
+    expect(pool.providers().map((provider) => [provider.breaker, provider.health])).toEqual([
+      ['closed', 'healthy'],
+      ['closed', 'healthy'],
+      ['closed', 'healthy'],
+    ])
+    // Normal calls still go to the first provider.
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('a')
+  })
+
+  it('holds a JSON-RPC error against its provider once another provider answers the same request', async () => {
+    const { clock, pool, providers } = setup({ breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } })
+    providers.a.set({ rpcError: { code: -32603, message: 'internal error', methods: ['eth_getBalance'] } })
+    const call = () =>
+      settleOnClock(
+        clock,
+        pool.request({ chain: 'ethereum', method: 'eth_getBalance', params: ['0x1', '0x1'] }),
+      )
+    expect(await call()).toMatchObject({ providerId: 'b', attempts: 2 })
+    expect(pool.providers()[0]?.breaker).toBe('closed')
+    expect(await call()).toMatchObject({ providerId: 'b', attempts: 2 })
+    expect(pool.providers()[0]).toMatchObject({ id: 'a', breaker: 'open', health: 'unhealthy' })
+  })
+
+  it('never holds "cannot serve" answers against a provider (unknown block, pruned state, limits)', async () => {
+    const { clock, pool, providers, events } = setup({
+      breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+    })
+    providers.a.set({
+      rpcError: { code: -32000, message: 'missing trie node abc (path )', methods: ['eth_getBalance'] },
+    })
+    providers.b.set({
+      rpcError: { code: -32602, message: 'query exceeds max block range 100000', methods: ['eth_getLogs'] },
+    })
+    for (let call = 0; call < 5; call++) {
+      expect(
+        await settleOnClock(
+          clock,
+          pool.request({ chain: 'ethereum', method: 'eth_getBalance', params: ['0x1', '0x1'] }),
+        ),
+      ).toMatchObject({ providerId: 'b' })
+      expect(
+        await settleOnClock(
+          clock,
+          pool.request({
+            chain: 'ethereum',
+            method: 'eth_getLogs',
+            params: [{ fromBlock: '0x1', toBlock: '0x2' }],
+          }),
+        ),
+      ).toMatchObject({ providerId: 'a' })
+    }
+    expect(events.filter((event) => HEALTH_EVENTS.has(event.type))).toEqual([])
+  })
+
+  it('asks about an unknown method once per provider, then answers from memory until it expires', async () => {
+    const { clock, pool, providers } = setup({ unsupportedMethodTtlMs: 60_000 })
+    const ask = () =>
+      settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_nope' })).catch((caught) => caught)
+    const first = await ask()
+    expect(first).toBeInstanceOf(UpstreamRpcError)
+    const nopes = () => [
+      providers.a.calls('eth_nope'),
+      providers.b.calls('eth_nope'),
+      providers.c.calls('eth_nope'),
+    ]
+    expect(nopes()).toEqual([1, 1, 1])
+    for (let call = 0; call < 100; call++) {
+      const again = await ask()
+      expect((again as UpstreamRpcError).rpcError).toEqual((first as UpstreamRpcError).rpcError)
+      expect((again as UpstreamRpcError).routing).toMatchObject({ attempts: 0 })
+    }
+    expect(nopes()).toEqual([1, 1, 1])
+    await advanceInSteps(clock, 60_000, 100)
+    await ask()
+    expect(nopes()).toEqual([2, 2, 2])
+  })
+
+  it('waits for the earliest cooldown to end when every other provider failed, if the deadline allows', async () => {
+    const { clock, pool, providers } = setup()
+    pool.cooldown('a', 5_000)
+    pool.cooldown('b', 6_000)
+    providers.c.set({ down: true })
+    const started = clock.now()
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(answer).toMatchObject({ providerId: 'a', attempts: 2 })
+    expect(clock.now() - started).toBeGreaterThanOrEqual(5_000)
+    expect(clock.now() - started).toBeLessThan(6_000)
+  })
+
+  it('tries the least recently throttled provider at once when waiting would pass the deadline', async () => {
+    const { clock, pool, providers } = setup({ requestDeadlineMs: 2_000 })
+    pool.cooldown('a', 30_000)
+    pool.cooldown('b', 20_000)
+    providers.c.set({ down: true })
+    const started = clock.now()
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(answer).toMatchObject({ providerId: 'b', attempts: 2 })
+    expect(clock.now() - started).toBeLessThan(100)
+  })
+
+  it('cools a provider down for defaultCooldownMs after a 429 that does not say how long', async () => {
+    const { clock, pool, providers, events } = setup({ defaultCooldownMs: 7_000 })
+    providers.a.set({ rateLimited: {} })
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(events.find((event) => event.type === 'cooldown_start')).toMatchObject({
+      providerId: 'a',
+      detail: expect.stringContaining('7000 ms'),
+    })
+    expect(pool.providers()[0]?.cooldownUntil).toBe(clock.now() + 7_000)
+  })
+
+  it('ends every request by its deadline, and a timeout the deadline shortened is held against no one', async () => {
+    const { clock, pool, providers, events } = setup({
+      requestTimeoutMs: 10_000,
+      requestDeadlineMs: 15_000,
+      breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+    })
+    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ hang: true })
+    const started = clock.now()
+    const error = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }), {
+      maxMs: 20_000,
+      stepMs: 50,
+    }).catch((caught) => caught)
+    expect(error).toBeInstanceOf(AllProvidersFailedError)
+    expect(clock.now() - started).toBeLessThanOrEqual(15_000)
+    // a timed out on its own 10 s; b got the 5 s left and was cut by the deadline, c never started.
+    expect(events.filter((event) => event.type === 'circuit_open').map((event) => event.providerId)).toEqual([
+      'a',
+    ])
+    expect(providers.c.calls()).toBe(0)
+  })
+})
+
+describe('lag-aware routing', () => {
+  // Probes keep every provider's head known; a lags 3 blocks behind b and c.
+  async function laggingSetup() {
+    const pool = setup({ healthCheck: { intervalMs: 1_000, timeoutMs: 500 } })
+    pool.chain.mine(10)
+    pool.providers.a.set({ lagBlocks: 3 })
+    await advanceInSteps(pool.clock, 1_000)
+    const head = Number.parseInt(pool.chain.head().number, 16)
+    return { ...pool, head }
+  }
+  const hex = (value: number) => `0x${value.toString(16)}`
+
+  it('sends a call naming a block to a provider whose head has reached it', async () => {
+    const { clock, pool, providers, head, events } = await laggingSetup()
+    const answer = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_getBlockByNumber', params: [hex(head), false] }),
+    )
+    expect(answer).toMatchObject({ providerId: 'b', attempts: 1 })
+    expect(providers.a.calls('eth_getBlockByNumber')).toBe(0)
+    // a still serves the blocks it has.
+    const old = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_getBlockByNumber', params: [hex(head - 5), false] }),
+    )
+    expect(old.providerId).toBe('a')
+    expect(events.filter((event) => HEALTH_EVENTS.has(event.type))).toEqual([])
+  })
+
+  it('asks one provider about a block above every head, and relays its answer as it came', async () => {
+    const { clock, pool, providers, head, events } = await laggingSetup()
+    const error = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_getBalance', params: ['0x1', hex(head + 5)] }),
+    ).catch((caught) => caught)
+    expect(error).toBeInstanceOf(UpstreamRpcError)
+    expect((error as UpstreamRpcError).rpcError).toEqual({ code: -32000, message: 'header not found' })
+    expect((error as UpstreamRpcError).routing).toMatchObject({ providerId: 'b', attempts: 1 })
+    expect(
+      providers.a.calls('eth_getBalance') +
+        providers.b.calls('eth_getBalance') +
+        providers.c.calls('eth_getBalance'),
+    ).toBe(1)
+    expect(events.filter((event) => HEALTH_EVENTS.has(event.type))).toEqual([])
+  })
+
+  it('waits for the next block when a call names it, instead of failing', async () => {
+    const { clock, pool, chain, head } = await laggingSetup()
+    const pending = pool.request({
+      chain: 'ethereum',
+      method: 'eth_getBlockByNumber',
+      params: [hex(head + 1), false],
+    })
+    await advanceInSteps(clock, 300)
+    chain.mine(1)
+    const answer = await settleOnClock(clock, pending)
+    expect(answer).toMatchObject({ attempts: 1 })
+    expect((answer.result as { number: string }).number).toBe(hex(head + 1))
+  })
+})
