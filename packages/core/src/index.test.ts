@@ -21,6 +21,7 @@ describe('public exports', () => {
         "KNOWN_METHODS",
         "MalformedResponseError",
         "NoProviderAvailableError",
+        "PROVIDER_HEALTH_STATES",
         "PoolClosedError",
         "RateLimitedError",
         "UnknownChainError",

@@ -108,7 +108,7 @@ export {
   type ProviderPoolConfig,
   parseProviderPoolConfig,
 } from './provider-pool/config.js'
-export type { ProviderHealth } from './provider-pool/provider/provider-runtime.js'
+export { PROVIDER_HEALTH_STATES, type ProviderHealth } from './provider-pool/provider/provider-runtime.js'
 export type {
   Upstream,
   UpstreamConnectionState,

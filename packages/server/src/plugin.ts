@@ -8,7 +8,7 @@ import { apiRoutes } from './routes/api/api-routes.js'
 import type { DemoControls } from './routes/api/demo-controls.js'
 import { isDashboardPool } from './routes/api/views.js'
 import { dashboardRoutes } from './routes/dashboard.js'
-import { healthRoutes } from './routes/health.js'
+import { healthRoutes, logHealthTransitions } from './routes/health.js'
 import { rpcRoutes } from './routes/rpc.js'
 import { wsRpcRoutes } from './routes/ws-rpc.js'
 import { registerCors } from './security/cors.js'
@@ -53,6 +53,7 @@ export const chainPulsePlugin = fp(
     const redact = options.redact ?? createRedactor({ secrets: config.auth?.apiKeys ?? [] })
     const pool = options.pool
     await app.register(healthRoutes, { pool })
+    logHealthTransitions(app, pool, redact)
     await app.register(
       async (rpc) => {
         if (config.cors) registerCors(rpc, config.cors)

@@ -72,7 +72,7 @@ export interface ConnectionEvent {
   transport: 'http' | 'ws'
 }
 
-export type ProviderHealth = 'healthy' | 'cooldown' | 'lagging' | 'unhealthy'
+export type ProviderHealth = 'healthy' | 'cooldown' | 'lagging' | 'unhealthy' | 'down'
 export type BreakerState = 'closed' | 'open' | 'half-open'
 
 /** One provider of `GET /api/providers` and the `providers` stream topic. */
@@ -80,6 +80,8 @@ export interface ProviderView {
   id: string
   chain: string
   health: ProviderHealth
+  /** Why background probes cannot reach it, while `health` is `down`. */
+  downReason?: string | null | undefined
   breaker: BreakerState
   head: number | null | undefined
   lag: number

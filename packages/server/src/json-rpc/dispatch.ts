@@ -11,7 +11,7 @@ export interface CallRouting {
 /** How one call ended: the upstream's `result`, or an error object to answer with. */
 export type CallOutcome =
   | { ok: true; result: unknown; rawResult?: string | undefined; routing: CallRouting }
-  | { ok: false; error: RpcErrorObject; routing: CallRouting | undefined }
+  | { ok: false; error: RpcErrorObject; rawError?: string | undefined; routing: CallRouting | undefined }
 
 /** Runs one valid call (allow/deny, the pool, error mapping). Should not throw; if it does, see {@link DispatchOptions.onUnexpectedError}. */
 export type CallHandler = (call: RpcCall) => Promise<CallOutcome>
@@ -82,7 +82,8 @@ async function answerEntry(
   }
   // Notifications are executed (the client may want the side effect) but never answered.
   if (call.idRaw === undefined) return undefined
-  if (!outcome.ok) return { text: errorResponse(call.idRaw, outcome.error), routing: outcome.routing }
+  if (!outcome.ok)
+    return { text: errorResponse(call.idRaw, outcome.error, outcome.rawError), routing: outcome.routing }
   try {
     return { text: resultResponse(call.idRaw, outcome.result, outcome.rawResult), routing: outcome.routing }
   } catch (error) {
@@ -101,7 +102,10 @@ export function resultResponse(idRaw: string, result: unknown, rawResult?: strin
   return `{"jsonrpc":"2.0","id":${idRaw},"result":${rawResult ?? JSON.stringify(result) ?? 'null'}}`
 }
 
-/** An error response; `idRaw` is written verbatim. */
-export function errorResponse(idRaw: string, error: RpcErrorObject): string {
-  return `{"jsonrpc":"2.0","id":${idRaw},"error":${JSON.stringify(error)}}`
+/**
+ * An error response; `idRaw` is written verbatim, and so is `rawError` (an upstream's own text of the
+ * error object) when given, so the client gets the upstream's error exactly as it came.
+ */
+export function errorResponse(idRaw: string, error: RpcErrorObject, rawError?: string): string {
+  return `{"jsonrpc":"2.0","id":${idRaw},"error":${rawError ?? JSON.stringify(error)}}`
 }

@@ -54,6 +54,8 @@ async function setup(logLevel: 'warn' | 'debug'): Promise<Setup> {
     ],
     strategy: 'priority',
     racing: false,
+    // Requests alone: a background probe would find these upstreams down before any request is logged.
+    healthCheck: false,
     // Nothing here waits on time; the fake clock keeps head polling from running on its own.
     clock: createFakeClock(),
   })

@@ -6,6 +6,8 @@ import { internalError, proxyError, type RpcErrorObject, rpcErrorCodes } from '.
 /** A pool failure as the client sees it. `unexpected` marks errors that are not ChainPulse's own (bugs). */
 export interface MappedPoolError {
   error: RpcErrorObject
+  /** The upstream's own text of `error`, to relay byte for byte (when kept, and holding no secret). */
+  rawError?: string | undefined
   routing: CallRouting | undefined
   unexpected: boolean
 }
@@ -19,7 +21,8 @@ interface RoutingLike {
 /**
  * Turns what `pool.request` threw into a JSON-RPC error object:
  *
- * - an upstream's JSON-RPC error (`UpstreamRpcError`) → that error object unchanged;
+ * - an upstream's JSON-RPC error (`UpstreamRpcError`) → that error object unchanged, and its raw text
+ *   for a byte-for-byte relay;
  * - `ALL_PROVIDERS_FAILED`, `NO_PROVIDER_AVAILABLE` and single-upstream failures → `-32603` with the
  *   core error code in `data.code` and the providers involved (ids only; for all-failed, also the last
  *   upstream JSON-RPC error as `data.upstreamError`);
@@ -34,8 +37,9 @@ export function mapPoolError(thrown: unknown, redact: Redactor): MappedPoolError
     return { error: internalError(), routing: undefined, unexpected: true }
   const routing = routingOf(thrown)
   if (thrown instanceof UpstreamRpcError || thrown.code === 'UPSTREAM_RPC_ERROR') {
-    const rpcError = (thrown as UpstreamRpcError).rpcError
-    return { error: redactObject(rpcError, redact), routing, unexpected: false }
+    const { rpcError, raw } = thrown as UpstreamRpcError
+    const rawError = raw !== undefined && redact(raw) === raw ? raw : undefined
+    return { error: redactObject(rpcError, redact), rawError, routing, unexpected: false }
   }
   const message = redact(thrown.shortMessage)
   switch (thrown.code) {

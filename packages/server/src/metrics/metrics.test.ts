@@ -196,7 +196,9 @@ describe('GET /metrics', () => {
 
   it('exports one series per provider and health state, exactly one of them 1', async () => {
     fixture = createApiFixture({ config: { metrics: { nodeMetrics: false } } })
-    expect(PROVIDER_STATES).toEqual(expect.arrayContaining(['healthy', 'cooldown', 'lagging', 'unhealthy']))
+    expect(PROVIDER_STATES).toEqual(
+      expect.arrayContaining(['healthy', 'cooldown', 'lagging', 'unhealthy', 'down']),
+    )
     const providers = [
       ['ethereum', 'a'],
       ['ethereum', 'b'],

@@ -2,6 +2,7 @@ import {
   type ChainPulseTopics,
   type ChainStatus,
   isKnownMethod,
+  PROVIDER_HEALTH_STATES,
   type ProviderHealth,
   type ProviderPool,
   type ProviderStatus,
@@ -63,17 +64,8 @@ interface RequestChildren {
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
 
-// A record keyed by `ProviderHealth` rather than a plain list, so the compiler flags a state added to (or
-// removed from) the union until it is listed here too: each state needs its own series.
-const PROVIDER_STATE_KEYS: Record<ProviderHealth, true> = {
-  healthy: true,
-  cooldown: true,
-  lagging: true,
-  unhealthy: true,
-}
-
-/** Every provider health state; each is its own `chainpulse_provider_state` series per provider. */
-export const PROVIDER_STATES = Object.keys(PROVIDER_STATE_KEYS) as readonly ProviderHealth[]
+/** Every provider health state (core's list); each is its own `chainpulse_provider_state` series per provider. */
+export const PROVIDER_STATES: readonly ProviderHealth[] = PROVIDER_HEALTH_STATES
 
 /**
  * Creates the server's Prometheus metrics on a registry of its own (so several servers in one process do

@@ -22,6 +22,8 @@ function setup() {
     ],
     strategy: 'priority',
     racing: false,
+    // Failover as requests see it: no background probe takes the primary out first.
+    healthCheck: false,
     clock,
   })
   const app = buildServer({ pool, logger: false })

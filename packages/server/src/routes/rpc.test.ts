@@ -217,16 +217,28 @@ describe('pool failures', () => {
     expect(reply.headers['x-chainpulse-attempts']).toBe('2')
   })
 
-  it('answers -32603 NO_PROVIDER_AVAILABLE with the reasons when every provider is cooling down', async () => {
+  it('answers -32603 NO_PROVIDER_AVAILABLE with the reasons when every provider is circuit-open', async () => {
+    const target = start({ pool: { breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } } })
+    target.upstreams.a!.failing = true
+    target.upstreams.b!.failing = true
+    await post(target, '/rpc/ethereum', call('eth_chainId'))
+    const calls = target.upstreamCalls().length
+    const reply = await post(target, '/rpc/ethereum', call('eth_chainId'))
+    expect(reply.json().error).toMatchObject({
+      code: -32603,
+      data: { code: 'NO_PROVIDER_AVAILABLE', reasons: { a: 'circuit open', b: 'circuit open' } },
+    })
+    expect(target.upstreamCalls()).toHaveLength(calls)
+  })
+
+  it('still answers while every provider is cooling down: throttles slow a request, they do not fail it', async () => {
     const target = start()
     target.pool.cooldown('a', 60_000)
     target.pool.cooldown('b', 60_000)
     const reply = await post(target, '/rpc/ethereum', call('eth_chainId'))
-    expect(reply.json().error).toMatchObject({
-      code: -32603,
-      data: { code: 'NO_PROVIDER_AVAILABLE', reasons: { a: 'cooling down', b: 'cooling down' } },
-    })
-    expect(target.upstreamCalls()).toEqual([])
+    // The wait would pass the request's deadline: the least recently throttled provider is tried at once.
+    expect(reply.json()).toEqual({ jsonrpc: '2.0', id: 1, result: 'eth_chainId' })
+    expect(reply.headers['x-chainpulse-provider']).toBe('a')
   })
 })
 
@@ -354,17 +366,32 @@ describe('GET /healthz', () => {
     expect(reply.json()).toEqual({
       status: 'ok',
       chains: [
-        { name: 'ethereum', chainId: 1, providers: 2, healthyProviders: 2 },
-        { name: 'polygon', chainId: 137, providers: 1, healthyProviders: 1 },
+        { name: 'ethereum', chainId: 1, providers: 2, healthyProviders: 2, usableProviders: 2 },
+        { name: 'polygon', chainId: 137, providers: 1, healthyProviders: 1, usableProviders: 1 },
       ],
     })
   })
 
-  it('says degraded, still with HTTP 200, when a chain has no healthy provider', async () => {
+  it('says degraded, still with HTTP 200, when a provider is not healthy but every chain can be served', async () => {
     const target = start()
     target.pool.cooldown('c', 60_000)
     const reply = await target.app.inject({ method: 'GET', url: '/healthz' })
     expect(reply.statusCode).toBe(200)
     expect(reply.json().status).toBe('degraded')
+  })
+
+  it('says down with HTTP 503 when a chain has no provider left to route to', async () => {
+    const target = start({ pool: { breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } } })
+    target.upstreams.c!.failing = true
+    await post(target, '/rpc/polygon', call('eth_chainId'))
+    const reply = await target.app.inject({ method: 'GET', url: '/healthz' })
+    expect(reply.statusCode).toBe(503)
+    expect(reply.json()).toMatchObject({
+      status: 'down',
+      chains: [
+        { name: 'ethereum', usableProviders: 2 },
+        { name: 'polygon', healthyProviders: 0, usableProviders: 0 },
+      ],
+    })
   })
 })

@@ -192,7 +192,7 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
       } catch (thrown) {
         const mapped = mapPoolError(thrown, redact)
         logCallFailure({ log: request.log, redact, chain: target.chain, method: call.method, thrown, mapped })
-        return { ok: false, error: mapped.error, routing: mapped.routing }
+        return { ok: false, error: mapped.error, rawError: mapped.rawError, routing: mapped.routing }
       }
     }
 

@@ -122,6 +122,8 @@ export function createTestServer(options: TestServerOptions = {}): TestServer {
     providers,
     strategy: 'priority',
     racing: false,
+    // The proxy alone: background probes would be upstream calls of their own. Tests of health opt in.
+    healthCheck: false,
     clock,
     ...options.pool,
   })

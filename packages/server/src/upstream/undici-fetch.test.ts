@@ -64,6 +64,8 @@ function pool(path: string) {
     chains: [{ name: 'ethereum', chainId: 1 }],
     providers: [{ id: 'node', chain: 'ethereum', httpUrl: `${url}${path}` }],
     racing: false,
+    // Only the calls made here reach the server (it records paths and answers).
+    healthCheck: false,
     fetch,
   })
 }
@@ -102,6 +104,7 @@ it('classifies HTTP 429 with its Retry-After and a refused connection like the g
     chains: [{ name: 'ethereum', chainId: 1 }],
     providers: [{ id: 'gone', chain: 'ethereum', httpUrl: 'http://127.0.0.1:1' }],
     racing: false,
+    healthCheck: false,
     fetch,
   })
   const failure = await refused

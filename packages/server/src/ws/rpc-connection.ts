@@ -177,7 +177,7 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
       const mapped = mapPoolError(thrown, redact)
       // The connection's logger already carries the chain.
       logCallFailure({ log, redact, method: call.method, thrown, mapped })
-      return { ok: false, error: mapped.error, routing: mapped.routing }
+      return { ok: false, error: mapped.error, rawError: mapped.rawError, routing: mapped.routing }
     }
   }
 

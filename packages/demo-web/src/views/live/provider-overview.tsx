@@ -37,7 +37,7 @@ export function ProviderOverview(props: { providers: ProviderView[] }) {
             ...providers.map((provider) => (
               <tr key={provider.id} data-provider={provider.id}>
                 <td class="mono">{provider.id}</td>
-                <td data-field="health">
+                <td data-field="health" title={provider.downReason ?? undefined}>
                   <Badge state={provider.health} />
                 </td>
                 <td data-field="breaker">

@@ -11,7 +11,7 @@ export const nodeStates: { state: NodeState; label: string }[] = [
   { state: 'cooldown', label: 'cooldown' },
   { state: 'half-open', label: 'half-open' },
   { state: 'open', label: 'circuit open' },
-  { state: 'down', label: 'down / unhealthy' },
+  { state: 'down', label: 'down (unreachable)' },
 ]
 
 /**
@@ -19,6 +19,7 @@ export const nodeStates: { state: NodeState; label: string }[] = [
  * provider at all), then health from worst to mildest.
  */
 export function nodeState(provider: Pick<ProviderView, 'health' | 'breaker'>): NodeState {
+  if (provider.health === 'down') return 'down'
   if (provider.breaker === 'open') return 'open'
   if (provider.breaker === 'half-open') return 'half-open'
   if (provider.health === 'unhealthy') return 'down'

@@ -40,6 +40,8 @@ export function createApiFixture(
     ],
     strategy: 'priority',
     racing: false,
+    // The API over scripted upstreams: background probes would be calls and verdicts of their own.
+    healthCheck: false,
     clock,
     wallClock: () => 1_700_000_000_000 + clock.now(),
   })
