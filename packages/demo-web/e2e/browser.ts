@@ -10,6 +10,13 @@ const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Where e2e screenshots go, predictable for CI artifacts. */
 export const screenshotDir = resolve(packageDir, '../../test-artifacts/screenshots')
 
+/** The Live Dashboard's provider-overview row of a provider. */
+export const overviewRow = (id: string) => `[data-testid="provider-overview"] tr[data-provider="${id}"]`
+
+/** Inside an overview row: the health badge of a provider out of rotation (probes find it down, or its breaker is open). */
+export const OUT_OF_ROTATION =
+  ':is([data-field="health"] .badge.down, [data-field="health"] .badge.unhealthy)'
+
 /** Where {@link buildDashboard} writes the build; servers under test serve it from here (`dashboardDir`). */
 export const dashboardDir = join(packageDir, 'dist')
 

@@ -13,6 +13,8 @@ import {
   buildDashboard,
   dashboardDir,
   launchChromium,
+  OUT_OF_ROTATION,
+  overviewRow,
   type PageProblems,
   screenshotDir,
   watchPageProblems,
@@ -40,7 +42,6 @@ const latestBlock = async () =>
       0,
   )
 
-const overviewRow = (id: string) => `[data-testid="provider-overview"] tr[data-provider="${id}"]`
 const timeline = '[data-testid="scenario-timeline"]'
 
 /**
@@ -251,7 +252,7 @@ describe('dashboard in Chromium against a devnet', () => {
     await page.waitForFunction(() => document.body.textContent?.includes('ethereum now routes with priority'))
   })
 
-  it('shows the breaker open after the busiest provider is killed from Live Test, and its recovery once revived', async () => {
+  it('shows the busiest provider out of rotation after it is killed from Live Test, and its recovery once revived', async () => {
     await openTab('live')
     // The provider priority routing uses now: the newest decision routed by priority without failover (a
     // round-robin call from the previous test can still complete after the switch back).
@@ -265,9 +266,7 @@ describe('dashboard in Chromium against a devnet', () => {
     await openTab('live-test')
     await page.click(`[data-testid="kill-${victim}"]`)
     await openTab('live')
-    await page.waitForSelector(`${overviewRow(victim)} [data-field="breaker"] .badge.open`, {
-      timeout: 15_000,
-    })
+    await page.waitForSelector(`${overviewRow(victim)} ${OUT_OF_ROTATION}`, { timeout: 15_000 })
     // Traffic moved: a newer decision was served by another provider.
     await page.waitForFunction((killed) => {
       const cell = document.querySelector('[data-row="decision"] [data-field="provider"]')
@@ -278,11 +277,11 @@ describe('dashboard in Chromium against a devnet', () => {
     await openTab('live-test')
     await page.click(`[data-testid="revive-${victim}"]`)
     await openTab('live')
-    // The pool's real breaker: half-open 10 s after opening, then a successful probe under load closes it.
-    await page.waitForSelector(`${overviewRow(victim)} [data-field="breaker"] .badge.closed`, {
-      timeout: 20_000,
+    // The pool's health probe (every 5 s) finds it up; a breaker that opened closes on that probe.
+    await page.waitForSelector(`${overviewRow(victim)} [data-field="health"] .badge.healthy`, {
+      timeout: 15_000,
     })
-    await page.waitForSelector(`${overviewRow(victim)} [data-field="health"] .badge.healthy`)
+    await page.waitForSelector(`${overviewRow(victim)} [data-field="breaker"] .badge.closed`)
     await page.waitForSelector(`[data-testid="topology-provider-${victim}"][data-state="healthy"]`)
     // Priority routing sends the traffic back to it.
     await page.waitForFunction(
@@ -382,11 +381,11 @@ describe('dashboard in Chromium against a devnet', () => {
     expect(steps.some((step) => step.includes('make sure') && step.includes('✓'))).toBe(true)
   })
 
-  it('runs cascading failures: every provider goes down and every breaker opens, then all come back', async () => {
+  it('runs cascading failures: every provider goes down and out of rotation, then all come back', async () => {
     const steps = await startScenario('cascading-failures', 'Cascading failures')
     expect(steps.some((step) => /kill ethereum-[\w-]+ \(1 of 3 down\)/.test(step))).toBe(true)
     await openTab('live')
-    // The last step: all three down at once (no upstream WebSocket), every breaker open (or probing).
+    // The last step: all three down at once (no upstream WebSocket), none in rotation.
     await page
       .waitForFunction(
         () => {
@@ -396,7 +395,9 @@ describe('dashboard in Chromium against a devnet', () => {
             rows.every(
               (row) =>
                 row.querySelector('[data-field="ws"] .badge.connected') === null &&
-                row.querySelector('[data-field="breaker"] .badge.closed') === null,
+                row.querySelector(
+                  '[data-field="health"] .badge.down, [data-field="health"] .badge.unhealthy',
+                ) !== null,
             )
           )
         },
@@ -415,7 +416,7 @@ describe('dashboard in Chromium against a devnet', () => {
     await scenarioCompletes(15_000)
     const all = await page.locator(`${timeline} li`).allTextContents()
     expect(all.filter((step) => /revive ethereum-/.test(step) && step.includes('✓'))).toHaveLength(3)
-    // All revived: within one half-open period a probe succeeds and requests are served again.
+    // All revived: within one probe interval they are back and requests are served again.
     await openTab('live')
     await page.waitForFunction(
       () => {

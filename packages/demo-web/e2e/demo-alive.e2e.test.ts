@@ -8,8 +8,11 @@ import { type RunningDemo, startDemo } from '../../server/src/demo/start-demo.js
 import {
   type Browser,
   buildDashboard,
+  dashboardDir,
   horizontalOverflow,
   launchChromium,
+  OUT_OF_ROTATION,
+  overviewRow,
   type PageProblems,
   screenshotDir,
   watchPageProblems,
@@ -39,13 +42,12 @@ async function statReaches(testId: string, compare: 'equal' | 'above', value: nu
   )
 }
 
-const overviewRow = (id: string) => `[data-testid="provider-overview"] tr[data-provider="${id}"]`
 const timeline = '[data-testid="demo-timeline"]'
 
 describe('the demo in Chromium at laptop size (1280 × 800), as chainpulse demo starts it', () => {
   beforeAll(async () => {
     await buildDashboard()
-    demo = await startDemo({ port: 0, snapshotPath: false, logger: false })
+    demo = await startDemo({ port: 0, snapshotPath: false, logger: false, dashboardDir })
     browser = await launchChromium({ viewport: { width: 1280, height: 800 } })
     page = browser.context.pages()[0] ?? (await browser.context.newPage())
     problems = watchPageProblems(page)
@@ -138,10 +140,9 @@ describe('the demo in Chromium at laptop size (1280 × 800), as chainpulse demo 
     const to = /now served by (ethereum-[\w-]+)/.exec((await moved.textContent()) ?? '')?.[1]
     expect(to).toBeDefined()
     expect(to).not.toBe(leader)
-    // The same page shows it happen: the leader's breaker opens while traffic flows elsewhere.
-    await page.waitForSelector(`${overviewRow(leader)} [data-field="breaker"] .badge.open`, {
-      timeout: 10_000,
-    })
+    // The same page shows it happen: the leader is out of rotation (probes find it down, or its breaker
+    // opens under traffic, whichever comes first) while traffic flows elsewhere.
+    await page.waitForSelector(`${overviewRow(leader)} ${OUT_OF_ROTATION}`, { timeout: 10_000 })
     await page.screenshot({ path: join(screenshotDir, '1280-live-kill-leader.png') })
 
     await page.waitForSelector(`${timeline} li[data-status="done"]:has-text("revive ${leader}")`, {
@@ -153,6 +154,7 @@ describe('the demo in Chromium at laptop size (1280 × 800), as chainpulse demo 
       `${leader} answers requests again`,
     )
     expect(await page.locator(`${timeline} li[data-status="failed"]`).count()).toBe(0)
+    await page.waitForSelector(`${overviewRow(leader)} [data-field="health"] .badge.healthy`)
     await page.waitForSelector(`${overviewRow(leader)} [data-field="breaker"] .badge.closed`)
     await page.screenshot({ path: join(screenshotDir, '1280-live-kill-leader-done.png') })
   })

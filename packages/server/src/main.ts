@@ -30,7 +30,9 @@ export interface StartChainPulseOptions {
    * Extra `buildServer` options that depend on the pool or the demo (the demo's `controls` and
    * `ambientTraffic`), made once the pool exists.
    */
-  serverOptions?: (pool: ProviderPool) => Pick<BuildServerOptions, 'controls' | 'clock' | 'ambientTraffic'>
+  serverOptions?: (
+    pool: ProviderPool,
+  ) => Pick<BuildServerOptions, 'controls' | 'clock' | 'ambientTraffic' | 'dashboardDir'>
   /** Where Fastify logs go. @default stdout */
   logger?: BuildServerOptions['logger']
   /** Runs during shutdown after the pool is closed and before the last snapshot (e.g. stop the devnet). */

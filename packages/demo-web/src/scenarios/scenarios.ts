@@ -2,13 +2,13 @@ import type { Scenario, ScenarioContext, ScenarioStep } from './runner.js'
 
 /** How long each scenario lets an effect show before the next step. */
 export const scenarioTiming = {
-  /** Long enough for the breaker to open under load and the racing leader to change. */
+  /** Long enough for a health probe to find a killed provider down and the racing leader to change. */
   observeMs: 8_000,
   /**
-   * Long enough for a half-open probe to close the breaker again: it half-opens 10 s after opening (the
-   * pool's default), and opened soon after the kill, well before the revive.
+   * Long enough for the next health probe to find a revived provider up (the pool probes every 5 s by
+   * default) and for a request to reach it.
    */
-  recoverMs: 12_000,
+  recoverMs: 10_000,
   /** Between two kills of the cascade. */
   cascadeMs: 5_000,
 } as const
@@ -52,7 +52,7 @@ export const scenarios: Scenario[] = [
           { say: `leader of ${chain} is ${leader} (top of the leaderboard)` },
           { say: `kill ${leader}: its port stops answering`, run: (ctx) => ctx.kill(leader) },
           {
-            say: `traffic moves off ${leader}: routing fails over, its breaker opens`,
+            say: `traffic moves off ${leader}: routing fails over, health probes find it down`,
             run: async (ctx, signal) => {
               const moved = await ctx.nextDecision(
                 (decision) => decision.result === 'ok' && decision.providerId !== leader,
@@ -62,14 +62,14 @@ export const scenarios: Scenario[] = [
               const failovers = moved.failoverCount
               return `now served by ${moved.providerId}${failovers > 0 ? ` (after ${failovers} failover${failovers > 1 ? 's' : ''})` : ''}`
             },
-            // Long enough for the breaker to open under load and the race leader to change.
+            // Long enough for a probe to find it down and the race leader to change.
             waitMs: scenarioTiming.observeMs,
           },
           { say: `revive ${leader}`, run: (ctx) => ctx.revive(leader) },
           {
             // "Back" is the provider answering again; whether traffic stays with it is the strategy's
             // call (the leaderboard strategy follows whoever leads the races now).
-            say: `${leader} comes back: half-open probe, breaker closes`,
+            say: `${leader} comes back: the next health probe finds it up`,
             run: async (ctx, signal) => {
               const back = await ctx.nextDecision(
                 (decision) => decision.result === 'ok' && decision.providerId === leader,
@@ -88,7 +88,8 @@ export const scenarios: Scenario[] = [
   {
     id: 'recovery',
     title: 'Recovery',
-    summary: 'Make a provider fail every request until its breaker opens, then heal it and watch it recover.',
+    summary:
+      'Make a provider fail every request until it is out of rotation, then heal it and watch it recover.',
     plan(context) {
       const target = leaderOf(context)
       return {
@@ -103,7 +104,9 @@ export const scenarios: Scenario[] = [
             run: (ctx) => ctx.personality(target, { errorRate: 0 }),
             waitMs: scenarioTiming.recoverMs,
           },
-          { say: 'watch: cooldown ends, half-open probe succeeds, breaker closes' },
+          {
+            say: 'watch: the next health probe succeeds, it is back in rotation (its breaker closes if it opened)',
+          },
         ],
         cleanup: restore([target]),
       }
@@ -172,7 +175,7 @@ export const scenarios: Scenario[] = [
             run: (ctx: ScenarioContext) => ctx.kill(id),
             waitMs: scenarioTiming.cascadeMs,
           })),
-          { say: 'watch: every breaker open, requests fail fast', waitMs: scenarioTiming.cascadeMs },
+          { say: 'watch: every provider down, requests fail fast', waitMs: scenarioTiming.cascadeMs },
         ],
         cleanup: order.map((id) => ({ say: `revive ${id}`, run: (ctx: ScenarioContext) => ctx.revive(id) })),
       }

@@ -32,6 +32,8 @@ export interface StartDemoOptions {
    * alive from the first second; the dashboard can switch it off and on. @default true
    */
   ambient?: boolean
+  /** The built dashboard to serve at `/`. @default the copy shipped in the server package */
+  dashboardDir?: string
 }
 
 /** A running demo: the server, and the devnet behind it. */
@@ -106,6 +108,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       serverOptions: (pool) => ({
         controls: createDevnetDemoControls({ devnet, pool }),
         ambientTraffic: options.ambient ?? true,
+        ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
       }),
       onClose: () => devnet.stop(),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
