@@ -73,7 +73,7 @@ describe('runScenario', () => {
       '▶ Kill the leader on ethereum',
       'leader of ethereum is bravo (top of the leaderboard)',
       'kill bravo: its port stops answering',
-      'traffic moves off bravo: routing fails over, its breaker opens',
+      'traffic moves off bravo: routing fails over, health probes find it down',
     ])
     await vi.advanceTimersByTimeAsync(100)
     expect(timeline.at(-1)).toMatchObject({
@@ -103,7 +103,7 @@ describe('runScenario', () => {
     expect(await done).toBe(true)
     expect(timeline.map((entry) => entry.note).filter(Boolean)).toEqual([
       'no request on ethereum answered within 8 s',
-      'bravo got no request within 12 s: routing prefers another provider',
+      'bravo got no request within 10 s: routing prefers another provider',
     ])
   })
 
