@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
 import { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
 import type { ProxyPool } from './proxy-pool.js'
-import { createRpcFallbacks } from './routes/rpc-http-errors.js'
+import { closeIfUpgrade, createRpcFallbacks } from './routes/rpc-http-errors.js'
 import { loggerOptions } from './security/logger-options.js'
 import { createRedactor } from './security/redaction.js'
 
@@ -96,6 +96,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   })
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    closeIfUpgrade(reply)
     done(null, payload)
   })
   app.register(chainPulsePlugin, {
@@ -104,7 +105,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     redact,
     ...(options.controls ? { controls: options.controls } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
+    ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
     ...(options.ambientTraffic ? { ambientTraffic: true } : {}),
   })
   return app as unknown as FastifyInstance

@@ -27,8 +27,11 @@ export interface ChainPulsePluginOptions {
   controls?: DemoControls
   /** Timers of the dashboard API (stream snapshots, score history, demo load). @default systemClock */
   clock?: Clock
-  /** The built dashboard served at `/`. @default the copy shipped in this package (`dashboard/`) */
-  dashboardDir?: string
+  /**
+   * The built dashboard served at `/`, or `false` to leave `/` to the host app (the API under `/api`
+   * stays). @default the copy shipped in this package (`dashboard/`)
+   */
+  dashboardDir?: string | false
   /**
    * Start the demo's ambient traffic (a few simulated clients over HTTP and WebSocket, and the routing
    * sampler) once the server listens; `POST /api/demo/ambient/stop` and `/start` switch it. @default false
@@ -93,7 +96,8 @@ export const chainPulsePlugin = fp(
           redact,
         })
       // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
-      await app.register(dashboardRoutes, { distDir: options.dashboardDir })
+      if (options.dashboardDir !== false)
+        await app.register(dashboardRoutes, { distDir: options.dashboardDir })
     }
   },
   { name: 'chainpulse', fastify: '5.x' },

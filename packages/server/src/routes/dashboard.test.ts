@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
+import { chainPulsePlugin } from '../plugin.js'
 import { createApiFixture } from './api/api-fixture.js'
 import { DASHBOARD_NOT_BUILT, dashboardRoutes } from './dashboard.js'
 
@@ -64,5 +65,20 @@ describe('dashboardRoutes', () => {
     const page = await fixture.app.inject({ method: 'GET', url: '/' })
     // 200 with the built dashboard, 503 before `pnpm build`: never a 404.
     expect([200, 503]).toContain(page.statusCode)
+  })
+
+  it('leaves / to the host app with dashboardDir: false, and keeps the API', async () => {
+    const fixture = createApiFixture()
+    cleanups.push(() => fixture.close())
+    const app = Fastify()
+    cleanups.push(() => app.close())
+    app.get('/', async () => 'the host app')
+    await app.register(chainPulsePlugin, {
+      pool: fixture.pool,
+      dashboardDir: false,
+      config: { logLevel: 'silent' },
+    })
+    expect((await app.inject({ method: 'GET', url: '/' })).body).toBe('the host app')
+    expect((await app.inject({ method: 'GET', url: '/api/chains' })).statusCode).toBe(200)
   })
 })

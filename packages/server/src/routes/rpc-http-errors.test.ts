@@ -550,6 +550,17 @@ describe('refused WebSocket upgrades: an HTTP error with a JSON-RPC body, then t
     expect(JSON.parse(reply.body)).toEqual(answer)
   })
 
+  // (Under /api, @fastify/websocket accepts the upgrade and closes the WebSocket at once: a clean close.)
+  it.each(['/healthz', '/metrics'])(
+    'answers an upgrade request to %s and closes its socket',
+    async (path) => {
+      // rawExchange resolves only once the server closed the socket.
+      const reply = await rawExchange(`GET ${path} HTTP/1.1\r\nHost: x\r\n${UPGRADE}\r\n`)
+      expect(reply.status).toBeGreaterThanOrEqual(200)
+      expect(reply.headers.connection).toBe('close')
+    },
+  )
+
   it('closes the socket of a refused upgrade outside the JSON-RPC paths too', async () => {
     const reply = await rawExchange(`GET /nope HTTP/1.1\r\nHost: x\r\n${UPGRADE}\r\n`)
     expect(reply.status).toBe(404)

@@ -21,7 +21,13 @@ export function sendRpcError(reply: FastifyReply, status: number, error: RpcErro
   return reply.code(status).type(JSON_TYPE).send(errorResponse('null', error))
 }
 
-function closeIfUpgrade(reply: FastifyReply): void {
+/**
+ * Closes the socket of an upgrade request once its (non-WebSocket) answer is written: Node's HTTP server
+ * let go of that socket when the upgrade began, so nothing else would ever close it. `buildServer` runs
+ * it for every answer (`/healthz`, `/metrics`, `/` asked with `Upgrade: websocket`); accepted upgrades
+ * never get here.
+ */
+export function closeIfUpgrade(reply: FastifyReply): void {
   // Node sets `upgrade` on a request it handed to the server's 'upgrade' listeners (and only then);
   // @types/node does not declare it.
   const raw = reply.request.raw as IncomingMessage & { upgrade?: boolean }

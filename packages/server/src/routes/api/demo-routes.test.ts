@@ -127,6 +127,15 @@ describe('pool controls (demo mode)', () => {
     expect(load.body.error.issues[0].path).toBe('body.ratePerSecond')
     const sampler = await post(target, '/api/demo/sampler/start', { extra: true })
     expect(sampler.body.error.issues[0].path).toBe('body')
+    // The sampler calls the pool directly: it takes only what the endpoint's method lists serve.
+    const denied = await post(target, '/api/demo/sampler/start', {
+      methods: ['eth_blockNumber', 'anvil_mine'],
+    })
+    expect(denied.status).toBe(400)
+    expect(denied.body.error.issues[0]).toMatchObject({
+      path: 'body.methods.1',
+      message: expect.stringContaining('"anvil_mine" is not served by this endpoint (default-deny "anvil_*"'),
+    })
   })
 
   it('starts a cooldown and ends it on "healthy"', async () => {

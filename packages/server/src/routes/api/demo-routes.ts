@@ -9,6 +9,7 @@ import {
   type RoutingSampler,
   type RoutingSamplerStatus,
 } from '../../load/routing-sampler.js'
+import { createMethodFilter } from '../../security/method-filter.js'
 import type { ControlAccess } from './access.js'
 import type { DemoControls } from './demo-controls.js'
 import { ApiHttpError, validate } from './http-errors.js'
@@ -68,11 +69,26 @@ const startProviderBody = z.strictObject({
   preset: z.enum(['leader', 'steady', 'slow', 'flaky', 'lagging', 'neutral']).optional(),
 })
 const methodName = z.string().regex(/^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9]+$/, 'expected a JSON-RPC method name')
-const samplerBody = z.strictObject({
-  ratePerSecond: z.number().positive().max(50).default(2),
-  chains: z.array(id).min(1).max(64).optional(),
-  methods: z.array(methodName).min(1).max(16).optional(),
-})
+/**
+ * The sampler calls the pool directly, past the proxy's routes: it takes only methods the endpoint's
+ * method lists serve, so a demo or admin client cannot reach a denied method (`anvil_*`, `debug_*`) this way.
+ */
+function samplerBody(config: ServerConfig) {
+  const refuse = createMethodFilter(config.rpc.methods)
+  const served = methodName.superRefine((method, context) => {
+    const refusal = refuse(method)
+    if (refusal)
+      context.addIssue({
+        code: 'custom',
+        message: `"${method}" is not served by this endpoint (${refusal.rule === 'allow' ? 'not in allow' : `${refusal.rule} "${refusal.pattern}"`}; see rpc.methods)`,
+      })
+  })
+  return z.strictObject({
+    ratePerSecond: z.number().positive().max(50).default(2),
+    chains: z.array(id).min(1).max(64).optional(),
+    methods: z.array(served).min(1).max(16).optional(),
+  })
+}
 
 function loadBody(config: ServerConfig) {
   const limits = config.api.load
@@ -114,6 +130,7 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
   let sampler: RoutingSampler | undefined
   let ambient: AmbientTraffic | undefined
   const loadSchema = loadBody(config)
+  const samplerSchema = samplerBody(config)
 
   // Before the server drains, not after: a load still running would keep sending requests (and holding
   // keep-alive and WebSocket connections) to the server that is waiting for its connections to end.
@@ -262,7 +279,7 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
   })
 
   app.post('/sampler/start', async (request) => {
-    const input = validate(samplerBody, request.body, 'body')
+    const input = validate(samplerSchema, request.body, 'body')
     const chains = chainNames(input.chains)
     sampler?.stop()
     sampler = createRoutingSampler({
