@@ -20,6 +20,9 @@ const errorCodeList = [
   'NO_PROVIDER_AVAILABLE',
   'ALL_PROVIDERS_FAILED',
   'POOL_CLOSED',
+  'FILTER_NOT_FOUND',
+  'FILTER_LIMIT',
+  'FILTER_INVALID',
 ] as const
 
 /** A stable, documented ChainPulse error code. */
@@ -56,4 +59,8 @@ export const errorCodes = {
     'Every provider of the chain is cooling down, circuit-open or removed; nothing was sent.',
   ALL_PROVIDERS_FAILED: 'Every provider tried failed with a retriable error; the last one is the cause.',
   POOL_CLOSED: 'The provider pool was closed; it accepts no more requests or subscriptions.',
+  FILTER_NOT_FOUND:
+    'A filter id is unknown, expired (not polled for 5 minutes) or uninstalled, or its provider is gone (pending-transaction filters).',
+  FILTER_LIMIT: 'A filter limit was reached: too many filters for a client or the chain, or too many changes between polls.',
+  FILTER_INVALID: 'A filter call had params no filter can be made of.',
 } as const satisfies Record<ErrorCode, string>

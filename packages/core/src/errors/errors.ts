@@ -383,3 +383,29 @@ export class PoolClosedError extends ChainPulseError {
     super('The provider pool is closed.', { code: 'POOL_CLOSED' })
   }
 }
+
+/**
+ * A filter call ChainPulse answered itself could not be served. `rpcError` is the JSON-RPC error a
+ * client gets, in the words nodes use (`filter not found`), so clients that recreate a lost filter
+ * (viem's watchers do) recognise it.
+ */
+export class FilterError extends ChainPulseError {
+  override name = 'FilterError'
+  /** The JSON-RPC error object to answer with. */
+  readonly rpcError: JsonRpcError
+
+  constructor(kind: 'not-found' | 'limit' | 'invalid', reason?: string) {
+    const code = kind === 'not-found' ? 'FILTER_NOT_FOUND' : kind === 'limit' ? 'FILTER_LIMIT' : 'FILTER_INVALID'
+    const rpcError: JsonRpcError =
+      kind === 'not-found'
+        ? { code: -32000, message: 'filter not found', ...(reason ? { data: { reason } } : {}) }
+        : kind === 'limit'
+          ? { code: -32005, message: `limit exceeded: ${reason}` }
+          : { code: -32602, message: `invalid params: ${reason}` }
+    super(kind === 'not-found' ? 'Filter not found.' : rpcError.message, {
+      code,
+      ...(reason ? { details: reason } : {}),
+    })
+    this.rpcError = rpcError
+  }
+}
