@@ -61,6 +61,7 @@ export const errorCodes = {
   POOL_CLOSED: 'The provider pool was closed; it accepts no more requests or subscriptions.',
   FILTER_NOT_FOUND:
     'A filter id is unknown, expired (not polled for 5 minutes) or uninstalled, or its provider is gone (pending-transaction filters).',
-  FILTER_LIMIT: 'A filter limit was reached: too many filters for a client or the chain, or too many changes between polls.',
+  FILTER_LIMIT:
+    'A filter limit was reached: too many filters for a client or the chain, or too many changes between polls.',
   FILTER_INVALID: 'A filter call had params no filter can be made of.',
 } as const satisfies Record<ErrorCode, string>

@@ -395,7 +395,8 @@ export class FilterError extends ChainPulseError {
   readonly rpcError: JsonRpcError
 
   constructor(kind: 'not-found' | 'limit' | 'invalid', reason?: string) {
-    const code = kind === 'not-found' ? 'FILTER_NOT_FOUND' : kind === 'limit' ? 'FILTER_LIMIT' : 'FILTER_INVALID'
+    const code =
+      kind === 'not-found' ? 'FILTER_NOT_FOUND' : kind === 'limit' ? 'FILTER_LIMIT' : 'FILTER_INVALID'
     const rpcError: JsonRpcError =
       kind === 'not-found'
         ? { code: -32000, message: 'filter not found', ...(reason ? { data: { reason } } : {}) }
