@@ -4,6 +4,6 @@ import { main } from './pool-testing.js'
 it('answers from the provider still up, on fake time only', async () => {
   const { blockNumber, providerId, elapsedMs } = await main()
   expect(blockNumber).toBe('0x3')
-  expect(providerId).toBe('flaky')
+  expect(providerId).toBe('backup')
   expect(elapsedMs).toBeGreaterThanOrEqual(1_000)
 })

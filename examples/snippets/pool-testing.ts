@@ -12,15 +12,15 @@ export async function main() {
   const clock = createFakeClock()
   const chain = createMockChain({ clock, chainId: 1 })
   const fast = createMockProvider({ chain, clock, id: 'fast', latencyMs: 5 })
-  const flaky = createMockProvider({ chain, clock, id: 'flaky', script: { errorRate: 0.3 } })
+  const backup = createMockProvider({ chain, clock, id: 'backup', script: { latencyMs: 20, jitterMs: 10 } })
   const pool = createProviderPool({
     chains: [{ name: 'ethereum', chainId: 1 }],
-    providers: [fast, flaky].map((upstream) => ({ id: upstream.id, chain: 'ethereum', upstream })),
+    providers: [fast, backup].map((upstream) => ({ id: upstream.id, chain: 'ethereum', upstream })),
     clock,
   })
   try {
     chain.mine(3) // blocks are pushed to subscribers; chain.reorg(1) replaces the newest block
-    fast.set({ down: true }) // and latencyMs, lagBlocks, hang, failNext, rateLimited, rpcError
+    fast.set({ down: true }) // and latencyMs, lagBlocks, hang, failNext, errorRate, rateLimited, rpcError
 
     // Mock latency and the pool's timers run on the fake clock: move it while awaiting.
     const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
