@@ -134,6 +134,7 @@ const cases: ReadonlyArray<[source: string, code: number, message: string, expec
   ],
   ['Nethermind no state', -32002, 'No state available for block 0xe7b1e5b5', 'missing-state'],
   ['Besu no world state', -32000, 'World state unavailable', 'missing-state'],
+  ['geth still indexing transactions', -32000, 'transaction indexing is in progress', 'missing-state'],
   ['Ankr range cap', -32000, 'maximum [from, to] blocks distance: 10000', 'request-limit'],
   [
     'dRPC free-tier batch cap',

@@ -59,8 +59,8 @@ export interface EthSubscriptionParams<Result = unknown> {
  *   Neither a breaker failure nor a cooldown.
  * - `unknown-block`: the node does not have the block the call names (yet): a lagging node, or a block
  *   above every head. Another provider whose head has reached it can answer.
- * - `missing-state`: the node no longer keeps the state the call needs (pruned, not an archive node).
- *   An archive node can answer.
+ * - `missing-state`: the node does not keep the state or index the call needs (pruned, not an archive
+ *   node, its transaction index still being built). Another node can answer.
  * - `upstream`: the node had a problem of its own, or says something the others may not (internal error,
  *   timeouts, resource unavailable, still syncing, a refused API key). Retriable on another provider.
  *
@@ -107,7 +107,7 @@ const AUTH =
 const UNKNOWN_BLOCK =
   /header (?:for hash )?not found|unknown block|block not found|could not find block|block (?:#\d+|0x[0-9a-f]+|\d+) not found|(?:requested )?block (?:number )?(?:is )?(?:in the future|not (?:yet )?(?:available|found))|after last accepted block|blockoutofrange|block height is \d+ but requested was \d+/
 const MISSING_STATE =
-  /missing trie node|historical state|state (?:is )?not available|no state (?:available )?for block|state unavailable|state (?:at block .* )?(?:is )?pruned|pruned|archive/
+  /missing trie node|historical state|state (?:is )?not available|no state (?:available )?for block|state unavailable|state (?:at block .* )?(?:is )?pruned|pruned|archive|indexing is in progress/
 const UPSTREAM =
   /timed? ?out|timeout|execution aborted|internal (?:server )?error|service unavailable|bad gateway|temporarily unavailable|try again|syncing|initial sync|sync (?:is )?(?:still )?in progress|database (?:closed|error)|leveldb|upstream|connection (?:reset|refused|closed)/
 
