@@ -17,6 +17,7 @@ export async function main() {
     chains: [{ name: 'ethereum', chainId: 1 }],
     providers: [fast, backup].map((upstream) => ({ id: upstream.id, chain: 'ethereum', upstream })),
     clock,
+    healthCheck: false, // no background probes: every upstream call is the test's own
   })
   try {
     chain.mine(3) // blocks are pushed to subscribers; chain.reorg(1) replaces the newest block

@@ -46,7 +46,8 @@ export const errorCodes = {
   BENCHMARK_SNAPSHOT_INVALID: 'A benchmark store snapshot is malformed or does not fit the store limits.',
   INVALID_EVENT_KEY: 'A raced event lacks a usable field its dedupe key is built from (e.g. a pending log).',
   UPSTREAM_HTTP_ERROR: 'An upstream answered with an HTTP status other than 2xx or 429.',
-  RATE_LIMITED: 'An upstream rate-limited the call (HTTP 429); cool it down for `retryAfterMs`.',
+  RATE_LIMITED:
+    'An upstream rate-limited the call (HTTP 429); cool it down for `retryAfterMs`, else the pool default.',
   MALFORMED_RESPONSE: 'An upstream answered with something that is not a well-formed JSON-RPC 2.0 response.',
   UPSTREAM_TIMEOUT: 'An upstream did not answer within the per-attempt timeout.',
   UPSTREAM_UNAVAILABLE: 'An upstream could not be reached, or its connection closed before it answered.',
@@ -56,8 +57,9 @@ export const errorCodes = {
   UNKNOWN_PROVIDER: 'A provider id was named that the pool does not have on that chain.',
   DUPLICATE_PROVIDER: 'A provider was added under an id the pool already has.',
   NO_PROVIDER_AVAILABLE:
-    'Every provider of the chain is cooling down, circuit-open or removed; nothing was sent.',
-  ALL_PROVIDERS_FAILED: 'Every provider tried failed with a retriable error; the last one is the cause.',
+    'Every provider of the chain is down, circuit-open or over its rate limit (or it has none); nothing was sent.',
+  ALL_PROVIDERS_FAILED:
+    'Nothing answered: every attempt failed in transport or was throttled, or the deadline came; the last failure is the cause.',
   POOL_CLOSED: 'The provider pool was closed; it accepts no more requests or subscriptions.',
   FILTER_NOT_FOUND:
     'A filter id is unknown, expired (not polled for 5 minutes) or uninstalled, or its provider is gone (pending-transaction filters).',

@@ -339,7 +339,10 @@ export class DuplicateProviderError extends ChainPulseError {
   }
 }
 
-/** No provider could take the request: each is cooling down, circuit-open, or over its rate limit. */
+/**
+ * No provider could take the request: each is down, circuit-open or over its rate limit (cooling-down
+ * providers are waited for or tried instead), or the chain has none. Nothing was sent.
+ */
 export class NoProviderAvailableError extends ChainPulseError {
   override name = 'NoProviderAvailableError'
   readonly routing: RoutingMetadata
@@ -357,7 +360,11 @@ export class NoProviderAvailableError extends ChainPulseError {
   }
 }
 
-/** Every provider tried failed with a retriable error. `cause` is the last failure. */
+/**
+ * Nothing answered: every attempt failed in transport or was throttled, or the request's deadline came.
+ * `cause` is the last failure. (When a provider answered with a JSON-RPC error, the request ends with that
+ * `UpstreamRpcError` instead.)
+ */
 export class AllProvidersFailedError extends ChainPulseError {
   override name = 'AllProvidersFailedError'
   readonly routing: RoutingMetadata

@@ -44,8 +44,9 @@ const DEFAULT_STRATEGY = 'leaderboard'
 
 /**
  * Creates a pool of upstream providers per chain that behaves like one provider that is always up:
- * each call is routed by a strategy, fails over on retriable errors, skips providers that are cooling
- * down, circuit-open or lagging, and is recorded in the benchmark store and on `routing:decisions`.
+ * each call is routed by a strategy and judged by the failure model (docs/failure-model.md): it fails over
+ * past providers that cannot serve it, leaves out providers that are down or circuit-open, sets cooling-down
+ * ones aside, puts lagging ones last, and is recorded in the benchmark store and on `routing:decisions`.
  * Subscriptions race every provider's stream and deliver each block or log exactly once, in order.
  *
  * @throws {ConfigError} when chains or providers are invalid (the message names the path).

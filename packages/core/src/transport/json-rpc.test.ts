@@ -111,10 +111,82 @@ const cases: ReadonlyArray<[source: string, code: number, message: string, expec
   ['internal error', -32603, 'Internal error', 'upstream'],
   ['resource unavailable', -32002, 'resource unavailable', 'upstream'],
   ['request timeout', -32000, 'request timed out', 'upstream'],
+  ['Besu still syncing', -32008, 'Initial sync is still in progress', 'upstream'],
+  // A refused key or origin is the provider's configuration, not the request's fault.
+  ['NodeReal refused key', -32000, 'Unauthorized', 'upstream'],
+  ['Chainnodes refused key', 401, 'invalid api key', 'upstream'],
+  ['Alchemy disabled app', -32000, 'App is inactive', 'upstream'],
+  // More "cannot serve" wordings: a block past this node's head, state it does not keep, a size cap.
+  ['geth log range past its head', -32602, 'block range extends beyond current head block', 'unknown-block'],
+  ['geth range from above its head', -32602, 'invalid block range params', 'unknown-block'],
+  [
+    'geth fee history past its head',
+    -32000,
+    'request beyond head block: requested 106, head 105',
+    'unknown-block',
+  ],
+  ['geth block hash it has not seen', -32000, 'header for hash not found', 'unknown-block'],
+  [
+    'anvil block above its head',
+    -32602,
+    'BlockOutOfRangeError: block height is 105 but requested was 106',
+    'unknown-block',
+  ],
+  ['Nethermind no state', -32002, 'No state available for block 0xe7b1e5b5', 'missing-state'],
+  ['Besu no world state', -32000, 'World state unavailable', 'missing-state'],
+  ['geth still indexing transactions', -32000, 'transaction indexing is in progress', 'missing-state'],
+  ['Ankr range cap', -32000, 'maximum [from, to] blocks distance: 10000', 'request-limit'],
+  [
+    'dRPC free-tier batch cap',
+    31,
+    'Batch of more than 3 requests are not allowed on free tier, to use this feature register paid account at drpc.org',
+    'request-limit',
+  ],
+  // Besu reuses EIP-1474's -32004 ("method not supported") and -32005 ("limit exceeded") for
+  // transactions: those are the request's, and must neither mark the method unserved nor cool down.
+  ['Besu unaffordable transaction as -32004', -32004, 'Upfront cost exceeds account balance', 'execution'],
+  ['Besu gas limit as -32005', -32005, 'Transaction gas limit exceeds block gas limit', 'execution'],
 ]
+
+// Text the request's sender chooses (a revert reason, a method name echoed back) must not make an
+// error read as the provider's throttle or as "method not served": either would change the provider's
+// state for every client.
+const senderChosen: ReadonlyArray<[source: string, code: number, message: string, expected: RpcErrorClass]> =
+  [
+    ['revert reason that reads like a throttle', 3, 'execution reverted: rate limit exceeded', 'execution'],
+    ['revert reason that reads like a size cap', 3, 'execution reverted: max results reached', 'execution'],
+    [
+      'revert reason that reads like an unknown method',
+      3,
+      'execution reverted: method not allowed',
+      'execution',
+    ],
+    [
+      'geth echoing a made-up method named like a throttle',
+      -32601,
+      'the method eth_ratelimit does not exist/is not available',
+      'method-unsupported',
+    ],
+    [
+      'Alchemy echoing a made-up method named like a quota',
+      -32600,
+      'Unsupported method: eth_quota. See available methods at https://docs.alchemy.com/alchemy/documentation/apis',
+      'method-unsupported',
+    ],
+    [
+      'a made-up method named like a block range',
+      -32601,
+      'the method block range does not exist/is not available',
+      'method-unsupported',
+    ],
+  ]
 
 describe('classifyRpcError', () => {
   it.each(cases)('%s (%i) → %s', (_source, code, message, expected) => {
+    expect(classifyRpcError({ code, message })).toBe(expected)
+  })
+
+  it.each(senderChosen)('%s (%i) → %s', (_source, code, message, expected) => {
     expect(classifyRpcError({ code, message })).toBe(expected)
   })
 

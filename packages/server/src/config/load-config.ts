@@ -119,9 +119,11 @@ export const poolSectionSchema = z.strictObject(
         .optional(),
       { default: false },
     ),
-    requestTimeoutMs: described('Timeout of each attempt, in milliseconds.', positiveMs.optional(), {
-      default: 10_000,
-    }),
+    requestTimeoutMs: described(
+      "Timeout of each attempt, in milliseconds; an attempt never runs past its request's deadline (15 s) either.",
+      positiveMs.optional(),
+      { default: 10_000 },
+    ),
     maxLagBlocks: described(
       'A provider this many blocks behind the best head is not used for calls that need the tip (`latest`).',
       z.number().int().nonnegative().optional(),
@@ -165,7 +167,7 @@ export const poolSectionSchema = z.strictObject(
       { default: true },
     ),
     headPollIntervalMs: described(
-      'How often providers without a live `newHeads` stream are polled for their head, in milliseconds.',
+      "How often subscriptions check that blocks still arrive while every upstream stream is quiet, in milliseconds (providers' heads are read by the health probes).",
       positiveMs.optional(),
       { default: 4_000 },
     ),

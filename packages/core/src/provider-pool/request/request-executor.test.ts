@@ -112,6 +112,33 @@ describe('the failure model in the request path', () => {
     expect(nopes()).toEqual([2, 2, 2])
   })
 
+  it('lets no revert reason or made-up method name cool providers down or mark a method unserved', async () => {
+    const { clock, pool, providers, events } = setup()
+    const errors = {
+      // A contract's revert reason reads like a throttle, or like "method not served".
+      eth_call: { code: 3, message: 'execution reverted: method not allowed' },
+      eth_estimateGas: { code: 3, message: 'execution reverted: rate limit exceeded' },
+      // A made-up method whose echoed name reads like a throttle.
+      eth_ratelimit: { code: -32601, message: 'the method eth_ratelimit does not exist/is not available' },
+    }
+    for (const [method, error] of Object.entries(errors))
+      for (const id of ['a', 'b', 'c'] as const)
+        providers[id].set({ rpcError: { ...error, methods: [method] } })
+    for (const method of Object.keys(errors))
+      await settleOnClock(clock, pool.request({ chain: 'ethereum', method, params: [{}, 'latest'] })).catch(
+        () => undefined,
+      )
+    expect(events.filter((event) => HEALTH_EVENTS.has(event.type))).toEqual([])
+    // eth_call was not remembered as unserved: once the contract stops reverting, calls reach upstream.
+    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ rpcError: false })
+    expect(
+      await settleOnClock(
+        clock,
+        pool.request({ chain: 'ethereum', method: 'eth_call', params: [{}, 'latest'] }),
+      ),
+    ).toMatchObject({ providerId: 'a', attempts: 1 })
+  })
+
   it('waits for the earliest cooldown to end when every other provider failed, if the deadline allows', async () => {
     const { clock, pool, providers } = setup()
     pool.cooldown('a', 5_000)
