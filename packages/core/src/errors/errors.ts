@@ -371,12 +371,24 @@ export class AllProvidersFailedError extends ChainPulseError {
   /** The failure of each attempt, in order. */
   readonly failures: readonly ChainPulseError[]
 
-  constructor(chain: string, failures: readonly ChainPulseError[], routing: RoutingMetadata) {
-    super(`All ${routing.attempts} attempt(s) on chain "${chain}" failed.`, {
-      code: 'ALL_PROVIDERS_FAILED',
-      details: failures.map((failure) => `${failure.code}: ${failure.shortMessage}`).join('; '),
-      cause: failures.at(-1),
-    })
+  constructor(
+    chain: string,
+    failures: readonly ChainPulseError[],
+    routing: RoutingMetadata,
+    /** Set when the request's deadline ended it: its length (ms). */
+    options: { deadlineMs?: number } = {},
+  ) {
+    const attempts = failures.map((failure) => `${failure.code}: ${failure.shortMessage}`)
+    super(
+      options.deadlineMs === undefined
+        ? `All ${routing.attempts} attempt(s) on chain "${chain}" failed.`
+        : `No answer on chain "${chain}" within the request deadline (${Math.round(options.deadlineMs)} ms; ${routing.attempts} attempt(s)).`,
+      {
+        code: 'ALL_PROVIDERS_FAILED',
+        details: attempts.join('; '),
+        cause: failures.at(-1),
+      },
+    )
     this.routing = routing
     this.failures = failures
   }

@@ -201,7 +201,8 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
       // rather than send a call no provider can answer yet.
       const best = chain.heads.best()
       if (referencedBlock !== undefined && best !== undefined && referencedBlock === best + 1)
-        await chain.waitForHead(referencedBlock, Math.min(chain.blockTimeMs, deadline - clock.now()))
+        // Leave the call itself at least a second of the deadline.
+        await chain.waitForHead(referencedBlock, Math.min(chain.blockTimeMs, deadline - clock.now() - 1_000))
       const plan = planRequest({
         chain: chain.name,
         method: call.method,
@@ -280,12 +281,12 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         outcome.error.routing = { providerId, strategy, attempts, durationMs }
         throw outcome.error
       case 'failed':
-        throw new AllProvidersFailedError(chain.name, outcome.failures, {
-          providerId,
-          strategy,
-          attempts,
-          durationMs,
-        })
+        throw new AllProvidersFailedError(
+          chain.name,
+          outcome.failures,
+          { providerId, strategy, attempts, durationMs },
+          outcome.deadlineReached ? { deadlineMs: deadline - started } : {},
+        )
       case 'unavailable':
         throw new NoProviderAvailableError(chain.name, { ...reasons, ...outcome.reasons }, {
           providerId,

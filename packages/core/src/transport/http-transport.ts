@@ -20,7 +20,7 @@ import {
   type JsonRpcResponse,
 } from './json-rpc.js'
 import { urlSchema } from './options.js'
-import { parseRetryAfter } from './retry-after.js'
+import { backoffFromErrorData, parseRetryAfter } from './retry-after.js'
 import { createSecretScrubber, scrubCause, scrubRpcErrors } from './secrets.js'
 
 /** What the HTTP transport passes to its `fetch`: a standard `RequestInit`, plus `timeoutMs`. */
@@ -394,9 +394,7 @@ function onlyErrors(body: unknown): boolean {
 
 /** Infura's 429 body suggests a wait in `error.data.rate.backoff_seconds`. */
 function backoffFromBody(text: string): number | undefined {
-  const body = tryParse(text) as { error?: { data?: { rate?: { backoff_seconds?: unknown } } } } | undefined
-  const seconds = body?.error?.data?.rate?.backoff_seconds
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined
+  return backoffFromErrorData((tryParse(text) as { error?: { data?: unknown } } | undefined)?.error?.data)
 }
 
 /** A short reason from fetch's error: undici hides the useful part (`ECONNREFUSED`) in `cause.code`. */

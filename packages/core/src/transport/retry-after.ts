@@ -19,3 +19,15 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - nowMs)
 }
+
+/**
+ * The wait a JSON-RPC rate-limit error's `data` asks for (Infura's `data.rate.backoff_seconds`), in
+ * milliseconds, or `undefined` when it says nothing.
+ *
+ * @example
+ * backoffFromErrorData({ rate: { allowed_rps: 1, backoff_seconds: 30 } }) // 30000
+ */
+export function backoffFromErrorData(data: unknown): number | undefined {
+  const seconds = (data as { rate?: { backoff_seconds?: unknown } } | undefined)?.rate?.backoff_seconds
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined
+}

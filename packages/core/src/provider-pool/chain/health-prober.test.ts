@@ -45,10 +45,32 @@ describe('health probes', () => {
     ).toBe('a')
   })
 
-  it('closes an open breaker on a probe, without waiting out halfOpenAfterMs or trying a client request', async () => {
+  it('closes a breaker that opened while the provider was down on the first probe that finds it back', async () => {
     const { clock, pool, providers } = setup({
       ...PROBES,
       breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+    })
+    await advanceInSteps(clock, 10)
+    providers.a.set({ down: true })
+    // A client request finds it first (its breaker opens), the next probe round too (down).
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('b')
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[0]).toMatchObject({ breaker: 'open', health: 'down' })
+    providers.a.set({ down: false })
+    await advanceInSteps(clock, 1_000)
+    // Long before halfOpenAfterMs (60 s): the probe was its trial.
+    expect(pool.providers()[0]).toMatchObject({ breaker: 'closed', health: 'healthy' })
+    expect(
+      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
+    ).toBe('a')
+  })
+
+  it('lets a breaker opened by client calls to a reachable provider wait out halfOpenAfterMs, then a probe is its trial', async () => {
+    const { clock, pool, providers } = setup({
+      ...PROBES,
+      breaker: { failureThreshold: 1, halfOpenAfterMs: 5_000 },
     })
     await advanceInSteps(clock, 10)
     providers.a.set({ failNext: 1 })
@@ -56,14 +78,25 @@ describe('health probes', () => {
       (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
     ).toBe('b')
     expect(pool.providers()[0]?.breaker).toBe('open')
-    const callsWhileOpen = providers.a.calls()
-    await advanceInSteps(clock, 1_000)
+    await advanceInSteps(clock, 3_000)
+    // Probes reach it meanwhile: it stays open, and out of rotation.
+    expect(pool.providers()[0]).toMatchObject({ breaker: 'open', health: 'unhealthy' })
+    const clientCalls = providers.a.calls('eth_chainId')
+    await advanceInSteps(clock, 4_000)
     expect(pool.providers()[0]).toMatchObject({ breaker: 'closed', health: 'healthy' })
-    // What reached it meanwhile was the probe, not a client request.
-    expect(providers.a.calls() - callsWhileOpen).toBe(providers.a.calls('eth_blockNumber') - 1)
-    expect(
-      (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
-    ).toBe('a')
+    // The trial was a probe (eth_blockNumber), not a client request.
+    expect(providers.a.calls('eth_chainId')).toBe(clientCalls)
+  })
+
+  it('takes two failed probes in a row to call a provider down', async () => {
+    const { clock, pool, providers } = setup(PROBES)
+    await advanceInSteps(clock, 10)
+    providers.c.set({ failNext: 1 })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[2]?.health).toBe('healthy')
+    providers.c.set({ failNext: 2 })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[2]?.health).toBe('down')
   })
 
   it('finds a provider of another chain down', async () => {

@@ -74,7 +74,7 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
     }
   }
 
-  async function probe(provider: ProviderRuntime): Promise<void> {
+  async function probe(provider: ProviderRuntime, retry = true): Promise<void> {
     const method = verifiedChainId.has(provider) || !options.judge ? 'eth_blockNumber' : 'eth_chainId'
     const outcome = await call(provider, method)
     if (stopped) return
@@ -105,15 +105,25 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
       case 'aborted':
         return
       default:
+        // Once more before calling it down: one dropped probe of an otherwise fine provider must not take
+        // it out of rotation for a whole interval. Still within the round.
+        if (retry && provider.downReason === undefined) return probe(provider, false)
         return down(provider, outcome.error.shortMessage)
     }
   }
 
+  /**
+   * Back in rotation. A breaker decides about itself when the provider was reachable all along (opened by
+   * failures of client calls, it waits out `halfOpenAfterMs`, and then this probe is its trial); after the
+   * provider was down, this probe is the proof it is back, and the breaker closes at once.
+   */
   function up(provider: ProviderRuntime): void {
+    const wasDown = provider.downReason !== undefined
     provider.noteAnswered()
     provider.markUp()
     const { breaker } = provider
-    if (breaker.state === 'closed') return
+    const state = breaker.state
+    if (state === 'closed' || (state === 'open' && !wasDown)) return
     const permit = breaker.tryAcquireProbe()
     if (permit) breaker.recordSuccess(permit)
   }
@@ -131,7 +141,12 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
   async function runRound(): Promise<void> {
     if (timer !== undefined) clock.clearTimeout(timer)
     timer = undefined
-    await Promise.all(options.providers().filter(needsProbe).map(probe))
+    await Promise.all(
+      options
+        .providers()
+        .filter(needsProbe)
+        .map((provider) => probe(provider)),
+    )
     if (!stopped) timer = clock.setTimeout(() => void probeNow(), options.intervalMs)
   }
 

@@ -47,10 +47,15 @@ describe('judgeThrown', () => {
       new UpstreamUnavailableError({ ...context, reason: 'connection refused' }),
       'provider-fault',
     ],
-    ['timeout', new UpstreamTimeoutError({ ...context, timeoutMs: 10 }), 'provider-fault'],
+    [
+      'timeout (the request may be the cause)',
+      new UpstreamTimeoutError({ ...context, timeoutMs: 10 }),
+      'disputed',
+    ],
     ['5xx', new UpstreamHttpError({ ...context, status: 503 }), 'provider-fault'],
     ['3xx, never followed', new UpstreamHttpError({ ...context, status: 301 }), 'provider-fault'],
     ['401 (its key)', new UpstreamHttpError({ ...context, status: 401 }), 'provider-fault'],
+    ['413 (its size limit)', new UpstreamHttpError({ ...context, status: 413 }), 'cannot-serve'],
     [
       'malformed body',
       new MalformedResponseError({ ...context, reason: 'body is not JSON' }),

@@ -1,6 +1,14 @@
 import type { ChainPulseError } from '../../errors/base-error.js'
-import { AbortedError, RateLimitedError, UpstreamError, UpstreamRpcError } from '../../errors/errors.js'
+import {
+  AbortedError,
+  RateLimitedError,
+  UpstreamError,
+  UpstreamHttpError,
+  UpstreamRpcError,
+  UpstreamTimeoutError,
+} from '../../errors/errors.js'
 import { classifyRpcError, type JsonRpcError } from '../../transport/json-rpc.js'
+import { backoffFromErrorData } from '../../transport/retry-after.js'
 
 /** Why a provider cannot serve a request another provider may serve. Never held against it. */
 export type CannotServeReason = 'method-unsupported' | 'request-limit' | 'missing-state' | 'unknown-block'
@@ -27,8 +35,8 @@ export type AttemptVerdict =
   | { kind: 'answered' }
   | { kind: 'provider-fault'; error: ChainPulseError }
   | { kind: 'throttled'; error: ChainPulseError; retryAfterMs: number | undefined }
-  | { kind: 'cannot-serve'; error: UpstreamRpcError; reason: CannotServeReason }
-  | { kind: 'disputed'; error: UpstreamRpcError }
+  | { kind: 'cannot-serve'; error: ChainPulseError; reason: CannotServeReason }
+  | { kind: 'disputed'; error: ChainPulseError }
   | { kind: 'request-fault'; error: UpstreamRpcError }
   | { kind: 'aborted'; error: AbortedError }
 
@@ -40,7 +48,7 @@ export function judgeRpcError(rpcError: JsonRpcError, providerId: string, raw?: 
     case 'execution':
       return { kind: 'request-fault', error }
     case 'rate-limit':
-      return { kind: 'throttled', error, retryAfterMs: undefined }
+      return { kind: 'throttled', error, retryAfterMs: backoffFromErrorData(rpcError.data) }
     case 'method-unsupported':
     case 'request-limit':
     case 'missing-state':
@@ -61,10 +69,18 @@ export function judgeThrown(thrown: unknown, providerId: string, signalAborted: 
   if (thrown instanceof RateLimitedError)
     return { kind: 'throttled', error: thrown, retryAfterMs: thrown.retryAfterMs }
   if (thrown instanceof UpstreamRpcError) return judgeRpcError(thrown.rpcError, providerId, thrown.raw)
+  if (thrown instanceof UpstreamHttpError && thrown.status === 413)
+    // Its body-size limit: another provider may take the same request.
+    return { kind: 'cannot-serve', error: thrown, reason: 'request-limit' }
+  if (thrown instanceof UpstreamTimeoutError)
+    // The one transport outcome a request can cause by itself (a wide eth_getLogs, a trace): held against
+    // the provider only when another provider answers the same request. A provider that hangs on
+    // everything is found by the health probes, which time out too.
+    return { kind: 'disputed', error: thrown }
   if (thrown instanceof UpstreamError) {
     // A 4xx without a JSON-RPC body that says nothing about the provider (400, 405, 422, ...): maybe the
     // request, maybe the provider; as for a JSON-RPC error, another provider's answer decides.
-    if (!thrown.retriable) return { kind: 'disputed', error: asRpcError(thrown, providerId) }
+    if (!thrown.retriable) return { kind: 'disputed', error: thrown }
     return { kind: 'provider-fault', error: thrown }
   }
   return {
@@ -78,23 +94,17 @@ export function judgeThrown(thrown: unknown, providerId: string, signalAborted: 
   }
 }
 
-/** A transport-level refusal in the shape of a JSON-RPC error, so it can be relayed like one. */
-function asRpcError(error: UpstreamError, providerId: string): UpstreamRpcError {
-  return new UpstreamRpcError({
-    rpcError: { code: -32603, message: error.shortMessage },
-    errorClass: 'upstream',
-    providerId,
-    cause: error,
-  })
-}
-
 /**
- * Which of several JSON-RPC errors to give the client when every provider erred: the first that is not
- * a "cannot serve" (a lagging or limited provider's answer says less about the request than another
- * node's), else the first.
+ * Which upstream JSON-RPC error to give the client when no provider answered: the first that is not a
+ * "cannot serve" (a lagging or limited provider's answer says less about the request than another
+ * node's), else the first; `undefined` when no provider answered with a JSON-RPC error at all (only
+ * transport failures, which are ChainPulse's to report).
  */
-export function preferredRpcError<T extends { verdict: AttemptVerdict & { error: UpstreamRpcError } }>(
+export function preferredRpcError<T extends { error: ChainPulseError; kind: AttemptVerdict['kind'] }>(
   errors: readonly T[],
-): T | undefined {
-  return errors.find((entry) => entry.verdict.kind !== 'cannot-serve') ?? errors[0]
+): (T & { error: UpstreamRpcError }) | undefined {
+  const relayable = errors.filter(
+    (entry): entry is T & { error: UpstreamRpcError } => entry.error instanceof UpstreamRpcError,
+  )
+  return relayable.find((entry) => entry.kind !== 'cannot-serve') ?? relayable[0]
 }

@@ -173,7 +173,7 @@ describe('the failure model in the request path', () => {
     expect(pool.providers()[0]?.cooldownUntil).toBe(clock.now() + 7_000)
   })
 
-  it('ends every request by its deadline, and a timeout the deadline shortened is held against no one', async () => {
+  it('ends every request by its deadline, saying so, and holds timeouts nobody else answered against no one', async () => {
     const { clock, pool, providers, events } = setup({
       requestTimeoutMs: 10_000,
       requestDeadlineMs: 15_000,
@@ -186,12 +186,48 @@ describe('the failure model in the request path', () => {
       stepMs: 50,
     }).catch((caught) => caught)
     expect(error).toBeInstanceOf(AllProvidersFailedError)
+    expect((error as AllProvidersFailedError).shortMessage).toContain('within the request deadline (15000 ms')
     expect(clock.now() - started).toBeLessThanOrEqual(15_000)
-    // a timed out on its own 10 s; b got the 5 s left and was cut by the deadline, c never started.
+    // a timed out on its own 10 s; b got the 5 s left and was cut by the deadline, c never started. Nobody
+    // answered, so the timeout may be the request's own (a heavy call): no breaker moved.
+    expect(events.filter((event) => event.type === 'circuit_open')).toEqual([])
+    expect(providers.c.calls()).toBe(0)
+  })
+
+  it('holds a timeout against its provider once another provider answers the same request', async () => {
+    const { clock, pool, providers, events } = setup({
+      requestTimeoutMs: 1_000,
+      breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+    })
+    providers.a.set({ hang: true })
+    expect(
+      await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' })),
+    ).toMatchObject({
+      providerId: 'b',
+      attempts: 2,
+    })
     expect(events.filter((event) => event.type === 'circuit_open').map((event) => event.providerId)).toEqual([
       'a',
     ])
-    expect(providers.c.calls()).toBe(0)
+  })
+
+  it('relays a rate-limit JSON-RPC error when every provider throttles, and waits out its backoff hint first', async () => {
+    const { clock, pool, providers } = setup({ requestDeadlineMs: 3_000 })
+    const limited = {
+      code: -32005,
+      message: 'daily request count exceeded, request rate limited',
+      data: { rate: { backoff_seconds: 30 } },
+    }
+    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ rpcError: limited })
+    const error = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
+    ).catch((caught) => caught)
+    expect((error as UpstreamRpcError).rpcError).toEqual(limited)
+    // The hint (30 s) is past the deadline: each provider was tried once more at once, then the answer relayed.
+    expect(pool.providers().map((provider) => provider.cooldownUntil)).toEqual(
+      [30_000, 30_000, 30_000].map((ms) => expect.closeTo(ms, -3)),
+    )
   })
 })
 

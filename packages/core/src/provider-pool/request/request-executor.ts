@@ -2,7 +2,7 @@ import { onAbort } from '../../abort/on-abort.js'
 import type { CircuitPermit } from '../../circuit-breaker/circuit-breaker.js'
 import type { Clock, TimerHandle } from '../../clock/clock.js'
 import type { ChainPulseError } from '../../errors/base-error.js'
-import { AbortedError, type UpstreamRpcError, UpstreamTimeoutError } from '../../errors/errors.js'
+import { AbortedError, UpstreamRpcError, UpstreamTimeoutError } from '../../errors/errors.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { UpstreamResponse } from '../provider/upstream.js'
 import { type AttemptVerdict, judgeRpcError, judgeThrown, preferredRpcError } from './failure-model.js'
@@ -57,10 +57,11 @@ export type ExecutionResult =
   | { kind: 'unavailable'; reasons: Record<string, string> }
   | { kind: 'aborted'; error: AbortedError; attempts: number }
 
-/** A JSON-RPC error some provider gave, kept until the request ends. */
+/** An error some provider gave that the request's end decides on (blame, or relay to the client). */
 interface HeldError {
   provider: ProviderRuntime
-  verdict: AttemptVerdict & { error: UpstreamRpcError }
+  kind: 'cannot-serve' | 'disputed' | 'throttled'
+  error: ChainPulseError
   /** The breaker permit of a disputed attempt, settled once the request's outcome decides it. */
   permit: CircuitPermit
   durationMs: number
@@ -115,9 +116,9 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
     /** A disputed error counts against its provider only when another provider answered. */
     const settleDisputes = (answeredBy: ProviderRuntime | undefined) => {
       for (const held of heldErrors) {
-        if (held.verdict.kind !== 'disputed') continue
+        if (held.kind !== 'disputed') continue
         const blamed = answeredBy !== undefined && answeredBy !== held.provider
-        if (blamed) held.provider.breaker.recordFailure(held.permit, held.verdict.error)
+        if (blamed) held.provider.breaker.recordFailure(held.permit, held.error)
         else held.provider.breaker.release(held.permit)
         plan.recordAttempt(held.provider, held.durationMs, !blamed)
       }
@@ -197,14 +198,10 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       }
       const relayed = preferredRpcError(heldErrors)
       if (relayed)
-        return finish({
-          kind: 'rpc-error',
-          error: relayed.verdict.error,
-          provider: relayed.provider,
-          attempts,
-        })
-      if (attempts === 0) return finish({ kind: 'unavailable', reasons: skipped })
-      finish({ kind: 'failed', failures, lastProvider, attempts, deadlineReached: deadlineCut })
+        return finish({ kind: 'rpc-error', error: relayed.error, provider: relayed.provider, attempts })
+      if (attempts === 0 && !deadlineCut) return finish({ kind: 'unavailable', reasons: skipped })
+      const unanswered = [...failures, ...heldErrors.map((held) => held.error)]
+      finish({ kind: 'failed', failures: unanswered, lastProvider, attempts, deadlineReached: deadlineCut })
     }
 
     const onVerdict = (
@@ -235,14 +232,18 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           failures.push(verdict.error)
           break
         case 'throttled':
-          failures.push(verdict.error)
+          // A throttle said as a JSON-RPC error is relayed like any other if every provider errs.
+          if (verdict.error instanceof UpstreamRpcError)
+            heldErrors.push({ provider, kind: 'throttled', error: verdict.error, permit: 0, durationMs: 0 })
+          else failures.push(verdict.error)
           if (!retriedAfterThrottle.has(provider)) insertCooling(provider)
           break
         case 'cannot-serve':
         case 'disputed':
           heldErrors.push({
             provider,
-            verdict,
+            kind: verdict.kind,
+            error: verdict.error,
             permit: verdict.permit ?? 0,
             durationMs: verdict.durationMs ?? 0,
           })
@@ -348,7 +349,8 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           return verdict
         case 'cannot-serve':
           breaker.release(permit)
-          if (verdict.reason === 'method-unsupported') provider.markUnsupported(plan.method, verdict.error)
+          if (verdict.reason === 'method-unsupported' && verdict.error instanceof UpstreamRpcError)
+            provider.markUnsupported(plan.method, verdict.error)
           return { ...verdict, durationMs }
         case 'disputed':
           // Judged when the request ends: the permit stays open until then.
