@@ -88,7 +88,8 @@ export async function buildBrowserBundle(options: BrowserBundleOptions = {}): Pr
 const schemaApi = [
   ...['number', 'int', 'string', 'boolean', 'null', 'literal', 'array', 'object', 'strictObject'],
   ...['looseObject', 'record', 'union', 'discriminatedUnion', 'optional', '_default', 'custom', 'lte', 'lt'],
-  ...['gte', 'gt', 'positive', 'nonnegative', 'minLength', 'refine', 'regex', 'superRefine'],
+  ...['gte', 'gt', 'positive', 'nonnegative', 'minLength', 'refine', 'regex', 'superRefine', 'prefault'],
+  ...['pipe', 'transform'],
 ]
 
 // zod in place of core's validator, plus `run` (what parse-options calls) on top of it. zod/mini comes

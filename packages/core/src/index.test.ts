@@ -66,6 +66,7 @@ describe('public exports', () => {
         "onAbort",
         "parseProviderPoolConfig",
         "parseRetryAfter",
+        "providerPoolConfigJsonSchema",
         "redactUrl",
         "referencedBlockNumber",
         "systemClock",

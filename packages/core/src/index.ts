@@ -102,12 +102,16 @@ export {
   referencedBlockNumber,
 } from './methods/block-parameter.js'
 export { isKnownMethod, KNOWN_METHODS } from './methods/known-methods.js'
+export { providerPoolConfigJsonSchema } from './provider-pool/config-json-schema.js'
 export {
   type ChainConfig,
   type ProviderConfig,
   type ProviderPoolConfig,
+  type ProviderPoolOptions,
   parseProviderPoolConfig,
-} from './provider-pool/config.js'
+  type ResolvedProviderPoolConfig,
+  type ResolvedProviderPoolOptions,
+} from './provider-pool/options.js'
 export { PROVIDER_HEALTH_STATES, type ProviderHealth } from './provider-pool/provider/provider-runtime.js'
 export type {
   Upstream,
@@ -125,7 +129,6 @@ export type {
   PoolSubscription,
   PoolSubscriptionKind,
   ProviderPool,
-  ProviderPoolOptions,
   ProviderStatus,
 } from './provider-pool/types.js'
 export {
@@ -206,3 +209,4 @@ export {
   type WsTransportState,
   type WsTransportStats,
 } from './transport/ws-transport.js'
+export type { JsonSchema } from './validation/json-schema.js'

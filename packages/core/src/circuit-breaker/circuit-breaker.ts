@@ -156,25 +156,50 @@ const snapshotSchema = v.discriminatedUnion('state', [
   }),
 ])
 
+/** Consecutive failures that open a breaker given neither `failureThreshold` nor `tripRule`. */
+export const DEFAULT_FAILURE_THRESHOLD = 5
+
+/**
+ * The breaker options that are plain data (what a config file can hold), for schemas that embed them
+ * (the provider pool's `breaker`). Their defaults are declared here once.
+ */
+export const circuitBreakerSettingsShape = {
+  /** Consecutive failures that open the breaker; give this or `tripRule`, not both. @default 5 */
+  failureThreshold: v.optional(v.number().check(v.int(), v.positive())),
+  /** How long the breaker stays open before letting probes through (ms). @default 10_000 */
+  halfOpenAfterMs: v._default(v.number().check(v.nonnegative()), 10_000),
+  /** Concurrent calls allowed while half-open; the rest are rejected. @default 1 */
+  halfOpenMaxProbes: v._default(v.number().check(v.int(), v.positive()), 1),
+  /** Successful half-open probes needed to close the breaker. @default 1 */
+  successThreshold: v._default(v.number().check(v.int(), v.positive()), 1),
+}
+
+/** The breaker options that are code: the trip rule and the hooks. */
+export const circuitBreakerHooksShape = {
+  /** Decides when the closed breaker opens. @default consecutiveFailures(failureThreshold) */
+  tripRule: v.optional(implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })')),
+  /** Which errors count as failures. @default every error is a failure */
+  isFailure: v.optional(functionSchema<(error: unknown) => boolean>()),
+  /** Receives errors thrown by state-change listeners. @default logs with `console.error` */
+  onListenerError: v.optional(functionSchema<(error: unknown, change: CircuitStateChange) => void>()),
+}
+
+/** The check every schema of breaker options runs: a threshold or a trip rule, not both. */
+export const thresholdOrTripRule = v.refine(
+  (options: { failureThreshold?: number | undefined; tripRule?: TripRule | undefined }) =>
+    options.failureThreshold === undefined || options.tripRule === undefined,
+  { message: 'give failureThreshold or tripRule, not both', path: ['tripRule'] },
+)
+
 const optionsSchema = v
   .strictObject({
     name: v.optional(v.string().check(v.minLength(1))),
-    failureThreshold: v.optional(v.number().check(v.int(), v.positive())),
-    tripRule: v.optional(implementsSchema<TripRule>(['create'], 'expected a TripRule ({ create() })')),
-    halfOpenAfterMs: v._default(v.number().check(v.nonnegative()), 10_000),
-    halfOpenMaxProbes: v._default(v.number().check(v.int(), v.positive()), 1),
-    successThreshold: v._default(v.number().check(v.int(), v.positive()), 1),
-    isFailure: v.optional(functionSchema<(error: unknown) => boolean>()),
+    ...circuitBreakerSettingsShape,
+    ...circuitBreakerHooksShape,
     initialState: v.optional(snapshotSchema),
-    onListenerError: v.optional(functionSchema<(error: unknown, change: CircuitStateChange) => void>()),
     clock: v.optional(clockSchema),
   })
-  .check(
-    v.refine((options) => options.failureThreshold === undefined || options.tripRule === undefined, {
-      message: 'give failureThreshold or tripRule, not both',
-      path: ['tripRule'],
-    }),
-  )
+  .check(thresholdOrTripRule)
 
 const everyErrorIsAFailure = () => true
 
@@ -202,7 +227,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const clock = config.clock ?? systemClock
   const isFailure = config.isFailure ?? everyErrorIsAFailure
   const onListenerError = config.onListenerError ?? logListenerError
-  const tracker = (config.tripRule ?? consecutiveFailures(config.failureThreshold ?? 5)).create()
+  const tracker = (
+    config.tripRule ?? consecutiveFailures(config.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD)
+  ).create()
 
   let state: CircuitState = 'closed'
   // Bumped on every state change; a permit is the epoch it was issued in, so outcomes of attempts that

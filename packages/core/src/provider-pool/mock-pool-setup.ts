@@ -3,8 +3,9 @@ import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 import type { ProviderPoolEvent, RoutingDecisionEvent } from '../pubsub/topics.js'
 import { createMockChain, type MockChain } from '../testing/mock-chain.js'
 import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
+import type { ProviderPoolOptions } from './options.js'
 import { createProviderPool } from './provider-pool.js'
-import type { ProviderPool, ProviderPoolOptions } from './types.js'
+import type { ProviderPool } from './types.js'
 
 // A pool over three in-memory mock providers (a, b, c; priority strategy) on a fake clock, for the pool's
 // unit tests: no sockets, no sleeps. Every test gets a fresh one; afterEach closes it.

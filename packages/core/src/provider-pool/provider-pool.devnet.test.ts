@@ -3,8 +3,9 @@ import { waitFor } from '@chainpulse/devnet/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AllProvidersFailedError, NoProviderAvailableError } from '../errors/errors.js'
 import type { ProviderPoolEvent } from '../pubsub/topics.js'
+import type { ProviderPoolOptions } from './options.js'
 import { createProviderPool } from './provider-pool.js'
-import type { ProviderPool, ProviderPoolOptions } from './types.js'
+import type { ProviderPool } from './types.js'
 
 // One real devnet for the file: one chain with fast blocks and three providers in front of its anvil
 // node. Every test starts from neutral personalities and builds its own pool.

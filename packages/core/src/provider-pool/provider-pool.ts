@@ -1,5 +1,4 @@
 import { createBenchmarkStore } from '../benchmark-store/benchmark-store.js'
-import { type Clock, systemClock } from '../clock/clock.js'
 import { createEip1193Provider } from '../eip1193/eip1193.js'
 import {
   AllProvidersFailedError,
@@ -21,10 +20,11 @@ import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import { type ChainRuntime, createChainRuntime } from './chain/chain-runtime.js'
 import {
   type ProviderConfig,
+  type ProviderPoolOptions,
   parseProviderConfig,
-  parseProviderPoolConfig,
+  parseProviderPoolOptions,
   type ResolvedProviderConfig,
-} from './config.js'
+} from './options.js'
 import { createProviderRuntime, type ProviderRuntime } from './provider/provider-runtime.js'
 import { createUrlUpstream } from './provider/upstream.js'
 import { executeRequest } from './request/request-executor.js'
@@ -36,11 +36,8 @@ import type {
   PoolSubscription,
   PoolSubscriptionKind,
   ProviderPool,
-  ProviderPoolOptions,
   ProviderStatus,
 } from './types.js'
-
-const DEFAULT_STRATEGY = 'leaderboard'
 
 /**
  * Creates a pool of upstream providers per chain that behaves like one provider that is always up:
@@ -49,7 +46,7 @@ const DEFAULT_STRATEGY = 'leaderboard'
  * ones aside, puts lagging ones last, and is recorded in the benchmark store and on `routing:decisions`.
  * Subscriptions race every provider's stream and deliver each block or log exactly once, in order.
  *
- * @throws {ConfigError} when chains or providers are invalid (the message names the path).
+ * @throws {ConfigError} when an option is invalid or unknown (the message names each one by its path).
  * @example
  * const pool = createProviderPool({
  *   chains: [{ name: 'ethereum', chainId: 1 }],
@@ -60,25 +57,14 @@ const DEFAULT_STRATEGY = 'leaderboard'
  * })
  * const { result, providerId } = await pool.request({ chain: 'ethereum', method: 'eth_blockNumber' })
  */
-export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
-  const config = parseProviderPoolConfig({ chains: options.chains, providers: options.providers ?? [] })
-  const clock: Clock = options.clock ?? systemClock
-  const wallClock = options.wallClock ?? Date.now
+export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
+  const options = parseProviderPoolOptions(input)
+  const { clock, wallClock, requestTimeoutMs, requestDeadlineMs, defaultCooldownMs, healthCheck, hedge } =
+    options
+  // Objects with state of their own: one per pool, so they cannot be schema defaults.
   const store = options.store ?? createBenchmarkStore({ clock })
   const pubsub = options.pubsub ?? createPubSub<ChainPulseTopics>()
   const registry = options.registry ?? createStrategyRegistry()
-  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000
-  const requestDeadlineMs = options.requestDeadlineMs ?? 15_000
-  const defaultCooldownMs = options.defaultCooldownMs ?? 1_000
-  const unsupportedMethodTtlMs = options.unsupportedMethodTtlMs ?? 600_000
-  const healthCheck =
-    options.healthCheck === false
-      ? false
-      : {
-          intervalMs: options.healthCheck?.intervalMs ?? 5_000,
-          timeoutMs: options.healthCheck?.timeoutMs ?? Math.min(3_000, requestTimeoutMs),
-        }
-  const hedge = options.hedge || undefined
   const aggregator = createMessageAggregator<BlockHeader>({ store, clock })
   const chains = new Map<string, ChainRuntime>()
   const chainIds = new Map<number, string>()
@@ -86,24 +72,23 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
   let nextSubscriptionId = 1
   let closed = false
 
-  for (const chain of config.chains) {
-    const strategy = options.strategies?.[chain.name] ?? options.strategy ?? DEFAULT_STRATEGY
+  for (const chain of options.chains) {
+    const strategy = options.strategies?.[chain.name] ?? options.strategy
     registry.get(strategy) // fail at construction on a typo, not on the first request
     const runtime = createChainRuntime({
       name: chain.name,
       chainId: chain.chainId,
-      // Unknown: Ethereum's, the slowest common one; it only bounds the wait for a block one ahead.
-      blockTimeMs: chain.blockTimeMs ?? 12_000,
+      blockTimeMs: chain.blockTimeMs,
       strategy,
       clock,
       wallClock,
       pubsub,
       aggregator,
-      maxLagBlocks: options.maxLagBlocks ?? 3,
-      headPollIntervalMs: options.headPollIntervalMs ?? 4_000,
+      maxLagBlocks: options.maxLagBlocks,
+      headPollIntervalMs: options.headPollIntervalMs,
       healthCheck,
       defaultCooldownMs,
-      racing: options.racing ?? true,
+      racing: options.racing,
       request: async (method, params) => (await request({ chain: chain.name, method, params })).result,
       onListenerError: (error) => console.error('chainpulse: subscription listener threw', error),
     })
@@ -163,18 +148,18 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
         httpUrl: provider.httpUrl && urlOrigin(provider.httpUrl),
         wsUrl: provider.wsUrl && urlOrigin(provider.wsUrl),
       },
-      unsupportedMethodTtlMs,
+      unsupportedMethodTtlMs: options.unsupportedMethodTtlMs,
       upstream,
       clock,
       emit,
-      ...(options.breaker ? { breaker: options.breaker } : {}),
+      breaker: options.breaker,
     })
     providerChains.set(provider.id, chain)
     chain.addProvider(runtime)
     emit('added')
   }
 
-  for (const provider of config.providers) addProvider(provider)
+  for (const provider of options.providers) addProvider(provider)
 
   async function request<T = unknown>(
     call: PoolRequest,
@@ -232,7 +217,7 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
       coolingDown,
       deadline,
       attemptTimeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
-      hedgeDelayMs: hedge && ((provider) => hedgeDelay(hedge, chain.name, provider, call.method)),
+      hedgeDelayMs: hedge ? (provider) => hedgeDelay(hedge, chain.name, provider, call.method) : undefined,
       signal: requestOptions.signal,
       clock,
       defaultCooldownMs,
@@ -320,14 +305,14 @@ export function createProviderPool(options: ProviderPoolOptions): ProviderPool {
   }
 
   function hedgeDelay(
-    hedge: { delayMs?: number; minDelayMs?: number },
+    hedge: { delayMs?: number | undefined; minDelayMs: number },
     chain: string,
     provider: ProviderRuntime,
     method: string,
   ): number {
     if (hedge.delayMs !== undefined) return hedge.delayMs
     const p95 = store.recent(chain, provider.config.id, method)?.p95Ms
-    return Math.max(hedge.minDelayMs ?? 50, p95 ?? 250)
+    return Math.max(hedge.minDelayMs, p95 ?? 250)
   }
 
   function subscribe(

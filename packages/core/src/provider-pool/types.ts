@@ -1,80 +1,14 @@
 import type { BenchmarkStore } from '../benchmark-store/types.js'
-import type { CircuitBreakerOptions, CircuitState } from '../circuit-breaker/circuit-breaker.js'
-import type { Clock } from '../clock/clock.js'
+import type { CircuitState } from '../circuit-breaker/circuit-breaker.js'
 import type { Eip1193Provider } from '../eip1193/eip1193.js'
 import type { PubSub } from '../pubsub/pubsub.js'
 import type { ChainPulseTopics } from '../pubsub/topics.js'
 import type { StrategyRegistry } from '../routing/registry.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
-import type { FetchLike } from '../transport/http-transport.js'
-import type { WebSocketConstructor } from '../transport/ws-transport.js'
-import type { ChainConfig, ProviderConfig } from './config.js'
+import type { ProviderConfig } from './options.js'
 import type { ProviderHealth } from './provider/provider-runtime.js'
 import type { UpstreamConnectionState } from './provider/upstream.js'
-
-/** Options of `createProviderPool`: the chains and providers, plus behaviour knobs. */
-export interface ProviderPoolOptions {
-  chains: ChainConfig[]
-  providers?: ProviderConfig[]
-  /** Strategy used when a request names none. @default 'leaderboard' */
-  strategy?: string
-  /** Per-chain default strategy, overriding `strategy`. */
-  strategies?: Record<string, string>
-  /** Where strategies are looked up by name. @default createStrategyRegistry() (the built-ins) */
-  registry?: StrategyRegistry
-  /** Where race and RPC metrics go. @default createBenchmarkStore() */
-  store?: BenchmarkStore
-  /** Where routing decisions, provider events, blocks and races are published. @default createPubSub() */
-  pubsub?: PubSub<ChainPulseTopics>
-  /** Per-attempt timeout (ms); an attempt never runs past the request's deadline either. @default 10_000 */
-  requestTimeoutMs?: number
-  /**
-   * The whole request's deadline (ms): attempts, failovers, hedges and waits for a throttle's end all
-   * happen within it. @default 15_000
-   */
-  requestDeadlineMs?: number
-  /**
-   * Background health probes of every provider, from start (`eth_chainId`, then `eth_blockNumber` each
-   * round): an unreachable provider is `down` within one interval, a revived one is back within one
-   * interval, and the probes are the breakers' half-open trials (client requests never are). `false`
-   * turns them off: then only providers without a `newHeads` stream are polled for their head (every
-   * `headPollIntervalMs`), and a half-open breaker lets one client request through as its trial.
-   * @default { intervalMs: 5_000, timeoutMs: min(3_000, requestTimeoutMs) }
-   */
-  healthCheck?: false | { intervalMs?: number; timeoutMs?: number }
-  /** How long a provider's "method not found" is remembered, so it is not asked again meanwhile (ms). @default 600_000 */
-  unsupportedMethodTtlMs?: number
-  /**
-   * Hedged reads: when the attempt on one provider has not answered after `delayMs` (default: that
-   * provider's recent p95 for the method, at least `minDelayMs`), the same read also goes to the next
-   * provider and the first answer wins. Writes are never hedged. @default false
-   */
-  hedge?: false | { delayMs?: number; minDelayMs?: number }
-  /** A provider this many blocks behind the best head is not used for `latest` calls. @default 3 */
-  maxLagBlocks?: number
-  /** Cooldown after a rate-limit answer with no `Retry-After` (ms). @default 1_000 */
-  defaultCooldownMs?: number
-  /** Options of each provider's circuit breaker. @default { failureThreshold: 5, halfOpenAfterMs: 10_000 } */
-  breaker?: Omit<CircuitBreakerOptions, 'clock' | 'name' | 'initialState'>
-  /**
-   * Keep every WebSocket provider's `newHeads` subscribed all the time to race them (leaderboard data,
-   * `blocks:new`), rather than only while someone subscribes. @default true
-   */
-  racing?: boolean
-  /**
-   * How often user subscriptions check that blocks still arrive while every upstream stream is quiet, and
-   * (with `healthCheck: false`) how often providers without a stream are polled for their head (ms).
-   * @default 4_000
-   */
-  headPollIntervalMs?: number
-  clock?: Clock
-  /** Wall-clock time for event timestamps (epoch ms). @default Date.now */
-  wallClock?: () => number
-  random?: () => number
-  fetch?: FetchLike
-  WebSocket?: WebSocketConstructor
-}
 
 /** One JSON-RPC call for the pool. `chain` is a chain name or chain id. */
 export interface PoolRequest {

@@ -2,7 +2,6 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as zod from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
-import { validate } from './parse-options.js'
 import * as v from './schema.js'
 
 // The same schemas built with core's validator and with zod/mini (whose call shapes it copies), so
@@ -47,6 +46,17 @@ function schemas(z: Library) {
           b: 2,
         })
         .check(z.refine((w) => w.a + w.b > 0, 'at least one weight must be above 0')),
+      limits: z.prefault(z.strictObject({ max: z._default(nonnegative, 5), label: z.optional(name) }), {}),
+      doubled: z.optional(
+        z.pipe(
+          z.number().check(z.int()),
+          z.transform((n: number) => n * 2),
+        ),
+      ),
+      derived: z.pipe(
+        z.prefault(z.union([z.literal(false), z.strictObject({ a: z._default(nonnegative, 1) })]), {}),
+        z.transform((o: false | { a: number }) => o && { ...o, b: o.a + 1 }),
+      ),
     }),
     refined: z
       .strictObject({
@@ -79,16 +89,21 @@ function schemas(z: Library) {
 const ours = schemas(v)
 const zods = schemas(zodMini)
 
+// Issues as zod reports them (parse-options then presents unknown keys at their own paths).
 function outcome(schema: v.Schema, input: unknown, library: 'ours' | 'zod') {
-  if (library === 'ours') return validate(schema, input)
-  const result = (schema as unknown as zod.ZodMiniType).safeParse(input, zodEnglish)
-  if (result.success) return { success: true, data: result.data }
+  let data: unknown
+  let issues: readonly { path: PropertyKey[]; message: string }[]
+  if (library === 'ours') ({ value: data, issues } = v.run(schema, { value: input, issues: [] }))
+  else {
+    const result = (schema as unknown as zod.ZodMiniType).safeParse(input, zodEnglish)
+    ;({ data, issues } = result.success
+      ? { data: result.data, issues: [] }
+      : { data, issues: result.error.issues })
+  }
+  if (issues.length === 0) return { success: true, data }
   return {
     success: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
+    issues: issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
   }
 }
 

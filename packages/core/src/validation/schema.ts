@@ -10,6 +10,9 @@
  * results, so a schema reads, and behaves, as the zod/mini one would. Swapping zod back in is an
  * import line per file.
  *
+ * Each schema also records what it is made of (`def`, and a check's `rule`; zod's `_zod.def`), which
+ * validation never reads: `json-schema.ts` writes a schema's JSON Schema from it, for documentation.
+ *
  * Runs at the edges (factory options, snapshots), never per request.
  */
 
@@ -21,6 +24,10 @@ export interface Issue {
   aborts: boolean
   /** zod's `continue === false`: even checks that run after aborting issues are skipped. */
   halts?: boolean
+  /** An unknown-keys issue (zod's `unrecognized_keys`): the keys the object's schema does not know. */
+  keys?: string[]
+  /** With `keys`: the keys it does know, to suggest the intended one (not in zod's issue). */
+  known?: string[]
 }
 
 interface Payload {
@@ -28,18 +35,45 @@ interface Payload {
   issues: Issue[]
 }
 
+/**
+ * What a check constrains, for readers of a schema such as `toJSONSchema` (validation uses `verify`).
+ * Refinements whose rule is code (`refine`, `superRefine`) have none.
+ */
+export type CheckRule =
+  | { check: 'int' }
+  | { check: 'bound'; big: boolean; limit: number; inclusive: boolean }
+  | { check: 'minLength'; minimum: number }
+  | { check: 'regex'; pattern: RegExp }
+
 /** A refinement or constraint, added to a schema with {@link Schema.check}. */
 export interface Check<in T = unknown> {
   verify(payload: Payload & { value: T }): void
+  readonly rule?: CheckRule
   /** When set, decides whether the check runs even after aborting issues (zod's `when`). */
   when?: (payload: Payload) => boolean
   /** Phantom: lets `check()` accept only checks for the schema's output type. */
   readonly '~type'?: (value: T) => void
 }
 
+/**
+ * What a schema is and what it is made of, for readers such as `toJSONSchema` (zod's `_zod.def`);
+ * validation never looks at it.
+ */
+export type SchemaDef =
+  | { type: 'number' | 'string' | 'boolean' | 'null' | 'custom' | 'transform' }
+  | { type: 'literal'; value: unknown }
+  | { type: 'optional'; inner: Schema }
+  | { type: 'default' | 'prefault'; inner: Schema; value: unknown }
+  | { type: 'array'; element: Schema }
+  | { type: 'object'; shape: Record<string, Schema>; unknownKeys: UnknownKeys }
+  | { type: 'record'; value: Schema }
+  | { type: 'union'; options: readonly Schema[] }
+  | { type: 'pipe'; in: Schema; out: Schema }
+
 /** A schema: validates an unknown value into an `Out`; `In` is what it accepts as input (for types). */
 export interface Schema<Out = unknown, In = Out> {
   readonly '~types'?: { out: Out; in: In }
+  readonly def: SchemaDef
   /** `'optional'`: an absent key is fine; `'defaulted'`: an absent key gets a value. */
   readonly optin?: 'optional' | 'defaulted'
   /** `'optional'`: the output may be undefined (the key may stay absent). */
@@ -60,11 +94,17 @@ type Shape = Record<string, Schema>
 type Flatten<T> = { [K in keyof T]: T[K] } & {}
 type OptionalIn<S extends Shape> = { [K in keyof S]: S[K] extends { optin: string } ? K : never }[keyof S]
 type OptionalOut<S extends Shape> = { [K in keyof S]: S[K] extends { optout: string } ? K : never }[keyof S]
+// Key remapping (`as`) keeps the mapped types homomorphic, so a derived type's keys keep the TSDoc
+// written on the shape's keys (what an IDE shows for `ProviderPoolOptions['requestTimeoutMs']`).
 type ObjectOut<S extends Shape> = Flatten<
-  { [K in Exclude<keyof S, OptionalOut<S>>]: output<S[K]> } & { [K in OptionalOut<S>]?: output<S[K]> }
+  { [K in keyof S as K extends OptionalOut<S> ? never : K]: output<S[K]> } & {
+    [K in keyof S as K extends OptionalOut<S> ? K : never]?: output<S[K]>
+  }
 >
 type ObjectIn<S extends Shape> = Flatten<
-  { [K in Exclude<keyof S, OptionalIn<S>>]: input<S[K]> } & { [K in OptionalIn<S>]?: input<S[K]> }
+  { [K in keyof S as K extends OptionalIn<S> ? never : K]: input<S[K]> } & {
+    [K in keyof S as K extends OptionalIn<S> ? K : never]?: input<S[K]>
+  }
 >
 
 /** A schema whose key may be absent from an object, and whose output may be `undefined`. */
@@ -164,8 +204,12 @@ function bound(big: boolean, origin: string, limit: number, inclusive: boolean):
 
 // ---- primitive schemas --------------------------------------------------------------------------------
 
-function primitive<T>(expected: string, accepts: (value: unknown) => boolean): Schema<T> {
+function primitive<T>(
+  expected: 'number' | 'string' | 'boolean' | 'null',
+  accepts: (value: unknown) => boolean,
+): Schema<T> {
   return define({
+    def: { type: expected },
     parsePayload(payload) {
       if (!accepts(payload.value)) payload.issues.push(invalidType(expected, payload.value))
     },
@@ -183,6 +227,7 @@ export function number(): Schema<number> {
  */
 export function int(): Schema<number> & Check<number> {
   const intCheck: Check<number> = {
+    rule: { check: 'int' },
     verify(payload) {
       const value = payload.value
       if (!Number.isInteger(value)) payload.issues.push(invalidType('int', value, true))
@@ -220,6 +265,7 @@ export function literal<const T extends string | number | boolean>(
 ): Schema<T> & { readonly value: T } {
   return define({
     value,
+    def: { type: 'literal', value },
     parsePayload(payload) {
       if (![value].includes(payload.value as T))
         payload.issues.push(issue(`Invalid input: expected ${quote(value)}`))
@@ -240,13 +286,17 @@ export function custom<T>(
       if (!accepts(payload.value)) payload.issues.push({ ...issue(message), halts: true })
     },
   }
-  return Object.assign(define<Schema<T>>({ parsePayload() {}, checks: [customCheck] }), customCheck)
+  return Object.assign(
+    define<Schema<T>>({ def: { type: 'custom' }, parsePayload() {}, checks: [customCheck] }),
+    customCheck,
+  )
 }
 
 // ---- checks -------------------------------------------------------------------------------------------
 
 function compare(big: boolean, limit: number, inclusive: boolean): Check<number> {
   return {
+    rule: { check: 'bound', big, limit, inclusive },
     verify(payload) {
       const value = payload.value
       if (big ? (inclusive ? value <= limit : value < limit) : inclusive ? value >= limit : value > limit)
@@ -275,6 +325,7 @@ export const nonnegative = () => gte(0)
  */
 export function minLength(minimum: number): Check<{ length: number }> {
   return {
+    rule: { check: 'minLength', minimum },
     when: (payload) => (payload.value as { length?: unknown } | null | undefined)?.length !== undefined,
     verify(payload) {
       const value = payload.value
@@ -314,8 +365,10 @@ export function refine<T>(
 }
 
 /** `regex`: the string matches `pattern`, else `message`. */
-export const regex = (pattern: RegExp, message: string): Check<string> =>
-  refine((value) => pattern.test(value), message)
+export const regex = (pattern: RegExp, message: string): Check<string> => ({
+  ...refine<string>((value) => pattern.test(value), message),
+  rule: { check: 'regex', pattern },
+})
 
 /** The context a {@link superRefine} callback adds issues through. */
 export interface RefinementContext {
@@ -338,6 +391,7 @@ export function superRefine<T>(refinement: (value: T, context: RefinementContext
 /** `inner`, or `undefined`; in an object, the key may be absent. */
 export function optional<S extends Schema>(inner: S): OptionalSchema<output<S>, input<S>> {
   return define({
+    def: { type: 'optional', inner },
     optin: inner.optin === 'defaulted' ? 'defaulted' : 'optional',
     optout: 'optional',
     parsePayload(payload) {
@@ -363,10 +417,58 @@ export function _default<S extends Schema>(
   value: Exclude<output<S>, undefined>,
 ): DefaultedSchema<Exclude<output<S>, undefined>, input<S>> {
   return define({
+    def: { type: 'default', inner, value },
     optin: 'defaulted',
     parsePayload(payload) {
       if (payload.value === undefined) payload.value = copyDefault(value)
       else if (run(inner, payload).value === undefined) payload.value = copyDefault(value)
+    },
+  })
+}
+
+/**
+ * `inner`, parsing `value` when the input is `undefined` (zod's `prefault`): unlike {@link _default},
+ * the default goes through `inner`, so `prefault(object, {})` gets the object's own defaults.
+ */
+export function prefault<S extends Schema>(
+  inner: S,
+  value: Exclude<input<S>, undefined>,
+): DefaultedSchema<output<S>, input<S>> {
+  return define({
+    def: { type: 'prefault', inner, value },
+    optin: 'defaulted',
+    parsePayload(payload) {
+      if (payload.value === undefined) payload.value = copyDefault(value)
+      run(inner, payload)
+    },
+  })
+}
+
+/**
+ * A value computed from the input by `fn`, which must not throw: in {@link pipe}, after a schema that
+ * validated the input.
+ */
+export function transform<In, Out>(fn: (value: In) => Out): Schema<Out, In> {
+  return define({
+    def: { type: 'transform' },
+    parsePayload(payload) {
+      payload.value = fn(payload.value as In)
+    },
+  })
+}
+
+/** `from`, then `to` on its parsed value, unless `from` found issues. Accepts what `from` accepts. */
+export function pipe<From extends Schema, To extends Schema<unknown, output<From>>>(
+  from: From,
+  to: To,
+): Schema<output<To>, input<From>> & Pick<From, 'optin'> & Pick<To, 'optout'> {
+  return define({
+    def: { type: 'pipe', in: from, out: to },
+    ...(from.optin ? { optin: from.optin } : {}),
+    ...(to.optout ? { optout: to.optout } : {}),
+    parsePayload(payload) {
+      const before = payload.issues.length
+      if (run(from, payload).issues.length === before) run(to, payload)
     },
   })
 }
@@ -388,6 +490,7 @@ function isPlainObject(value: unknown): value is Record<PropertyKey, unknown> {
 /** An array of `element`s. */
 export function array<S extends Schema>(element: S): Schema<output<S>[], input<S>[]> {
   return define({
+    def: { type: 'array', element },
     parsePayload(payload) {
       const input = payload.value
       if (!Array.isArray(input)) return fail(payload, invalidType('array', input))
@@ -400,12 +503,14 @@ export function array<S extends Schema>(element: S): Schema<output<S>[], input<S
   })
 }
 
-type UnknownKeys = 'strip' | 'strict' | 'loose'
+/** What an object schema does with keys its shape does not have: drops, rejects or keeps them. */
+export type UnknownKeys = 'strip' | 'strict' | 'loose'
 
 function objectOf<S extends Shape, Out, In>(shape: S, unknownKeys: UnknownKeys): ObjectSchema<S, Out, In> {
   const keys = Object.keys(shape)
   return define({
     shape,
+    def: { type: 'object', shape, unknownKeys },
     parsePayload(payload) {
       const input = payload.value
       if (!isObject(input)) return fail(payload, invalidType('object', input))
@@ -442,12 +547,14 @@ function objectOf<S extends Shape, Out, In>(shape: S, unknownKeys: UnknownKeys):
         }
         // Describes the input's shape, not the parsed value's validity: later checks still run.
         if (unrecognized.length)
-          payload.issues.push(
-            issue(
+          payload.issues.push({
+            ...issue(
               `Unrecognized key${unrecognized.length > 1 ? 's' : ''}: ${unrecognized.map(quote).join(', ')}`,
               false,
             ),
-          )
+            keys: unrecognized,
+            known: keys,
+          })
       }
       payload.value = output
     },
@@ -469,6 +576,7 @@ export function record<V extends Schema>(
   value: V,
 ): Schema<Record<string, output<V>>, Record<string, input<V>>> {
   return define({
+    def: { type: 'record', value },
     parsePayload(payload) {
       const input = payload.value
       if (!isPlainObject(input)) return fail(payload, invalidType('record', input))
@@ -493,6 +601,7 @@ export function union<const O extends readonly Schema[]>(
   options: O,
 ): Schema<output<O[number]>, input<O[number]>> {
   return define({
+    def: { type: 'union', options },
     parsePayload(payload) {
       const results: Payload[] = []
       for (const option of options) {
@@ -521,6 +630,7 @@ export function discriminatedUnion<const O extends readonly ObjectSchema[]>(
   for (const option of options)
     byValue.set((option.shape[discriminator] as { value?: unknown }).value, option)
   return define({
+    def: { type: 'union', options },
     parsePayload(payload) {
       const input = payload.value
       if (!isObject(input)) return fail(payload, invalidType('object', input))

@@ -19,8 +19,9 @@ import {
   UnknownChainError,
   UpstreamRpcError,
 } from '../errors/errors.js'
+import type { ProviderPoolOptions } from '../provider-pool/options.js'
 import { createProviderPool } from '../provider-pool/provider-pool.js'
-import type { ProviderPool, ProviderPoolOptions } from '../provider-pool/types.js'
+import type { ProviderPool } from '../provider-pool/types.js'
 import { createMockChain } from '../testing/mock-chain.js'
 import { createMockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'

@@ -61,7 +61,9 @@ describe('chainpulse config check (subprocess)', { timeout: 30_000 }, () => {
     const run = await chainpulse(['config', 'check', example], { INFURA_API_KEY })
     expect(run.code).toBe(1)
     expect(run.stdout).toBe('')
-    expect(run.stderr).toContain('pool.providers.1.httpUrl: environment variable ALCHEMY_API_KEY is not set')
+    expect(run.stderr).toContain(
+      'pool.providers.1 (id "ethereum-alchemy").httpUrl: environment variable ALCHEMY_API_KEY is not set',
+    )
     expect(run.stderr).not.toContain('INFURA_API_KEY is not set')
     expect(run.stderr).not.toContain(INFURA_API_KEY)
   })
@@ -85,7 +87,7 @@ describe('chainpulse config check (subprocess)', { timeout: 30_000 }, () => {
     const run = await chainpulse(['config', 'check', file], { KEY: 'secret-value-abcdef123' })
     expect(run.code).toBe(1)
     expect(run.stderr).toMatch(/listen\.port: /)
-    expect(run.stderr).toMatch(/pool\.providers\.2\.httpUrl: expected an http\(s\) URL/)
+    expect(run.stderr).toMatch(/pool\.providers\.2 \(id "c"\)\.httpUrl: expected an http\(s\) URL/)
     expect(run.stderr).not.toContain('secret-value-abcdef123')
   })
 
@@ -121,7 +123,9 @@ describe('chainpulse config check (subprocess)', { timeout: 30_000 }, () => {
     expect(good.stdout).toContain('a: http https://rpc.example/***')
     expect(good.stdout).toContain('c: http https://rpc.example/***  ws wss://rpc.example/***')
     expect(bad.code).toBe(1)
-    expect(bad.stderr).toContain('pool.providers.2.httpUrl: expected an http(s) URL, got "rpc.example/***"')
+    expect(bad.stderr).toContain(
+      'pool.providers.2 (id "c").httpUrl: expected an http(s) URL, got "rpc.example/***"',
+    )
     for (const key of [...literalKeys, 'env-key-0123456789'])
       expect(good.stdout + good.stderr + bad.stdout + bad.stderr).not.toContain(key)
   })

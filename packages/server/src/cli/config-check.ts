@@ -14,7 +14,7 @@ export interface CliIo {
 
 /**
  * `chainpulse config check <file>`: validates the file and prints a summary on stdout (exit code 0), or
- * every problem by path on stderr (exit code 1). Neither output contains an environment variable's
+ * every problem by path (a provider's naming its id) on stderr (exit code 1). Neither output contains an environment variable's
  * value: URLs are shown as written in the file, `${NAME}` references included.
  */
 export async function configCheck(file: string, io: CliIo): Promise<number> {
@@ -50,9 +50,9 @@ export function describeConfig(file: string, { config, template }: LoadConfigRes
     ((template as { pool?: { providers?: TemplateProvider[] } }).pool?.providers as TemplateProvider[]) ?? []
   const server = parseServerConfig(config.server)
   const lines = [`${file}: OK`, '', 'chains:']
-  const providers = config.pool.providers ?? []
+  const providers = config.pool.providers
   for (const chain of config.pool.chains) {
-    const strategy = config.pool.strategies?.[chain.name] ?? config.pool.strategy ?? 'leaderboard'
+    const strategy = config.pool.strategies?.[chain.name] ?? config.pool.strategy
     const own = providers.filter((provider) => provider.chain === chain.name)
     lines.push(`  ${chain.name} (chain id ${chain.chainId}): ${own.length} providers, strategy ${strategy}`)
     for (const provider of own) {
@@ -67,7 +67,7 @@ export function describeConfig(file: string, { config, template }: LoadConfigRes
   const { hedge, racing, requestTimeoutMs } = config.pool
   lines.push(
     '',
-    `pool: racing ${racing === false ? 'off' : 'on'}, hedging ${hedge ? 'on' : 'off'}, request timeout ${requestTimeoutMs ?? 10_000} ms`,
+    `pool: racing ${racing ? 'on' : 'off'}, hedging ${hedge ? 'on' : 'off'}, request timeout ${requestTimeoutMs} ms`,
     `listen: ${config.listen.host}:${config.listen.port}`,
     `persistence: ${config.persistence ? `${config.persistence.path} every ${config.persistence.intervalMs} ms` : 'off'}`,
     `auth: ${server.auth ? `${server.auth.apiKeys.length} API key(s)` : 'off (no API key needed)'}`,

@@ -1,14 +1,75 @@
 import { readFileSync } from 'node:fs'
+import { type JsonSchema, parseProviderPoolConfig } from '@chainpulse/core'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import * as zm from 'zod/mini'
 import { described, renderConfigReference } from './config-reference.js'
 import { configurationPage } from './configuration-page.js'
+import { poolSectionJsonSchema } from './pool-section.js'
+
+/**
+ * Every non-object default the schema documents below `node`, with what `value` (core's resolved
+ * config) holds at the same path; a field whose parent `value` lacks (a `false` hedge) is skipped.
+ */
+function documentedDefaults(node: JsonSchema, value: unknown, path: string): [string, unknown, unknown][] {
+  const object = node.properties ? node : (node.items ?? node.anyOf?.find((branch) => branch.properties))
+  if (!object?.properties || value === null || typeof value !== 'object') return []
+  const here = Array.isArray(value) ? value[0] : value
+  return Object.entries(object.properties).flatMap(([key, field]) => {
+    const actual = (here as Record<string, unknown> | undefined)?.[key]
+    const own: [string, unknown, unknown][] =
+      'default' in field && (field.default === null || typeof field.default !== 'object')
+        ? [[`${path}.${key}`, field.default, actual]]
+        : []
+    return [...own, ...documentedDefaults(field, actual, `${path}.${key}`)]
+  })
+}
 
 describe('docs/configuration.md', () => {
   it('is what `pnpm docs:config` generates from the schemas (run it after changing a schema)', () => {
     const committed = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8')
     expect(committed).toBe(configurationPage())
+  })
+
+  it("documents core's pool defaults: each one is what core resolves a minimal pool section to", () => {
+    const schema = poolSectionJsonSchema()
+    const minimal = {
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: [{ id: 'a', chain: 'ethereum', httpUrl: 'http://127.0.0.1:1' }],
+    }
+    // `hedge` is off by default; its fields' defaults show once it is on.
+    const hedged = parseProviderPoolConfig({ ...minimal, hedge: {} })
+    const checked = [
+      ...documentedDefaults(schema, parseProviderPoolConfig(minimal), 'pool'),
+      ...documentedDefaults(schema.properties!.hedge!, hedged.hedge, 'pool.hedge'),
+    ]
+    for (const [path, documented, resolved] of checked) expect(resolved, path).toEqual(documented)
+    expect(new Set(checked.map(([path]) => path))).toEqual(
+      new Set([
+        'pool.chains.blockTimeMs',
+        'pool.providers.priority',
+        'pool.providers.defaultCost',
+        'pool.strategy',
+        'pool.requestTimeoutMs',
+        'pool.requestDeadlineMs',
+        'pool.healthCheck.intervalMs',
+        'pool.healthCheck.timeoutMs',
+        'pool.unsupportedMethodTtlMs',
+        'pool.hedge',
+        'pool.hedge.minDelayMs',
+        'pool.maxLagBlocks',
+        'pool.defaultCooldownMs',
+        'pool.racing',
+        'pool.headPollIntervalMs',
+        'pool.breaker.failureThreshold',
+        'pool.breaker.halfOpenAfterMs',
+        'pool.breaker.halfOpenMaxProbes',
+        'pool.breaker.successThreshold',
+      ]),
+    )
+    expect(configurationPage()).toMatch(
+      /^\| `healthCheck` +\| `false` or object +\| `\{ intervalMs: 5000, timeoutMs: 3000 \}` /m,
+    )
   })
 
   it('documents the server defaults a reader asks about', () => {

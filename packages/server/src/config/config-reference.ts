@@ -1,3 +1,4 @@
+import type { JsonSchema } from '@chainpulse/core'
 import { stringify } from 'yaml'
 import { z } from 'zod'
 
@@ -20,8 +21,11 @@ export function described<T extends z.ZodType>(
 export interface ConfigReferenceSection {
   /** The section's key in the file (`pool`, `server`, ...). */
   key: string
-  /** The schema of the section's value: zod (classic or mini), read through `z.toJSONSchema`. */
-  schema: z.core.$ZodType
+  /**
+   * The schema of the section's value: zod (classic or mini), read through `z.toJSONSchema`, or a JSON
+   * Schema as it writes them (core's pool config, from `providerPoolConfigJsonSchema`).
+   */
+  schema: z.core.$ZodType | JsonSchema
   /** Markdown shown under the section's heading. */
   intro: string
   /** Whether the file must have the section. */
@@ -70,7 +74,11 @@ interface Table {
 export function renderConfigReference(sections: readonly ConfigReferenceSection[], preamble: string): string {
   const out = [preamble.trim(), '']
   for (const section of sections) {
-    const root = z.toJSONSchema(section.schema, { io: 'input', unrepresentable: 'any' }) as Node
+    const root = (
+      '_zod' in section.schema
+        ? z.toJSONSchema(section.schema, { io: 'input', unrepresentable: 'any' })
+        : section.schema
+    ) as Node
     const tables: Table[] = []
     collectTables(root, section.key, section.intro, tables)
     out.push(`## \`${section.key}\`${section.required ? '' : ' (optional)'}`, '')

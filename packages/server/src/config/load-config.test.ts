@@ -161,11 +161,11 @@ pool:
 `
     // Every problem at once: the file's own checks and core's, each at its path.
     expect(issuesOf(() => parseConfigText(text, { env: {} })).sort()).toEqual([
-      'pool.providers.2.httpUrl: expected an http(s) URL, got "ftp://example.com"',
-      'pool.providers.3.chain: unknown chain "solana" (known: ethereum)',
-      'pool.providers.3.httpURL: unknown key (expected one of: id, chain, httpUrl, wsUrl, priority, costPerMethod, defaultCost, rateLimitPerSecond)',
-      'pool.providers.3.httpUrl: a provider needs an httpUrl, a wsUrl or both',
-      'pool.stratgy: unknown key',
+      'pool.providers.2 (id "c").httpUrl: expected an http(s) URL, got "ftp://example.com"',
+      'pool.providers.3 (id "d").chain: unknown chain "solana" (known: ethereum)',
+      'pool.providers.3 (id "d").httpURL: unknown key (did you mean "httpUrl"?)',
+      'pool.providers.3 (id "d").httpUrl: a provider needs an httpUrl, a wsUrl or both',
+      'pool.stratgy: unknown key (did you mean "strategy"?)',
       'server.rpc.maxBatchSize: Too small: expected number to be >0',
     ])
   })
@@ -219,6 +219,88 @@ pool:
     expect(fileAccepts).toBe(coreAccepts)
   })
 
+  it("takes every pool knob core takes, with core's defaults, and rejects a typo'd one by its path", () => {
+    const { config } = parseConfigText(
+      `
+pool:
+  chains: [{ name: ethereum, chainId: 1 }]
+  requestDeadlineMs: 8000
+  healthCheck: { intervalMs: 2000 }
+  unsupportedMethodTtlMs: 0
+`,
+      { env: {} },
+    )
+    expect(config.pool).toMatchObject({
+      requestDeadlineMs: 8_000,
+      healthCheck: { intervalMs: 2_000, timeoutMs: 3_000 },
+      unsupportedMethodTtlMs: 0,
+      requestTimeoutMs: 10_000,
+      strategy: 'leaderboard',
+      providers: [],
+    })
+    expect(
+      issuesOf(() =>
+        parseConfigText(
+          'pool: { chains: [{ name: ethereum, chainId: 1 }], requestTimeoutMS: 2000, breaker: { halfOpenAfter: 1 } }',
+          { env: {} },
+        ),
+      ),
+    ).toEqual([
+      'pool.breaker.halfOpenAfter: unknown key (did you mean "halfOpenAfterMs"?)',
+      'pool.requestTimeoutMS: unknown key (did you mean "requestTimeoutMs"?)',
+    ])
+  })
+
+  it('refuses what only code can give: a provider upstream, a clock, a breaker trip rule', () => {
+    const issues = issuesOf(() =>
+      parseConfigText(
+        JSON.stringify({
+          pool: {
+            chains: [{ name: 'ethereum', chainId: 1 }],
+            providers: [{ id: 'a', chain: 'ethereum', httpUrl: 'http://127.0.0.1:1', upstream: {} }],
+            clock: {},
+            breaker: { tripRule: {} },
+          },
+        }),
+        { format: 'json', env: {} },
+      ),
+    )
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /^pool\.providers\.0 \(id "a"\)\.upstream: unknown key \(expected one of: id, chain, /,
+      ),
+      expect.stringMatching(/^pool\.breaker\.tripRule: unknown key /),
+      expect.stringMatching(/^pool\.clock: unknown key /),
+    ])
+  })
+
+  it('reports every problem at once, each provider by its id, a missing variable and a top-level typo included', () => {
+    const text = `
+lisen: { port: 8080 }
+pool:
+  chains: [{ name: ethereum, chainId: 1 }]
+  requestTimeoutMs: -1
+  strategies: { ethereum: fastets }
+  providers:
+    - { id: infura, chain: ethereum, httpUrl: "https://mainnet.infura.io/v3/\${INFURA_API_KEY}" }
+    - { id: alchemy, chain: ethereum, httpUrl: "eth-mainnet.g.alchemy.com/v2/\${ALCHEMY_API_KEY}" }
+    - { chain: ethereum, wsUrl: "ws://127.0.0.1:8546" }
+    - { id: local, chain: ethereum, wsUrl: "http://127.0.0.1:8545", priorty: 1 }
+`
+    expect(
+      issuesOf(() => parseConfigText(text, { env: { ALCHEMY_API_KEY: 'alchemy-key-0123456789' } })),
+    ).toEqual([
+      'pool.providers.0 (id "infura").httpUrl: environment variable INFURA_API_KEY is not set',
+      'lisen: unknown key',
+      'pool.providers.1 (id "alchemy").httpUrl: expected an http(s) URL, got "eth-mainnet.g.alchemy.com/***"',
+      'pool.providers.2.id: Invalid input: expected string, received undefined',
+      'pool.providers.3 (id "local").wsUrl: expected a ws(s) URL, got "http://127.0.0.1:8545"',
+      'pool.providers.3 (id "local").priorty: unknown key (did you mean "priority"?)',
+      'pool.requestTimeoutMs: Too small: expected number to be >0',
+      'pool.strategies.ethereum: unknown strategy "fastets" (expected one of: leaderboard, priority, round-robin, fastest, cheapest, hybrid)',
+    ])
+  })
+
   it('rejects an unknown strategy name listing the built-in ones', () => {
     const issues = issuesOf(() =>
       parseConfigText('pool: { chains: [{ name: ethereum, chainId: 1 }], strategy: fastets }', { env: {} }),
@@ -234,7 +316,7 @@ pool:
         { env: { URL: secret } },
       ),
     )
-    expect(issues.join('\n')).toContain('pool.providers.0.httpUrl')
+    expect(issues.join('\n')).toContain('pool.providers.0 (id "a").httpUrl')
     expect(issues.join('\n')).not.toContain(secret)
   })
 

@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '../../clock/clock.js'
 import type { UpstreamRpcError } from '../../errors/errors.js'
 import type { ProviderPoolEventType } from '../../pubsub/topics.js'
 import type { ProviderCandidate } from '../../routing/types.js'
-import type { ResolvedProviderConfig } from '../config.js'
+import type { ResolvedProviderConfig } from '../options.js'
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js'
 import type { Upstream, UpstreamConnectionState } from './upstream.js'
 
