@@ -35,7 +35,7 @@ it('fails naming the variable when a key is missing', async () => {
   })
   expect(code).toBe(1)
   expect(stderr).toMatch(
-    /pool\.providers\.1\.httpUrl: environment variable ALCHEMY_API_KEY is (not set|empty)/,
+    /pool\.providers\.1 \(id "ethereum-alchemy"\)\.httpUrl: environment variable ALCHEMY_API_KEY is (not set|empty)/,
   )
   expect(stdout + stderr).not.toContain('your-infura-key')
 }, 70_000)
