@@ -41,6 +41,13 @@ const fields: Record<string, string | { description: string; default: unknown }>
     description: `Longest a probe waits for its answer, in milliseconds; by default ${DEFAULT_HEALTH_CHECK_TIMEOUT_MS}, or \`requestTimeoutMs\` when that is shorter.`,
     default: DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   },
+  filters:
+    'Filters (`eth_newFilter`, `eth_newBlockFilter`, …), answered by ChainPulse from its canonical follower so their ids survive failover: their limits.',
+  'filters.idleTimeoutMs': 'A filter not polled for this long is removed, in milliseconds.',
+  'filters.maxPerClient': 'Filters one client may hold at once, per chain.',
+  'filters.maxTotal': 'Filters a chain holds at once, every client together.',
+  'filters.maxPendingChanges':
+    'Changes (logs or block hashes) one filter may pile up between two polls; past it the filter is removed and its next poll says so.',
   unsupportedMethodTtlMs:
     'How long a provider\'s "method not found" is remembered, in milliseconds, so it is not asked again meanwhile.',
   hedge:

@@ -121,6 +121,7 @@ describe('pool options', () => {
       requestDeadlineMs: 15_000,
       healthCheck: { intervalMs: 5_000, timeoutMs: 3_000 },
       unsupportedMethodTtlMs: 600_000,
+      filters: { idleTimeoutMs: 300_000, maxPerClient: 100, maxTotal: 10_000, maxPendingChanges: 10_000 },
       hedge: false,
       maxLagBlocks: 3,
       defaultCooldownMs: 1_000,

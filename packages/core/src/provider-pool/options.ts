@@ -106,6 +106,20 @@ const healthCheckSchema = v.prefault(
   {},
 )
 
+const filtersSchema = v.prefault(
+  v.strictObject({
+    /** A filter not polled for this long is removed (ms). @default 300_000 */
+    idleTimeoutMs: v._default(positive, 300_000),
+    /** Filters one client may hold at once, per chain. @default 100 */
+    maxPerClient: v._default(v.number().check(v.int(), v.positive()), 100),
+    /** Filters a chain holds at once, every client together. @default 10_000 */
+    maxTotal: v._default(v.number().check(v.int(), v.positive()), 10_000),
+    /** Changes (logs or block hashes) one filter may pile up between two polls. @default 10_000 */
+    maxPendingChanges: v._default(v.number().check(v.int(), v.positive()), 10_000),
+  }),
+  {},
+)
+
 const hedgeSchema = v._default(
   v.union([
     v.literal(false),
@@ -143,6 +157,11 @@ const knobsShape = {
   healthCheck: healthCheckSchema,
   /** How long a provider's "method not found" is remembered, so it is not asked again meanwhile (ms). @default 600_000 */
   unsupportedMethodTtlMs: v._default(nonnegative, 600_000),
+  /**
+   * Filters (`eth_newFilter`, `eth_newBlockFilter`, …) are answered by ChainPulse from its canonical
+   * follower, so their ids survive failover; these are their limits (see docs/filters-and-sessions.md).
+   */
+  filters: filtersSchema,
   /**
    * Hedged reads: when the attempt on one provider has not answered after `delayMs` (default: that
    * provider's recent p95 for the method, at least `minDelayMs`), the same read also goes to the next

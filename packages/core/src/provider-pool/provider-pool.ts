@@ -18,6 +18,7 @@ import { createStrategyRegistry } from '../routing/registry.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import { type ChainRuntime, createChainRuntime } from './chain/chain-runtime.js'
+import { createFilterRegistry, FILTER_METHODS, type FilterRegistry } from './filters/filter-registry.js'
 import {
   type ProviderConfig,
   type ProviderPoolOptions,
@@ -38,6 +39,19 @@ import type {
   ProviderPool,
   ProviderStatus,
 } from './types.js'
+
+/** Who a request is from when the caller does not say: filters are kept per client. */
+const DEFAULT_CLIENT = 'default'
+/** The provider and strategy routing metadata names for calls ChainPulse answers itself. */
+const FILTERS_PROVIDER = 'chainpulse'
+const FILTERS_STRATEGY = 'filters'
+
+/** A filter id as nodes make them: `0x` and 32 random hex digits. */
+function randomFilterId(): string {
+  const bytes = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(bytes)
+  return `0x${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
+}
 
 /**
  * Creates a pool of upstream providers per chain that behaves like one provider that is always up:
@@ -67,6 +81,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
   const registry = options.registry ?? createStrategyRegistry()
   const aggregator = createMessageAggregator<BlockHeader>({ store, clock })
   const chains = new Map<string, ChainRuntime>()
+  const filters = new Map<string, FilterRegistry>()
   const chainIds = new Map<number, string>()
   const providerChains = new Map<string, ChainRuntime>()
   let nextSubscriptionId = 1
@@ -94,6 +109,26 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     })
     chains.set(chain.name, runtime)
     chainIds.set(chain.chainId, chain.name)
+    filters.set(
+      chain.name,
+      createFilterRegistry({
+        ...options.filters,
+        clock,
+        newId: randomFilterId,
+        chain: {
+          anchor: () => runtime.anchor(),
+          subscribeHeads: (listener) => runtime.subscribeHeads(listener),
+          subscribeLogs: (filter, listener) => runtime.subscribeLogs(filter, listener),
+          request: async (method, params, providerId) => {
+            const answer = await request(
+              { chain: chain.name, method, params },
+              providerId === undefined ? {} : { providerId },
+            )
+            return { result: answer.result, providerId: answer.providerId }
+          },
+        },
+      }),
+    )
   }
 
   aggregator.onMessage((message) =>
@@ -168,6 +203,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     if (closed) throw new PoolClosedError()
     const started = clock.now()
     const chain = chainOf(call.chain)
+    if (FILTER_METHODS.has(call.method)) return filterRequest<T>(chain, call, requestOptions, started)
     // A pinned call uses no strategy; say so in metrics and headers rather than naming the default.
     const strategy =
       requestOptions.providerId !== undefined ? 'pinned' : (requestOptions.strategy ?? chain.strategy)
@@ -279,6 +315,32 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
           attempts,
           durationMs,
         } satisfies RoutingMetadata)
+    }
+  }
+
+  /**
+   * A filter call, answered by the chain's filter registry (docs/filters-and-sessions.md). Routing
+   * metadata names `chainpulse` as the provider, or the provider that answered when one did.
+   */
+  async function filterRequest<T>(
+    chain: ChainRuntime,
+    call: PoolRequest,
+    requestOptions: PoolRequestOptions,
+    started: number,
+  ): Promise<PoolRequestResult<T>> {
+    const params = Array.isArray(call.params) ? call.params : call.params === undefined ? [] : [call.params]
+    const registry = filters.get(chain.name)!
+    try {
+      const answer = await registry.call(call.method, params, requestOptions.clientId ?? DEFAULT_CLIENT)
+      const durationMs = clock.now() - started
+      const providerId = answer.providerId ?? FILTERS_PROVIDER
+      const attempts = answer.providerId === undefined ? 0 : 1
+      publishDecision(chain.name, call.method, FILTERS_STRATEGY, providerId, durationMs, 'ok', attempts)
+      return { result: answer.result as T, providerId, strategy: FILTERS_STRATEGY, attempts, durationMs }
+    } catch (error) {
+      const durationMs = clock.now() - started
+      publishDecision(chain.name, call.method, FILTERS_STRATEGY, FILTERS_PROVIDER, durationMs, 'error', 0)
+      throw error
     }
   }
 
@@ -404,6 +466,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     async close() {
       if (closed) return
       closed = true
+      for (const registry of filters.values()) registry.close()
       await Promise.all([...chains.values()].map((chain) => chain.close()))
       for (const chain of chains.values()) for (const provider of chain.providers) provider.dispose()
     },

@@ -28,6 +28,11 @@ export interface PoolRequestOptions {
   timeoutMs?: number
   /** This request's deadline (ms), instead of the pool's `requestDeadlineMs`. */
   deadlineMs?: number
+  /**
+   * Who the request is from (an API key, an IP): filters are kept per client, and one client cannot
+   * read or remove another's. @default 'default'
+   */
+  clientId?: string
 }
 
 /** A successful pool request: the upstream's `result` and how it was routed. */

@@ -41,6 +41,13 @@ export function mapPoolError(thrown: unknown, redact: Redactor): MappedPoolError
     const rawError = raw !== undefined && redact(raw) === raw ? raw : undefined
     return { error: redactObject(rpcError, redact), rawError, routing, unexpected: false }
   }
+  // Filters are answered by ChainPulse itself, in the words nodes use (`filter not found`).
+  if (thrown.code.startsWith('FILTER_') && 'rpcError' in thrown)
+    return {
+      error: redactObject((thrown as { rpcError: RpcErrorObject }).rpcError, redact),
+      routing,
+      unexpected: false,
+    }
   const message = redact(thrown.shortMessage)
   switch (thrown.code) {
     case 'ALL_PROVIDERS_FAILED': {

@@ -169,7 +169,11 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     if ('code' in target) return sendError(reply, 404, target)
 
     // Built once per request and shared by every call of a batch.
-    const requestOptions: PoolRequestOptions = { signal: clientGoneSignal(request.raw, reply.raw) }
+    const requestOptions: PoolRequestOptions = {
+      signal: clientGoneSignal(request.raw, reply.raw),
+      // Filters are kept per client: its API key, or its address without auth.
+      clientId: clientIds.get(request) ?? request.ip,
+    }
     if (target.strategy !== undefined) requestOptions.strategy = target.strategy
     if (target.providerId !== undefined) requestOptions.providerId = target.providerId
     const execute: CallHandler = async (call: RpcCall) => {

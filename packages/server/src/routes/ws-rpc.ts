@@ -163,6 +163,7 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
       clock,
       frames,
       nextSubscriptionId: createSubscriptionIdSource(subscriptionIdPrefix),
+      clientId: id,
     })
     const announce = (state: 'connected' | 'disconnected') =>
       pool.pubsub.publish('connections', { kind: 'client', chain: target.chain, id, state, transport: 'ws' })

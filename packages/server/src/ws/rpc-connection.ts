@@ -51,6 +51,8 @@ export interface WsRpcConnectionOptions {
   frames: NotificationFrames
   /** This connection's subscription ids (see `createSubscriptionIdSource`). */
   nextSubscriptionId: SubscriptionIdSource
+  /** Who the calls are from, for the pool's per-client filters: the connection itself. */
+  clientId: string
 }
 
 /** A served connection, for the route that owns it. */
@@ -169,6 +171,7 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
           ...(target.strategy === undefined ? {} : { strategy: target.strategy }),
           ...(target.providerId === undefined ? {} : { providerId: target.providerId }),
           signal: calls.signal,
+          clientId: options.clientId,
         },
       )
       const routing = { providerId: answer.providerId, strategy: answer.strategy, attempts: answer.attempts }

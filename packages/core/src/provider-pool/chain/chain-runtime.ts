@@ -56,6 +56,12 @@ export interface ChainRuntime {
   removeProvider(provider: ProviderRuntime): void
   /** Called by the pool's aggregator listener for each first-seen head of this chain. */
   onFirstHead(header: BlockHeader, providerId: string): void
+  /**
+   * Makes sure the canonical chain follows from now: when it has no block yet, the latest one is fetched
+   * and becomes its first, so later blocks are delivered (and gaps back-filled) from here on. What a
+   * filter created now must see starts after this.
+   */
+  anchor(): Promise<void>
   /** Resolves once some provider's head reaches `blockNumber`, or after `timeoutMs` (whichever first). */
   waitForHead(blockNumber: number, timeoutMs: number): Promise<void>
   subscribeHeads(listener: (block: BlockHeader) => void): () => void
@@ -275,6 +281,11 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       firstProviders.set(header.hash, providerId)
       if (firstProviders.size > 1_024) firstProviders.delete(firstProviders.keys().next().value!)
       void canonical.push(header)
+    },
+    async anchor() {
+      if (canonical.head()) return
+      const latest = await options.request('eth_getBlockByNumber', ['latest', false])
+      if (isBlockHeader(latest)) await canonical.push(toHeader(latest))
     },
     waitForHead(blockNumber, timeoutMs) {
       if ((heads.best() ?? -1) >= blockNumber || timeoutMs <= 0) return Promise.resolve()

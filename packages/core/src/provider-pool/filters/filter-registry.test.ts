@@ -15,6 +15,7 @@ function scriptedChain() {
     method,
   ) => ({ result: method === 'eth_newPendingTransactionFilter' ? '0xabc' : [], providerId: 'p1' })
   const chain: FilterChain = {
+    anchor: async () => {},
     subscribeHeads(listener) {
       heads.add(listener)
       return () => heads.delete(listener)

@@ -16,6 +16,8 @@ export const FILTER_METHODS: ReadonlySet<string> = new Set([
 
 /** What a filter call needs from the pool, for one chain. */
 export interface FilterChain {
+  /** Makes the canonical follower start from the current head, if it has not started yet. */
+  anchor(): Promise<void>
   /** An exactly-once subscription on the chain's canonical follower; returns its release. */
   subscribeHeads(listener: (block: BlockHeader) => void): () => void
   subscribeLogs(filter: LogFilter, listener: (log: Log) => void): () => void
@@ -203,10 +205,13 @@ export function createFilterRegistry(options: FilterRegistryOptions): FilterRegi
     switch (method) {
       case 'eth_newBlockFilter':
         admit(clientId)
+        // Changes are what comes after now: the follower must know where now is.
+        await chain.anchor()
         return { result: add(localFilter('blocks', clientId)) }
       case 'eth_newFilter': {
         const criteria = parseCriteria(params[0])
         admit(clientId)
+        await chain.anchor()
         return { result: add(localFilter('logs', clientId, criteria)) }
       }
       case 'eth_newPendingTransactionFilter': {

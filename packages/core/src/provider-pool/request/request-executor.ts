@@ -286,13 +286,17 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           }
           return answered as AttemptVerdict
         }
-        if (isWrite && attempts > 1 && isDuplicateSubmission(response.error.message)) {
+        const duplicateHash =
+          isWrite && attempts > 1 && isDuplicateSubmission(response.error.message)
+            ? transactionHashOf(plan.params)
+            : undefined
+        if (duplicateHash !== undefined) {
           // An earlier attempt of this request reached the network; the transaction is in.
           breaker.recordSuccess(permit)
           plan.recordAttempt(provider, durationMs, true)
           const answered: AnsweredVerdict = {
             kind: 'answered',
-            result: rawTransactionHash(String((plan.params as unknown[])[0])),
+            result: duplicateHash,
             rawResult: undefined,
           }
           return answered as AttemptVerdict
@@ -373,6 +377,15 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
 
     if (!launchNext()) onExhausted()
   })
+}
+
+/** The hash of the raw transaction a write carries, or `undefined` when its params hold none. */
+function transactionHashOf(params: unknown): string | undefined {
+  try {
+    return rawTransactionHash(String((params as unknown[])[0]))
+  } catch {
+    return undefined
+  }
 }
 
 /** The cause of an attempt the request's deadline ended. */

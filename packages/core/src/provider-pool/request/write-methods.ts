@@ -1,5 +1,4 @@
-import { keccak_256 } from '@noble/hashes/sha3'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils'
+import { keccak256 } from './keccak256.js'
 
 /** Methods that change chain state: never hedged (one copy at a time), and never served from a cache. */
 const WRITE_METHODS = new Set([
@@ -27,5 +26,9 @@ export function isDuplicateSubmission(message: string): boolean {
 /** The transaction hash of a signed raw transaction: keccak-256 of its bytes. */
 export function rawTransactionHash(rawTransaction: string): string {
   const hex = rawTransaction.startsWith('0x') ? rawTransaction.slice(2) : rawTransaction
-  return `0x${bytesToHex(keccak_256(hexToBytes(hex)))}`
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError('expected hex bytes')
+  const bytes = new Uint8Array(hex.length / 2)
+  for (let index = 0; index < bytes.length; index++)
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16)
+  return `0x${Array.from(keccak256(bytes), (byte) => byte.toString(16).padStart(2, '0')).join('')}`
 }
