@@ -21,8 +21,12 @@ const pool = createProviderPool({
 
 try {
   // pool.eip1193(chain) is a standard EIP-1193 provider, which is what BrowserProvider wraps. (ethers
-  // polls for receipts every 4 s by default; local blocks come every 250 ms.)
-  const provider = new BrowserProvider(pool.eip1193('ethereum'), undefined, { pollingInterval: 250 })
+  // polls for receipts every 4 s by default, where local blocks come every 250 ms; and it answers a
+  // repeated call from its own cache for 250 ms, which would show the balance from before the transfer.)
+  const provider = new BrowserProvider(pool.eip1193('ethereum'), undefined, {
+    pollingInterval: 250,
+    cacheTimeout: -1,
+  })
   const network = await provider.getNetwork()
   console.log(`network chain id ${network.chainId}`)
 
