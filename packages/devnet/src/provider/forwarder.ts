@@ -8,6 +8,7 @@ import {
   rpcCall,
 } from '../rpc/json-rpc.js'
 import { dependsOnHead, lagRequest } from './head-lag.js'
+import { logsRangeNeedsHead, logsRangeRefusal } from './logs-range.js'
 
 /** Answers a request locally (subscriptions) instead of forwarding it, or returns undefined to forward. */
 export type LocalHandler = (request: JsonRpcRequest) => JsonRpcResponse | undefined
@@ -17,10 +18,20 @@ export interface Forwarder {
   /** Relays a body verbatim and returns the node's status and body verbatim: the faithful fast path. */
   raw(body: string): Promise<{ status: number; body: string }>
   /**
-   * Forwards parsed request objects (the items of one body), applying head lag and local handlers.
-   * Returns one response per item that has an id, in item order; notifications get none.
+   * Forwards parsed request objects (the items of one body), applying head lag, the `eth_getLogs` range
+   * limit and local handlers. Returns one response per item that has an id, in item order; notifications
+   * get none.
    */
-  requests(items: unknown[], options: { lagBlocks: number; local?: LocalHandler }): Promise<JsonRpcResponse[]>
+  requests(items: unknown[], options: ForwardOptions): Promise<JsonRpcResponse[]>
+}
+
+/** How a provider's personality shapes the requests it forwards. */
+export interface ForwardOptions {
+  /** Blocks the provider trails the head by. */
+  lagBlocks: number
+  /** Widest `eth_getLogs` block range served; `null` or omitted: no limit. */
+  maxLogsBlockRange?: number | null
+  local?: LocalHandler
 }
 
 const UPSTREAM_FAILED = { code: -32603, message: 'upstream node unavailable' }
@@ -44,17 +55,25 @@ export function createForwarder(nodeUrl: string): Forwarder {
       return { status: response.status, body: await response.text() }
     },
 
-    async requests(items, { lagBlocks, local }) {
+    async requests(items, { lagBlocks, maxLogsBlockRange, local }) {
       const answers: (JsonRpcResponse | undefined)[] = new Array(items.length)
       const wantsAnswer = items.map((item) => !isJsonRpcRequest(item) || 'id' in item)
-      let laggedHead: number | undefined
-      if (lagBlocks > 0 && items.some((item) => isJsonRpcRequest(item) && dependsOnHead(item))) {
+      const maxRange = maxLogsBlockRange ?? undefined
+      // The provider's own head: the node's, minus the lag.
+      let head: number | undefined
+      const needsHead = items.some(
+        (item) =>
+          isJsonRpcRequest(item) &&
+          ((lagBlocks > 0 && dependsOnHead(item)) || (maxRange !== undefined && logsRangeNeedsHead(item))),
+      )
+      if (needsHead) {
         try {
-          laggedHead = Math.max(0, hexToNumber(await rpcCall(nodeUrl, 'eth_blockNumber')) - lagBlocks)
+          head = Math.max(0, hexToNumber(await rpcCall(nodeUrl, 'eth_blockNumber')) - lagBlocks)
         } catch {
           return items.map((item) => errorResponse(idOf(item), UPSTREAM_FAILED))
         }
       }
+      const laggedHead = lagBlocks > 0 ? head : undefined
       const upstream: { index: number; request: JsonRpcRequest }[] = []
       items.forEach((item, index) => {
         if (!isJsonRpcRequest(item)) {
@@ -62,8 +81,11 @@ export function createForwarder(nodeUrl: string): Forwarder {
           return
         }
         const localAnswer = local?.(item)
+        const refusal = maxRange === undefined ? undefined : logsRangeRefusal(item, maxRange, head)
         if (localAnswer) {
           answers[index] = localAnswer
+        } else if (refusal) {
+          answers[index] = errorResponse(item.id, refusal)
         } else if (laggedHead !== undefined && item.method === 'eth_blockNumber') {
           answers[index] = { jsonrpc: '2.0', id: item.id ?? null, result: numberToHex(laggedHead) }
         } else {

@@ -79,17 +79,21 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
   }
   const parsed = tryParse(body)
   const items = Array.isArray(parsed) ? parsed : [parsed]
+  // Only lag and the logs range limit change what the node is asked or says; without them the body
+  // goes through as it came.
+  const reshaped =
+    personality.lagBlocks > 0 ||
+    (personality.maxLogsBlockRange !== null &&
+      items.some((item) => isJsonRpcRequest(item) && item.method === 'eth_getLogs'))
   let reply: Reply
-  if (
-    personality.lagBlocks === 0 ||
-    parsed === undefined ||
-    items.length === 0 ||
-    !items.every(isJsonRpcRequest)
-  ) {
+  if (!reshaped || parsed === undefined || items.length === 0 || !items.every(isJsonRpcRequest)) {
     const relayed = await context.forwarder.raw(body)
     reply = { status: relayed.status, body: relayed.body, headers: json() }
   } else {
-    const answers = await context.forwarder.requests(items, { lagBlocks: personality.lagBlocks })
+    const answers = await context.forwarder.requests(items, {
+      lagBlocks: personality.lagBlocks,
+      maxLogsBlockRange: personality.maxLogsBlockRange,
+    })
     const answerBody = Array.isArray(parsed) ? JSON.stringify(answers) : JSON.stringify(answers[0] ?? '')
     reply = { status: 200, body: answerBody, headers: json() }
   }

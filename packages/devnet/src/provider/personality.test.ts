@@ -35,6 +35,16 @@ describe('applyPersonalityPatch', () => {
     expect(() => applyPersonalityPatch(neutralPersonality, { lagBlocks: 1.5 })).toThrowError(/lagBlocks/)
   })
 
+  it('sets and lifts an eth_getLogs range limit of at least one block', () => {
+    const limited = applyPersonalityPatch(neutralPersonality, { maxLogsBlockRange: 2_000 })
+    expect(limited.maxLogsBlockRange).toBe(2_000)
+    expect(applyPersonalityPatch(limited, { maxLogsBlockRange: null }).maxLogsBlockRange).toBeNull()
+    expect(applyPersonalityPatch(limited, { latencyMs: 1 }).maxLogsBlockRange).toBe(2_000)
+    expect(() => applyPersonalityPatch(neutralPersonality, { maxLogsBlockRange: 0 })).toThrowError(
+      /maxLogsBlockRange/,
+    )
+  })
+
   it('rejects an error rate with no error kind to draw', () => {
     const noKinds = { serverError: 0, rateLimit: 0, rpcError: 0, malformed: 0 }
     expect(() =>

@@ -47,6 +47,12 @@ export interface Personality {
   wsDropRate: number
   /** Reachability; `kill()` sets `down`, `revive()` sets `up`. @default 'up' */
   mode: ProviderMode
+  /**
+   * Widest `eth_getLogs` block range served, in blocks (`toBlock - fromBlock + 1`); a wider query is
+   * answered with JSON-RPC error -32602 `query exceeds max block range N`, as providers with a range
+   * limit do. `null`: no limit. @default null
+   */
+  maxLogsBlockRange: number | null
 }
 
 /** A partial personality: the knobs to change. `errorMix` may itself be partial. */
@@ -65,6 +71,7 @@ export const neutralPersonality: Personality = Object.freeze({
   wsJitterMs: 0,
   wsDropRate: 0,
   mode: 'up',
+  maxLogsBlockRange: null,
 }) as Personality
 
 /** Names of the built-in personality presets. */
@@ -118,6 +125,7 @@ export const personalityPatchSchema = z.strictObject({
   wsJitterMs: milliseconds.optional(),
   wsDropRate: probability.optional(),
   mode: z.enum(['up', 'down', 'hang']).optional(),
+  maxLogsBlockRange: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
 })
 
 /**

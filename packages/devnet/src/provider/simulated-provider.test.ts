@@ -160,6 +160,40 @@ describe('simulated provider knobs, observed from a client', () => {
     expect(hexToNumber(await rpcCall(nodeUrl, 'eth_blockNumber'))).toBe(head)
   })
 
+  it('refuses eth_getLogs ranges wider than maxLogsBlockRange, over HTTP and WebSocket', async () => {
+    const head = await devnet.chain('ethereum').mine(12)
+    await provider.set({ maxLogsBlockRange: 5 })
+    const refusal = { code: -32602, message: 'query exceeds max block range 5' }
+    const logs = (filter: object) => send('eth_getLogs', [filter])
+    const wide = await logs({ fromBlock: '0x1', toBlock: '0x6' })
+    expect(wide.status).toBe(200)
+    expect(wide.body).toEqual({ jsonrpc: '2.0', id: 1, error: refusal })
+    // tags count as the provider's head
+    expect((await logs({ fromBlock: `0x${(head - 5).toString(16)}` })).body?.error).toEqual(refusal)
+    expect((await logs({ fromBlock: `0x${(head - 4).toString(16)}` })).body?.result).toEqual([])
+    expect((await logs({ fromBlock: '0x1', toBlock: '0x5' })).body?.result).toEqual([])
+    expect((await logs({ blockHash: `0x${'0'.repeat(64)}` })).status).toBe(200)
+    // a batch: only the item over the limit is refused
+    const batch = await fetch(provider.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'eth_getLogs', params: [{ fromBlock: '0x0', toBlock: '0x9' }] },
+        { jsonrpc: '2.0', id: 2, method: 'eth_chainId', params: [] },
+      ]),
+    })
+    expect(await batch.json()).toEqual([
+      { jsonrpc: '2.0', id: 1, error: refusal },
+      { jsonrpc: '2.0', id: 2, result: '0x1' },
+    ])
+    const client = await ws()
+    expect(await client.request('eth_getLogs', [{ fromBlock: 'earliest', toBlock: '0x5' }])).toMatchObject({
+      error: refusal,
+    })
+    await provider.set({ maxLogsBlockRange: null })
+    expect((await logs({ fromBlock: '0x1', toBlock: '0x6' })).body?.result).toEqual([])
+  })
+
   it('delays newHeads by the lag in blocks', async () => {
     await provider.set({ lagBlocks: 2 })
     const client = await ws()

@@ -69,7 +69,11 @@ export function createWsFront(context: ProviderContext): WsFront {
       )
     } else {
       const local = (request: JsonRpcRequest) => handleLocally(connection, request, activations)
-      answers = await context.forwarder.requests(items, { lagBlocks: personality.lagBlocks, local })
+      answers = await context.forwarder.requests(items, {
+        lagBlocks: personality.lagBlocks,
+        maxLogsBlockRange: personality.maxLogsBlockRange,
+        local,
+      })
     }
     await delay(arrivedAt + fault.delayMs - performance.now())
     if (answers.length === 0) return
