@@ -45,6 +45,24 @@ describe('health probes', () => {
     ).toBe('a')
   })
 
+  it('keeps its interval while another provider hangs: a revived provider is back within one interval', async () => {
+    const { clock, pool, providers } = setup(PROBES)
+    providers.a.set({ down: true })
+    providers.b.set({ hang: true })
+    await advanceInSteps(clock, 2_000)
+    expect(pool.providers().map((provider) => provider.health)).toEqual(['down', 'down', 'healthy'])
+    // Revived just after a probe found it still down: the worst moment.
+    const calls = providers.a.calls()
+    while (providers.a.calls() === calls) await advanceInSteps(clock, 5)
+    providers.a.set({ down: false })
+    // b's probes time out after 500 ms each round; that must not push a's next probe past one interval.
+    await advanceInSteps(clock, 1_000 + 10)
+    expect(pool.providers()[0]).toMatchObject({ health: 'healthy', downReason: undefined })
+    expect(pool.providers()[1]?.health).toBe('down')
+    // Still one probe in flight at most per provider: b's hung probes are not stacked up.
+    expect(providers.b.calls()).toBeLessThanOrEqual(Math.ceil(clock.now() / 1_000) + 1)
+  })
+
   it('closes a breaker that opened while the provider was down on the first probe that finds it back', async () => {
     const { clock, pool, providers } = setup({
       ...PROBES,

@@ -30,7 +30,8 @@ export interface HealthProberOptions {
 export interface HealthProber {
   /**
    * Runs a round soon (after the current synchronous work, so providers added together are probed
-   * together), and then every `intervalMs`; a round already running is joined, not doubled.
+   * together), and then every `intervalMs`, however long the round's probes take; a provider whose
+   * probe is still in flight is not probed again. Resolves once the round's probes are done.
    */
   probeNow(): Promise<void>
   stop(): void
@@ -48,6 +49,8 @@ export interface HealthProber {
 export function createHealthProber(options: HealthProberOptions): HealthProber {
   const { clock } = options
   const verifiedChainId = new WeakSet<ProviderRuntime>()
+  /** Providers whose probe is in flight: a hung one is probed once at a time, not once a round. */
+  const probing = new Set<ProviderRuntime>()
   let timer: TimerHandle | undefined
   let stopped = false
   let round: Promise<void> | undefined
@@ -138,25 +141,31 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
     provider.markDown(reason)
   }
 
-  async function runRound(): Promise<void> {
+  async function probeAlone(provider: ProviderRuntime): Promise<void> {
+    probing.add(provider)
+    try {
+      await probe(provider)
+    } finally {
+      probing.delete(provider)
+    }
+  }
+
+  function runRound(): Promise<void> {
+    // The next round is due one interval after this one starts, not after its slowest probe ends: a
+    // provider that hangs until the probe timeout must not delay finding the others down or back up.
     if (timer !== undefined) clock.clearTimeout(timer)
-    timer = undefined
-    await Promise.all(
-      options
-        .providers()
-        .filter(needsProbe)
-        .map((provider) => probe(provider)),
-    )
-    if (!stopped) timer = clock.setTimeout(() => void probeNow(), options.intervalMs)
+    timer = stopped ? undefined : clock.setTimeout(() => void probeNow(), options.intervalMs)
+    const due = options.providers().filter((provider) => !probing.has(provider) && needsProbe(provider))
+    return Promise.all(due.map(probeAlone)).then(() => undefined)
   }
 
   function probeNow(): Promise<void> {
     if (stopped) return Promise.resolve()
-    round ??= Promise.resolve()
-      .then(runRound)
-      .finally(() => {
-        round = undefined
-      })
+    // Calls in the same tick share one round; a round whose probes are still running is not joined.
+    round ??= Promise.resolve().then(() => {
+      round = undefined
+      return runRound()
+    })
     return round
   }
 
