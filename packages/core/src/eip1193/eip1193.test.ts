@@ -125,8 +125,9 @@ describe('createEip1193Provider: errors', () => {
 
   it('answers -32603 when every provider failed, and -32005 when they all rate-limited', async () => {
     const { clock, alpha, beta, provider } = setup()
-    alpha.set({ failNext: 1 })
-    beta.set({ failNext: 1 })
+    // Twice each: a provider that answered badly is asked once more before the request gives up.
+    alpha.set({ failNext: 2 })
+    beta.set({ failNext: 2 })
     const failed = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
     expect(failed.code).toBe(-32603)
     expect(failed.data).toMatchObject({ code: 'ALL_PROVIDERS_FAILED' })

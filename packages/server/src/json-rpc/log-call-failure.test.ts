@@ -115,10 +115,11 @@ describe('logging a call that failed upstream', () => {
         chain: 'ethereum',
         method: 'eth_blockNumber',
         provider: 'broken',
-        attempts: 2,
+        // broken answered 503: it is asked once more before the call gives up
+        attempts: 3,
         code: 'ALL_PROVIDERS_FAILED',
         reason: 'Provider "broken" answered HTTP 503.',
-        failures: 'down:UPSTREAM_UNAVAILABLE broken:UPSTREAM_HTTP_ERROR',
+        failures: 'down:UPSTREAM_UNAVAILABLE broken:UPSTREAM_HTTP_ERROR broken:UPSTREAM_HTTP_ERROR',
       })
       expect(warning).not.toHaveProperty('err')
     }
@@ -143,7 +144,7 @@ describe('logging a call that failed upstream', () => {
       expect(detail.method).toBe('eth_blockNumber')
       const err = detail.err as { type: string; stack: string }
       expect(err.stack).toContain('    at ')
-      expect(err.stack).toContain('All 2 attempt(s) on chain "ethereum" failed.')
+      expect(err.stack).toContain('All 3 attempt(s) on chain "ethereum" failed.')
     }
     for (const warning of failedUpstream(target, 40)) expect(JSON.stringify(warning)).not.toContain('stack')
     for (const line of target.lines) {

@@ -202,19 +202,22 @@ describe('pool failures', () => {
     target.upstreams.b!.failing = true
     const reply = await post(target, '/rpc/ethereum', call('eth_chainId'))
     expect(reply.statusCode).toBe(200)
+    // Each answered 503, so each was asked once more.
     expect(reply.json().error).toEqual({
       code: -32603,
-      message: 'All 2 attempt(s) on chain "ethereum" failed.',
+      message: 'All 4 attempt(s) on chain "ethereum" failed.',
       data: {
         code: 'ALL_PROVIDERS_FAILED',
-        attempts: 2,
+        attempts: 4,
         failures: [
+          { providerId: 'b', code: 'UPSTREAM_HTTP_ERROR' },
+          { providerId: 'a', code: 'UPSTREAM_HTTP_ERROR' },
           { providerId: 'b', code: 'UPSTREAM_HTTP_ERROR' },
           { providerId: 'a', code: 'UPSTREAM_HTTP_ERROR' },
         ],
       },
     })
-    expect(reply.headers['x-chainpulse-attempts']).toBe('2')
+    expect(reply.headers['x-chainpulse-attempts']).toBe('4')
   })
 
   it('answers -32603 NO_PROVIDER_AVAILABLE with the reasons when every provider is circuit-open', async () => {

@@ -162,6 +162,58 @@ describe('the failure model in the request path', () => {
     expect(clock.now() - started).toBeLessThan(100)
   })
 
+  it('gives a provider that was already cooling down when planned the same second chance after a throttle', async () => {
+    const { clock, pool, providers } = setup({ requestDeadlineMs: 5_000 })
+    pool.cooldown('a', 500)
+    providers.a.set({ rateLimited: { retryAfterMs: 500 } })
+    providers.b.set({ down: true })
+    providers.c.set({ down: true })
+    clock.setTimeout(() => providers.a.set({ rateLimited: false }), 700)
+    const started = clock.now()
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    // b and c refused; a's cooldown waited out, its 429 waited out too, then its answer.
+    expect(answer).toMatchObject({ providerId: 'a' })
+    expect(providers.a.calls()).toBe(2)
+    expect(clock.now() - started).toBeGreaterThanOrEqual(1_000)
+    expect(clock.now() - started).toBeLessThan(1_100)
+  })
+
+
+  it('asks a provider that keeps throttling at most twice in one request', async () => {
+    const { clock, pool, providers } = setup({ requestDeadlineMs: 5_000 })
+    providers.a.set({ rateLimited: { retryAfterMs: 100 } })
+    providers.b.set({ rateLimited: { retryAfterMs: 0 } })
+    providers.c.set({ down: true })
+    const error = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
+    ).catch((caught) => caught)
+    expect(error).toBeInstanceOf(AllProvidersFailedError)
+    expect([providers.a.calls(), providers.b.calls()]).toEqual([2, 2])
+  })
+
+
+  it('tries a provider that answered badly once more when every provider failed, within the deadline', async () => {
+    const { clock, pool, providers } = setup({ requestTimeoutMs: 1_000 })
+    providers.a.set({ hang: true })
+    providers.b.set({ failNext: 1 })
+    providers.c.set({ down: true })
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    // a timed out (not worth its deadline again), c refused the connection; b's 503 earns it a second try.
+    expect(answer).toMatchObject({ providerId: 'b', attempts: 4 })
+    expect([providers.a.calls(), providers.b.calls(), providers.c.calls()]).toEqual([1, 2, 1])
+    // Once more only: with every fault persistent, the request ends after one extra round.
+    providers.b.set({ failNext: 10 })
+    const error = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
+    ).catch((caught) => caught)
+    expect(error).toBeInstanceOf(AllProvidersFailedError)
+    expect((error as AllProvidersFailedError).routing).toMatchObject({ attempts: 4 })
+    expect([providers.a.calls(), providers.b.calls(), providers.c.calls()]).toEqual([2, 4, 2])
+  })
+
+
   it('cools a provider down for defaultCooldownMs after a 429 that does not say how long', async () => {
     const { clock, pool, providers, events } = setup({ defaultCooldownMs: 7_000 })
     providers.a.set({ rateLimited: {} })

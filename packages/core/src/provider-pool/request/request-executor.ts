@@ -2,7 +2,13 @@ import { onAbort } from '../../abort/on-abort.js'
 import type { CircuitPermit } from '../../circuit-breaker/circuit-breaker.js'
 import type { Clock, TimerHandle } from '../../clock/clock.js'
 import type { ChainPulseError } from '../../errors/base-error.js'
-import { AbortedError, UpstreamRpcError, UpstreamTimeoutError } from '../../errors/errors.js'
+import {
+  AbortedError,
+  MalformedResponseError,
+  UpstreamHttpError,
+  UpstreamRpcError,
+  UpstreamTimeoutError,
+} from '../../errors/errors.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { UpstreamResponse } from '../provider/upstream.js'
 import { type AttemptVerdict, judgeRpcError, judgeThrown, preferredRpcError } from './failure-model.js'
@@ -75,7 +81,9 @@ const MIN_ATTEMPT_BUDGET_MS = 100
  * (`failure-model.ts`): provider faults count against the provider and move on; throttles cool it down
  * and move on; "cannot serve" answers move on without blame; disputed JSON-RPC errors move on and count
  * against their provider only if another provider then answers; a deterministic error (revert, invalid
- * params) ends the request as it is. When every provider erred, the client gets an upstream's error
+ * params) ends the request as it is. When every provider has been tried, a throttled one gets a second
+ * chance after its cooldown, then one that answered with a 5xx or a malformed body is asked once more.
+ * When every provider erred, the client gets an upstream's error
  * object as it came. Everything happens before `plan.deadline`. With hedging, a read still unanswered
  * after the hedge delay also goes to the next provider and the first answer wins. Writes are never hedged.
  */
@@ -85,8 +93,23 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   const hedgeDelay = isWrite ? undefined : plan.hedgeDelayMs
   const queue = [...plan.providers]
   const coolingDown = [...plan.coolingDown]
-  /** Providers tried again after waiting out a throttle; each gets that second chance once. */
-  const retriedAfterThrottle = new Set<ProviderRuntime>()
+  /** Providers tried while still cooling down, because waiting would pass the deadline; each gets that chance once. */
+  const triedWhileCooling = new Set<ProviderRuntime>()
+  /**
+   * Throttled answers per provider in this request. The first is waited out (the provider gets a second
+   * chance), whether it came from this request or the provider was already cooling when it was planned;
+   * a second ends that provider's part in the request, so a provider that keeps throttling is asked at
+   * most twice.
+   */
+  const throttles = new Map<ProviderRuntime, number>()
+  /**
+   * Providers that answered an attempt badly (a 5xx, a malformed or truncated body), in the order they
+   * failed. When nothing else is left, each is asked once more: independent transient faults of the last
+   * providers standing must not fail a request that still has time. Not asked again: timeouts (they
+   * already spent their share of the deadline) and connection failures (nothing answered).
+   */
+  const askAgain: ProviderRuntime[] = []
+  const askedAgain = new Set<ProviderRuntime>()
   const failures: ChainPulseError[] = []
   const heldErrors: HeldError[] = []
   const skipped: Record<string, string> = {}
@@ -137,7 +160,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           return false
         }
         const provider = queue.shift()!
-        if (provider.cooldownUntil > clock.now() && !retriedAfterThrottle.has(provider)) {
+        if (provider.cooldownUntil > clock.now() && !triedWhileCooling.has(provider)) {
           // It started cooling down after the plan was made (another request's throttle).
           insertCooling(provider)
           continue
@@ -178,21 +201,32 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
 
     /**
      * Nothing left to try and nothing in flight: wait out the earliest throttle if it fits the deadline,
-     * else try that provider at once; when no provider is left at all, end with the best there is.
+     * else try that provider at once (once); then ask once more each provider that answered badly; when no
+     * provider is left at all, end with the best there is.
      */
     const onExhausted = () => {
       const next = coolingDown.shift()
       if (next !== undefined && !deadlineCut) {
-        retriedAfterThrottle.add(next)
-        queue.push(next)
         const waitMs = next.cooldownUntil - clock.now()
         if (waitMs > 0 && clock.now() + waitMs + MIN_ATTEMPT_BUDGET_MS <= plan.deadline) {
+          queue.push(next)
           waitTimer = clock.setTimeout(() => {
             waitTimer = undefined
             if (!settled && !launchNext()) onExhausted()
           }, waitMs)
           return
         }
+        if (!triedWhileCooling.has(next)) {
+          triedWhileCooling.add(next)
+          queue.push(next)
+          if (launchNext()) return
+        }
+        return onExhausted()
+      }
+      const again = askAgain.shift()
+      if (again !== undefined && !deadlineCut) {
+        askedAgain.add(again)
+        queue.push(again)
         if (launchNext()) return
         return onExhausted()
       }
@@ -230,14 +264,18 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           return finish({ kind: 'aborted', error: verdict.error, attempts })
         case 'provider-fault':
           failures.push(verdict.error)
+          if (answeredBadly(verdict.error) && !askedAgain.has(provider)) askAgain.push(provider)
           break
-        case 'throttled':
+        case 'throttled': {
           // A throttle said as a JSON-RPC error is relayed like any other if every provider errs.
           if (verdict.error instanceof UpstreamRpcError)
             heldErrors.push({ provider, kind: 'throttled', error: verdict.error, permit: 0, durationMs: 0 })
           else failures.push(verdict.error)
-          if (!retriedAfterThrottle.has(provider)) insertCooling(provider)
+          const count = (throttles.get(provider) ?? 0) + 1
+          throttles.set(provider, count)
+          if (count < 2) insertCooling(provider)
           break
+        }
         case 'cannot-serve':
         case 'disputed':
           heldErrors.push({
@@ -386,6 +424,16 @@ function transactionHashOf(params: unknown): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * A transient fault of a provider that was reached and answered, badly: a 5xx or a malformed body. Worth
+ * asking it once more; a 3xx or an auth or plan refusal (401, 403, …) would only say the same again.
+ */
+function answeredBadly(error: ChainPulseError): boolean {
+  return (
+    (error instanceof UpstreamHttpError && error.status >= 500) || error instanceof MalformedResponseError
+  )
 }
 
 /** The cause of an attempt the request's deadline ended. */
