@@ -63,6 +63,24 @@ describe('health probes', () => {
     expect(providers.b.calls()).toBeLessThanOrEqual(Math.ceil(clock.now() / 1_000) + 1)
   })
 
+  it('takes a throttled probe of a revived provider as a sign of life: back in rotation when its cooldown ends', async () => {
+    const { clock, pool, providers } = setup(PROBES)
+    providers.a.set({ down: true })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[0]?.health).toBe('down')
+    providers.a.set({ down: false, latencyMs: 20 })
+    // The first probe after the revive checks the chain id; the head read after it is throttled.
+    const chainIdCalls = providers.a.calls('eth_chainId')
+    while (providers.a.calls('eth_chainId') === chainIdCalls) await advanceInSteps(clock, 5)
+    providers.a.set({ rateLimited: { retryAfterMs: 300 } })
+    await advanceInSteps(clock, 50)
+    expect(pool.providers()[0]).toMatchObject({ health: 'cooldown', downReason: undefined })
+    providers.a.set({ rateLimited: false })
+    // Once its Retry-After is over, not one probe interval later.
+    await advanceInSteps(clock, 300)
+    expect(pool.providers()[0]?.health).toBe('healthy')
+  })
+
   it('closes a breaker that opened while the provider was down on the first probe that finds it back', async () => {
     const { clock, pool, providers } = setup({
       ...PROBES,

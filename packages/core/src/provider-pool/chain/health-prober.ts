@@ -44,7 +44,7 @@ export interface HealthProber {
  * within one round; one that answers again is back within one round, and an open breaker closes on
  * the probe's success, so no client request has to be the half-open trial. Providers that answered
  * a client request within the last round and stream their heads need no probe. A throttled probe
- * cools the provider down and says nothing about reachability.
+ * cools the provider down; once its chain id is known, it also shows the provider is reachable.
  */
 export function createHealthProber(options: HealthProberOptions): HealthProber {
   const { clock } = options
@@ -104,6 +104,9 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
           outcome.retryAfterMs ?? options.defaultCooldownMs,
           'rate limited (health probe)',
         )
+        // A 429 is an answer: a provider on the right chain that throttles is reachable, and back in
+        // rotation once its cooldown ends rather than a probe round after that.
+        if (verifiedChainId.has(provider)) up(provider)
         return
       case 'aborted':
         return
