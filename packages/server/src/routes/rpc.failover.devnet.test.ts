@@ -65,7 +65,8 @@ const SLACK_MS = 1_000
 /**
  * Room on top of the probe interval for traffic to reach a revived provider: the first probe after the
  * revive checks the chain id, then the head (two round trips, 140 ms each to the slow preset), and the
- * next client request must be routed there.
+ * next client request must be routed there. Time the provider itself asked us to wait (a 429 on that
+ * probe: the default mix injects them) is added to the allowance.
  */
 const RETURN_SLACK_MS = 1_000
 
@@ -151,6 +152,27 @@ function servedBy(
   return counts
 }
 
+/** How long `providerId` was cooling down (had asked us to wait) within [from, to), from its events. */
+function coolingMs(
+  events: readonly Timed<ProviderPoolEvent>[],
+  providerId: string,
+  from: number,
+  to: number,
+) {
+  const overlap = (start: number, end: number) => Math.max(0, Math.min(end, to) - Math.max(start, from))
+  let total = 0
+  let since: number | undefined
+  for (const { at, value } of events) {
+    if (value.providerId !== providerId) continue
+    if (value.type === 'cooldown_start') since ??= at
+    if (value.type === 'cooldown_end' && since !== undefined) {
+      total += overlap(since, at)
+      since = undefined
+    }
+  }
+  return since === undefined ? total : total + overlap(since, to)
+}
+
 function busiest(counts: Map<string, number>, except: readonly string[] = []): string {
   const ranked = [...counts].filter(([id]) => !except.includes(id)).sort((a, b) => b[1] - a[1])
   if (ranked.length === 0) throw new Error('no provider served anything')
@@ -233,6 +255,12 @@ describe('failover through the server over the devnet', () => {
           (firstServedAfterRevive(id) ?? Number.POSITIVE_INFINITY) - revivedAt,
         ]),
       )
+      const allowedReturnMs = Object.fromEntries(
+        [killed, hung].map((id) => [
+          id,
+          PROBE_INTERVAL_MS + RETURN_SLACK_MS + coolingMs(events, id, revivedAt, revivedAt + returnMs[id]!),
+        ]),
+      )
       const phases = {
         warmUp: Object.fromEntries(servedBy(decisions, 0, timeline.killAtMs)),
         killed: Object.fromEntries(servedBy(decisions, timeline.killAtMs, timeline.hangAtMs)),
@@ -249,6 +277,7 @@ describe('failover through the server over the devnet', () => {
         p99Ms: Math.round(quantile(durations, 0.99)),
         maxMs: Math.round(slowest),
         returnMs: Object.fromEntries(Object.entries(returnMs).map(([id, ms]) => [id, Math.round(ms)])),
+        allowedReturnMs,
         phases,
         events: events
           .filter(({ value }) => value.type !== 'cooldown_end')
@@ -263,13 +292,15 @@ describe('failover through the server over the devnet', () => {
         failed.map(({ method, answer }) => ({
           at: Math.round(answer.sentAt - started),
           method,
+          provider: answer.provider,
+          attempts: answer.attempts,
           text: answer.text,
         })),
         `client-visible errors (events: ${JSON.stringify(report.events)})`,
       ).toEqual([])
       expect(slowest).toBeLessThanOrEqual(DEADLINE_MS + SLACK_MS)
-      expect(returnMs[killed], `${killed} revived`).toBeLessThanOrEqual(PROBE_INTERVAL_MS + RETURN_SLACK_MS)
-      expect(returnMs[hung], `${hung} revived`).toBeLessThanOrEqual(PROBE_INTERVAL_MS + RETURN_SLACK_MS)
+      expect(returnMs[killed], `${killed} revived`).toBeLessThanOrEqual(allowedReturnMs[killed]!)
+      expect(returnMs[hung], `${hung} revived`).toBeLessThanOrEqual(allowedReturnMs[hung]!)
       // The scenario happened: both were out of rotation before the revive, and served nothing meanwhile.
       expect(healthBeforeRevive).toEqual({
         [killed]: expect.stringMatching(OUT),
