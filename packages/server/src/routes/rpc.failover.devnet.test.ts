@@ -14,13 +14,13 @@ import { httpClient, quantile, spawnDevnetWith, type TimedAnswer } from '../test
 // The issue's form takes 60 s (kill at 10 s, hang at 25 s, revive at 40 s) with the pool's defaults
 // (probes every 5 s with a 3 s timeout, 10 s attempt timeout, 15 s deadline): CHAINPULSE_CHAOS_FULL=1
 // runs it. CI runs the same phases in 30 s (kill at 6 s, hang at 14 s, revive at 22 s) with the time
-// constants scaled down (probes every 1 s with a 600 ms timeout, 2 s attempt timeout, 5 s deadline):
+// constants scaled down (probes every 1 s with a 600 ms timeout, 2 s attempt timeout, 6 s deadline):
 // each phase still spans eight probe intervals and more than one deadline, so within every phase a
 // provider is found out, requests caught by the hang time out and fail over, and recovery has room.
-// One ratio differs, on purpose: the 5 s deadline holds two hung 2 s attempts and a third, the defaults'
-// 15 s only one hung 10 s attempt. Under the defaults, a request whose first attempt meets the flaky
-// preset's own hangs (1 %) and whose second meets the provider just hung, before it is found out, runs
-// out of deadline; the compressed form keeps room for that, and for a loaded machine's stalls.
+// One ratio differs, on purpose: the 6 s deadline holds two hung 2 s attempts and 2 s more, the
+// defaults' 15 s only one hung 10 s attempt. Under the defaults, a request whose first attempt meets the
+// flaky preset's own hangs (1 %) and whose second meets the provider just hung, before it is found out,
+// runs out of deadline; the compressed form keeps room for that, and for a loaded machine's stalls.
 // CHAINPULSE_LOAD_REPORT=1 prints the run's figures.
 
 interface Timeline {
@@ -55,7 +55,7 @@ const timeline: Timeline = FULL
       probeIntervalMs: 1_000,
       probeTimeoutMs: 600,
       requestTimeoutMs: 2_000,
-      requestDeadlineMs: 5_000,
+      requestDeadlineMs: 6_000,
     }
 /** The pool's defaults, for the full form. */
 const PROBE_INTERVAL_MS = timeline.probeIntervalMs ?? 5_000
