@@ -178,7 +178,6 @@ describe('the failure model in the request path', () => {
     expect(clock.now() - started).toBeLessThan(1_100)
   })
 
-
   it('asks a provider that keeps throttling at most twice in one request', async () => {
     const { clock, pool, providers } = setup({ requestDeadlineMs: 5_000 })
     providers.a.set({ rateLimited: { retryAfterMs: 100 } })
@@ -191,7 +190,6 @@ describe('the failure model in the request path', () => {
     expect(error).toBeInstanceOf(AllProvidersFailedError)
     expect([providers.a.calls(), providers.b.calls()]).toEqual([2, 2])
   })
-
 
   it('tries a provider that answered badly once more when every provider failed, within the deadline', async () => {
     const { clock, pool, providers } = setup({ requestTimeoutMs: 1_000 })
@@ -212,7 +210,6 @@ describe('the failure model in the request path', () => {
     expect((error as AllProvidersFailedError).routing).toMatchObject({ attempts: 4 })
     expect([providers.a.calls(), providers.b.calls(), providers.c.calls()]).toEqual([2, 4, 2])
   })
-
 
   it('cools a provider down for defaultCooldownMs after a 429 that does not say how long', async () => {
     const { clock, pool, providers, events } = setup({ defaultCooldownMs: 7_000 })
