@@ -156,16 +156,14 @@ describe('a raw block filter through the proxy', () => {
       expect(changes.error).toBeUndefined()
       hashes.push(...(changes.result as string[]))
     }
+    const blocksPolled = (count: number) => async () => {
+      await poll()
+      return hashes.length >= count
+    }
     try {
-      await waitFor(async () => (await poll(), hashes.length >= 3), {
-        timeoutMs: 10_000,
-        what: 'three blocks',
-      })
+      await waitFor(blocksPolled(3), { timeoutMs: 10_000, what: 'three blocks' })
       await devnet.provider(victim).kill()
-      await waitFor(async () => (await poll(), hashes.length >= 8), {
-        timeoutMs: 15_000,
-        what: 'eight blocks',
-      })
+      await waitFor(blocksPolled(8), { timeoutMs: 15_000, what: 'eight blocks' })
     } finally {
       await devnet.provider(victim).revive()
     }
