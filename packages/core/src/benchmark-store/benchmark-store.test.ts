@@ -440,6 +440,19 @@ describe('snapshot and restore', () => {
         'chains.0.rpcSeries.0.latency',
       ])
     }
+    const inconsistent = JSON.parse(JSON.stringify(before)) as BenchmarkStoreSnapshot
+    inconsistent.chains[0]!.rpcCalls.provider[1] = 99
+    inconsistent.chains[0]!.recent = inconsistent.chains[0]!.recent.filter((recent) => recent.method !== -1)
+    expect(() => store.restore(inconsistent)).toThrow(BenchmarkSnapshotError)
+    try {
+      store.restore(inconsistent)
+    } catch (error) {
+      const issues = (error as BenchmarkSnapshotError).issues
+      expect(issues[0]).toEqual({ path: 'chains.0.rpcCalls.provider.1', message: 'index 99 is out of range' })
+      expect(issues.slice(1).map((issue) => issue.message)).toContain(
+        'provider has no all-methods (method -1) state',
+      )
+    }
     expect(() => store.restore({ version: 2 } as never)).toThrow(/version/)
     const narrow = createBenchmarkStore({ maxProvidersPerChain: 2, clock })
     expect(() => narrow.restore(before)).toThrow(/past the limit of 2/)

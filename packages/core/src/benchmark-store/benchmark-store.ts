@@ -4,7 +4,8 @@ import { parseOptions, validate } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { BoundedNames } from './bounded-names.js'
-import { type ChainConfig, ChainState, emptyMarginBuckets } from './chain-state.js'
+import { type ChainConfig, ChainState } from './chain-state.js'
+import { emptyMarginBuckets } from './race-ledger.js'
 import { defaultScore } from './score.js'
 import { snapshotSchema } from './snapshot-schema.js'
 import type {
@@ -99,14 +100,14 @@ export function createBenchmarkStore(options: BenchmarkStoreOptions = {}): Bench
   return {
     recordRaceWin(chain, providerId, eventType, receivedAt) {
       const at = Number.isFinite(receivedAt) ? receivedAt : clock.now()
-      stateFor(chain).recordRace(providerId, eventType, at, true, 0)
+      stateFor(chain).races.record(providerId, eventType, at, true, 0)
     },
     recordRaceLoss(chain, providerId, eventType, receivedAt, marginMs) {
       const at = Number.isFinite(receivedAt) ? receivedAt : clock.now()
-      stateFor(chain).recordRace(providerId, eventType, at, false, marginMs)
+      stateFor(chain).races.record(providerId, eventType, at, false, marginMs)
     },
     recordRpcCall(chain, call) {
-      stateFor(chain).recordRpcCall(
+      stateFor(chain).calls.record(
         clock.now(),
         call.providerId,
         call.method,
@@ -115,23 +116,23 @@ export function createBenchmarkStore(options: BenchmarkStoreOptions = {}): Bench
         call.ok,
       )
     },
-    leaderboard: (chain) => existing(chain)?.leaderboard(score) ?? [],
+    leaderboard: (chain) => existing(chain)?.races.leaderboard(score) ?? [],
     raceStats(chain, providerId, eventType): RaceStats {
       const state = existing(chain)
-      if (state !== undefined) return state.raceStats(providerId, eventType)
+      if (state !== undefined) return state.races.stats(providerId, eventType)
       return { providerId, wins: 0, losses: 0, totalRaces: 0, winRate: 0, avgMarginMs: 0 }
     },
-    raceStatsByEventType: (chain) => existing(chain)?.raceStatsByEventType() ?? [],
+    raceStatsByEventType: (chain) => existing(chain)?.races.statsByEventType() ?? [],
     marginStats(chain, providerId, eventType) {
       const state = existing(chain)
-      if (state !== undefined) return state.marginStats(providerId, eventType)
+      if (state !== undefined) return state.races.marginStats(providerId, eventType)
       return { ...EMPTY_MARGINS, buckets: emptyMarginBuckets() }
     },
-    rpcStats: (chain, groupBy) => existing(chain)?.rpcStats(groupBy) ?? [],
+    rpcStats: (chain, groupBy) => existing(chain)?.calls.stats(groupBy) ?? [],
     recent: (chain, providerId, method, now) =>
-      existing(chain)?.recent(now ?? clock.now(), providerId, method),
-    raceEntries: (chain) => existing(chain)?.raceEntries() ?? [],
-    rpcEntries: (chain) => existing(chain)?.rpcEntries() ?? [],
+      existing(chain)?.calls.recent(now ?? clock.now(), providerId, method),
+    raceEntries: (chain) => existing(chain)?.races.entries() ?? [],
+    rpcEntries: (chain) => existing(chain)?.calls.entries() ?? [],
     chains: () => [...chainNames.list],
     snapshot(): BenchmarkStoreSnapshot {
       return { version: 1, savedAt: clock.now(), chains: states.map((state) => state.toJSON()) }

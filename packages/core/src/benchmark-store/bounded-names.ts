@@ -51,3 +51,6 @@ export class BoundedNames {
     return index
   }
 }
+
+/** Orders names by code unit, the same everywhere (no locale). */
+export const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -32,6 +32,9 @@ export function createMapping(relativeAccuracy: number): HistogramMapping {
   }
 }
 
+/** All-history sketches: 1 % relative accuracy. */
+export const historyMapping = createMapping(0.01)
+
 /** Buckets added around the first value and on each growth, so growth is rare. */
 const GROWTH_PADDING = 32
 

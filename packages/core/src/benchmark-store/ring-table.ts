@@ -3,6 +3,12 @@ export type ColumnKind = 'f64' | 'u16' | 'u8'
 
 type Column = Float64Array | Uint16Array | Uint8Array
 
+/** A table's columns by name, each with its storage type. */
+export type ColumnKinds = Record<string, ColumnKind>
+
+/** The values of every column, oldest row first: how a table is saved and restored. */
+export type ColumnValues<K extends ColumnKinds> = { [Name in keyof K]: number[] }
+
 const INITIAL_CAPACITY = 1024
 
 function allocate(kind: ColumnKind, length: number): Column {
@@ -12,28 +18,32 @@ function allocate(kind: ColumnKind, length: number): Column {
 }
 
 /**
- * A bounded, columnar table of numbers (one typed array per column) used for the retained race and RPC
- * entries. Appending writes into preallocated slots; when the table is full the oldest 10 % of rows
+ * A bounded, columnar table of numbers (one typed array per named column) used for the retained race and
+ * RPC entries. Appending writes into preallocated slots; when the table is full the oldest 10 % of rows
  * are dropped in one step by moving the head index, so an append is O(1) and allocates nothing
  * (except the rare capacity doubling while the table is still filling up to `maxRows`).
  *
  * Internal to the benchmark store: not exported from the package.
  */
-export class RingTable {
-  /** Columns in the order of `kinds`; index them with the slot returned by {@link RingTable.append}. */
-  readonly columns: Column[]
+export class RingTable<K extends ColumnKinds> {
+  /** Columns by name; index them with the slot returned by {@link RingTable.append}. */
+  readonly columns: { [Name in keyof K]: Column }
   /** Rows dropped per eviction: 10 % of `maxRows`, at least one. */
   readonly evictCount: number
+  private readonly names: (keyof K)[]
   private head = 0
   private rows = 0
 
   constructor(
-    readonly kinds: readonly ColumnKind[],
+    readonly kinds: K,
     readonly maxRows: number,
   ) {
     this.evictCount = Math.max(1, Math.ceil(maxRows / 10))
     const capacity = Math.min(maxRows, INITIAL_CAPACITY)
-    this.columns = kinds.map((kind) => allocate(kind, capacity))
+    this.names = Object.keys(kinds)
+    this.columns = Object.fromEntries(this.names.map((name) => [name, allocate(kinds[name]!, capacity)])) as {
+      [Name in keyof K]: Column
+    }
   }
 
   /** Number of retained rows. */
@@ -43,15 +53,15 @@ export class RingTable {
 
   /** Reserves the slot of a new newest row and returns its physical index; the caller fills the columns. */
   append(): number {
-    let capacity = this.columns[0]!.length
+    let capacity = this.capacity()
     if (this.rows === capacity) {
       if (capacity < this.maxRows) {
         // Still filling up: the table never wrapped (head is 0), so growing is a plain copy.
         capacity = Math.min(this.maxRows, capacity * 2)
-        for (let c = 0; c < this.columns.length; c++) {
-          const grown = allocate(this.kinds[c]!, capacity)
-          grown.set(this.columns[c]!)
-          this.columns[c] = grown
+        for (const name of this.names) {
+          const grown = allocate(this.kinds[name]!, capacity)
+          grown.set(this.columns[name])
+          this.columns[name] = grown
         }
       } else {
         this.head += this.evictCount
@@ -68,7 +78,33 @@ export class RingTable {
   /** Physical index of the `k`-th oldest retained row (0 = oldest). */
   slot(k: number): number {
     const slot = this.head + k
-    const capacity = this.columns[0]!.length
+    const capacity = this.capacity()
     return slot >= capacity ? slot - capacity : slot
+  }
+
+  /** Every column's values, oldest row first. */
+  toColumns(): ColumnValues<K> {
+    const values = Object.fromEntries(this.names.map((name) => [name, [] as number[]])) as ColumnValues<K>
+    for (let k = 0; k < this.rows; k++) {
+      const slot = this.slot(k)
+      for (const name of this.names) values[name].push(this.columns[name][slot]!)
+    }
+    return values
+  }
+
+  /**
+   * Appends saved rows (equal-length columns, oldest first), keeping the newest `maxRows` of them, with
+   * `offsets` added to the named columns (a timestamp shift).
+   */
+  appendColumns(values: ColumnValues<K>, offsets: Partial<Record<keyof K, number>> = {}): void {
+    const length = values[this.names[0]!].length
+    for (let k = Math.max(0, length - this.maxRows); k < length; k++) {
+      const slot = this.append()
+      for (const name of this.names) this.columns[name][slot] = values[name][k]! + (offsets[name] ?? 0)
+    }
+  }
+
+  private capacity(): number {
+    return this.columns[this.names[0]!].length
   }
 }

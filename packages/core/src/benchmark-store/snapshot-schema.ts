@@ -1,4 +1,7 @@
 import * as v from '../validation/schema.js'
+import { histogramIssue, historyMapping } from './log-histogram.js'
+import { recentMapping } from './recent-stats.js'
+import type { ChainSnapshot } from './types.js'
 
 const nonnegativeInt = v.number().check(v.int(), v.gte(0))
 const nonnegative = v.number().check(v.gte(0))
@@ -17,7 +20,7 @@ const histogram = v.object({
   counts: v.array(v.number()),
 })
 
-const chain = v.object({
+const chainShape = v.object({
   chain: v.string(),
   providers: v.array(v.string()),
   eventTypes: v.array(v.string()),
@@ -65,9 +68,76 @@ const chain = v.object({
 })
 
 /**
- * Structural schema of a {@link BenchmarkStoreSnapshot}: shapes, finite numbers, integer indices.
- * Cross-field checks (equal column lengths, indices in range, sketches adding up) are done while
- * rebuilding each chain. Internal; runs on restore only, never on a hot path.
+ * What a chain's fields must agree on: a table's columns are as long as each other, every name index
+ * points into its name list, sketches add up, a series has no more errors than calls, and each provider
+ * with recent figures per method has its all-methods row. Limits that depend on the restoring store's
+ * options (how many names it keeps) are checked when the chain is rebuilt.
+ */
+function checkConsistency(chain: ChainSnapshot, context: v.RefinementContext): void {
+  const problem = (path: PropertyKey[], message: string) =>
+    context.addIssue({ code: 'custom', message, path })
+  const sizes = {
+    provider: chain.providers.length,
+    eventType: chain.eventTypes.length,
+    method: chain.methods.length,
+    strategy: chain.strategies.length,
+  }
+  const sameLength = (table: 'races' | 'rpcCalls') => {
+    const lengths = new Set(Object.values(chain[table]).map((column: number[]) => column.length))
+    if (lengths.size > 1) problem([table], 'columns have different lengths')
+  }
+  const inRange = (table: 'races' | 'rpcCalls', column: keyof typeof sizes) => {
+    const values = (chain[table] as Record<string, number[]>)[column]!
+    const bad = values.findIndex((index) => index >= sizes[column])
+    if (bad !== -1) problem([table, column, bad], `index ${values[bad]} is out of range`)
+  }
+  const sketch = (
+    path: PropertyKey[],
+    histogram: ChainSnapshot['rpcSeries'][number]['latency'],
+    mapping = historyMapping,
+  ) => {
+    const issue = histogramIssue(histogram, mapping)
+    if (issue !== undefined) problem(path, issue)
+  }
+  sameLength('races')
+  inRange('races', 'provider')
+  inRange('races', 'eventType')
+  sameLength('rpcCalls')
+  inRange('rpcCalls', 'provider')
+  inRange('rpcCalls', 'method')
+  inRange('rpcCalls', 'strategy')
+  chain.raceAggregates.forEach((aggregate, index) => {
+    if (aggregate.provider >= sizes.provider || aggregate.eventType >= sizes.eventType)
+      problem(['raceAggregates', index], 'index out of range')
+    sketch(['raceAggregates', index, 'margins'], aggregate.margins)
+  })
+  chain.rpcSeries.forEach((series, index) => {
+    if (
+      series.provider >= sizes.provider ||
+      series.method >= sizes.method ||
+      series.strategy >= sizes.strategy
+    )
+      problem(['rpcSeries', index], 'index out of range')
+    sketch(['rpcSeries', index, 'latency'], series.latency)
+    if (series.errors > series.latency.count) problem(['rpcSeries', index], 'more errors than calls')
+  })
+  const withAllMethods = new Set(chain.recent.filter((r) => r.method === -1).map((r) => r.provider))
+  chain.recent.forEach((recent, index) => {
+    if (recent.provider >= sizes.provider || recent.method >= sizes.method)
+      problem(['recent', index], 'index out of range')
+    if (!withAllMethods.has(recent.provider))
+      problem(['recent', index], 'provider has no all-methods (method -1) state')
+    for (const window of ['current', 'previous'] as const)
+      sketch(['recent', index, window], recent[window], recentMapping)
+  })
+}
+
+const chain = chainShape.check(v.superRefine(checkConsistency))
+
+/**
+ * Schema of a {@link BenchmarkStoreSnapshot}: shapes, finite numbers, integer indices, and what each
+ * chain's fields must agree on (equal column lengths, indices in range, sketches adding up). Internal;
+ * runs on restore only, never on a hot path.
  */
 export const snapshotSchema = v.object({
   version: v.literal(1),
