@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import { systemClock, type TimerHandle } from '@chainpulse/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
-import { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
+import { type ChainPulsePluginOptions, chainPulseParsedPlugin } from './plugin.js'
 import type { ProxyPool } from './proxy-pool.js'
 import { closeIfUpgrade, createRpcFallbacks } from './routes/rpc-http-errors.js'
 import { loggerOptions } from './security/logger-options.js'
@@ -99,7 +99,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     closeIfUpgrade(reply)
     done(null, payload)
   })
-  app.register(chainPulsePlugin, {
+  app.register(chainPulseParsedPlugin, {
     pool: options.pool,
     config,
     redact,

@@ -1,7 +1,7 @@
 import type { Clock } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
+import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.js'
 import { metricsRoutes } from './metrics/metrics-route.js'
 import type { ProxyPool } from './proxy-pool.js'
 import { apiRoutes } from './routes/api/api-routes.js'
@@ -51,54 +51,69 @@ export interface ChainPulsePluginOptions {
  * await app.register(chainPulsePlugin, { pool, config: { rpc: { maxBatchSize: 50 } } })
  */
 export const chainPulsePlugin = fp(
-  async (app: FastifyInstance, options: ChainPulsePluginOptions) => {
+  (app: FastifyInstance, options: ChainPulsePluginOptions) => {
     const config = parseServerConfig(options.config)
     const redact = options.redact ?? createRedactor({ secrets: config.auth?.apiKeys ?? [] })
-    const pool = options.pool
-    await app.register(healthRoutes, { pool })
-    logHealthTransitions(app, pool, redact)
-    await app.register(
-      async (rpc) => {
-        if (config.cors) registerCors(rpc, config.cors)
-        await rpc.register(rpcRoutes, { pool, config, redact })
-      },
-      { prefix: '/rpc' },
-    )
-    // The WebSocket routes (JSON-RPC and the dashboard's live stream) share one encapsulated context
-    // with @fastify/websocket, whose onRequest/onResponse hooks then never run for /rpc requests.
-    await app.register(async (live) => {
-      await registerWebSocketSupport(live, { maxMessageBytes: config.ws.maxMessageBytes })
-      await live.register(wsRpcRoutes, {
-        prefix: '/ws/rpc',
-        pool,
-        config,
-        redact,
-        ...(options.clock ? { clock: options.clock } : {}),
-      })
-      // The dashboard API reads the pool's store and events: a full ProviderPool has them.
-      if (isDashboardPool(pool))
-        await live.register(apiRoutes, {
-          prefix: '/api',
-          pool,
-          config,
-          redact,
-          controls: options.controls,
-          clock: options.clock,
-          ambientTraffic: options.ambientTraffic,
-        })
-    })
-    if (isDashboardPool(pool)) {
-      if (config.metrics)
-        await app.register(metricsRoutes, {
-          pool,
-          nodeMetrics: config.metrics.nodeMetrics,
-          methods: config.metrics.methods,
-          redact,
-        })
-      // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
-      if (options.dashboardDir !== false)
-        await app.register(dashboardRoutes, { distDir: options.dashboardDir })
-    }
+    return registerChainPulse(app, { ...options, config, redact })
   },
   { name: 'chainpulse', fastify: '5.x' },
 )
+
+/** {@link chainPulsePlugin}'s options once its config is parsed and its redactor made. */
+export type ParsedPluginOptions = Omit<ChainPulsePluginOptions, 'config' | 'redact'> & {
+  config: ServerConfig
+  redact: Redactor
+}
+
+/**
+ * The plugin for a caller that has parsed the config already (`buildServer`, which needs it for its own
+ * settings first): the config is parsed once.
+ */
+export const chainPulseParsedPlugin = fp(registerChainPulse, { name: 'chainpulse', fastify: '5.x' })
+
+async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOptions): Promise<void> {
+  const { config, redact, pool } = options
+  await app.register(healthRoutes, { pool })
+  logHealthTransitions(app, pool, redact)
+  await app.register(
+    async (rpc) => {
+      if (config.cors) registerCors(rpc, config.cors)
+      await rpc.register(rpcRoutes, { pool, config, redact })
+    },
+    { prefix: '/rpc' },
+  )
+  // The WebSocket routes (JSON-RPC and the dashboard's live stream) share one encapsulated context
+  // with @fastify/websocket, whose onRequest/onResponse hooks then never run for /rpc requests.
+  await app.register(async (live) => {
+    await registerWebSocketSupport(live, { maxMessageBytes: config.ws.maxMessageBytes })
+    await live.register(wsRpcRoutes, {
+      prefix: '/ws/rpc',
+      pool,
+      config,
+      redact,
+      ...(options.clock ? { clock: options.clock } : {}),
+    })
+    // The dashboard API reads the pool's store and events: a full ProviderPool has them.
+    if (isDashboardPool(pool))
+      await live.register(apiRoutes, {
+        prefix: '/api',
+        pool,
+        config,
+        redact,
+        controls: options.controls,
+        clock: options.clock,
+        ambientTraffic: options.ambientTraffic,
+      })
+  })
+  if (isDashboardPool(pool)) {
+    if (config.metrics)
+      await app.register(metricsRoutes, {
+        pool,
+        nodeMetrics: config.metrics.nodeMetrics,
+        methods: config.metrics.methods,
+        redact,
+      })
+    // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
+    if (options.dashboardDir !== false) await app.register(dashboardRoutes, { distDir: options.dashboardDir })
+  }
+}
