@@ -96,7 +96,7 @@ describe('createUrlUpstream', () => {
     const http = await httpEndpoint('"result":"0x2"')
     const ws = await wsEndpoint()
     const both = upstreamOf({ httpUrl: http.url, wsUrl: ws.url })
-    expect((await both.request('eth_blockNumber', [], options)).result).toBe('0x2')
+    expect(await both.request('eth_blockNumber', [], options)).toMatchObject({ result: '0x2' })
     expect([http.calls, ws.calls]).toEqual([['eth_blockNumber'], []])
 
     const wsOnly = upstreamOf({ wsUrl: ws.url })
