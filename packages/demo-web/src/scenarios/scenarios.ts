@@ -23,6 +23,9 @@ const leaderOf = (context: ScenarioContext): string => {
   return leader
 }
 
+/** Blocks the reorg scenario replaces unless another depth is picked: deeper than one, short of a page. */
+const REORG_DEPTH = 3
+
 /** Clean personality: what the rate-limit storm, lag and recovery scenarios put back. */
 const calm = { errorRate: 0, lagBlocks: 0 }
 /** Injected errors that are all 429s, and the devnet's default even mix to put back. */
@@ -166,9 +169,9 @@ export const scenarios: Scenario[] = [
     title: 'Chain reorg',
     summary:
       'Replace the newest blocks of the chain with new ones at the same heights (their transactions re-included); the pool follows the new branch.',
-    settings: [{ key: 'depth', label: 'depth', min: 1, default: 3 }],
+    settings: [{ key: 'depth', label: 'depth', min: 1, default: REORG_DEPTH }],
     plan(context, settings) {
-      const depth = settings.depth ?? 1
+      const depth = settings.depth ?? REORG_DEPTH
       const chain = context.chain
       let newBranch: string[] = []
       return {
