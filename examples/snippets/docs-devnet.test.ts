@@ -97,7 +97,7 @@ describe('docs/devnet.md', () => {
         personality?: Record<string, unknown>
         [key: string]: unknown
       }[]
-      expect(answers).toHaveLength(6)
+      expect(answers).toHaveLength(7)
       expect(answers[0]).toMatchObject({
         id: 'ethereum-alpha',
         personality: { latencyMs: 400, jitterMs: 50 },
@@ -107,6 +107,15 @@ describe('docs/devnet.md', () => {
       expect(answers[3]).toMatchObject({ id: 'ethereum-alpha', personality: { mode: 'up' } })
       expect(answers[4]).toMatchObject({ chain: 'polygon', profile: 'flaky' })
       expect(answers[5]).toEqual({ blockNumber: expect.any(Number) })
+      // the reorg replaced the newest 3 blocks by new ones at the same heights
+      const reorg = answers[6] as {
+        depth: number
+        replaced: { number: number }[]
+        blocks: { number: number }[]
+      }
+      expect(reorg.depth).toBe(3)
+      expect(reorg.blocks.map((block) => block.number)).toEqual(reorg.replaced.map((block) => block.number))
+      expect(reorg.blocks).toHaveLength(3)
     } finally {
       await stop()
     }

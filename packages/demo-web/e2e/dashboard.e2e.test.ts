@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 // which would make a cycle: the server depends on demo-web for its dist/).
 import { buildServer } from '../../server/src/app.js'
 import { createDevnetDemoControls } from '../../server/src/demo/demo-controls.js'
+import { shortHash } from '../src/format/format.js'
 import {
   type Browser,
   buildDashboard,
@@ -336,6 +337,30 @@ describe('dashboard in Chromium against a devnet', () => {
     await page.waitForSelector(`${overviewRow(target)} [data-field="health"] .badge.healthy`, {
       timeout: 5_000,
     })
+  })
+
+  it('runs the chain reorg at the picked depth: the pool follows the new branch', async () => {
+    await openTab('live-test')
+    const before = await devnet!.chain('ethereum').blockNumber()
+    await page.fill('[data-testid="scenario-reorg-depth"]', '2')
+    await page.click('[data-testid="scenario-reorg"]')
+    await page.waitForSelector(`${timeline} li:has-text("▶ Chain reorg on ethereum")`)
+    await scenarioCompletes(20_000)
+    const steps = await page.locator(`${timeline} li`).allTextContents()
+    const reorged = steps.find((step) => step.includes('reorganise ethereum: replace its newest 2 blocks'))
+    const heights = /#(\d+)–#(\d+): head/.exec(reorged ?? '')
+    expect(heights, reorged).not.toBeNull()
+    expect(Number(heights?.[2]) - Number(heights?.[1])).toBe(1)
+    expect(Number(heights?.[2])).toBeGreaterThanOrEqual(before)
+    // The pool published a block of the new branch, and it is the chain's block at that height now.
+    const followed = steps.find((step) => step.includes('the pool follows the new branch'))
+    const seen = /new block #(\d+) ([^,\s]+), first from ethereum-/.exec(followed ?? '')
+    expect(seen, followed).not.toBeNull()
+    const block = await devnet!
+      .chain('ethereum')
+      .rpc<{ hash: string }>('eth_getBlockByNumber', [`0x${Number(seen?.[1]).toString(16)}`, false])
+    expect(shortHash(block.hash)).toBe(seen?.[2])
+    await page.screenshot({ path: join(screenshotDir, 'scenario-reorg.png'), fullPage: true })
   })
 
   it('runs kill the leader: it drops out of rotation, then is back and closed after the revive', async () => {

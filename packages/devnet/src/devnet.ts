@@ -1,5 +1,6 @@
 import { type AnvilNode, type BlockTime, spawnAnvil } from './anvil/spawn-anvil.js'
 import { type ChainFeed, openChainFeed } from './chain/chain-feed.js'
+import { type ReorgOptions, type ReorgResult, reorgChain } from './chain/reorg.js'
 import { type ControlServer, startControlServer } from './control/control-server.js'
 import {
   type DevnetOptions,
@@ -39,6 +40,18 @@ export interface DevnetChain {
   blockNumber(): Promise<number>
   /** Mines `blocks` blocks now (works in every mining mode) and returns the new head. @default 1 */
   mine(blocks?: number): Promise<number>
+  /**
+   * Reorganises the chain: the newest `depth` blocks are replaced by new ones at the same heights
+   * (anvil's `anvil_reorg`), with the replaced blocks' transactions re-included by default. Every provider
+   * then publishes the new branch (and `removed: true` copies of the logs it had published), as after a
+   * real reorg. Calls on one chain run one at a time, and with `mine()` in order.
+   *
+   * @throws {DevnetConfigError} when `depth` is not an integer from 1 to 64 or is deeper than the chain
+   * @throws {AnvilError} in the rare case a block arrives during the reorg itself (nothing is retried)
+   * @example
+   * const { replaced, blocks } = await devnet.chain('ethereum').reorg(3)
+   */
+  reorg(depth: number, options?: ReorgOptions): Promise<ReorgResult>
 }
 
 /** Where and how to add a provider at runtime. */
@@ -157,7 +170,15 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     nodes.push(node)
     const feed = await openChainFeed(node)
     const accounts = await rpcCall<string[]>(node.url, 'eth_accounts')
-    const emitterAddress = await deployLogEmitter(node.url, accounts[0] as string)
+    const emitter = await deployLogEmitter(node.url, accounts[0] as string)
+    const emitterAddress = emitter.address
+    // A reorg reads blocks and then replaces them: a mine() or another reorg in between would misplace it.
+    let queue: Promise<unknown> = Promise.resolve()
+    const serially = <T>(run: () => Promise<T>): Promise<T> => {
+      const next = queue.then(run, run)
+      queue = next.catch(() => {})
+      return next
+    }
     const traffic = createTrafficGenerator({
       nodeUrl: node.url,
       emitterAddress,
@@ -179,12 +200,16 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       order: resolved.chains.indexOf(config),
       rpc: (method, params = []) => rpcCall(node.url, method, params),
       blockNumber: async () => hexToNumber(await rpcCall(node.url, 'eth_blockNumber')),
-      async mine(blocks = 1) {
+      mine(blocks = 1) {
         if (!Number.isInteger(blocks) || blocks < 1)
-          throw new DevnetConfigError('mine: blocks: must be an integer >= 1', ['blocks'])
-        await rpcCall(node.url, 'anvil_mine', [numberToHex(blocks)])
-        return hexToNumber(await rpcCall(node.url, 'eth_blockNumber'))
+          return Promise.reject(new DevnetConfigError('mine: blocks: must be an integer >= 1', ['blocks']))
+        return serially(async () => {
+          await rpcCall(node.url, 'anvil_mine', [numberToHex(blocks)])
+          return hexToNumber(await rpcCall(node.url, 'eth_blockNumber'))
+        })
       },
+      reorg: (depth, reorgOptions = {}) =>
+        serially(() => reorgChain(node.url, depth, { ...reorgOptions, keepBlock: emitter.blockNumber })),
     }
     chains.set(config.name, chain)
     await settleAll(config.providers.map((provider) => startProvider(chain, provider)))

@@ -15,7 +15,10 @@ export class DevnetConfigError extends Error {
   }
 }
 
-/** Raised when an anvil node cannot be located, fails to start, or exits before it is ready. */
+/**
+ * Raised when an anvil node cannot be located, fails to start, exits before it is ready, or does not
+ * carry out a request as asked (a reorg the chain moved under).
+ */
 export class AnvilError extends Error {
   override readonly name = 'AnvilError'
 }

@@ -34,10 +34,13 @@ export { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
 export type { ProxyPool } from './proxy-pool.js'
 export type { Capabilities, RuntimeView, TopicCounters } from './routes/api/api-routes.js'
 export type {
+  DemoBlockRef,
   DemoControls,
   DemoPersonalityPatch,
   DemoProviderInfo,
   DemoProviderMode,
+  DemoReorgInput,
+  DemoReorgResult,
   DemoStartProviderInput,
 } from './routes/api/demo-controls.js'
 export type { ApiErrorBody } from './routes/api/http-errors.js'

@@ -1,6 +1,7 @@
 import type {
   Capabilities,
   DemoProvider,
+  DemoReorg,
   DemoStatus,
   LeaderboardDetail,
   RpcStatsRow,
@@ -62,6 +63,8 @@ export const api = {
     postJson(`/api/demo/chains/${enc(chain)}/strategy`, { strategy }),
   providerAction: (id: string, action: 'kill' | 'revive' | 'drop' | 'stop' | 'healthy') =>
     postJson(`/api/demo/providers/${enc(id)}/${action}`),
+  reorg: (chain: string, depth: number) =>
+    postJson<DemoReorg>(`/api/demo/chains/${enc(chain)}/reorg`, { depth }),
   cooldown: (id: string, ms: number) => postJson(`/api/demo/providers/${enc(id)}/cooldown`, { ms }),
   personality: (id: string, patch: Record<string, number | string | Record<string, number>>) =>
     postJson(`/api/demo/providers/${enc(id)}/personality`, patch),

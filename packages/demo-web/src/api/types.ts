@@ -246,6 +246,26 @@ export interface DemoProvider {
   }
 }
 
+/** A block by height and hash. */
+export interface BlockRef {
+  number: number
+  hash: string
+}
+
+/** Body of `POST /api/demo/chains/:chain/reorg`: what the reorg did. */
+export interface DemoReorg {
+  chain: string
+  depth: number
+  /** The blocks taken off the chain, oldest first. */
+  replaced: BlockRef[]
+  /** The blocks now at the same heights, oldest first. */
+  blocks: BlockRef[]
+  /** Hashes of replaced transactions that are in the new blocks. */
+  reincluded: string[]
+  /** Hashes of replaced transactions that are not. */
+  dropped: string[]
+}
+
 /** Body of `GET /api/demo/status` (loosely typed: the dashboard only shows it). */
 export interface DemoStatus {
   load: ({ running: boolean } & Record<string, unknown>) | null

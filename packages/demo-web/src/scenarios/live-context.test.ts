@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { RoutingDecision } from '../api/types.js'
+import type { BlockEvent, RoutingDecision } from '../api/types.js'
 import { createDashboardStore } from '../stream/dashboard-store.js'
-import { nextDecision } from './live-context.js'
+import { nextDecision, seeBlock } from './live-context.js'
 
 const decision = (providerId: string, overrides: Partial<RoutingDecision> = {}): RoutingDecision => ({
   ts: 1_000_000,
@@ -59,6 +59,59 @@ describe('nextDecision', () => {
     expect(await timedOut).toBeUndefined()
     // Nothing keeps watching: a later match resolves nothing and leaves no timer.
     arrive(store, decision('alpha'))
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
+
+const block = (number: number, hash: string, chain = 'ethereum'): BlockEvent => ({
+  chain,
+  number,
+  hash,
+  parentHash: '0xparent',
+  timestamp: 1_700_000_000,
+  firstProviderId: 'alpha',
+  receivedAt: 1_000_000,
+})
+
+describe('seeBlock', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const show = (store: ReturnType<typeof createDashboardStore>, ...blocks: BlockEvent[]) =>
+    store.apply(blocks.map((payload) => ({ topic: 'blocks:new', payload })))
+
+  it('finds a block already shown, or the first of the chain that arrives', async () => {
+    const store = createDashboardStore()
+    show(store, block(7, '0xa'))
+    expect(await seeBlock(store, 'ethereum', (b) => b.hash === '0xa', { timeoutMs: 5_000 })).toMatchObject({
+      number: 7,
+    })
+    let found: BlockEvent | undefined
+    void seeBlock(store, 'ethereum', (b) => b.number === 8, { timeoutMs: 5_000 }).then((value) => {
+      found = value
+    })
+    show(store, block(8, '0xb', 'polygon'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(found).toBeUndefined()
+    show(store, block(8, '0xc'), block(8, '0xd'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(found?.hash).toBe('0xc')
+  })
+
+  it('gives up after the timeout, or at once when the signal aborts, and leaves no timer', async () => {
+    const store = createDashboardStore()
+    const timedOut = seeBlock(store, 'ethereum', () => true, { timeoutMs: 5_000 })
+    const controller = new AbortController()
+    const aborted = seeBlock(store, 'ethereum', () => true, { timeoutMs: 60_000, signal: controller.signal })
+    controller.abort()
+    expect(await aborted).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(await timedOut).toBeUndefined()
+    show(store, block(9, '0xe'))
     expect(vi.getTimerCount()).toBe(0)
   })
 })

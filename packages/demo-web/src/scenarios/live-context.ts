@@ -1,9 +1,9 @@
 import { effect } from '@preact/signals'
 import { api } from '../api/client.js'
 import { leaderOf } from '../api/leaderboard.js'
-import type { RoutingDecision } from '../api/types.js'
+import type { BlockEvent, RoutingDecision } from '../api/types.js'
 import type { DashboardStore } from '../stream/dashboard-store.js'
-import type { ObservedDecision, ScenarioContext } from './runner.js'
+import type { ObservedBlock, ObservedDecision, ScenarioContext } from './runner.js'
 
 /**
  * The context scenarios run in on the dashboard: the demo API acts, the live store observes. Providers
@@ -24,7 +24,9 @@ export function createLiveScenarioContext(store: DashboardStore, chain: string):
     revive: (provider) => api.providerAction(provider, 'revive'),
     healthy: (provider) => api.providerAction(provider, 'healthy'),
     personality: (provider, patch) => api.personality(provider, patch),
+    reorg: (depth) => api.reorg(chain, depth),
     nextDecision: (match, options) => nextDecision(store, chain, match, options),
+    seeBlock: (match, options) => seeBlock(store, chain, match, options),
   }
 }
 
@@ -62,6 +64,42 @@ export function nextDecision(
       for (const decision of fresh) seen.add(decision)
       // Oldest first: the first decision that matches, not the newest of a batch.
       const found = fresh.reverse().find((decision) => decision.chain === chain && match(decision))
+      if (found) finish(found)
+    })
+    // The effect ran once on creation, before `dispose` was assigned.
+    if (settled) dispose()
+  })
+}
+
+/**
+ * Resolves with the first block of `chain` among the latest blocks (shown now or arriving later) that
+ * `match` accepts, or with `undefined` after `timeoutMs` or once `signal` aborts.
+ */
+export function seeBlock(
+  store: Pick<DashboardStore, 'blocks'>,
+  chain: string,
+  match: (block: ObservedBlock) => boolean,
+  options: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<BlockEvent | undefined> {
+  const { signal } = options
+  if (signal?.aborted) return Promise.resolve(undefined)
+  return new Promise((resolve) => {
+    let settled = false
+    let dispose: (() => void) | undefined
+    const finish = (block: BlockEvent | undefined) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', abort)
+      dispose?.()
+      resolve(block)
+    }
+    const abort = () => finish(undefined)
+    const timer = setTimeout(abort, options.timeoutMs)
+    signal?.addEventListener('abort', abort)
+    // Unlike decisions, blocks are told apart by hash: one already shown is as good as a new one.
+    dispose = effect(() => {
+      const found = [...(store.blocks.value[chain] ?? [])].reverse().find(match)
       if (found) finish(found)
     })
     // The effect ran once on creation, before `dispose` was assigned.

@@ -1,15 +1,46 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type ObservedDecision, runScenario, type ScenarioContext, type TimelineEntry } from './runner.js'
+import type { DemoReorg } from '../api/types.js'
+import {
+  type ObservedBlock,
+  type ObservedDecision,
+  runScenario,
+  type ScenarioContext,
+  settingsOf,
+  type TimelineEntry,
+} from './runner.js'
 import { scenarios, scenarioTiming } from './scenarios.js'
+
+/** A reorg of `depth` blocks below head 100: block hashes are `0xold<n>` before, `0xnew<n>` after. */
+const fakeReorg = (depth: number): DemoReorg => {
+  const heights = Array.from({ length: depth }, (_, index) => 100 - depth + 1 + index)
+  return {
+    chain: 'ethereum',
+    depth,
+    replaced: heights.map((number) => ({ number, hash: `0xold${number}` })),
+    blocks: heights.map((number) => ({ number, hash: `0xnew${number}` })),
+    reincluded: heights.map((number) => `0xtx${number}`),
+    dropped: [],
+  }
+}
 
 /**
  * A context that records its calls. Routing is scripted: `traffic` lists the decisions that arrive
  * 100 ms after `nextDecision` is called (kill and revive may change it); none that match means the wait
- * runs to its timeout, on the fake timers.
+ * runs to its timeout, on the fake timers. Blocks likewise: `chain.blocks` lists the blocks `seeBlock`
+ * finds 100 ms after it is called.
  */
 function fakeContext(overrides: Partial<ScenarioContext> = {}) {
   const calls: string[] = []
   const routing: { traffic: ObservedDecision[] } = { traffic: [] }
+  const chain: { blocks: ObservedBlock[] } = { blocks: [] }
+  const after = <T>(found: T | undefined, timeoutMs: number, signal: AbortSignal | undefined) =>
+    new Promise<T | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(found), found ? 100 : timeoutMs)
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer)
+        resolve(undefined)
+      })
+    })
   const record =
     (name: string) =>
     async (id: string, patch?: Record<string, number | string | Record<string, number>>) => {
@@ -23,18 +54,15 @@ function fakeContext(overrides: Partial<ScenarioContext> = {}) {
     revive: record('revive'),
     personality: record('personality'),
     healthy: record('healthy'),
-    nextDecision: (match, { timeoutMs, signal }) =>
-      new Promise((resolve) => {
-        const found = routing.traffic.find(match)
-        const timer = setTimeout(() => resolve(found), found ? 100 : timeoutMs)
-        signal?.addEventListener('abort', () => {
-          clearTimeout(timer)
-          resolve(undefined)
-        })
-      }),
+    reorg: async (depth) => {
+      calls.push(`reorg ${depth}`)
+      return fakeReorg(depth)
+    },
+    nextDecision: (match, { timeoutMs, signal }) => after(routing.traffic.find(match), timeoutMs, signal),
+    seeBlock: (match, { timeoutMs, signal }) => after(chain.blocks.find(match), timeoutMs, signal),
     ...overrides,
   }
-  return { context, calls, routing }
+  return { context, calls, routing, chain }
 }
 
 const served = (providerId: string, failoverCount = 0): ObservedDecision => ({
@@ -186,5 +214,69 @@ describe('runScenario', () => {
     ).toBe(false)
     expect(calls).toEqual([])
     expect(timeline[0]).toMatchObject({ status: 'failed', detail: 'no provider on ethereum' })
+  })
+
+  it('reorganises the chain at the picked depth and narrates the new branch the pool follows', async () => {
+    const { context, calls, chain } = fakeContext()
+    chain.blocks = [{ number: 100, hash: '0xnew100', firstProviderId: 'charlie' }]
+    let timeline: TimelineEntry[] = []
+    const done = runScenario(byId('reorg'), context, {
+      onTimeline: (entries) => (timeline = entries),
+      settings: { depth: 2 },
+    })
+    await vi.runAllTimersAsync()
+    expect(await done).toBe(true)
+    expect(calls).toEqual(['reorg 2'])
+    expect(timeline.map((entry) => [entry.text, entry.note])).toEqual([
+      ['▶ Chain reorg on ethereum', undefined],
+      [
+        'reorganise ethereum: replace its newest 2 blocks',
+        '#99–#100: head 0xold100 → 0xnew100, 2 transactions re-included',
+      ],
+      ['the pool follows the new branch', 'new block #100 0xnew100, first from charlie'],
+      ['watch: the latest blocks show the replaced heights again, with new hashes', undefined],
+      ['✔ scenario complete', undefined],
+    ])
+  })
+
+  it('reorganises 3 blocks by default, and says so when the pool shows none of the new branch', async () => {
+    const { context, calls, chain } = fakeContext()
+    // a block of the old branch does not count
+    chain.blocks = [{ number: 100, hash: '0xold100', firstProviderId: 'alpha' }]
+    let timeline: TimelineEntry[] = []
+    const done = runScenario(byId('reorg'), context, { onTimeline: (entries) => (timeline = entries) })
+    await vi.runAllTimersAsync()
+    expect(await done).toBe(true)
+    expect(calls).toEqual(['reorg 3'])
+    expect(timeline.map((entry) => entry.note).filter(Boolean)).toEqual([
+      '#98–#100: head 0xold100 → 0xnew100, 3 transactions re-included',
+      'no block of the new branch within 8 s',
+    ])
+  })
+
+  it('marks the reorg failed with the server’s reason, and has nothing to put back', async () => {
+    const { context, calls } = fakeContext({
+      reorg: async () => {
+        throw new Error('depth: must be an integer from 1 to 64')
+      },
+    })
+    let timeline: TimelineEntry[] = []
+    const ok = await runScenario(byId('reorg'), context, {
+      onTimeline: (entries) => (timeline = entries),
+      settings: { depth: 65 },
+    })
+    expect(ok).toBe(false)
+    expect(timeline.find((entry) => entry.status === 'failed')?.detail).toBe(
+      'depth: must be an integer from 1 to 64',
+    )
+    expect(calls).toEqual([])
+  })
+})
+
+describe('settingsOf', () => {
+  it('takes the picked values and defaults the rest, ignoring keys the scenario does not have', () => {
+    expect(settingsOf(byId('reorg'))).toEqual({ depth: 3 })
+    expect(settingsOf(byId('reorg'), { depth: 5, speed: 2 })).toEqual({ depth: 5 })
+    expect(settingsOf(byId('kill-leader'), { depth: 5 })).toEqual({})
   })
 })

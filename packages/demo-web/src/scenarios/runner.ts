@@ -1,8 +1,17 @@
+import type { DemoReorg } from '../api/types.js'
+
 /** A routing decision as a scenario observes it (a `routing:decisions` payload). */
 export interface ObservedDecision {
   providerId: string
   result: 'ok' | 'error'
   failoverCount: number
+}
+
+/** A block as a scenario observes it (a `blocks:new` payload, the pool's canonical chain). */
+export interface ObservedBlock {
+  number: number
+  hash: string
+  firstProviderId: string
 }
 
 /**
@@ -20,6 +29,17 @@ export interface ScenarioContext {
   revive(id: string): Promise<unknown>
   personality(id: string, patch: Record<string, number | string | Record<string, number>>): Promise<unknown>
   healthy(id: string): Promise<unknown>
+  /** Reorganises `chain`: its newest `depth` blocks are replaced by new ones at the same heights. */
+  reorg(depth: number): Promise<DemoReorg>
+  /**
+   * Waits until the pool publishes a block of `chain` that `match` accepts (one among the latest blocks
+   * shown already counts): resolves with it, or with `undefined` when `timeoutMs` pass (or `signal`
+   * aborts) first. How a scenario tells that the pool followed the chain.
+   */
+  seeBlock(
+    match: (block: ObservedBlock) => boolean,
+    options: { timeoutMs: number; signal?: AbortSignal | undefined },
+  ): Promise<ObservedBlock | undefined>
   /**
    * Waits for the next routing decision on `chain` that `match` accepts: resolves with it, or with
    * `undefined` when `timeoutMs` pass (or `signal` aborts) first. How a scenario narrates what traffic did.
@@ -48,12 +68,24 @@ export interface ScenarioPlan {
   cleanup: ScenarioStep[]
 }
 
+/** A number picked before a scenario starts (the Live Test tab shows an input for it), e.g. a reorg's depth. */
+export interface ScenarioSetting {
+  /** Its key in the settings {@link Scenario.plan} receives. */
+  key: string
+  label: string
+  min: number
+  default: number
+}
+
 /** A scripted demo: data, planned against the live context when it starts. */
 export interface Scenario {
   id: string
   title: string
   summary: string
-  plan(context: ScenarioContext): ScenarioPlan
+  /** What the user picks before starting it. */
+  settings?: ScenarioSetting[]
+  /** `settings` holds a value for every one of {@link Scenario.settings} (its default when not picked). */
+  plan(context: ScenarioContext, settings: Readonly<Record<string, number>>): ScenarioPlan
 }
 
 /** One line of the narrated timeline. */
@@ -74,6 +106,8 @@ export interface RunScenarioOptions {
   onTimeline(entries: TimelineEntry[]): void
   /** Stops after the current step and runs the cleanup. */
   signal?: AbortSignal
+  /** Values picked for the scenario's settings; the ones left out take their defaults. */
+  settings?: Readonly<Record<string, number>>
   /** @default Date.now */
   now?: () => number
   /** Resolves after `ms`, or early when `signal` aborts. @default setTimeout */
@@ -121,7 +155,7 @@ export async function runScenario(
 
   let plan: ScenarioPlan
   try {
-    plan = scenario.plan(context)
+    plan = scenario.plan(context, settingsOf(scenario, options.settings))
   } catch (error) {
     note(`${scenario.title}: cannot start`, 'failed', message(error))
     return false
@@ -167,6 +201,16 @@ export async function runScenario(
   for (const step of plan.cleanup) await runStep(step, !signal?.aborted)
   note(ok ? '✔ scenario complete' : '✖ scenario ended early', ok ? 'done' : 'failed')
   return ok
+}
+
+/** Every setting of `scenario`, picked or defaulted. */
+export function settingsOf(
+  scenario: Scenario,
+  picked: Readonly<Record<string, number>> = {},
+): Record<string, number> {
+  return Object.fromEntries(
+    (scenario.settings ?? []).map((setting) => [setting.key, picked[setting.key] ?? setting.default]),
+  )
 }
 
 function message(error: unknown): string {

@@ -1,3 +1,4 @@
+import { shortHash } from '../format/format.js'
 import type { Scenario, ScenarioContext, ScenarioStep } from './runner.js'
 
 /** How long each scenario lets an effect show before the next step. */
@@ -14,12 +15,16 @@ export const scenarioTiming = {
 } as const
 
 const seconds = (ms: number) => `${ms / 1_000} s`
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`
 
 const leaderOf = (context: ScenarioContext): string => {
   const leader = context.leader ?? context.providers[0]
   if (!leader) throw new Error(`no provider on ${context.chain}`)
   return leader
 }
+
+/** Blocks the reorg scenario replaces unless another depth is picked: deeper than one, short of a page. */
+const REORG_DEPTH = 3
 
 /** Clean personality: what the rate-limit storm, lag and recovery scenarios put back. */
 const calm = { errorRate: 0, lagBlocks: 0 }
@@ -156,6 +161,50 @@ export const scenarios: Scenario[] = [
           },
         ],
         cleanup: [{ say: `${target}: no lag`, run: (ctx) => ctx.personality(target, { lagBlocks: 0 }) }],
+      }
+    },
+  },
+  {
+    id: 'reorg',
+    title: 'Chain reorg',
+    summary:
+      'Replace the newest blocks of the chain with new ones at the same heights (their transactions re-included); the pool follows the new branch.',
+    settings: [{ key: 'depth', label: 'depth', min: 1, default: REORG_DEPTH }],
+    plan(context, settings) {
+      const depth = settings.depth ?? REORG_DEPTH
+      const chain = context.chain
+      let newBranch: string[] = []
+      return {
+        steps: [
+          {
+            say: `reorganise ${chain}: replace its newest ${plural(depth, 'block')}`,
+            run: async (ctx) => {
+              const { replaced, blocks, reincluded } = await ctx.reorg(depth)
+              newBranch = blocks.map((block) => block.hash)
+              const first = replaced[0]
+              const last = replaced.at(-1)
+              const heights = first === last ? `#${first?.number}` : `#${first?.number}–#${last?.number}`
+              return `${heights}: head ${shortHash(last?.hash)} → ${shortHash(blocks.at(-1)?.hash)}, ${plural(reincluded.length, 'transaction')} re-included`
+            },
+          },
+          {
+            // The new blocks reach the pool through the providers' newHeads (or its back-fill): its
+            // canonical chain switches branch and publishes them, and log subscribers get removals.
+            say: 'the pool follows the new branch',
+            run: async (ctx, signal) => {
+              const seen = await ctx.seeBlock((block) => newBranch.includes(block.hash), {
+                timeoutMs: scenarioTiming.observeMs,
+                signal,
+              })
+              return seen
+                ? `new block #${seen.number} ${shortHash(seen.hash)}, first from ${seen.firstProviderId}`
+                : `no block of the new branch within ${seconds(scenarioTiming.observeMs)}`
+            },
+          },
+          { say: 'watch: the latest blocks show the replaced heights again, with new hashes' },
+        ],
+        // A reorg is history: nothing to put back.
+        cleanup: [],
       }
     },
   },

@@ -13,19 +13,25 @@ export const runningScenario = signal<{ id: string; controller: AbortController 
 export const scenarioTimeline = signal<TimelineEntry[]>([])
 
 /**
- * Starts scenario `id` unless one is running; the timeline is replaced as it goes.
+ * Starts scenario `id` unless one is running, with the `settings` picked for it (defaults for the rest);
+ * the timeline is replaced as it goes.
  *
  * @returns false when another scenario is running or `id` is unknown.
  * @example
- * startScenario('kill-leader', createLiveScenarioContext(store, 'ethereum'))
+ * startScenario('reorg', createLiveScenarioContext(store, 'ethereum'), { depth: 2 })
  */
-export function startScenario(id: string, context: ScenarioContext): boolean {
+export function startScenario(
+  id: string,
+  context: ScenarioContext,
+  settings: Readonly<Record<string, number>> = {},
+): boolean {
   const scenario = scenarios.find((entry) => entry.id === id)
   if (!scenario || runningScenario.value) return false
   const controller = new AbortController()
   runningScenario.value = { id, controller }
   void runScenario(scenario, context, {
     signal: controller.signal,
+    settings,
     onTimeline: (entries) => {
       scenarioTimeline.value = entries
     },

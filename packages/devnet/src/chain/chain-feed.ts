@@ -24,24 +24,51 @@ export interface LogEntry {
 }
 
 /**
- * One event of a chain's feed. `receivedAt` is when the feed got it from the node (`performance.now()`):
- * providers time their delivery delays from it, so the providers served after another one in the same
- * turn are not late by that one's sending time.
+ * One subscription event of a chain's feed. `receivedAt` is when the feed got it from the node
+ * (`performance.now()`): providers time their delivery delays from it, so the providers served after
+ * another one in the same turn are not late by that one's sending time.
  */
 export type ChainEvent =
   | { type: 'newHeads'; block: number; payload: BlockHeader; receivedAt: number }
   | { type: 'logs'; block: number; payload: LogEntry; receivedAt: number }
 
+/** A block a reorg took off the chain, with the logs it had. */
+export interface ReplacedBlock {
+  number: number
+  hash: string
+  logs: LogEntry[]
+}
+
+/**
+ * The chain switched branch: `replaced` (oldest first) are no longer canonical. Sent just before the
+ * new branch's first head, so providers can retract what they published of the old one, as geth does
+ * with `removed: true` logs (anvil itself sends none).
+ */
+export interface ReorgEvent {
+  type: 'reorg'
+  /** The first replaced height. */
+  block: number
+  replaced: ReplacedBlock[]
+  receivedAt: number
+}
+
+/** What a feed listener receives. */
+export type FeedEvent = ChainEvent | ReorgEvent
+
+/** Blocks (and their logs) remembered to tell what a reorg replaced; deeper reorgs retract less. */
+const HISTORY_BLOCKS = 128
+
 /**
  * One WebSocket subscription per chain to the node's `newHeads` and all of its `logs`, fanned out to
  * every provider of the chain. Providers filter and delay from here, so N providers cost the node one
- * connection, not N.
+ * connection, not N. Events come out in the order a node publishes them: a block's head, then its logs
+ * (anvil sends the logs first); on a reorg, a `reorg` event, then the new branch.
  */
 export interface ChainFeed {
   /** Latest block number seen (from the node at start, then from `newHeads`). */
   readonly head: number
   /** Registers a listener for every event; returns its unsubscribe function. */
-  subscribe(listener: (event: ChainEvent) => void): () => void
+  subscribe(listener: (event: FeedEvent) => void): () => void
   close(): Promise<void>
 }
 
@@ -54,7 +81,7 @@ export interface ChainFeed {
  * feed.subscribe((event) => console.log(event.type, event.block))
  */
 export async function openChainFeed(node: { url: string; wsUrl: string }): Promise<ChainFeed> {
-  const listeners = new Set<(event: ChainEvent) => void>()
+  const listeners = new Set<(event: FeedEvent) => void>()
   const socket = new WebSocket(node.wsUrl)
   await new Promise<void>((resolve, reject) => {
     socket.once('open', resolve)
@@ -65,6 +92,7 @@ export async function openChainFeed(node: { url: string; wsUrl: string }): Promi
   const subscriptions = new Map<string, ChainEvent['type']>()
   const pending = new Map<number, (subscriptionId: string) => void>()
   let head = 0
+  const history = createBlockHistory(() => head)
 
   socket.on('message', (data) => {
     const receivedAt = performance.now()
@@ -82,7 +110,7 @@ export async function openChainFeed(node: { url: string; wsUrl: string }): Promi
     if (!type || !message.params) return
     const event = toEvent(type, message.params.result, receivedAt)
     if (event.type === 'newHeads') head = Math.max(head, event.block)
-    for (const listener of listeners) listener(event)
+    for (const ordered of history.accept(event)) for (const listener of listeners) listener(ordered)
   })
 
   const subscribeTo = (id: number, type: ChainEvent['type'], params: unknown[]) =>
@@ -122,4 +150,59 @@ function toEvent(type: ChainEvent['type'], payload: unknown, receivedAt: number)
   }
   const log = payload as LogEntry
   return { type, block: hexToNumber(log.blockNumber), payload: log, receivedAt }
+}
+
+/**
+ * Puts a node's events in publishing order and notices reorgs. Logs wait for their block's head (a
+ * block's logs never precede it; on a reorg anvil sends the new branch's logs before its heads, at
+ * heights already reached). A head at a remembered height with another hash replaces that block and
+ * every remembered one above it.
+ */
+function createBlockHistory(head: () => number): { accept(event: ChainEvent): FeedEvent[] } {
+  /** Canonical blocks by height, with their logs. */
+  const blocks = new Map<number, ReplacedBlock>()
+  /** Logs whose head has not come yet, by block hash. */
+  const waiting = new Map<string, ChainEvent[]>()
+
+  const prune = () => {
+    const oldest = head() - HISTORY_BLOCKS
+    for (const height of blocks.keys()) if (height < oldest) blocks.delete(height)
+    // logs of a head that never came (missed before the feed subscribed) are dropped, not kept forever
+    for (const [hash, logs] of waiting) if ((logs[0]?.block ?? 0) < oldest) waiting.delete(hash)
+  }
+
+  return {
+    accept(event) {
+      if (event.type === 'logs') {
+        const block = blocks.get(event.block)
+        if (block?.hash === event.payload.blockHash) {
+          block.logs.push(event.payload)
+          return [event]
+        }
+        const logs = waiting.get(event.payload.blockHash) ?? []
+        logs.push(event)
+        waiting.set(event.payload.blockHash, logs)
+        return []
+      }
+      const out: FeedEvent[] = []
+      const known = blocks.get(event.block)
+      if (known && known.hash !== event.payload.hash) {
+        const replaced = [...blocks.values()]
+          .filter((block) => block.number >= event.block)
+          .sort((a, b) => a.number - b.number)
+        for (const block of replaced) blocks.delete(block.number)
+        out.push({ type: 'reorg', block: event.block, replaced, receivedAt: event.receivedAt })
+      }
+      const logs = waiting.get(event.payload.hash) ?? []
+      waiting.delete(event.payload.hash)
+      blocks.set(event.block, {
+        number: event.block,
+        hash: event.payload.hash,
+        logs: logs.map((log) => log.payload as LogEntry),
+      })
+      out.push(event, ...logs)
+      prune()
+      return out
+    },
+  }
 }

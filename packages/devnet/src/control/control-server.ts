@@ -99,6 +99,21 @@ function routes(devnet: Devnet): [method: string, pattern: RegExp, handler: Hand
     ],
     [
       'POST',
+      /^\/chains\/([^/]+)\/reorg$/,
+      async ([name], body) => {
+        const { depth, transactions, ...unknown } = asObject(body ?? {}) as Record<string, unknown>
+        const extra = Object.keys(unknown)[0]
+        if (extra !== undefined) throw new DevnetConfigError(`reorg: ${extra}: unknown field`, [extra])
+        if (typeof depth !== 'number')
+          throw new DevnetConfigError('reorg: depth: must be a number', ['depth'])
+        if (transactions !== undefined && transactions !== 'keep' && transactions !== 'drop')
+          throw new DevnetConfigError('reorg: transactions: must be "keep" or "drop"', ['transactions'])
+        const chain = devnet.chain(decodeURIComponent(name ?? ''))
+        return { body: await chain.reorg(depth, transactions === undefined ? {} : { transactions }) }
+      },
+    ],
+    [
+      'POST',
       /^\/chains\/([^/]+)\/traffic\/(start|stop)$/,
       async ([name, action]) => {
         const chain = devnet.chain(decodeURIComponent(name ?? ''))

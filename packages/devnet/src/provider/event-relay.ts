@@ -1,4 +1,4 @@
-import type { ChainEvent, ChainFeed } from '../chain/chain-feed.js'
+import type { ChainEvent, ChainFeed, ReorgEvent } from '../chain/chain-feed.js'
 import type { ProviderContext } from './provider-context.js'
 
 /** Orders events of one block as a node publishes them: the head first, then its logs in arrival order. */
@@ -18,7 +18,10 @@ export interface EventRelay {
  * Turns the chain feed into what one provider publishes. An event of block B is held until the feed's
  * head reaches B + lagBlocks (so with lag 0 a block's logs never precede its head), then delayed by a
  * seeded draw around `wsDelayMs`. Delivery keeps the provider's order: an event never overtakes an
- * earlier one, as on one TCP stream. Events released while the provider is not `up` are lost.
+ * earlier one, as on one TCP stream. Events released while the provider is not `up` are lost. On a reorg,
+ * what the provider still held of the replaced blocks is dropped (a lagging node never saw them), and
+ * the logs it had published of them are published again with `removed: true`, newest first, before the
+ * new branch — as geth does.
  */
 export function createEventRelay(
   context: ProviderContext,
@@ -30,32 +33,52 @@ export function createEventRelay(
   let lastDeliveryAt = 0
   const timers = new Set<PreciseTimer>()
 
+  /** Delivers `event` a seeded delay after `releasedAt`, never before an earlier one. */
+  const schedule = (event: ChainEvent, releasedAt: number) => {
+    const personality = context.personality()
+    if (personality.mode !== 'up') return
+    const { delayMs } = context.plan.nextEvent(personality)
+    const now = performance.now()
+    const at = Math.max(releasedAt + delayMs, lastDeliveryAt)
+    lastDeliveryAt = at
+    if (at <= now && timers.size === 0) {
+      deliver(event)
+      return
+    }
+    const timer = preciseTimeout(() => {
+      timers.delete(timer)
+      if (context.personality().mode === 'up') deliver(event)
+    }, at)
+    timers.add(timer)
+  }
+
   /** Releases what the head now makes visible, each event `wsDelayMs` after `releasedAt`. */
   const release = (releasedAt = performance.now()) => {
-    const personality = context.personality()
-    const visible = head - personality.lagBlocks
+    const visible = head - context.personality().lagBlocks
     const ready = held.filter((event) => event.block <= visible).sort(byBlockThenHeadFirst)
     if (ready.length === 0) return
     held = held.filter((event) => event.block > visible)
-    for (const event of ready) {
-      if (personality.mode !== 'up') continue
-      const { delayMs } = context.plan.nextEvent(personality)
-      const now = performance.now()
-      const at = Math.max(releasedAt + delayMs, lastDeliveryAt)
-      lastDeliveryAt = at
-      if (at <= now && timers.size === 0) {
-        deliver(event)
-        continue
+    for (const event of ready) schedule(event, releasedAt)
+  }
+
+  const retract = (reorg: ReorgEvent) => {
+    const replaced = new Set(reorg.replaced.map((block) => block.hash))
+    const unseen = new Set(held.filter((event) => replaced.has(blockHashOf(event))).map(blockHashOf))
+    held = held.filter((event) => !replaced.has(blockHashOf(event)))
+    for (const block of [...reorg.replaced].reverse()) {
+      if (unseen.has(block.hash)) continue
+      for (const log of [...block.logs].reverse()) {
+        const removed = { ...log, removed: true }
+        schedule(
+          { type: 'logs', block: block.number, payload: removed, receivedAt: reorg.receivedAt },
+          reorg.receivedAt,
+        )
       }
-      const timer = preciseTimeout(() => {
-        timers.delete(timer)
-        if (context.personality().mode === 'up') deliver(event)
-      }, at)
-      timers.add(timer)
     }
   }
 
   const unsubscribe = feed.subscribe((event) => {
+    if (event.type === 'reorg') return retract(event)
     if (event.type === 'newHeads') head = Math.max(head, event.block)
     held.push(event)
     // Timed from the feed's receipt, not from now: other providers of the chain may have been served
@@ -72,6 +95,10 @@ export function createEventRelay(
       held = []
     },
   }
+}
+
+function blockHashOf(event: ChainEvent): string {
+  return event.type === 'newHeads' ? event.payload.hash : event.payload.blockHash
 }
 
 /** A cancellable timer that fires at a `performance.now()` instant with sub-millisecond accuracy. */

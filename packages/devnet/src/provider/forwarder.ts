@@ -7,8 +7,9 @@ import {
   numberToHex,
   rpcCall,
 } from '../rpc/json-rpc.js'
-import { dependsOnHead, lagRequest } from './head-lag.js'
+import { dependsOnHead, lagAnswer, lagRequest } from './head-lag.js'
 import { logsRangeNeedsHead, logsRangeRefusal } from './logs-range.js'
+import type { NodeFilters } from './node-filters.js'
 
 /** Answers a request locally (subscriptions) instead of forwarding it, or returns undefined to forward. */
 export type LocalHandler = (request: JsonRpcRequest) => JsonRpcResponse | undefined
@@ -18,8 +19,9 @@ export interface Forwarder {
   /** Relays a body verbatim and returns the node's status and body verbatim: the faithful fast path. */
   raw(body: string): Promise<{ status: number; body: string }>
   /**
-   * Forwards parsed request objects (the items of one body), applying head lag, the `eth_getLogs` range
-   * limit and local handlers. Returns one response per item that has an id, in item order; notifications
+   * Forwards parsed request objects (the items of one body), applying local handlers, the provider's own
+   * filter ids, the `eth_getLogs` range limit and head lag. Returns one response per item that has an id,
+   * in item order; notifications
    * get none.
    */
   requests(items: unknown[], options: ForwardOptions): Promise<JsonRpcResponse[]>
@@ -38,13 +40,15 @@ const UPSTREAM_FAILED = { code: -32603, message: 'upstream node unavailable' }
 const INVALID_REQUEST = { code: -32600, message: 'Invalid request' }
 
 /**
- * Creates the forwarder of one provider; uses the global fetch (undici keeps connections alive).
+ * Creates the forwarder of one provider; uses the global fetch (undici keeps connections alive). With
+ * `filters`, filter calls are checked against the ids this provider created (see `createNodeFilters`).
  *
  * @example
- * const forwarder = createForwarder('http://127.0.0.1:8545')
+ * const forwarder = createForwarder('http://127.0.0.1:8545', { filters: createNodeFilters() })
  * await forwarder.requests([{ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber' }], { lagBlocks: 2 })
  */
-export function createForwarder(nodeUrl: string): Forwarder {
+export function createForwarder(nodeUrl: string, options: { filters?: NodeFilters } = {}): Forwarder {
+  const { filters } = options
   return {
     async raw(body) {
       const response = await fetch(nodeUrl, {
@@ -56,6 +60,7 @@ export function createForwarder(nodeUrl: string): Forwarder {
     },
 
     async requests(items, { lagBlocks, maxLogsBlockRange, local }) {
+      const generation = filters?.generation ?? 0
       const answers: (JsonRpcResponse | undefined)[] = new Array(items.length)
       const wantsAnswer = items.map((item) => !isJsonRpcRequest(item) || 'id' in item)
       const maxRange = maxLogsBlockRange ?? undefined
@@ -80,19 +85,27 @@ export function createForwarder(nodeUrl: string): Forwarder {
           answers[index] = errorResponse(null, INVALID_REQUEST)
           return
         }
-        const localAnswer = local?.(item)
-        const refusal = maxRange === undefined ? undefined : logsRangeRefusal(item, maxRange, head)
+        const localAnswer = local?.(item) ?? filters?.intercept(item)
         if (localAnswer) {
           answers[index] = localAnswer
-        } else if (refusal) {
-          answers[index] = errorResponse(item.id, refusal)
-        } else if (laggedHead !== undefined && item.method === 'eth_blockNumber') {
-          answers[index] = { jsonrpc: '2.0', id: item.id ?? null, result: numberToHex(laggedHead) }
-        } else {
-          const request = laggedHead === undefined ? item : lagRequest(item, laggedHead)
-          // our own ids make the node's answers easy to match, whatever ids the client chose
-          upstream.push({ index, request: { ...request, jsonrpc: '2.0', id: index } })
+          return
         }
+        const refusal = maxRange === undefined ? undefined : logsRangeRefusal(item, maxRange, head)
+        if (refusal) {
+          answers[index] = errorResponse(item.id, refusal)
+          return
+        }
+        if (laggedHead !== undefined && item.method === 'eth_blockNumber') {
+          answers[index] = { jsonrpc: '2.0', id: item.id ?? null, result: numberToHex(laggedHead) }
+          return
+        }
+        const lagged = laggedHead === undefined ? { forward: item } : lagRequest(item, laggedHead)
+        if ('answer' in lagged) {
+          answers[index] = { jsonrpc: '2.0', id: item.id ?? null, ...lagged.answer }
+          return
+        }
+        // our own ids make the node's answers easy to match, whatever ids the client chose
+        upstream.push({ index, request: { ...lagged.forward, jsonrpc: '2.0', id: index } })
       })
       if (upstream.length > 0) {
         const byId = await postBatch(
@@ -102,9 +115,13 @@ export function createForwarder(nodeUrl: string): Forwarder {
         for (const { index } of upstream) {
           const item = items[index] as JsonRpcRequest
           const answer = byId?.get(index)
-          answers[index] = answer
-            ? { ...answer, id: item.id ?? null }
-            : errorResponse(item.id, UPSTREAM_FAILED)
+          if (!answer) {
+            answers[index] = errorResponse(item.id, UPSTREAM_FAILED)
+            continue
+          }
+          filters?.observe(item, answer, generation)
+          const own = { ...answer, id: item.id ?? null }
+          answers[index] = laggedHead === undefined ? own : lagAnswer(item, own, laggedHead)
         }
       }
       return answers.filter(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errorResponse, isJsonRpcRequest, type JsonRpcResponse } from '../rpc/json-rpc.js'
 import type { RequestFault } from './fault-plan.js'
 import { INJECTED_ERRORS, truncateBody } from './injected-errors.js'
+import { isFilterMethod } from './node-filters.js'
 import { delay, type ProviderContext } from './provider-context.js'
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -79,14 +80,20 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
   }
   const parsed = tryParse(body)
   const items = Array.isArray(parsed) ? parsed : [parsed]
-  // Only lag and the logs range limit change what the node is asked or says; without them the body
-  // goes through as it came.
-  const reshaped =
-    personality.lagBlocks > 0 ||
-    (personality.maxLogsBlockRange !== null &&
-      items.some((item) => isJsonRpcRequest(item) && item.method === 'eth_getLogs'))
   let reply: Reply
-  if (!reshaped || parsed === undefined || items.length === 0 || !items.every(isJsonRpcRequest)) {
+  // The body goes to the node verbatim unless this provider must look at its requests: to lag them, to
+  // apply its logs range limit, or to keep filters its own (see node-filters.ts).
+  const inspect =
+    parsed !== undefined &&
+    items.length > 0 &&
+    items.every(isJsonRpcRequest) &&
+    (personality.lagBlocks > 0 ||
+      items.some(
+        (item) =>
+          isFilterMethod(item.method) ||
+          (personality.maxLogsBlockRange !== null && item.method === 'eth_getLogs'),
+      ))
+  if (!inspect) {
     const relayed = await context.forwarder.raw(body)
     reply = { status: relayed.status, body: relayed.body, headers: json() }
   } else {

@@ -7,6 +7,7 @@ import { createEventRelay } from './event-relay.js'
 import { createFaultPlan } from './fault-plan.js'
 import { createForwarder } from './forwarder.js'
 import { createHttpHandler } from './http-front.js'
+import { createNodeFilters } from './node-filters.js'
 import {
   applyPersonalityPatch,
   neutralPersonality,
@@ -57,7 +58,10 @@ export interface SimulatedProvider {
    * @throws {DevnetConfigError} naming the bad knob, e.g. `personality patch: errorRate: Too big ...`
    */
   set(patch: PersonalityPatch): Promise<Personality>
-  /** Full outage: closes every connection and refuses new ones (`mode: 'down'`). */
+  /**
+   * Full outage: closes every connection and refuses new ones (`mode: 'down'`). Like a node process
+   * that stops, it forgets its filters: after `revive()` their ids answer `filter not found`.
+   */
   kill(): Promise<void>
   /** Ends an outage or a hang (`mode: 'up'`), on the same port. */
   revive(): Promise<void>
@@ -88,12 +92,34 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions):
   }
   let personality = applyPersonalityPatch(options.personality ?? neutralPersonality, {})
   const stats = createProviderStats()
+  const filters = createNodeFilters()
   const context: ProviderContext = {
     id: options.id,
     personality: () => personality,
     plan: createFaultPlan(options.seed, options.id),
-    forwarder: createForwarder(options.nodeUrl),
+    forwarder: createForwarder(options.nodeUrl, { filters }),
     stats,
+  }
+  /** A stopped node loses its filters; the shared node is told to drop them too, so nothing leaks there. */
+  const forgetFilters = () => {
+    const ids = filters.forget()
+    if (ids.length === 0) return
+    const batch = ids.map((id, index) => ({
+      jsonrpc: '2.0',
+      id: index,
+      method: 'eth_uninstallFilter',
+      params: [id],
+    }))
+    fetch(options.nodeUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(batch),
+    }).then(
+      (response) => response.body?.cancel(),
+      () => {
+        // the node is gone too (the devnet is stopping): nothing left to clean up
+      },
+    )
   }
   const parked = new Set<ServerResponse>()
   const sockets = new Set<Socket>()
@@ -141,7 +167,10 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions):
       if (closed) return
       const wanted = personality.mode !== 'down'
       if (wanted && !server.listening) await listen(port)
-      if (!wanted && server.listening) await stopListening()
+      if (!wanted && server.listening) {
+        await stopListening()
+        forgetFilters()
+      }
       relay.flush()
     }
     transition = transition.then(run, run)
@@ -177,6 +206,7 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions):
       relay.close()
       await transition
       await stopListening()
+      forgetFilters()
     },
   }
 }

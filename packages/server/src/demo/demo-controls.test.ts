@@ -77,7 +77,27 @@ describe('createDevnetDemoControls', { timeout: 20_000 }, () => {
     )
   })
 
+  it('reorganises a chain: the newest blocks get new hashes at the same heights', async () => {
+    const chain = devnet.chain('ethereum')
+    const head = await chain.mine(3)
+    const before = await chain.rpc<{ hash: string }>('eth_getBlockByNumber', ['latest', false])
+
+    const result = await controls.reorg('ethereum', { depth: 2 })
+
+    expect(result).toMatchObject({ chain: 'ethereum', depth: 2, dropped: [] })
+    expect(result.replaced.map((block) => block.number)).toEqual([head - 1, head])
+    expect(result.replaced.at(-1)?.hash).toBe(before.hash)
+    expect(result.blocks.map((block) => block.number)).toEqual([head - 1, head])
+    const after = await chain.rpc<{ hash: string }>('eth_getBlockByNumber', ['latest', false])
+    expect(after.hash).toBe(result.blocks.at(-1)?.hash)
+    expect(after.hash).not.toBe(before.hash)
+  })
+
   it('turns bad input into the errors the API maps to 404 and 400', async () => {
+    await expect(controls.reorg('solana', { depth: 1 })).rejects.toBeInstanceOf(UnknownChainError)
+    const tooDeep = controls.reorg('ethereum', { depth: 65 })
+    await expect(tooDeep).rejects.toBeInstanceOf(ConfigError)
+    await expect(tooDeep).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'depth' })] })
     await expect(controls.kill('nope')).rejects.toBeInstanceOf(UnknownProviderError)
     await expect(controls.startProvider({ chain: 'solana' })).rejects.toBeInstanceOf(UnknownChainError)
     await expect(controls.startProvider({ chain: 'ethereum', preset: 'turbo' })).rejects.toBeInstanceOf(

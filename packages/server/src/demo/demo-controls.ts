@@ -114,6 +114,15 @@ export function createDevnetDemoControls(options: {
     async dropConnections(id) {
       provider(id).dropConnections()
     },
+    async reorg(chain, input) {
+      const names = devnet.chains().map((candidate) => candidate.name)
+      if (!names.includes(chain)) throw new UnknownChainError(chain, names)
+      const { transactions } = input
+      const result = await devnetCall(() =>
+        devnet.chain(chain).reorg(input.depth, transactions === undefined ? {} : { transactions }),
+      )
+      return { chain, ...result }
+    },
   }
 }
 

@@ -59,6 +59,37 @@ export interface DemoStartProviderInput {
   preset?: string
 }
 
+/** What to reorganise with {@link DemoControls.reorg}. */
+export interface DemoReorgInput {
+  /** How many of the newest blocks are replaced by new ones at the same heights (the devnet allows 1–64). */
+  depth: number
+  /**
+   * `keep` re-includes the replaced blocks' transactions in the new blocks; `drop` leaves them out.
+   * @default 'keep'
+   */
+  transactions?: 'keep' | 'drop'
+}
+
+/** A block by height and hash. */
+export interface DemoBlockRef {
+  number: number
+  hash: string
+}
+
+/** What {@link DemoControls.reorg} did. */
+export interface DemoReorgResult {
+  chain: string
+  depth: number
+  /** The blocks taken off the chain, oldest first. */
+  replaced: DemoBlockRef[]
+  /** The blocks now at the same heights, oldest first. */
+  blocks: DemoBlockRef[]
+  /** Hashes of replaced transactions that are in the new blocks. */
+  reincluded: string[]
+  /** Hashes of replaced transactions that are not. */
+  dropped: string[]
+}
+
 /**
  * The simulated network behind the demo, as the HTTP layer drives it (`POST /api/demo/providers/...`).
  * The server never implements it: `chainpulse demo` wires it to the devnet (and keeps the pool in step,
@@ -89,4 +120,9 @@ export interface DemoControls {
   setPersonality(id: string, patch: DemoPersonalityPatch): Promise<void>
   /** Drops the provider's WebSocket connections without a close frame (clients see 1006). */
   dropConnections(id: string): Promise<void>
+  /**
+   * Reorganises `chain` (a chain name): its newest `depth` blocks are replaced, and every simulated
+   * provider publishes the new branch as a node does after a reorg.
+   */
+  reorg(chain: string, input: DemoReorgInput): Promise<DemoReorgResult>
 }

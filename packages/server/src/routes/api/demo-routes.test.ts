@@ -50,6 +50,18 @@ function recordingControls(): DemoControls & { calls: unknown[][] } {
     revive: async (id) => void calls.push(['revive', id]),
     setPersonality: async (id, patch) => void calls.push(['setPersonality', id, patch]),
     dropConnections: async (id) => void calls.push(['dropConnections', id]),
+    reorg: async (chain, input) => {
+      calls.push(['reorg', chain, input])
+      const block = (number: number, hash: string) => ({ number, hash })
+      return {
+        chain,
+        depth: input.depth,
+        replaced: [block(9, '0xold')],
+        blocks: [block(9, '0xnew')],
+        reincluded: [],
+        dropped: [],
+      }
+    },
   }
 }
 
@@ -226,5 +238,41 @@ describe('simulated provider controls', () => {
   it('answers 501 when the server has no simulated providers', async () => {
     const target = start({ config: { demo: true } })
     expect((await post(target, '/api/demo/providers/a/kill')).status).toBe(501)
+    expect((await post(target, '/api/demo/chains/ethereum/reorg', { depth: 1 })).status).toBe(501)
+  })
+
+  it('reorganises a chain named by name or chain id, after validating depth and transactions', async () => {
+    const controls = recordingControls()
+    const target = start({ config: { demo: true }, controls })
+    const reorg = await post(target, '/api/demo/chains/137/reorg', { depth: 2, transactions: 'drop' })
+    expect(reorg).toEqual({
+      status: 200,
+      body: {
+        chain: 'polygon',
+        depth: 2,
+        replaced: [{ number: 9, hash: '0xold' }],
+        blocks: [{ number: 9, hash: '0xnew' }],
+        reincluded: [],
+        dropped: [],
+      },
+    })
+    await post(target, '/api/demo/chains/ethereum/reorg', { depth: 1 })
+    expect(controls.calls).toEqual([
+      ['reorg', 'polygon', { depth: 2, transactions: 'drop' }],
+      ['reorg', 'ethereum', { depth: 1 }],
+    ])
+    for (const [body, path] of [
+      [{}, 'body.depth'],
+      [{ depth: 0 }, 'body.depth'],
+      [{ depth: 1.5 }, 'body.depth'],
+      [{ depth: 1, transactions: 'some' }, 'body.transactions'],
+      [{ depth: 1, blocks: 2 }, 'body'],
+    ] as const) {
+      const bad = await post(target, '/api/demo/chains/ethereum/reorg', body)
+      expect(bad.status, JSON.stringify(body)).toBe(400)
+      expect(bad.body.error.issues[0].path, JSON.stringify(body)).toBe(path)
+    }
+    expect((await post(target, '/api/demo/chains/solana/reorg', { depth: 1 })).status).toBe(404)
+    expect(controls.calls).toHaveLength(2)
   })
 })

@@ -68,6 +68,11 @@ const startProviderBody = z.strictObject({
   id: id.optional(),
   preset: z.enum(['leader', 'steady', 'slow', 'flaky', 'lagging', 'neutral']).optional(),
 })
+// The deepest reorg allowed is the devnet's to say (its error comes back as a 400 naming `depth`).
+const reorgBody = z.strictObject({
+  depth: z.number().int().min(1),
+  transactions: z.enum(['keep', 'drop']).optional(),
+})
 const methodName = z.string().regex(/^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9]+$/, 'expected a JSON-RPC method name')
 /**
  * The sampler calls the pool directly, past the proxy's routes: it takes only methods the endpoint's
@@ -119,7 +124,7 @@ function loadBody(config: ServerConfig) {
 /**
  * `POST /api/demo/...` — the Live Test tab's controls, and `GET /api/demo/status`. Every POST first
  * checks access (demo mode or the admin token: else 403), then validates its input (400 naming the bad
- * path). Strategy and cooldown controls act on the pool; provider controls go to the injected
+ * path). Strategy and cooldown controls act on the pool; provider and reorg controls go to the injected
  * {@link DemoControls} (501 when there are none, e.g. `chainpulse serve`); the load generator, the
  * routing sampler and the ambient traffic are run by the server itself, one of each at a time (starting
  * again replaces it).
@@ -211,6 +216,12 @@ export async function demoRoutes(app: FastifyInstance, options: DemoRoutesOption
     const name = pool.resolveChain(chain)
     pool.setStrategy(name, strategy)
     return { chain: name, strategy }
+  })
+
+  app.post('/chains/:chain/reorg', async (request) => {
+    const { chain } = validate(chainParams, request.params, 'params')
+    const input = validate(reorgBody, request.body, 'body')
+    return devnet().reorg(pool.resolveChain(chain), input)
   })
 
   app.post('/providers/:providerId/cooldown', async (request) => {
