@@ -96,7 +96,17 @@ export async function reorgChain(
           ).map((raw, index) => [raw, replacedTxs[index]?.offset])
         : []
     if ((await blockNumber(nodeUrl)) !== head) continue
-    await rpcCall(nodeUrl, 'anvil_reorg', [depth, pairs])
+    // The check is sent again with the reorg, in one batch: a block mined between the two (anvil mines
+    // on its own timer) is then a matter of microseconds, not of a round trip. The check after the
+    // reorg catches what is left.
+    const [atReorg] = await batch<string>(nodeUrl, [
+      ['eth_blockNumber', []],
+      ['anvil_reorg', [depth, pairs]],
+    ])
+    if (atReorg !== undefined && hexToNumber(atReorg) !== head)
+      throw new AnvilError(
+        `reorg: block ${head + 1} arrived just as the chain was being reorganised, so anvil reorganised from a newer head`,
+      )
 
     const after = await blocks(nodeUrl, first - 1, head)
     const [base, ...added] = after
