@@ -11,6 +11,7 @@ describe('public exports', () => {
         "AllProvidersFailedError",
         "BLOCK_PARAMETER_INDEX",
         "BenchmarkSnapshotError",
+        "CHAINPULSE_TOPICS",
         "ChainPulseError",
         "CircuitOpenError",
         "ConfigError",

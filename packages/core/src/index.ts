@@ -141,14 +141,16 @@ export {
   type TopicOf,
   type Unsubscribe,
 } from './pubsub/pubsub.js'
-export type {
-  BlockEvent,
-  ChainPulseTopics,
-  ConnectionEvent,
-  ProviderPoolEvent,
-  ProviderPoolEventType,
-  RaceEvent,
-  RoutingDecisionEvent,
+export {
+  type BlockEvent,
+  CHAINPULSE_TOPICS,
+  type ChainPulseTopic,
+  type ChainPulseTopics,
+  type ConnectionEvent,
+  type ProviderPoolEvent,
+  type ProviderPoolEventType,
+  type RaceEvent,
+  type RoutingDecisionEvent,
 } from './pubsub/topics.js'
 export { type CheapestSlo, type CheapestStrategyOptions, createCheapestStrategy } from './routing/cheapest.js'
 export { createFastestStrategy, type FastestStrategyOptions } from './routing/fastest.js'

@@ -99,3 +99,23 @@ export interface ChainPulseTopics {
   races: RaceEvent
   connections: ConnectionEvent
 }
+
+/** A topic of {@link ChainPulseTopics}. */
+export type ChainPulseTopic = keyof ChainPulseTopics
+
+/**
+ * Every topic of {@link ChainPulseTopics}, as a list for code that subscribes or validates at runtime
+ * (the server's stream). A topic added to the interface and not here fails to compile.
+ */
+export const CHAINPULSE_TOPICS = [
+  'routing:decisions',
+  'provider_pool:events',
+  'blocks:new',
+  'races',
+  'connections',
+] as const satisfies readonly ChainPulseTopic[]
+
+/** Compiles only when `Missing` is `never`. */
+type NoneMissing<Missing extends never> = Missing
+/** @internal Compile-time check that {@link CHAINPULSE_TOPICS} lists every topic. */
+export type EveryTopicListed = NoneMissing<Exclude<ChainPulseTopic, (typeof CHAINPULSE_TOPICS)[number]>>

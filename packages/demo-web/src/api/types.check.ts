@@ -6,6 +6,8 @@ import type * as Dashboard from './types.js'
 
 /** Resolves only when `Published` can be read as `Declared`. */
 type Fits<Published extends Declared, Declared> = Published
+/** Resolves only when `A` and `B` are the same union (a topic list written twice must agree). */
+type Same<A extends B, B extends C, C = A> = [A, B]
 
 export type TopicPayloadsFit = [
   Fits<Core.RoutingDecisionEvent, Dashboard.RoutingDecision>,
@@ -16,4 +18,5 @@ export type TopicPayloadsFit = [
   Fits<Core.LeaderboardEntry, Dashboard.LeaderboardEntry>,
   Fits<Core.ProviderHealth, Dashboard.ProviderHealth>,
   Fits<Core.CircuitState, Dashboard.BreakerState>,
+  Same<Core.ChainPulseTopic, Dashboard.LiveTopic>,
 ]

@@ -268,8 +268,8 @@ export interface DemoReorg {
 
 /** Body of `GET /api/demo/status` (loosely typed: the dashboard only shows it). */
 export interface DemoStatus {
-  load: ({ running: boolean } & Record<string, unknown>) | null
-  sampler: ({ running: boolean } & Record<string, unknown>) | null
+  load: { running: boolean } | null
+  sampler: { running: boolean } | null
   /** The demo's ambient traffic; absent from servers older than it. */
   ambient?: AmbientStatus | null
 }

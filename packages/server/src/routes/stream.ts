@@ -1,17 +1,20 @@
-import type { ChainPulseTopics, Clock, PubSub } from '@chainpulse/core'
+import {
+  CHAINPULSE_TOPICS,
+  type ChainPulseTopic,
+  type ChainPulseTopics,
+  type Clock,
+  type PubSub,
+} from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { Redactor } from '../security/redaction.js'
 import { createOutbox, type Outbox, type OutboxStats } from './stream-outbox.js'
 
-/** PubSub topics a stream client may subscribe to; each message is `{ topic, payload }` as published. */
-export const pubsubStreamTopics = [
-  'routing:decisions',
-  'provider_pool:events',
-  'blocks:new',
-  'races',
-  'connections',
-] as const
+/**
+ * PubSub topics a stream client may subscribe to: every topic ChainPulse publishes. Each message is
+ * `{ topic, payload }` as published.
+ */
+export const pubsubStreamTopics = CHAINPULSE_TOPICS
 
 /**
  * Snapshot topics: sent every `snapshotIntervalMs` (and once on subscribing) so the dashboard never
@@ -20,11 +23,14 @@ export const pubsubStreamTopics = [
  */
 export const snapshotStreamTopics = ['runtime', 'providers', 'chains', 'leaderboard'] as const
 
+/** A snapshot topic of `GET /api/stream`. */
+export type SnapshotStreamTopic = (typeof snapshotStreamTopics)[number]
+
 /** Any topic of `GET /api/stream`. */
-export type StreamTopic = (typeof pubsubStreamTopics)[number] | (typeof snapshotStreamTopics)[number]
+export type StreamTopic = ChainPulseTopic | SnapshotStreamTopic
 
 const allTopics: readonly string[] = [...pubsubStreamTopics, ...snapshotStreamTopics]
-const isSnapshotTopic = (topic: string): topic is (typeof snapshotStreamTopics)[number] =>
+const isSnapshotTopic = (topic: string): topic is SnapshotStreamTopic =>
   (snapshotStreamTopics as readonly string[]).includes(topic)
 
 const topicSchema = z.enum([...pubsubStreamTopics, ...snapshotStreamTopics])
@@ -77,7 +83,7 @@ export interface StreamSocket {
 export interface StreamHubOptions {
   pubsub: Pick<PubSub<ChainPulseTopics>, 'subscribeAll' | 'recent'>
   /** Builds a snapshot topic's payload (called at most once per tick per topic, only when subscribed). */
-  snapshot(topic: (typeof snapshotStreamTopics)[number]): unknown
+  snapshot(topic: SnapshotStreamTopic): unknown
   /** Called every tick before the snapshots, e.g. to take the runtime reading. */
   onTick?: () => void
   redact: Redactor
@@ -128,7 +134,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     for (const connection of connections) if (connection.topics.has(topic)) connection.outbox.push(data)
   })
 
-  function sendSnapshot(topic: (typeof snapshotStreamTopics)[number], only?: Connection): void {
+  function sendSnapshot(topic: SnapshotStreamTopic, only?: Connection): void {
     const data = encode(topic, options.snapshot(topic))
     if (only) only.outbox.push(data, topic)
     else
@@ -178,7 +184,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       reply(connection, { error: { message: issue.message, path: issue.path.map(String).join('.') } })
       return
     }
-    const added: string[] = []
+    const added: StreamTopic[] = []
     for (const topic of parsed.data.subscribe ?? []) {
       if (connection.topics.has(topic)) continue
       connection.topics.add(topic)
@@ -193,7 +199,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     for (const topic of added) {
       if (isSnapshotTopic(topic)) sendSnapshot(topic, connection)
       else if (parsed.data.replay) {
-        const recent = options.pubsub.recent(topic as (typeof pubsubStreamTopics)[number], parsed.data.replay)
+        const recent = options.pubsub.recent(topic, parsed.data.replay)
         for (const payload of recent) connection.outbox.push(encode(topic, payload))
       }
     }

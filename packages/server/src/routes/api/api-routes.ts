@@ -1,5 +1,11 @@
 import type { AddressInfo } from 'node:net'
-import { type Clock, type LeaderboardEntry, type RpcStatsDimension, systemClock } from '@chainpulse/core'
+import {
+  type ChainPulseTopic,
+  type Clock,
+  type LeaderboardEntry,
+  type RpcStatsDimension,
+  systemClock,
+} from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { ServerConfig } from '../../config/server-config.js'
@@ -10,7 +16,7 @@ import { ADMIN_TOKEN_HEADER, createControlAccess } from './access.js'
 import type { DemoControls } from './demo-controls.js'
 import { demoRoutes } from './demo-routes.js'
 import { apiErrorHandler, validate } from './http-errors.js'
-import { createScoreHistory } from './score-history.js'
+import { createScoreHistory, type ScoreHistoryView } from './score-history.js'
 import { chainViews, type DashboardPool, leaderboardView, providerViews } from './views.js'
 
 /** Options of {@link apiRoutes}. */
@@ -37,9 +43,15 @@ export interface Capabilities {
   adminTokenHeader: string
 }
 
+/** Body of `GET /api/strategies`: the registered strategies and each chain's default. */
+export interface StrategiesView {
+  strategies: string[]
+  chains: { chain: string; strategy: string }[]
+}
+
 /** One PubSub topic in `GET /api/runtime`'s topic inspector. */
 export interface TopicCounters {
-  topic: string
+  topic: ChainPulseTopic
   /** Messages published since the server started. */
   published: number
   /** Messages in the topic's replay buffer (what `GET /api/feed/:topic` can return). */
@@ -91,7 +103,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
     clock,
   })
 
-  const topicCounters = new Map<string, TopicCounters>(
+  const topicCounters = new Map<ChainPulseTopic, TopicCounters>(
     pubsubStreamTopics.map((topic) => [topic, { topic, published: 0, buffered: 0, lastAt: null }]),
   )
   const stopCounting = pool.pubsub.subscribeAll((topic, _payload) => {
@@ -111,7 +123,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
       buffers: {
         pubsub: [...topicCounters.values()].map((counters) => ({
           ...counters,
-          buffered: pool.pubsub.recent(counters.topic as (typeof pubsubStreamTopics)[number]).length,
+          buffered: pool.pubsub.recent(counters.topic).length,
         })),
         stream: hub.stats(),
         upstreamSubscriptions: pool.upstreamSubscriptionCount(),
@@ -179,7 +191,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
     return leaderboardView(pool, pool.resolveChain(chain))
   })
 
-  app.get('/leaderboard/:chain/history', async (request) => {
+  app.get('/leaderboard/:chain/history', async (request): Promise<ScoreHistoryView> => {
     const { chain } = validate(chainParams, request.params, 'params')
     const name = pool.resolveChain(chain)
     return {
@@ -206,10 +218,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
 
   app.get('/runtime', async () => runtimeView())
 
-  app.get('/strategies', async () => ({
-    strategies: pool.registry.names(),
-    chains: pool.chains().map((chain) => ({ chain: chain.name, strategy: chain.strategy })),
-  }))
+  app.get(
+    '/strategies',
+    async (): Promise<StrategiesView> => ({
+      strategies: pool.registry.names(),
+      chains: pool.chains().map((chain) => ({ chain: chain.name, strategy: chain.strategy })),
+    }),
+  )
 
   await app.register(streamRoutes, { hub })
   await app.register(demoRoutes, {

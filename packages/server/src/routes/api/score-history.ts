@@ -16,6 +16,16 @@ export interface ScoreSample {
   providers: ScorePoint[]
 }
 
+/** Body of `GET /api/leaderboard/:chain/history`. */
+export interface ScoreHistoryView {
+  chain: string
+  /** Time between samples (ms). */
+  intervalMs: number
+  /** Samples kept per chain. */
+  capacity: number
+  samples: ScoreSample[]
+}
+
 /** Periodic leaderboard samples per chain, for the Racing tab's score-over-time chart. */
 export interface ScoreHistory {
   /** Samples of `chain`, oldest first (empty for an unknown chain). */
