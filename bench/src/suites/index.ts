@@ -9,6 +9,7 @@ import { poolOverheadSuite } from './pool-overhead.js'
 import { proxyThroughputSuite } from './proxy-throughput.js'
 import { raceMarginsSuite } from './race-margins.js'
 import { requestPathSuite } from './request-path.js'
+import { subscriptionLatencySuite } from './subscription-latency.js'
 import { wsFanoutSuite } from './ws-fanout.js'
 
 /** Every benchmark suite, in the order they appear in docs/benchmarks.md. */
@@ -22,6 +23,7 @@ export const suites: BenchSuite[] = [
   failoverTimeSuite,
   proxyThroughputSuite,
   wsFanoutSuite,
+  subscriptionLatencySuite,
   dashboardLatencySuite,
   bundleSizeSuite,
 ]

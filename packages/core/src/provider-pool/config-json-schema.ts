@@ -72,7 +72,8 @@ const fields: Record<string, string | { description: string; default: unknown }>
   racing:
     "Keep every WebSocket provider's `newHeads` subscribed, to race them, rather than only while someone subscribes.",
   headPollIntervalMs:
-    'How often subscriptions check that blocks still arrive while every stream is quiet, and (with ' +
+    'How often subscriptions check that blocks still arrive while every stream is quiet (every block ' +
+    'time instead, when shorter, while no stream is connected), and (with ' +
     '`healthCheck: false`) how often providers without a live `newHeads` stream are polled for their head, ' +
     'in milliseconds.',
 }

@@ -178,7 +178,8 @@ const knobsShape = {
    */
   racing: v._default(v.boolean(), true),
   /**
-   * How often user subscriptions check that blocks still arrive while every upstream stream is quiet, and
+   * How often user subscriptions check that blocks still arrive while every upstream stream is quiet (every
+   * block time instead, when shorter, while no stream is connected: polling is then the only source), and
    * (with `healthCheck: false`) how often providers without a stream are polled for their head (ms).
    * @default 4_000
    */

@@ -299,6 +299,84 @@ describe('createProviderPool subscriptions', () => {
     expect(logs.indexOf(`-${b3!.hash}`)).toBeLessThan(logs.indexOf(`+${reorg.added[0]!.hash}`))
   })
 
+  it('back-fills the blocks missed while every stream was down the moment one reconnects', async () => {
+    const { clock, chain, providers, pool } = pushSetup()
+    const numbers: number[] = []
+    const logs: string[] = []
+    pool.subscribe('ethereum', 'newHeads', (block) => numbers.push(Number.parseInt(block.number, 16)))
+    pool.subscribe('ethereum', { logs: {} }, (log) => logs.push(log.blockHash))
+    await advanceInSteps(clock, 10)
+    chain.mine()
+    await advanceInSteps(clock, 10)
+    for (const provider of providers) provider.dropSubscriptions()
+    const missed = chain.mine({ logs: [{ address: '0x1', topics: [], data: '0x' }] })
+    chain.mine(2)
+    // No stream, no new block pushed, and the head poll (60 s) far away: nothing moves.
+    await advanceInSteps(clock, 1_000)
+    expect(numbers).toEqual([3])
+
+    providers[1]!.reconnect()
+    await advanceInSteps(clock, 10)
+
+    // The reconnected stream only brings blocks after 6; 4–6 came from the catch-up it triggered.
+    expect(numbers).toEqual([3, 4, 5, 6])
+    expect(logs).toEqual([missed[0]!.hash])
+  })
+
+  it("back-fills when a provider's polled head is above the delivered one", async () => {
+    const clock = createFakeClock()
+    const chain = createMockChain({ clock, chainId: 1 })
+    chain.mine(2)
+    const streaming = createMockProvider({ chain, clock, id: 'ws' })
+    const polled = createMockProvider({ chain, clock, id: 'http', subscriptions: false })
+    pool = createProviderPool({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: [streaming, polled].map((upstream) => ({ id: upstream.id, chain: 'ethereum', upstream })),
+      clock,
+      racing: false,
+      healthCheck: { intervalMs: 1_000, timeoutMs: 500 },
+      headPollIntervalMs: 60_000,
+    })
+    const numbers: number[] = []
+    pool.subscribe('ethereum', 'newHeads', (block) => numbers.push(Number.parseInt(block.number, 16)))
+    await advanceInSteps(clock, 10)
+    chain.mine()
+    await advanceInSteps(clock, 10)
+    // The stream goes silent without saying so (no reconnect to prompt anything).
+    streaming.dropSubscriptions()
+    chain.mine(2)
+    await advanceInSteps(clock, 500)
+    expect(numbers).toEqual([3])
+
+    // The next health probe reads head 5 from the HTTP provider: that alone fetches the missing blocks.
+    await advanceInSteps(clock, 1_000)
+
+    expect(numbers).toEqual([3, 4, 5])
+  })
+
+  it('gives up the logs of a block that a reorg took away while their fetch was failing', async () => {
+    const { clock, chain, providers, pool } = pushSetup()
+    const logs: string[] = []
+    pool.subscribe('ethereum', { logs: {} }, (log) => logs.push(`${log.removed ? '-' : '+'}${log.blockHash}`))
+    await advanceInSteps(clock, 10)
+    const [stuck] = chain.mine()
+    // Like a node asked for the logs of a block it has already dropped: an error, every time.
+    for (const provider of providers)
+      provider.handle('eth_getLogs', (params) => {
+        const { blockHash } = params[0] as { blockHash: string }
+        if (blockHash === stuck!.hash) return { error: { code: -32000, message: 'unknown block' } }
+        return { result: chain.logsOf(blockHash) }
+      })
+    await advanceInSteps(clock, 1_000)
+    const reorg = chain.reorg(1, { logs: [[{ address: '0x1', topics: [], data: '0x02' }]] })
+    const [after] = chain.mine({ logs: [{ address: '0x1', topics: [], data: '0x03' }] })
+    await advanceInSteps(clock, 3_000)
+
+    // Nothing of the orphaned block (never delivered, so nothing to remove); the new branch's logs flow.
+    expect(logs).toEqual([`+${reorg.added[0]!.hash}`, `+${after!.hash}`])
+    expect(logs.join()).not.toContain(stuck!.hash)
+  })
+
   it('closes without waiting for a provider that never answers eth_unsubscribe', async () => {
     const clock = createFakeClock()
     const chain = createMockChain({ clock, chainId: 1 })

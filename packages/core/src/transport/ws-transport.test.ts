@@ -459,6 +459,73 @@ describe('createWsTransport: reconnection', () => {
     expect(delays).toEqual([100, 200, 100])
   })
 
+  it('resets the delay as soon as a reconnected connection delivers a notification', async () => {
+    const server = await RpcServer.start()
+    const clock = createFakeClock()
+    const client = transport(clock, { url: server.url })
+    const delays: number[] = []
+    client.onStateChange((change) => {
+      if (change.state === 'reconnecting') delays.push(change.delayMs ?? -1)
+    })
+    let notified: () => void = () => {}
+    let peer = await open(client, server)
+    const subscribing = client.subscribe(['newHeads'], () => notified())
+    peer.reply((await peer.next()).id, '0x1')
+    await subscribing
+
+    let upstreamId = 1
+    const dropAndReconnect = async () => {
+      const reconnecting = nextState(client, 'reconnecting')
+      peer.socket.terminate()
+      const { delayMs } = await reconnecting
+      const nextPeer = server.nextPeer()
+      clock.advance(delayMs ?? 0)
+      peer = await nextPeer
+      // Answering the re-subscribe (the transport's own call) proves nothing about the connection yet.
+      upstreamId++
+      peer.reply((await peer.next()).id, `0x${upstreamId}`)
+    }
+
+    // Dropped right after re-subscribing, before any event: 100, 200, 400 ms (no clock time passes).
+    await dropAndReconnect()
+    await dropAndReconnect()
+    await dropAndReconnect()
+    const delivered = new Promise<void>((resolve) => {
+      notified = resolve
+    })
+    peer.notify(`0x${upstreamId}`, { number: '0x1' })
+    await delivered
+    // That connection delivered an event: the next drop starts again at 100 ms, long before
+    // stableAfterMs (5 s) could have passed (the fake clock has not moved since it opened).
+    const reconnecting = nextState(client, 'reconnecting')
+    peer.socket.terminate()
+    await reconnecting
+
+    expect(delays).toEqual([100, 200, 400, 100])
+  })
+
+  it('bounds the delay by maxDelayMs while connections keep dropping before serving anything', async () => {
+    const server = await RpcServer.start()
+    const url = server.url
+    await server.stop()
+    servers.length = 0
+    const clock = createFakeClock()
+    const client = transport(clock, { url })
+
+    const first = client.connect()
+    const failed = nextState(client, 'reconnecting')
+    await rejection(first)
+    const delays = [(await failed).delayMs]
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const again = nextState(client, 'reconnecting')
+      clock.advance(delays[delays.length - 1] ?? 0)
+      delays.push((await again).delayMs)
+    }
+
+    // 100 ms doubling, capped at maxDelayMs (1 s here).
+    expect(delays).toEqual([100, 200, 400, 800, 1_000, 1_000, 1_000])
+  })
+
   it('keeps retrying with growing delays while the upstream refuses connections', async () => {
     const server = await RpcServer.start()
     const url = server.url

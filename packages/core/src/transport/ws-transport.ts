@@ -55,11 +55,18 @@ export interface WsStateChange {
   delayMs?: number
 }
 
-/** Reconnection policy of {@link createWsTransport}. */
+/**
+ * Reconnection policy of {@link createWsTransport}. The delay grows with each attempt that fails and
+ * each connection that ends before it proved useful; it starts again from `initialDelayMs` once a
+ * connection delivers a subscription notification or answers one of the caller's calls, or stays open
+ * `stableAfterMs`. An upstream that accepts sockets and drops them before serving anything is thus
+ * backed off, while one that drops every so often in the middle of useful traffic is reconnected at
+ * once each time.
+ */
 export interface WsReconnectOptions extends BackoffOptions {
   /**
-   * A connection that stayed open this long (ms) counts as stable: the next reconnect starts again
-   * from `initialDelayMs`. Shorter ones keep growing the delay, so a flapping upstream is not hammered.
+   * A connection that stayed open this long (ms) counts as working even without traffic: the next
+   * reconnect starts again from `initialDelayMs`.
    */
   stableAfterMs: number
 }
@@ -80,7 +87,7 @@ export interface WsTransportOptions {
   heartbeatMethod?: string
   /**
    * Backoff between attempts.
-   * @default { initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: 0.5, stableAfterMs: 10_000 }
+   * @default { initialDelayMs: 500, maxDelayMs: 10_000, multiplier: 2, jitter: 0.5, stableAfterMs: 5_000 }
    */
   reconnect?: Partial<WsReconnectOptions>
   /** Random numbers in [0, 1) for jitter. @default Math.random */
@@ -203,12 +210,15 @@ const optionsSchema = v.strictObject({
   reconnect: v._default(
     v.strictObject({
       initialDelayMs: v._default(nonnegativeMs, 500),
-      maxDelayMs: v._default(nonnegativeMs, 30_000),
+      // A bound, not a politeness delay: once an upstream is back, it rejoins within this long; one
+      // attempt per 10 s per provider costs nothing.
+      maxDelayMs: v._default(nonnegativeMs, 10_000),
       multiplier: v._default(v.number().check(v.gte(1)), 2),
       jitter: v._default(v.number().check(v.gte(0), v.lte(1)), 0.5),
-      stableAfterMs: v._default(nonnegativeMs, 10_000),
+      // Traffic proves a connection useful sooner; this covers connections that are quiet but open.
+      stableAfterMs: v._default(nonnegativeMs, 5_000),
     }),
-    { initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: 0.5, stableAfterMs: 10_000 },
+    { initialDelayMs: 500, maxDelayMs: 10_000, multiplier: 2, jitter: 0.5, stableAfterMs: 5_000 },
   ),
   random: v.optional(functionSchema<() => number>()),
   requestTimeoutMs: v._default(positiveMs, 10_000),
@@ -223,6 +233,8 @@ interface Pending {
   fail(error: UpstreamError): void
   text: string
   sent: boolean
+  /** The transport's own call (re-subscribe, heartbeat, release): its answer proves nothing about use. */
+  internal: boolean
 }
 
 interface Subscription {
@@ -394,6 +406,15 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     setState('reconnecting', { reason, attempt: failures, delayMs })
   }
 
+  /**
+   * The open connection served real traffic (a notification, or the answer to a caller's call): it
+   * works, so the next drop reconnects from `initialDelayMs`. Waiting for `stableAfterMs` instead would
+   * let upstreams that drop every few seconds push the delay ever higher while they are in fact serving.
+   */
+  function servedTraffic(): void {
+    failures = 0
+  }
+
   function failAll(reason: string): void {
     const error = unavailable(reason)
     const entries = [...pending.values()]
@@ -448,6 +469,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
         return
       }
       pending.delete(message.id as number)
+      if (!entry.internal) servedTraffic()
       // An error answer may echo the key the socket was opened with.
       entry.answer('error' in message ? scrubRpcErrors(message, scrub) : message)
       return
@@ -465,6 +487,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
       counters.ignoredFrames++
       return
     }
+    servedTraffic()
     guarded(subscription.onNotification, notification.params?.result)
   }
 
@@ -490,6 +513,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     params: unknown,
     callOptions: WsRequestOptions,
     onAnswer?: (response: JsonRpcResponse) => void,
+    internal = false,
   ): Promise<JsonRpcResponse> {
     const { signal } = callOptions
     if (state === 'closed') return Promise.reject(unavailable('transport closed'))
@@ -524,6 +548,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
       const entry: Pending = {
         text: JSON.stringify(message),
         sent: false,
+        internal,
         answer(response) {
           cleanup()
           try {
@@ -560,7 +585,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
       scheduleHeartbeat(heartbeatIntervalMs - quietFor)
       return
     }
-    call(parsed.heartbeatMethod, [], { timeoutMs: parsed.heartbeatTimeoutMs }).then(
+    call(parsed.heartbeatMethod, [], { timeoutMs: parsed.heartbeatTimeoutMs }, undefined, true).then(
       () => {
         if (pinged === socket) scheduleHeartbeat(heartbeatIntervalMs)
       },
@@ -594,24 +619,30 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
 
   function resubscribe(subscription: Subscription): void {
     const on = socket
-    call('eth_subscribe', subscription.params, {}, (response) => {
-      if (!subscription.active) {
-        // Unsubscribed while re-subscribing: release the upstream's new subscription.
-        if ('result' in response && typeof response.result === 'string') release(response.result)
-        return
-      }
-      const error = adopt(subscription, response)
-      if (error) {
-        end(subscription)
-        guarded(subscription.onError, error)
-        return
-      }
-      guarded(subscription.onResubscribed, {
-        id: subscription.id,
-        upstreamId: subscription.upstreamId as string,
-        previousUpstreamId: subscription.previousUpstreamId,
-      })
-    }).catch((error: UpstreamError) => {
+    call(
+      'eth_subscribe',
+      subscription.params,
+      {},
+      (response) => {
+        if (!subscription.active) {
+          // Unsubscribed while re-subscribing: release the upstream's new subscription.
+          if ('result' in response && typeof response.result === 'string') release(response.result)
+          return
+        }
+        const error = adopt(subscription, response)
+        if (error) {
+          end(subscription)
+          guarded(subscription.onError, error)
+          return
+        }
+        guarded(subscription.onResubscribed, {
+          id: subscription.id,
+          upstreamId: subscription.upstreamId as string,
+          previousUpstreamId: subscription.previousUpstreamId,
+        })
+      },
+      true,
+    ).catch((error: UpstreamError) => {
       // A connection that cannot answer eth_subscribe is not serving us: start over (and re-subscribe
       // again). A closed socket needs nothing: the next open re-subscribes.
       if (error.code === 'UPSTREAM_TIMEOUT') lostConnection(on, 'resubscribe timeout')
@@ -619,7 +650,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
   }
 
   function release(upstreamId: string): void {
-    call('eth_unsubscribe', [upstreamId], {}).catch(() => {
+    call('eth_unsubscribe', [upstreamId], {}, undefined, true).catch(() => {
       // Best effort: the upstream drops every subscription of a socket when it closes.
     })
   }

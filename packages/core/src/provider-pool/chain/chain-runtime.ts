@@ -73,6 +73,9 @@ export interface ChainRuntime {
 /** Blocks whose delivered logs are kept, to re-deliver them as removed on a reorg. */
 const LOG_HISTORY_BLOCKS = 128
 
+/** First delay before retrying a failed catch-up (ms); it doubles up to the head poll interval. */
+const CATCH_UP_RETRY_MIN_MS = 250
+
 /**
  * Creates the runtime of one chain. Racing: every provider that can push is subscribed to `newHeads`
  * (always with `racing`, else only while users subscribe); each copy updates that provider's head and
@@ -92,11 +95,18 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
   const firstProviders = new Map<string, string>()
   /** Logs delivered per block hash (newest last), for removal notices on a reorg. */
   const deliveredLogs = new Map<string, Log[]>()
+  /** Recently orphaned block hashes, so a log fetch for one of them stops retrying. */
+  const orphaned = new Set<string>()
   let logQueue: Promise<void> = Promise.resolve()
   const headWaiters = new Set<{ blockNumber: number; resolve(): void }>()
   let pollTimer: TimerHandle | undefined
   let lastBlockAt = clock.now()
   let closed = false
+  /** Catch-up state: one runs at a time; a trigger during it asks for one more run after it. */
+  let catchingUp = false
+  let catchUpAgain = false
+  let catchUpRetryTimer: TimerHandle | undefined
+  let catchUpRetryMs = CATCH_UP_RETRY_MIN_MS
 
   const canonical: CanonicalChain = createCanonicalChain({
     fetchBlockByHash: async (hash) => {
@@ -105,6 +115,8 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     },
     onBlock: (block) => {
       lastBlockAt = clock.now()
+      catchUpRetryMs = CATCH_UP_RETRY_MIN_MS
+      orphaned.delete(block.hash)
       const firstProviderId = firstProviders.get(block.hash) ?? 'backfill'
       firstProviders.delete(block.hash)
       pubsub.publish('blocks:new', {
@@ -120,12 +132,62 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       if (logSubscribers.size) logQueue = logQueue.then(() => deliverLogs(block))
     },
     onRemoved: (block) => {
+      // Marked now, not in queue order: the log fetch ahead of it in the queue may be retrying this very
+      // block, which the node no longer serves logs for.
+      orphaned.add(block.hash)
+      while (orphaned.size > LOG_HISTORY_BLOCKS) orphaned.delete(orphaned.values().next().value!)
       if (logSubscribers.size) logQueue = logQueue.then(() => removeLogs(block))
     },
     onError: () => {
-      // The head stays pending; the next head (or the poller) back-fills it.
+      // The head stays pending. Waiting for the next head could cost a whole block time, and the poll
+      // longer: try again shortly from whichever provider answers.
+      scheduleCatchUpRetry()
     },
   })
+
+  const hasSubscribers = () => headListeners.size > 0 || logSubscribers.size > 0
+
+  /**
+   * Back-fills from the last delivered block to the current head now: fetches `latest` through the pool
+   * (any reachable provider) and lets the canonical chain walk back to what it delivered. Called the
+   * moment a provider's stream comes back and whenever a provider reports a head above the delivered
+   * one, so blocks missed while streams were down arrive within a round trip of some provider being
+   * reachable, not on the next head poll. Does nothing before the first delivered block (nothing to
+   * back-fill from: a new subscriber starts with the next head) or without subscribers.
+   */
+  async function catchUp(): Promise<void> {
+    if (closed || !hasSubscribers() || !canonical.head()) return
+    if (catchingUp) {
+      // The running fetch may predate what prompted this call: fetch once more after it.
+      catchUpAgain = true
+      return
+    }
+    catchingUp = true
+    try {
+      do {
+        catchUpAgain = false
+        try {
+          const latest = await options.request('eth_getBlockByNumber', ['latest', false])
+          if (isBlockHeader(latest)) await canonical.push(toHeader(latest))
+        } catch {
+          scheduleCatchUpRetry()
+        }
+      } while (catchUpAgain && !closed)
+    } finally {
+      catchingUp = false
+    }
+  }
+
+  /** Retries a failed catch-up with a doubling delay, so a pool with no reachable provider is not spun. */
+  function scheduleCatchUpRetry(): void {
+    if (closed || catchUpRetryTimer !== undefined || !hasSubscribers()) return
+    const delayMs = catchUpRetryMs
+    catchUpRetryMs = Math.min(catchUpRetryMs * 2, options.headPollIntervalMs)
+    catchUpRetryTimer = clock.setTimeout(() => {
+      catchUpRetryTimer = undefined
+      void catchUp()
+    }, delayMs)
+  }
 
   function safely(run: () => void): void {
     try {
@@ -138,8 +200,9 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
   /** Fetches the logs of one canonical block (once, for every subscriber) and delivers them in order. */
   async function deliverLogs(block: BlockHeader): Promise<void> {
     let logs: Log[] | undefined
-    // Exactly-once means no skipping: retry until the logs come or every subscriber has left.
-    for (let attempt = 0; !logs && logSubscribers.size && !closed; attempt++) {
+    // Exactly-once means no skipping: retry until the logs come, every subscriber has left, or a reorg
+    // took the block away (its logs were never delivered, so there is nothing to remove either).
+    for (let attempt = 0; !logs && logSubscribers.size && !closed && !orphaned.has(block.hash); attempt++) {
       try {
         const result = await options.request('eth_getLogs', [{ blockHash: block.hash }])
         logs = Array.isArray(result) ? (result as Log[]) : []
@@ -170,7 +233,7 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     }
   }
 
-  const hasDemand = () => options.racing || headListeners.size > 0 || logSubscribers.size > 0
+  const hasDemand = () => options.racing || hasSubscribers()
 
   function onProviderHead(provider: ProviderRuntime, blockNumber: number): void {
     heads.update(provider.config.id, blockNumber)
@@ -192,7 +255,13 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     defaultCooldownMs: options.defaultCooldownMs,
     judge: healthCheck !== false,
     isStreaming: (provider) => upstreamSubscriptions.has(provider.config.id),
-    onHead: onProviderHead,
+    onHead: (provider, blockNumber) => {
+      onProviderHead(provider, blockNumber)
+      // A polled head above what we delivered: blocks are missing (its stream, if any, is behind or
+      // down). Streamed heads need no trigger: they reach the canonical chain, which back-fills.
+      const tip = canonical.head()
+      if (tip && blockNumber > hexToNumber(tip.number)) void catchUp()
+    },
   })
 
   function startRacing(provider: ProviderRuntime): void {
@@ -213,14 +282,23 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
           })
         },
         {
+          // Heads announced while the socket was down were missed, and the stream only brings new ones.
+          onResubscribed: () => void catchUp(),
           onError: () => upstreamSubscriptions.delete(provider.config.id),
         },
       )
-      .catch(() => {
-        // Not reachable now; the poller keeps its head fresh and retries the subscription.
-        upstreamSubscriptions.delete(provider.config.id)
-        return undefined
-      })
+      .then(
+        (established) => {
+          // A stream that failed before and is up now (the poller retried it) may follow a gap too.
+          void catchUp()
+          return established
+        },
+        () => {
+          // Not reachable now; the poller keeps its head fresh and retries the subscription.
+          upstreamSubscriptions.delete(provider.config.id)
+          return undefined
+        },
+      )
     upstreamSubscriptions.set(provider.config.id, subscription)
   }
 
@@ -239,13 +317,27 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     await Promise.all([...upstreamSubscriptions.keys()].map(stopRacing))
   }
 
+  /** Whether some provider's `newHeads` stream is connected right now. */
+  const streaming = () =>
+    providers.some(
+      (provider) => provider.connection === 'connected' && upstreamSubscriptions.has(provider.config.id),
+    )
+
+  /**
+   * The poll's period: `headPollIntervalMs` while a stream is up (the poll is then only a safety net),
+   * but no longer than a block time while none is, since polling is then the only way heads arrive.
+   */
+  const pollIntervalMs = () =>
+    streaming() ? options.headPollIntervalMs : Math.min(options.blockTimeMs, options.headPollIntervalMs)
+
   /** Keeps racing subscribed, and user subscriptions moving when every stream is quiet. */
   async function poll(): Promise<void> {
     pollTimer = undefined
     if (closed) return
     ensureRacing()
-    const stalled = clock.now() - lastBlockAt > options.headPollIntervalMs
-    if ((headListeners.size || logSubscribers.size) && stalled) {
+    const intervalMs = pollIntervalMs()
+    const stalled = clock.now() - lastBlockAt > intervalMs
+    if (hasSubscribers() && stalled) {
       try {
         const latest = await options.request('eth_getBlockByNumber', ['latest', false])
         if (isBlockHeader(latest)) await canonical.push(toHeader(latest))
@@ -253,7 +345,7 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
         // Try again on the next tick.
       }
     }
-    if (!closed) pollTimer = clock.setTimeout(() => void poll(), options.headPollIntervalMs)
+    if (!closed) pollTimer = clock.setTimeout(() => void poll(), intervalMs)
   }
   pollTimer = clock.setTimeout(() => void poll(), options.headPollIntervalMs)
 
@@ -325,6 +417,7 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       prober.stop()
       for (const waiter of headWaiters) waiter.resolve()
       if (pollTimer !== undefined) clock.clearTimeout(pollTimer)
+      if (catchUpRetryTimer !== undefined) clock.clearTimeout(catchUpRetryTimer)
       headListeners.clear()
       logSubscribers.clear()
       // Sent, not awaited: the pool closes the upstreams next, which ends these calls; a hung provider
