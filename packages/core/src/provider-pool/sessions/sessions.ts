@@ -150,7 +150,8 @@ export function createSessions(options: SessionsOptions): Sessions {
           const first = !current.answered
           current.answered = true
           if (current.providerId === answeredBy) return { session: current.id }
-          // Moved by another call since this one was planned: this answer came from an older choice.
+          // A detour leaves the session where it is. And when another call moved the session since this
+          // one was planned, this answer came from an out-of-date choice: it must not move it again.
           if (detoured || current.providerId !== plannedOn) return { session: current.id }
           const movedFrom = current.providerId
           current.providerId = answeredBy
