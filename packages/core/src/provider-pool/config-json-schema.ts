@@ -55,6 +55,8 @@ const fields: Record<string, string | { description: string; default: unknown }>
   'sessions.idleTtlMs': 'A session with no call for this long is forgotten, in milliseconds.',
   'sessions.maxSessions':
     'Sessions held at once, every chain and client together; past it the least recently used one is forgotten.',
+  'sessions.maxPerClient':
+    "Sessions one client holds at once, every chain together; past it that client's least recently used one is forgotten, so no client can push another's sessions out.",
   'sessions.transactionFlow':
     "Without a session key, a client's calls of these methods share one session, so a sender's nonce → estimate → " +
     'send → receipt sequence stays on one node (the client is the API key, or the address without keys). `false` turns it off.',

@@ -126,6 +126,7 @@ describe('pool options', () => {
       sessions: {
         idleTtlMs: 300_000,
         maxSessions: 10_000,
+        maxPerClient: 1_000,
         transactionFlow: { idleTtlMs: 30_000, methods: [...TRANSACTION_FLOW_METHODS] },
       },
       hedge: false,
@@ -146,6 +147,7 @@ describe('pool options', () => {
     expect(parseProviderPoolOptions({ ...valid, sessions: { transactionFlow: false } }).sessions).toEqual({
       idleTtlMs: 300_000,
       maxSessions: 10_000,
+      maxPerClient: 1_000,
       transactionFlow: false,
     })
     expect(

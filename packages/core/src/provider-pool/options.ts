@@ -127,6 +127,8 @@ const sessionsSchema = v.prefault(
     idleTtlMs: v._default(positive, 300_000),
     /** Sessions held at once, every chain and client together; past it the least recently used goes. @default 10_000 */
     maxSessions: v._default(v.number().check(v.int(), v.positive()), 10_000),
+    /** Sessions one client holds at once; past it that client's least recently used goes. @default 1_000 */
+    maxPerClient: v._default(v.number().check(v.int(), v.positive()), 1_000),
     /**
      * Without a session key, calls of these methods from one client (`clientId`) share a session: a
      * sender's nonce → estimate → send → receipt sequence stays on one node. `false` turns it off.

@@ -61,6 +61,7 @@ describe('docs/configuration.md', () => {
         'pool.filters.maxPendingChanges',
         'pool.sessions.idleTtlMs',
         'pool.sessions.maxSessions',
+        'pool.sessions.maxPerClient',
         'pool.sessions.transactionFlow.idleTtlMs',
         'pool.hedge',
         'pool.hedge.minDelayMs',

@@ -8,6 +8,7 @@ function sessionsOf(options: Partial<Omit<SessionsOptions, 'clock' | 'newId'>> =
   const sessions = createSessions({
     idleTtlMs: 1_000,
     maxSessions: 100,
+    maxPerClient: 50,
     transactionFlow: { idleTtlMs: 200, methods: TRANSACTION_FLOW_METHODS },
     ...options,
     clock,
@@ -124,8 +125,20 @@ describe('createSessions', () => {
     expect(sessions.open('ethereum', 'eth_call', 'alice', 'k2')?.providerId).toBeUndefined()
   })
 
+  it("holds at most maxPerClient per client: a client minting keys pushes out its own sessions, not another's", () => {
+    const { sessions, call } = sessionsOf({ maxSessions: 10, maxPerClient: 3 })
+    call('k', 'a', 'a', 'bob')
+    for (let index = 0; index < 20; index++) call(`k${index}`, 'b', 'b', 'mallory')
+    expect(sessions.size()).toBe(4)
+    expect(call('k', 'x', 'a', 'bob').on).toBe('a')
+    // Mallory keeps her three most recent.
+    expect(call('k19', 'x', 'b', 'mallory').on).toBe('b')
+    expect(call('k17', 'x', 'b', 'mallory').on).toBe('b')
+    expect(sessions.open('ethereum', 'eth_call', 'mallory', 'k16')?.providerId).toBeUndefined()
+  })
+
   it('drops expired sessions first when a new one needs room', () => {
-    const { clock, sessions, call } = sessionsOf({ maxSessions: 1_000 })
+    const { clock, sessions, call } = sessionsOf({ maxSessions: 1_000, maxPerClient: 1_000 })
     for (let index = 0; index < 500; index++) call(`k${index}`, 'a', 'a')
     clock.advance(1_000)
     call('fresh', 'a', 'a')

@@ -24,6 +24,11 @@ export interface SessionsOptions {
   idleTtlMs: number
   /** Sessions held at once, every chain and client together; past it the least recently used goes. */
   maxSessions: number
+  /**
+   * Sessions one client holds at once, every chain together; past it that client's least recently used
+   * goes, so no client can push another's sessions out by minting keys.
+   */
+  maxPerClient: number
   /** The implicit per-client session of the transaction-flow methods, or `false` for none. */
   transactionFlow: false | { idleTtlMs: number; methods: readonly string[] }
   clock: Clock
@@ -71,6 +76,7 @@ export interface Sessions {
 
 interface Session {
   readonly id: string
+  readonly clientId: string
   providerId: string
   /** False until a call of the session was answered: its first answer places it without a move. */
   answered: boolean
@@ -81,38 +87,60 @@ interface Session {
 /**
  * Session affinity: calls that belong together go to one provider while it is usable, and when a call
  * is answered elsewhere (its provider was unusable, or failed), the session moves there. Sessions live
- * in memory, in one least-recently-used map bounded by `maxSessions`, and expire after their idle TTL
- * (checked when touched and swept from the oldest end when a new one starts: no timers).
+ * in memory, in one least-recently-used map bounded by `maxSessions` (and `maxPerClient` per client),
+ * and expire after their idle TTL (checked when touched and swept from the oldest end when a new one
+ * starts: no timers).
  */
 export function createSessions(options: SessionsOptions): Sessions {
   const { clock, transactionFlow } = options
   const flowMethods = transactionFlow ? new Set(transactionFlow.methods) : undefined
-  // Insertion order is recency order: a touched session is moved to the end.
+  // Insertion order is recency order, in both maps: a touched session is moved to the end.
   const sessions = new Map<string, Session>()
+  const byClient = new Map<string, Map<string, Session>>()
+
+  function remove(key: string, session: Session): void {
+    sessions.delete(key)
+    const own = byClient.get(session.clientId)
+    own?.delete(key)
+    if (own?.size === 0) byClient.delete(session.clientId)
+  }
 
   function live(key: string, now: number): Session | undefined {
     const session = sessions.get(key)
     if (session === undefined) return undefined
-    sessions.delete(key)
+    remove(key, session)
     if (session.expiresAt <= now) return undefined
     session.expiresAt = now + session.ttlMs
-    sessions.set(key, session)
+    insert(key, session)
     return session
   }
 
-  function create(key: string, providerId: string, ttlMs: number, now: number): Session {
+  function insert(key: string, session: Session): void {
+    sessions.set(key, session)
+    const own = byClient.get(session.clientId)
+    if (own) own.set(key, session)
+    else byClient.set(session.clientId, new Map([[key, session]]))
+  }
+
+  function create(key: string, clientId: string, providerId: string, ttlMs: number, now: number): Session {
     for (const [oldKey, oldest] of sessions) {
       if (oldest.expiresAt > now && sessions.size < options.maxSessions) break
-      sessions.delete(oldKey)
+      remove(oldKey, oldest)
+    }
+    const own = byClient.get(clientId)
+    if (own !== undefined && own.size >= options.maxPerClient) {
+      const [oldKey, oldest] = own.entries().next().value!
+      remove(oldKey, oldest)
     }
     const session: Session = {
       id: options.newId(),
+      clientId,
       providerId,
       answered: false,
       ttlMs,
       expiresAt: now + ttlMs,
     }
-    sessions.set(key, session)
+    insert(key, session)
     return session
   }
 
@@ -136,7 +164,7 @@ export function createSessions(options: SessionsOptions): Sessions {
         start(providerId) {
           if (session !== undefined || providerId === undefined) return
           // A concurrent call of the same new session may have started it already.
-          session = live(key, clock.now()) ?? create(key, providerId, ttlMs, clock.now())
+          session = live(key, clock.now()) ?? create(key, clientId, providerId, ttlMs, clock.now())
           plannedOn = session.providerId
         },
         detour() {
@@ -146,7 +174,7 @@ export function createSessions(options: SessionsOptions): Sessions {
           const now = clock.now()
           let current = live(key, now)
           if (answeredBy === undefined) return current && { session: current.id }
-          if (current === undefined) current = create(key, answeredBy, ttlMs, now)
+          if (current === undefined) current = create(key, clientId, answeredBy, ttlMs, now)
           const first = !current.answered
           current.answered = true
           if (current.providerId === answeredBy) return { session: current.id }
