@@ -278,7 +278,12 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       coolingDown,
       deadline,
       attemptTimeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
-      hedgeDelayMs: hedge ? (provider) => hedgeDelay(hedge, chain.name, provider, call.method) : undefined,
+      // A call of a placed session is not hedged: an answer raced from another node is the node-local
+      // answer (a pending nonce, a receipt) the session exists to keep on one node. Failover still applies.
+      hedgeDelayMs:
+        hedge && session?.providerId === undefined
+          ? (provider) => hedgeDelay(hedge, chain.name, provider, call.method)
+          : undefined,
       signal: requestOptions.signal,
       clock,
       defaultCooldownMs,

@@ -98,6 +98,24 @@ describe('session affinity', () => {
     ])
   })
 
+  it("does not hedge a placed session's calls: a slow provider keeps its session, other calls are hedged", async () => {
+    const setupResult = sessionPool({ strategy: 'priority', hedge: { delayMs: 50 } })
+    const { clock, pool, providers, decisions } = setupResult
+    const options = { session: 'k' }
+    expect(await read(setupResult, options)).toBe('a')
+    providers.a.set({ latencyMs: 1_000 })
+    providers.b.set({ latencyMs: 10 })
+    const started = clock.now()
+    const held = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_chainId' }, options),
+    )
+    expect(held).toMatchObject({ providerId: 'a', attempts: 1 })
+    expect(clock.now() - started).toBeGreaterThanOrEqual(1_000)
+    expect(await read(setupResult, {})).toBe('b')
+    expect(decisions.filter((decision) => decision.sessionMoved)).toEqual([])
+  })
+
   it('leaves a cooling-down provider at once, and does not come back when it recovers', async () => {
     const setupResult = sessionPool()
     const { pool } = setupResult
