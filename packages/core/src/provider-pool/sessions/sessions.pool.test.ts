@@ -116,6 +116,22 @@ describe('session affinity', () => {
     expect(decisions.filter((decision) => decision.sessionMoved)).toEqual([])
   })
 
+  it('leaves a provider the health probes found down, without trying it', async () => {
+    const setupResult = sessionPool({ strategy: 'priority', healthCheck: { intervalMs: 1_000 } })
+    const { clock, pool, providers, decisions } = setupResult
+    const options = { session: 'k' }
+    const method = 'eth_getTransactionCount' // not what the probes call
+    expect(await read(setupResult, options, method)).toBe('a')
+    providers.a.set({ down: true })
+    await advanceInSteps(clock, 2_000)
+    expect(pool.providers().find((provider) => provider.id === 'a')?.health).toBe('down')
+    expect(await read(setupResult, options, method)).toBe('b')
+    expect(providers.a.calls(method)).toBe(1)
+    expect(decisions.filter((decision) => decision.sessionMoved)).toEqual([
+      expect.objectContaining({ providerId: 'b', previousProviderId: 'a', failoverCount: 0 }),
+    ])
+  })
+
   it('leaves a cooling-down provider at once, and does not come back when it recovers', async () => {
     const setupResult = sessionPool()
     const { pool } = setupResult
