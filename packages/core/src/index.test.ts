@@ -25,6 +25,7 @@ describe('public exports', () => {
         "PROVIDER_HEALTH_STATES",
         "PoolClosedError",
         "RateLimitedError",
+        "TRANSACTION_FLOW_METHODS",
         "UnknownChainError",
         "UnknownProviderError",
         "UnknownStrategyError",

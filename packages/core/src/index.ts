@@ -121,6 +121,7 @@ export type {
   UpstreamSubscription,
 } from './provider-pool/provider/upstream.js'
 export { createProviderPool } from './provider-pool/provider-pool.js'
+export { TRANSACTION_FLOW_METHODS } from './provider-pool/sessions/sessions.js'
 export type {
   ChainStatus,
   PoolRequest,

@@ -48,6 +48,21 @@ const fields: Record<string, string | { description: string; default: unknown }>
   'filters.maxTotal': 'Filters a chain holds at once, every client together.',
   'filters.maxPendingChanges':
     'Changes (logs or block hashes) one filter may pile up between two polls; past it the filter is removed and its next poll says so.',
+  sessions:
+    'Session affinity: calls with the same session key (the `x-chainpulse-session` header, scoped per client; every ' +
+    'call of one WebSocket connection) go to one provider while it is usable, and move to the provider that answers when it is not; ' +
+    'each move is a `routing:decisions` event with `sessionMoved: true` (see [filters-and-sessions.md](filters-and-sessions.md#sessions)).',
+  'sessions.idleTtlMs': 'A session with no call for this long is forgotten, in milliseconds.',
+  'sessions.maxSessions':
+    'Sessions held at once, every chain and client together; past it the least recently used one is forgotten.',
+  'sessions.maxPerClient':
+    "Sessions one client holds at once, every chain together; past it that client's least recently used one is forgotten, so no client can push another's sessions out.",
+  'sessions.transactionFlow':
+    "Without a session key, a client's calls of these methods share one session, so a sender's nonce → estimate → " +
+    'send → receipt sequence stays on one node (the client is the API key, or the address without keys). `false` turns it off.',
+  'sessions.transactionFlow.idleTtlMs':
+    'The implicit session is forgotten after this long without a call of its methods, in milliseconds.',
+  'sessions.transactionFlow.methods': 'The methods that share the implicit session.',
   unsupportedMethodTtlMs:
     'How long a provider\'s "method not found" is remembered, in milliseconds, so it is not asked again meanwhile.',
   hedge:

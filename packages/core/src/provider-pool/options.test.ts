@@ -5,6 +5,7 @@ import { ConfigError } from '../errors/errors.js'
 import { providerPoolConfigJsonSchema } from './config-json-schema.js'
 import { parseProviderPoolConfig, parseProviderPoolOptions } from './options.js'
 import { createProviderPool } from './provider-pool.js'
+import { TRANSACTION_FLOW_METHODS } from './sessions/sessions.js'
 
 const secret = '0123456789abcdef0123456789abcdef'
 const valid = {
@@ -122,6 +123,12 @@ describe('pool options', () => {
       healthCheck: { intervalMs: 5_000, timeoutMs: 3_000 },
       unsupportedMethodTtlMs: 600_000,
       filters: { idleTimeoutMs: 300_000, maxPerClient: 100, maxTotal: 10_000, maxPendingChanges: 10_000 },
+      sessions: {
+        idleTtlMs: 300_000,
+        maxSessions: 10_000,
+        maxPerClient: 1_000,
+        transactionFlow: { idleTtlMs: 30_000, methods: [...TRANSACTION_FLOW_METHODS] },
+      },
       hedge: false,
       maxLagBlocks: 3,
       defaultCooldownMs: 1_000,
@@ -134,6 +141,25 @@ describe('pool options', () => {
     // What a config file gets is the same, less the in-process objects.
     const { clock: _clock, wallClock: _wallClock, ...data } = resolved
     expect(parseProviderPoolConfig({ chains: [{ name: 'ethereum', chainId: 1 }] })).toEqual(data)
+  })
+
+  it('take sessions with the transaction flow off or with methods of its own, and check their bounds', () => {
+    expect(parseProviderPoolOptions({ ...valid, sessions: { transactionFlow: false } }).sessions).toEqual({
+      idleTtlMs: 300_000,
+      maxSessions: 10_000,
+      maxPerClient: 1_000,
+      transactionFlow: false,
+    })
+    expect(
+      parseProviderPoolOptions({ ...valid, sessions: { transactionFlow: { methods: ['eth_feeHistory'] } } })
+        .sessions.transactionFlow,
+    ).toEqual({ idleTtlMs: 30_000, methods: ['eth_feeHistory'] })
+    expect(
+      issuesOf(parseProviderPoolOptions, { ...valid, sessions: { maxSessions: 0, idleTTLMs: 1 } }),
+    ).toEqual([
+      expect.stringMatching(/^sessions\.maxSessions: /),
+      'sessions.idleTTLMs: unknown key (did you mean "idleTtlMs"?)',
+    ])
   })
 
   it('derive the probe timeout from a shorter attempt timeout, and keep a trip rule without a threshold', () => {

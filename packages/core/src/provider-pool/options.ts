@@ -16,6 +16,7 @@ import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 import type { Upstream } from './provider/upstream.js'
+import { TRANSACTION_FLOW_METHODS } from './sessions/sessions.js'
 
 // The options of `createProviderPool`, as one strict schema: every option, its constraints and its
 // default are declared here once; the option types are derived from it. Two schemas share the fields:
@@ -120,6 +121,35 @@ const filtersSchema = v.prefault(
   {},
 )
 
+const sessionsSchema = v.prefault(
+  v.strictObject({
+    /** A session with no call for this long is forgotten (ms). @default 300_000 */
+    idleTtlMs: v._default(positive, 300_000),
+    /** Sessions held at once, every chain and client together; past it the least recently used goes. @default 10_000 */
+    maxSessions: v._default(v.number().check(v.int(), v.positive()), 10_000),
+    /** Sessions one client holds at once; past it that client's least recently used goes. @default 1_000 */
+    maxPerClient: v._default(v.number().check(v.int(), v.positive()), 1_000),
+    /**
+     * Without a session key, calls of these methods from one client (`clientId`) share a session: a
+     * sender's nonce → estimate → send → receipt sequence stays on one node. `false` turns it off.
+     * @default { idleTtlMs: 30_000, methods: TRANSACTION_FLOW_METHODS }
+     */
+    transactionFlow: v.prefault(
+      v.union([
+        v.literal(false),
+        v.strictObject({
+          /** The implicit session is forgotten after this long without a call of its methods (ms). @default 30_000 */
+          idleTtlMs: v._default(positive, 30_000),
+          /** The methods that share it. @default TRANSACTION_FLOW_METHODS */
+          methods: v._default(v.array(v.string().check(v.minLength(1))), [...TRANSACTION_FLOW_METHODS]),
+        }),
+      ]),
+      {},
+    ),
+  }),
+  {},
+)
+
 const hedgeSchema = v._default(
   v.union([
     v.literal(false),
@@ -162,6 +192,11 @@ const knobsShape = {
    * follower, so their ids survive failover; these are their limits (see docs/filters-and-sessions.md).
    */
   filters: filtersSchema,
+  /**
+   * Session affinity: calls with the same `session` key (per client), and by default a client's
+   * transaction-flow calls, stay on one provider while it is usable (see docs/filters-and-sessions.md).
+   */
+  sessions: sessionsSchema,
   /**
    * Hedged reads: when the attempt on one provider has not answered after `delayMs` (default: that
    * provider's recent p95 for the method, at least `minDelayMs`), the same read also goes to the next

@@ -13,7 +13,7 @@ import { urlOrigin } from '../errors/redact.js'
 import { createMessageAggregator } from '../message-aggregator/message-aggregator.js'
 import { dependsOnLatest, referencedBlockNumber } from '../methods/block-parameter.js'
 import { createPubSub } from '../pubsub/pubsub.js'
-import type { ChainPulseTopics, ProviderPoolEventType } from '../pubsub/topics.js'
+import type { ChainPulseTopics, ProviderPoolEventType, RoutingDecisionEvent } from '../pubsub/topics.js'
 import { createStrategyRegistry } from '../routing/registry.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
@@ -30,6 +30,7 @@ import { createProviderRuntime, type ProviderRuntime } from './provider/provider
 import { createUrlUpstream } from './provider/upstream.js'
 import { executeRequest } from './request/request-executor.js'
 import { planRequest } from './request/request-plan.js'
+import { createSessions, type SessionNote } from './sessions/sessions.js'
 import type {
   PoolRequest,
   PoolRequestOptions,
@@ -46,11 +47,11 @@ const DEFAULT_CLIENT = 'default'
 const FILTERS_PROVIDER = 'chainpulse'
 const FILTERS_STRATEGY = 'filters'
 
-/** A filter id as nodes make them: `0x` and 32 random hex digits. */
-function randomFilterId(): string {
-  const bytes = new Uint8Array(16)
+/** `length` random bytes as hex digits. */
+function randomHex(length: number): string {
+  const bytes = new Uint8Array(length)
   globalThis.crypto.getRandomValues(bytes)
-  return `0x${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
 
 /**
@@ -84,6 +85,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
   const filters = new Map<string, FilterRegistry>()
   const chainIds = new Map<number, string>()
   const providerChains = new Map<string, ChainRuntime>()
+  const sessions = createSessions({ ...options.sessions, clock, newId: () => randomHex(6) })
   let nextSubscriptionId = 1
   let closed = false
 
@@ -114,7 +116,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       createFilterRegistry({
         ...options.filters,
         clock,
-        newId: randomFilterId,
+        // A filter id as nodes make them: `0x` and 32 random hex digits.
+        newId: () => `0x${randomHex(16)}`,
         chain: {
           anchor: () => runtime.anchor(),
           subscribeHeads: (listener) => runtime.subscribeHeads(listener),
@@ -212,6 +215,16 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     let providers: ProviderRuntime[]
     let coolingDown: ProviderRuntime[] = []
     let reasons: Record<string, string> = {}
+    // A pinned call neither follows nor moves a session.
+    const session =
+      requestOptions.providerId === undefined
+        ? sessions.open(
+            chain.name,
+            call.method,
+            requestOptions.clientId ?? DEFAULT_CLIENT,
+            requestOptions.session,
+          )
+        : undefined
     if (requestOptions.providerId !== undefined) {
       const pinned = chain.byId.get(requestOptions.providerId)
       if (!pinned) throw new UnknownProviderError(requestOptions.providerId, chain.name)
@@ -235,15 +248,27 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
         store,
         now: clock.now(),
         probing: healthCheck !== false,
+        preferred: session?.providerId,
       })
       if (plan.kind === 'unsupported') {
         // Every provider is known not to serve the method: answer as they did, without asking again.
         const durationMs = clock.now() - started
-        publishDecision(chain.name, call.method, strategy, plan.provider.config.id, durationMs, 'error', 0)
+        publishDecision(
+          chain.name,
+          call.method,
+          strategy,
+          plan.provider.config.id,
+          durationMs,
+          'error',
+          0,
+          session?.settle(undefined),
+        )
         plan.error.routing = { providerId: plan.provider.config.id, strategy, attempts: 0, durationMs }
         throw plan.error
       }
       ;({ providers, coolingDown, reasons } = plan)
+      session?.start((providers[0] ?? coolingDown[0])?.config.id)
+      if (plan.preferredBehind) session?.detour()
     }
 
     const outcome = await executeRequest({
@@ -253,7 +278,12 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       coolingDown,
       deadline,
       attemptTimeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
-      hedgeDelayMs: hedge ? (provider) => hedgeDelay(hedge, chain.name, provider, call.method) : undefined,
+      // A call of a placed session is not hedged: an answer raced from another node is the node-local
+      // answer (a pending nonce, a receipt) the session exists to keep on one node. Failover still applies.
+      hedgeDelayMs:
+        hedge && session?.providerId === undefined
+          ? (provider) => hedgeDelay(hedge, chain.name, provider, call.method)
+          : undefined,
       signal: requestOptions.signal,
       clock,
       defaultCooldownMs,
@@ -283,6 +313,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       durationMs,
       outcome.kind === 'ok' ? 'ok' : 'error',
       attempts,
+      // The session follows the provider that answered, result or JSON-RPC error.
+      session?.settle(outcome.kind === 'ok' || outcome.kind === 'rpc-error' ? providerId : undefined),
     )
     switch (outcome.kind) {
       case 'ok': {
@@ -352,8 +384,9 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     durationMs: number,
     result: 'ok' | 'error',
     attempts: number,
+    session?: SessionNote,
   ): void {
-    pubsub.publish('routing:decisions', {
+    const decision: RoutingDecisionEvent = {
       ts: wallClock(),
       chain,
       method,
@@ -363,7 +396,15 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       result,
       failoverCount: Math.max(0, attempts - 1),
       attempts,
-    })
+    }
+    if (session !== undefined) {
+      decision.session = session.session
+      if (session.movedFrom !== undefined) {
+        decision.sessionMoved = true
+        decision.previousProviderId = session.movedFrom
+      }
+    }
+    pubsub.publish('routing:decisions', decision)
   }
 
   function hedgeDelay(

@@ -29,10 +29,19 @@ export interface PoolRequestOptions {
   /** This request's deadline (ms), instead of the pool's `requestDeadlineMs`. */
   deadlineMs?: number
   /**
-   * Who the request is from (an API key, an IP): filters are kept per client, and one client cannot
-   * read or remove another's. @default 'default'
+   * Who the request is from (an API key, an IP): filters and sessions are kept per client, and one
+   * client cannot read, remove or steer another's. @default 'default'
    */
   clientId?: string
+  /**
+   * A session key: calls with the same key (and `clientId`) go to one provider while it is usable
+   * (not down, breaker closed, not cooling down, not lagging for calls that need the tip); when a call
+   * is answered by another provider, the session moves there, and the `routing:decisions` event says so.
+   * Strategy requests honour it (the strategy picks the session's first provider and orders the
+   * failovers); pinned ones (`providerId`) ignore it. A placed session's calls are not hedged. Without a key, a client's transaction-flow calls
+   * share a session of their own (pool option `sessions.transactionFlow`).
+   */
+  session?: string
 }
 
 /** A successful pool request: the upstream's `result` and how it was routed. */

@@ -19,6 +19,15 @@ export interface RoutingDecisionEvent {
   failoverCount: number
   /** Attempts made, including hedged ones. */
   attempts: number
+  /**
+   * The session the call belonged to, as an opaque id drawn when the session started (never the
+   * client's session key or identity). Absent for calls outside a session.
+   */
+  session?: string
+  /** Set when this call moved its session to `providerId`, away from `previousProviderId`. */
+  sessionMoved?: true
+  /** The provider the session was on before this call moved it. */
+  previousProviderId?: string
 }
 
 /** What happened to a provider, in a {@link ProviderPoolEvent}. */

@@ -14,6 +14,11 @@ export interface RoutingDecision {
   result: 'ok' | 'error'
   failoverCount: number
   attempts: number
+  /** The call's session, an opaque id (absent outside a session). */
+  session?: string
+  /** Set on the call that moved its session here, from `previousProviderId`. */
+  sessionMoved?: true
+  previousProviderId?: string
 }
 
 /** What happened to a provider, in a {@link ProviderEvent}. */

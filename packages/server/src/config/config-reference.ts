@@ -197,7 +197,11 @@ function withNestedDefaults(value: unknown, node: Node): unknown {
 }
 
 function yamlFlow(value: unknown): string {
-  return stringify(value, { collectionStyle: 'flow' }).trim().replace(/\[ /g, '[').replace(/ \]/g, ']')
+  // One line however long (lineWidth 0: no folding): a Markdown table cell cannot span lines.
+  return stringify(value, { collectionStyle: 'flow', lineWidth: 0 })
+    .trim()
+    .replace(/\[ /g, '[')
+    .replace(/ \]/g, ']')
 }
 
 /** Wraps prose at 105 columns, as the hand-written pages are. */

@@ -92,6 +92,26 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('process_cpu_user_seconds_total')
   })
 
+  it('counts session moves by the provider they left, and never shows a session', async () => {
+    fixture = createApiFixture({ config: { metrics: { nodeMetrics: false } } })
+    const key = 'wallet-session-9'
+    const inSession = (method: string) =>
+      fixture!.app.inject({
+        method: 'POST',
+        url: '/rpc/ethereum',
+        headers: { 'content-type': 'application/json', 'x-chainpulse-session': key },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }),
+      })
+    await inSession('eth_chainId')
+    fixture.upstreams.a!.failing = true
+    await inSession('eth_chainId')
+    await inSession('eth_chainId')
+    const text = await scrape(fixture)
+    expect(sample(text, 'chainpulse_session_moves_total', { chain: 'ethereum', provider: 'a' })).toBe(1)
+    expect(text).not.toContain(key)
+    expect(text).not.toMatch(/session="/)
+  })
+
   it('shows breaker state, head lag, race wins and client connections', async () => {
     fixture = createApiFixture()
     fixture.upstreams.a!.failing = true

@@ -102,6 +102,12 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     labelNames: ['chain'] as const,
     registers: [registry],
   })
+  const sessionMoves = new Counter({
+    name: 'chainpulse_session_moves_total',
+    help: 'Sessions moved off a provider (it was unusable or failed their call), by the provider they left.',
+    labelNames: ['chain', 'provider'] as const,
+    registers: [registry],
+  })
   const races = new Counter({
     name: 'chainpulse_races_total',
     help: 'Raced events (newHeads, logs) per provider and result (win: it delivered first).',
@@ -245,6 +251,8 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       child.requests.value++
       duration.observe(child.duration, decision.durationMs / 1_000)
       if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
+      if (decision.sessionMoved && decision.previousProviderId !== undefined)
+        sessionMoves.inc({ chain: decision.chain, provider: decision.previousProviderId })
     }),
     pool.pubsub.subscribe('races', (race) => {
       races.inc({

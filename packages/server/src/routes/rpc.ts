@@ -32,6 +32,12 @@ export interface RpcRoutesOptions {
 }
 
 const JSON_CONTENT_TYPES = ['application/json', 'application/json-rpc', 'application/jsonrequest']
+
+/** The request header naming a session: calls carrying the same value share one provider while it is usable. */
+export const SESSION_HEADER = 'x-chainpulse-session'
+/** Longest session key taken (characters); the pool keeps each key in memory while its session lives. */
+export const MAX_SESSION_KEY_LENGTH = 128
+const SESSION_KEY = /^[\x21-\x7e]+$/
 const RATE_LIMITED = Symbol('chainpulse.rate-limited')
 
 /**
@@ -168,12 +174,16 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     const target = resolveRpcTarget(pool, request.params as RpcPathParams, '/rpc')
     if ('code' in target) return sendError(reply, 404, target)
 
+    const session = sessionKeyOf(request)
+    if (typeof session === 'object') return sendError(reply, 400, session)
     // Built once per request and shared by every call of a batch.
     const requestOptions: PoolRequestOptions = {
       signal: clientGoneSignal(request.raw, reply.raw),
-      // Filters are kept per client: its API key, or its address without auth.
+      // Filters and sessions are kept per client: its API key, or its address without auth. So a session
+      // key is scoped to the client: another client sending the same value gets a session of its own.
       clientId: clientIds.get(request) ?? request.ip,
     }
+    if (session !== undefined) requestOptions.session = session
     if (target.strategy !== undefined) requestOptions.strategy = target.strategy
     if (target.providerId !== undefined) requestOptions.providerId = target.providerId
     const execute: CallHandler = async (call: RpcCall) => {
@@ -231,6 +241,22 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
   }
   await app.register(routes)
   await app.register(routes, { prefix: '/key/:apiKey' })
+}
+
+/**
+ * The session key a request carries in {@link SESSION_HEADER}: `undefined` without one, an error to
+ * answer with HTTP 400 when it is not 1 to {@link MAX_SESSION_KEY_LENGTH} visible ASCII characters.
+ */
+function sessionKeyOf(request: FastifyRequest): string | undefined | RpcErrorObject {
+  const value = request.headers[SESSION_HEADER]
+  if (value === undefined) return undefined
+  if (typeof value === 'string' && value.length <= MAX_SESSION_KEY_LENGTH && SESSION_KEY.test(value))
+    return value
+  return proxyError(
+    rpcErrorCodes.invalidRequest,
+    `Bad request: the ${SESSION_HEADER} header must be one value of 1 to ${MAX_SESSION_KEY_LENGTH} visible ASCII characters`,
+    'BAD_REQUEST',
+  )
 }
 
 function rateLimited(retryAfterMs: number): RpcErrorObject {

@@ -33,7 +33,9 @@ describe('CORS on /rpc', () => {
     expect(reply.statusCode).toBe(204)
     expect(reply.headers['access-control-allow-origin']).toBe('*')
     expect(reply.headers['access-control-allow-methods']).toBe('POST, OPTIONS')
-    expect(reply.headers['access-control-allow-headers']).toBe('content-type, x-api-key')
+    expect(reply.headers['access-control-allow-headers']).toBe(
+      'content-type, x-api-key, x-chainpulse-session',
+    )
     expect(reply.headers['access-control-max-age']).toBe('600')
     expect(target.upstreamCalls()).toEqual([])
   })

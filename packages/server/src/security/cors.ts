@@ -8,8 +8,8 @@ export interface CorsSettings {
   maxAgeSeconds: number
 }
 
-/** Headers a browser app may send: the JSON body's type and the API key. */
-const ALLOWED_HEADERS = 'content-type, x-api-key'
+/** Headers a browser app may send: the JSON body's type, the API key and a session key. */
+const ALLOWED_HEADERS = 'content-type, x-api-key, x-chainpulse-session'
 /** Headers a browser app may read: which provider answered, with which strategy, after how many tries. */
 const EXPOSED_HEADERS = 'x-chainpulse-provider, x-chainpulse-strategy, x-chainpulse-attempts'
 

@@ -10,7 +10,7 @@ export interface LoggerSettings {
 }
 
 /**
- * Pino options for Fastify's `logger`: credentials-bearing headers are censored, request URLs go
+ * Pino options for Fastify's `logger`: credentials-bearing headers (and the session key) are censored, request URLs go
  * through the redactor (a `/rpc/key/<key>/...` path would otherwise log the key), and every finished
  * line passes the redactor once more before it is written.
  */
@@ -19,7 +19,13 @@ export function loggerOptions(settings: LoggerSettings) {
     level: settings.level,
     ...(settings.stream ? { stream: settings.stream } : {}),
     redact: {
-      paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie'],
+      // The session key too: it may be a client's secret (a wallet's id), and it is not ours to show.
+      paths: [
+        'req.headers["x-api-key"]',
+        'req.headers["x-chainpulse-session"]',
+        'req.headers.authorization',
+        'req.headers.cookie',
+      ],
       censor: '***',
     },
     serializers: {

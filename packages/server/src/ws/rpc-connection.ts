@@ -51,7 +51,10 @@ export interface WsRpcConnectionOptions {
   frames: NotificationFrames
   /** This connection's subscription ids (see `createSubscriptionIdSource`). */
   nextSubscriptionId: SubscriptionIdSource
-  /** Who the calls are from, for the pool's per-client filters: the connection itself. */
+  /**
+   * Who the calls are from, for the pool's per-client filters and sessions: the connection itself. All
+   * its calls are one session.
+   */
   clientId: string
 }
 
@@ -62,6 +65,9 @@ export interface WsRpcConnection {
   /** Releases every pool subscription and aborts calls in flight; safe to call more than once. */
   dispose(): void
 }
+
+/** The session key of a connection's calls; the connection's own `clientId` keeps it apart from others'. */
+const CONNECTION_SESSION = 'connection'
 
 interface ClientSubscription {
   readonly id: string
@@ -172,6 +178,8 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
           ...(target.providerId === undefined ? {} : { providerId: target.providerId }),
           signal: calls.signal,
           clientId: options.clientId,
+          // Every call on one connection is one session: it stays on one provider while that is usable.
+          session: CONNECTION_SESSION,
         },
       )
       const routing = { providerId: answer.providerId, strategy: answer.strategy, attempts: answer.attempts }

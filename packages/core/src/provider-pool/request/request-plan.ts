@@ -22,6 +22,8 @@ export interface PlanInput {
    * requests (the probes are the half-open trials); without probes a half-open breaker admits a trial.
    */
   probing: boolean
+  /** A provider to put first when it is usable for this call (the call's session is on it). */
+  preferred?: string | undefined
 }
 
 /** How to route one call. */
@@ -34,6 +36,11 @@ export type RequestPlan =
       coolingDown: ProviderRuntime[]
       /** Why each left-out provider was left out. */
       reasons: Record<string, string>
+      /**
+       * The preferred provider is usable but has not reported the block the call names yet, so it comes
+       * after those that have: a detour of this call only, not a reason to leave it.
+       */
+      preferredBehind: boolean
     }
   /** Every provider that could be asked is known not to serve the method: what the first one said. */
   | { kind: 'unsupported'; error: UpstreamRpcError; provider: ProviderRuntime }
@@ -41,7 +48,8 @@ export type RequestPlan =
 /**
  * Orders a chain's providers for one call. Left out: providers that are down, whose breaker is not
  * closed, or that are known not to serve the method. Set aside for the executor's throttle fallback:
- * those cooling down. Ordered by the strategy: the rest; then, last, providers lagging behind the tip
+ * those cooling down. Ordered by the strategy: the rest, with the preferred provider (a session's)
+ * moved first when it is among them; then, last, providers lagging behind the tip
  * (for calls that need it) and providers whose head has not reached the block the call names. A call
  * naming a block above every provider's head goes to one provider only: its answer ("unknown block")
  * is the request's own, and asking every provider would only multiply it.
@@ -94,6 +102,11 @@ export function planRequest(input: PlanInput): RequestPlan {
   const ordered = input.strategy
     .select(usable, { chain: input.chain, method: input.method, store: input.store, now })
     .map((candidate) => byId.get(candidate.id)!)
+  const preferred = input.preferred === undefined ? undefined : byId.get(input.preferred)
+  if (preferred !== undefined && ordered[0] !== preferred) {
+    ordered.splice(ordered.indexOf(preferred), 1)
+    ordered.unshift(preferred)
+  }
   // The closest to the block first: the most likely to have it by the time the call arrives.
   behind.sort((a, b) => (input.heads.head(b.config.id) ?? 0) - (input.heads.head(a.config.id) ?? 0))
   let providers = ordered.concat(lagging, behind)
@@ -101,5 +114,6 @@ export function planRequest(input: PlanInput): RequestPlan {
   if (input.referencedBlock !== undefined && best !== undefined && input.referencedBlock > best)
     providers = providers.slice(0, 1)
   coolingDown.sort((a, b) => a.cooldownUntil - b.cooldownUntil)
-  return { kind: 'route', providers, coolingDown, reasons }
+  const preferredBehind = input.preferred !== undefined && behind.some((p) => p.config.id === input.preferred)
+  return { kind: 'route', providers, coolingDown, reasons, preferredBehind }
 }

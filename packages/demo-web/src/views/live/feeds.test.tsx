@@ -41,4 +41,22 @@ describe('RoutingFeed', () => {
     expect(rows[1]).toBe(firstRow)
     expect(rows).toHaveLength(16)
   })
+
+  it('marks the call that moved a session, naming the provider it left', () => {
+    const root = document.createElement('div')
+    const moved: RoutingDecision = {
+      ...decision(2),
+      providerId: 'ethereum-bravo',
+      failoverCount: 1,
+      session: '5e0c1f9a27b4',
+      sessionMoved: true,
+      previousProviderId: 'ethereum-alpha',
+    }
+    render(<RoutingFeed items={[moved, { ...decision(1), session: '5e0c1f9a27b4' }]} />, root)
+    const [first, second] = root.querySelectorAll('[data-row="decision"] [data-field="provider"]')
+    expect(first!.textContent).toBe('ethereum-bravo ← ethereum-alpha')
+    expect(first!.getAttribute('title')).toBe('session moved here from ethereum-alpha')
+    expect(second!.textContent).toBe('ethereum-alpha')
+    expect(second!.querySelector('[data-field="session-moved"]')).toBeNull()
+  })
 })

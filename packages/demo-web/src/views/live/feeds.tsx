@@ -161,8 +161,19 @@ const decisionRow = (decision: RoutingDecision) => (
       {decision.method}
     </td>
     <td data-field="strategy">{decision.strategy}</td>
-    <td data-field="provider" class="mono clip">
+    <td
+      data-field="provider"
+      class="mono clip"
+      title={decision.sessionMoved ? `session moved here from ${decision.previousProviderId}` : undefined}
+    >
       {decision.providerId}
+      {/* A failover that moved a session is worth a glance: later calls of that session follow it here. */}
+      {decision.sessionMoved ? (
+        <span data-field="session-moved" class="warn">
+          {' '}
+          ← {decision.previousProviderId}
+        </span>
+      ) : null}
     </td>
     <td data-field="duration" class="num">
       {formatMs(decision.durationMs)}
