@@ -299,3 +299,16 @@ export const snapshotTopics = ['providers', 'runtime', 'chains', 'leaderboard'] 
 export type LiveTopic = (typeof liveTopics)[number]
 export type SnapshotTopic = (typeof snapshotTopics)[number]
 export type StreamTopic = LiveTopic | SnapshotTopic
+
+/** Each stream topic's payload: the dashboard store keeps one handler per entry (stream/topics/). */
+export interface StreamPayloads {
+  'routing:decisions': RoutingDecision
+  'provider_pool:events': ProviderEvent
+  'blocks:new': BlockEvent
+  races: RaceEvent
+  connections: ConnectionEvent
+  providers: ProviderView[]
+  runtime: RuntimeView
+  chains: ChainView[]
+  leaderboard: Record<string, LeaderboardEntry[]>
+}
