@@ -6,9 +6,8 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerConfig } from '../config/server-config.js'
 import { type CallHandler, type CallRouting, dispatchRpcBody } from '../json-rpc/dispatch.js'
-import { logCallFailure } from '../json-rpc/log-call-failure.js'
 import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
-import { mapPoolError } from '../json-rpc/pool-errors.js'
+import { callPool } from '../json-rpc/pool-call.js'
 import {
   internalError,
   methodNotAllowed,
@@ -186,28 +185,12 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
     if (session !== undefined) requestOptions.session = session
     if (target.strategy !== undefined) requestOptions.strategy = target.strategy
     if (target.providerId !== undefined) requestOptions.providerId = target.providerId
+    const failures = { log: request.log, redact, chain: target.chain }
     const execute: CallHandler = async (call: RpcCall) => {
       const refusal = refuseMethod(call.method)
       if (refusal !== undefined)
         return { ok: false, error: methodNotAllowed(call.method, refusal), routing: undefined }
-      try {
-        const answer = await pool.request(
-          call.params === undefined
-            ? { chain: target.chain, method: call.method }
-            : { chain: target.chain, method: call.method, params: call.params },
-          requestOptions,
-        )
-        const routing = {
-          providerId: answer.providerId,
-          strategy: answer.strategy,
-          attempts: answer.attempts,
-        }
-        return { ok: true, result: answer.result, rawResult: answer.rawResult, routing }
-      } catch (thrown) {
-        const mapped = mapPoolError(thrown, redact)
-        logCallFailure({ log: request.log, redact, chain: target.chain, method: call.method, thrown, mapped })
-        return { ok: false, error: mapped.error, rawError: mapped.rawError, routing: mapped.routing }
-      }
+      return callPool(pool, target.chain, call, requestOptions, failures)
     }
 
     const body = typeof request.body === 'string' ? request.body : ''

@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events'
-import type { Clock, PoolSubscription, PoolSubscriptionKind } from '@chainpulse/core'
+import type { Clock, PoolRequestOptions, PoolSubscription, PoolSubscriptionKind } from '@chainpulse/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData, WebSocket } from 'ws'
 import { type CallOutcome, dispatchRpcBody } from '../json-rpc/dispatch.js'
-import { logCallFailure } from '../json-rpc/log-call-failure.js'
 import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
+import { callPool } from '../json-rpc/pool-call.js'
 import { mapPoolError } from '../json-rpc/pool-errors.js'
 import { methodNotAllowed, proxyError, type RpcErrorObject, rpcErrorCodes } from '../json-rpc/rpc-errors.js'
 import type { ProxyPool } from '../proxy-pool.js'
@@ -166,30 +166,16 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
     if (refusal !== undefined) return refused(methodNotAllowed(call.method, refusal))
     if (call.method === 'eth_subscribe') return subscribe(call, created)
     if (call.method === 'eth_unsubscribe') return unsubscribe(call)
-    try {
-      const answer = await pool.request(
-        {
-          chain: target.chain,
-          method: call.method,
-          ...(call.params === undefined ? {} : { params: call.params }),
-        },
-        {
-          ...(target.strategy === undefined ? {} : { strategy: target.strategy }),
-          ...(target.providerId === undefined ? {} : { providerId: target.providerId }),
-          signal: calls.signal,
-          clientId: options.clientId,
-          // Every call on one connection is one session: it stays on one provider while that is usable.
-          session: CONNECTION_SESSION,
-        },
-      )
-      const routing = { providerId: answer.providerId, strategy: answer.strategy, attempts: answer.attempts }
-      return { ok: true, result: answer.result, rawResult: answer.rawResult, routing }
-    } catch (thrown) {
-      const mapped = mapPoolError(thrown, redact)
-      // The connection's logger already carries the chain.
-      logCallFailure({ log, redact, method: call.method, thrown, mapped })
-      return { ok: false, error: mapped.error, rawError: mapped.rawError, routing: mapped.routing }
+    const requestOptions: PoolRequestOptions = {
+      signal: calls.signal,
+      clientId: options.clientId,
+      // Every call on one connection is one session: it stays on one provider while that is usable.
+      session: CONNECTION_SESSION,
     }
+    if (target.strategy !== undefined) requestOptions.strategy = target.strategy
+    if (target.providerId !== undefined) requestOptions.providerId = target.providerId
+    // The connection's logger already carries the chain.
+    return callPool(pool, target.chain, call, requestOptions, { log, redact })
   }
 
   function subscribe(call: RpcCall, created: ClientSubscription[]): CallOutcome {
