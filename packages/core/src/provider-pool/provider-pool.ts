@@ -134,9 +134,6 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     )
   }
 
-  aggregator.onMessage((message) =>
-    chains.get(message.chain)?.onFirstHead(message.payload, message.providerId),
-  )
   aggregator.onRace((race) => pubsub.publish('races', race))
 
   function chainOf(chain: string | number): ChainRuntime {

@@ -54,8 +54,6 @@ export interface ChainRuntime {
   readonly heads: HeadTracker
   addProvider(provider: ProviderRuntime): void
   removeProvider(provider: ProviderRuntime): void
-  /** Called by the pool's aggregator listener for each first-seen head of this chain. */
-  onFirstHead(header: BlockHeader, providerId: string): void
   /**
    * Makes sure the canonical chain follows from now: when it has no block yet, the latest one is fetched
    * and becomes its first, so later blocks are delivered (and gaps back-filled) from here on. What a
@@ -264,6 +262,13 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     },
   })
 
+  /** A head no provider had announced before: remember who won it, and extend the canonical chain. */
+  function onFirstHead(header: BlockHeader, providerId: string): void {
+    firstProviders.set(header.hash, providerId)
+    if (firstProviders.size > 1_024) firstProviders.delete(firstProviders.keys().next().value!)
+    void canonical.push(header)
+  }
+
   function startRacing(provider: ProviderRuntime): void {
     const { upstream } = provider
     if (!upstream.subscribe || upstreamSubscriptions.has(provider.config.id) || closed) return
@@ -273,13 +278,15 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
         (result) => {
           if (!isBlockHeader(result) || !byId.has(provider.config.id)) return
           onProviderHead(provider, hexToNumber(result.number))
-          aggregator.ingest({
+          const copy = aggregator.ingest({
             chain: name,
             providerId: provider.config.id,
             eventType: 'newHeads',
             key: newHeadsKey(result),
             payload: result,
           })
+          // The race's winner is the copy the canonical chain takes; the aggregator records the race.
+          if (copy === 'first') onFirstHead(result, provider.config.id)
         },
         {
           // Heads announced while the socket was down were missed, and the stream only brings new ones.
@@ -368,11 +375,6 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       byId.delete(provider.config.id)
       heads.remove(provider.config.id)
       void stopRacing(provider.config.id)
-    },
-    onFirstHead(header, providerId) {
-      firstProviders.set(header.hash, providerId)
-      if (firstProviders.size > 1_024) firstProviders.delete(firstProviders.keys().next().value!)
-      void canonical.push(header)
     },
     async anchor() {
       if (canonical.head()) return
