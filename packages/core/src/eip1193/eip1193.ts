@@ -1,4 +1,3 @@
-import { EventEmitter } from 'eventemitter3'
 import { ChainPulseError } from '../errors/base-error.js'
 import { isErrorCode } from '../errors/codes.js'
 import type { AllProvidersFailedError, UpstreamRpcError } from '../errors/errors.js'
@@ -7,6 +6,7 @@ import type { LogFilter } from '../subscriptions/log-filter.js'
 import type { JsonRpcError } from '../transport/json-rpc.js'
 import { validate } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
+import { createListeners } from './listeners.js'
 
 /** What {@link Eip1193Provider.request} takes (EIP-1193 `RequestArguments`). */
 export interface Eip1193RequestArguments {
@@ -191,7 +191,7 @@ export function createEip1193Provider(pool: ProviderPool, chain: string | number
     .chains()
     .find((each) => each.name === chainName)!
     .chainId.toString(16)}`
-  const emitter = new EventEmitter<Eip1193Events>()
+  const emitter = createListeners<Eip1193Events>()
   const subscriptions = new Map<string, PoolSubscription>()
   let disconnected = false
 
@@ -252,15 +252,15 @@ export function createEip1193Provider(pool: ProviderPool, chain: string | number
       }
     },
     on(event, listener) {
-      emitter.on(event, listener as never)
+      emitter.on(event, listener)
       return provider
     },
     once(event, listener) {
-      emitter.once(event, listener as never)
+      emitter.on(event, listener, true)
       return provider
     },
     removeListener(event, listener) {
-      emitter.removeListener(event, listener as never)
+      emitter.off(event, listener)
       return provider
     },
     off(event, listener) {

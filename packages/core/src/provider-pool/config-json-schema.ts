@@ -84,6 +84,8 @@ const fields: Record<string, string | { description: string; default: unknown }>
     'Time an open breaker waits before a trial, in milliseconds: a background probe (or, with `healthCheck: false`, one client request). A breaker that opened while its provider was down closes on the first probe that finds it back.',
   'breaker.halfOpenMaxProbes': 'Trial calls let through at once while half-open.',
   'breaker.successThreshold': 'Successful trial calls that close the breaker again.',
+  coalescing:
+    'Identical reads in flight at the same time (same chain, method, params and routing) share one upstream call; only side-effect-free read methods.',
   racing:
     "Keep every WebSocket provider's `newHeads` subscribed, to race them, rather than only while someone subscribes.",
   headPollIntervalMs:

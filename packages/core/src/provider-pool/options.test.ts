@@ -130,6 +130,7 @@ describe('pool options', () => {
         transactionFlow: { idleTtlMs: 30_000, methods: [...TRANSACTION_FLOW_METHODS] },
       },
       hedge: false,
+      coalescing: true,
       maxLagBlocks: 3,
       defaultCooldownMs: 1_000,
       racing: true,

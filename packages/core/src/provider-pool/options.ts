@@ -203,6 +203,12 @@ const knobsShape = {
    * provider and the first answer wins. Writes are never hedged. @default false
    */
   hedge: hedgeSchema,
+  /**
+   * Identical reads in flight at the same time (same chain, method, params and routing) share one
+   * upstream call; each caller gets the answer. Only side-effect-free reads (`eth_get…`, `eth_call`, …);
+   * a request opts out with `coalesce: false`. @default true
+   */
+  coalescing: v._default(v.boolean(), true),
   /** A provider this many blocks behind the best head is not used for `latest` calls. @default 3 */
   maxLagBlocks: v._default(v.number().check(v.int(), v.nonnegative()), 3),
   /** Cooldown after a throttle (HTTP 429 or a rate-limit error) that gives no `Retry-After` (ms). @default 1_000 */

@@ -28,6 +28,7 @@ import {
 } from './options.js'
 import { createProviderRuntime, type ProviderRuntime } from './provider/provider-runtime.js'
 import { createUrlUpstream } from './provider/upstream.js'
+import { canonicalParams, createCoalescer, isCoalescable } from './request/coalescing.js'
 import { executeRequest } from './request/request-executor.js'
 import { planRequest } from './request/request-plan.js'
 import { createSessions, type SessionNote } from './sessions/sessions.js'
@@ -74,8 +75,16 @@ function randomHex(length: number): string {
  */
 export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
   const options = parseProviderPoolOptions(input)
-  const { clock, wallClock, requestTimeoutMs, requestDeadlineMs, defaultCooldownMs, healthCheck, hedge } =
-    options
+  const {
+    clock,
+    wallClock,
+    requestTimeoutMs,
+    requestDeadlineMs,
+    defaultCooldownMs,
+    healthCheck,
+    hedge,
+    coalescing,
+  } = options
   // Objects with state of their own: one per pool, so they cannot be schema defaults.
   const store = options.store ?? createBenchmarkStore({ clock })
   const pubsub = options.pubsub ?? createPubSub<ChainPulseTopics>()
@@ -86,6 +95,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
   const chainIds = new Map<number, string>()
   const providerChains = new Map<string, ChainRuntime>()
   const sessions = createSessions({ ...options.sessions, clock, newId: () => randomHex(6) })
+  const coalescer = createCoalescer()
   let nextSubscriptionId = 1
   let closed = false
 
@@ -207,6 +217,81 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     // A pinned call uses no strategy; say so in metrics and headers rather than naming the default.
     const strategy =
       requestOptions.providerId !== undefined ? 'pinned' : (requestOptions.strategy ?? chain.strategy)
+    if (!coalescing || requestOptions.coalesce === false || !isCoalescable(call.method))
+      return route<T>(chain, call, strategy, requestOptions, started)
+    const key = coalescingKey(chain.name, call, strategy, requestOptions)
+    const joined = coalescer.has(key)
+    const shared = coalescer.run(key, requestOptions.signal, (signal) =>
+      route<T>(chain, call, strategy, { ...requestOptions, signal }, started),
+    )
+    // The call that started the run publishes its own decision (route); one that joined it says so too.
+    if (!joined) return shared
+    try {
+      const answer = await shared
+      const durationMs = clock.now() - started
+      const { providerId, attempts } = answer
+      publishDecision({
+        chain: chain.name,
+        method: call.method,
+        strategy,
+        providerId,
+        durationMs,
+        result: 'ok',
+        attempts,
+        coalesced: true,
+      })
+      return { ...answer, durationMs, coalesced: true }
+    } catch (error) {
+      // Every error a request ends with carries the routing of the call that ended it.
+      const routing = (error as { routing?: RoutingMetadata }).routing
+      publishDecision({
+        chain: chain.name,
+        method: call.method,
+        strategy,
+        providerId: routing?.providerId,
+        durationMs: clock.now() - started,
+        result: 'error',
+        attempts: routing?.attempts ?? 0,
+        coalesced: true,
+      })
+      throw error
+    }
+  }
+
+  /**
+   * What makes two calls the same question: chain, method, canonical params, and everything that routes
+   * them (strategy, pinned provider, timeouts). A call in a session (a key, or the client's transaction
+   * flow) shares only with the same client's same session: its answer must come from the session's node.
+   */
+  function coalescingKey(
+    chain: string,
+    call: PoolRequest,
+    strategy: string,
+    requestOptions: PoolRequestOptions,
+  ) {
+    const inSession =
+      requestOptions.session !== undefined ||
+      (options.sessions.transactionFlow !== false &&
+        options.sessions.transactionFlow.methods.includes(call.method))
+    return JSON.stringify([
+      chain,
+      call.method,
+      canonicalParams(call.params ?? []),
+      strategy,
+      requestOptions.providerId ?? null,
+      requestOptions.timeoutMs ?? null,
+      requestOptions.deadlineMs ?? null,
+      inSession ? [requestOptions.clientId ?? DEFAULT_CLIENT, requestOptions.session ?? null] : null,
+    ])
+  }
+
+  async function route<T>(
+    chain: ChainRuntime,
+    call: PoolRequest,
+    strategy: string,
+    requestOptions: PoolRequestOptions,
+    started: number,
+  ): Promise<PoolRequestResult<T>> {
     const params = call.params ?? []
     const deadline = started + (requestOptions.deadlineMs ?? requestDeadlineMs)
     let providers: ProviderRuntime[]
@@ -250,16 +335,16 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       if (plan.kind === 'unsupported') {
         // Every provider is known not to serve the method: answer as they did, without asking again.
         const durationMs = clock.now() - started
-        publishDecision(
-          chain.name,
-          call.method,
+        publishDecision({
+          chain: chain.name,
+          method: call.method,
           strategy,
-          plan.provider.config.id,
+          providerId: plan.provider.config.id,
           durationMs,
-          'error',
-          0,
-          session?.settle(undefined),
-        )
+          result: 'error',
+          attempts: 0,
+          session: session?.settle(undefined),
+        })
         plan.error.routing = { providerId: plan.provider.config.id, strategy, attempts: 0, durationMs }
         throw plan.error
       }
@@ -302,17 +387,19 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
         : outcome.kind === 'failed'
           ? outcome.lastProvider?.config.id
           : undefined
-    publishDecision(
-      chain.name,
-      call.method,
+    publishDecision({
+      chain: chain.name,
+      method: call.method,
       strategy,
       providerId,
       durationMs,
-      outcome.kind === 'ok' ? 'ok' : 'error',
+      result: outcome.kind === 'ok' ? 'ok' : 'error',
       attempts,
       // The session follows the provider that answered, result or JSON-RPC error.
-      session?.settle(outcome.kind === 'ok' || outcome.kind === 'rpc-error' ? providerId : undefined),
-    )
+      session: session?.settle(
+        outcome.kind === 'ok' || outcome.kind === 'rpc-error' ? providerId : undefined,
+      ),
+    })
     switch (outcome.kind) {
       case 'ok': {
         // No conditional spread: it would allocate a throwaway object on every call.
@@ -364,36 +451,58 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       const durationMs = clock.now() - started
       const providerId = answer.providerId ?? FILTERS_PROVIDER
       const attempts = answer.providerId === undefined ? 0 : 1
-      publishDecision(chain.name, call.method, FILTERS_STRATEGY, providerId, durationMs, 'ok', attempts)
+      publishDecision({
+        chain: chain.name,
+        method: call.method,
+        strategy: FILTERS_STRATEGY,
+        providerId,
+        durationMs,
+        result: 'ok',
+        attempts,
+      })
       return { result: answer.result as T, providerId, strategy: FILTERS_STRATEGY, attempts, durationMs }
     } catch (error) {
       const durationMs = clock.now() - started
-      publishDecision(chain.name, call.method, FILTERS_STRATEGY, FILTERS_PROVIDER, durationMs, 'error', 0)
+      publishDecision({
+        chain: chain.name,
+        method: call.method,
+        strategy: FILTERS_STRATEGY,
+        providerId: FILTERS_PROVIDER,
+        durationMs,
+        result: 'error',
+        attempts: 0,
+      })
       throw error
     }
   }
 
-  function publishDecision(
-    chain: string,
-    method: string,
-    strategy: string,
-    providerId: string | undefined,
-    durationMs: number,
-    result: 'ok' | 'error',
-    attempts: number,
-    session?: SessionNote,
-  ): void {
+  /** What a routing decision says about one call (see {@link RoutingDecisionEvent}). */
+  interface Decision {
+    chain: string
+    method: string
+    strategy: string
+    providerId: string | undefined
+    durationMs: number
+    result: 'ok' | 'error'
+    attempts: number
+    session?: SessionNote | undefined
+    coalesced?: boolean
+  }
+
+  function publishDecision(call: Decision): void {
     const decision: RoutingDecisionEvent = {
       ts: wallClock(),
-      chain,
-      method,
-      strategy,
-      providerId: providerId ?? 'none',
-      durationMs,
-      result,
-      failoverCount: Math.max(0, attempts - 1),
-      attempts,
+      chain: call.chain,
+      method: call.method,
+      strategy: call.strategy,
+      providerId: call.providerId ?? 'none',
+      durationMs: call.durationMs,
+      result: call.result,
+      failoverCount: Math.max(0, call.attempts - 1),
+      attempts: call.attempts,
     }
+    if (call.coalesced) decision.coalesced = true
+    const { session } = call
     if (session !== undefined) {
       decision.session = session.session
       if (session.movedFrom !== undefined) {

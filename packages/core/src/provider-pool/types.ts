@@ -42,6 +42,11 @@ export interface PoolRequestOptions {
    * share a session of their own (pool option `sessions.transactionFlow`).
    */
   session?: string
+  /**
+   * `false`: do not share an identical read already in flight (pool option `coalescing`); this call
+   * gets an upstream call of its own. @default true
+   */
+  coalesce?: boolean
 }
 
 /** A successful pool request: the upstream's `result` and how it was routed. */
@@ -56,6 +61,11 @@ export interface PoolRequestResult<T = unknown> {
   strategy: string
   attempts: number
   durationMs: number
+  /**
+   * Set when an identical read already in flight answered this one (see `coalescing`): no upstream
+   * call of its own; `providerId`, `strategy` and `attempts` are that call's.
+   */
+  coalesced?: true
 }
 
 /** What a pool subscription listens to. */

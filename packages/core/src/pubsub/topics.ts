@@ -28,6 +28,11 @@ export interface RoutingDecisionEvent {
   sessionMoved?: true
   /** The provider the session was on before this call moved it. */
   previousProviderId?: string
+  /**
+   * Set when an identical read already in flight answered this call: no upstream call of its own
+   * (`providerId` and `attempts` are that call's).
+   */
+  coalesced?: true
 }
 
 /** What happened to a provider, in a {@link ProviderPoolEvent}. */

@@ -42,7 +42,8 @@ const read = ({ clock, pool }: Setup, options: PoolRequestOptions, method = 'eth
 
 describe('session affinity', () => {
   it('keeps a burst of nonce → estimate → send over one session key on one provider', async () => {
-    const setupResult = sessionPool({ sessions: { transactionFlow: false } })
+    // Coalescing off: the three flows ask identical questions at once, and each call must reach a provider.
+    const setupResult = sessionPool({ sessions: { transactionFlow: false }, coalescing: false })
     const flows = await Promise.all(
       [1, 2, 3].map(() => sendFlow(setupResult, { session: 'wallet-1', clientId: 'alice' })),
     )
@@ -191,7 +192,8 @@ describe('session affinity', () => {
     // Each client has a session of its own.
     expect(new Set(flowDecisions.map((decision) => decision.session)).size).toBe(2)
     // Reads outside the flow are routed by the strategy as before.
-    const reads = await Promise.all([1, 2, 3].map(() => read(setupResult, { clientId: 'alice' })))
+    const reads: string[] = []
+    for (let call = 0; call < 3; call++) reads.push(await read(setupResult, { clientId: 'alice' }))
     expect(new Set(reads).size).toBe(3)
     expect(flowDecisions.every((decision) => decision.session !== undefined)).toBe(true)
     expect(setupResult.decisions.filter((decision) => decision.method === 'eth_chainId')).toEqual(

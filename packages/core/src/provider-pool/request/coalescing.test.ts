@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest'
+import { AbortedError } from '../../errors/errors.js'
+import { canonicalParams, createCoalescer, isCoalescable } from './coalescing.js'
+
+/** A promise and the functions that settle it. */
+function deferred<T>() {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+describe('canonicalParams', () => {
+  it('gives the same text for the same question asked in other spellings', () => {
+    const a = canonicalParams([{ to: '0xABCDEF', data: '0x70A08231' }, 'latest'])
+    const b = canonicalParams([{ data: '0x70a08231', to: '0xabcdef' }, 'latest'])
+    expect(a).toBe(b)
+  })
+
+  it('keeps different questions apart, and strings that are not hex as they are', () => {
+    expect(canonicalParams(['0x1', 'latest'])).not.toBe(canonicalParams(['0x2', 'latest']))
+    expect(canonicalParams(['0x1', 'latest'])).not.toBe(canonicalParams(['0x1', 'pending']))
+    expect(canonicalParams(['Hello'])).not.toBe(canonicalParams(['hello']))
+  })
+})
+
+describe('createCoalescer', () => {
+  it('runs a key once for every caller while it is in flight, then forgets it', async () => {
+    const coalescer = createCoalescer()
+    const upstream = deferred<string>()
+    let starts = 0
+    const start = () => {
+      starts++
+      return upstream.promise
+    }
+    const first = coalescer.run('k', undefined, start)
+    expect(coalescer.has('k')).toBe(true)
+    const second = coalescer.run('k', undefined, start)
+    const other = coalescer.run('other', undefined, () => Promise.resolve('other answer'))
+    upstream.resolve('answer')
+    expect(await Promise.all([first, second, other])).toEqual(['answer', 'answer', 'other answer'])
+    expect(starts).toBe(1)
+    expect(coalescer.size).toBe(0)
+    await coalescer.run('k', undefined, () => Promise.resolve('again'))
+    expect(starts).toBe(1)
+  })
+
+  it('gives every caller the error of a run that failed', async () => {
+    const coalescer = createCoalescer()
+    const failure = new Error('every provider failed')
+    const upstream = deferred<string>()
+    const callers = [1, 2, 3].map(() => coalescer.run('k', undefined, () => upstream.promise))
+    upstream.reject(failure)
+    for (const caller of callers) await expect(caller).rejects.toBe(failure)
+    expect(coalescer.has('k')).toBe(false)
+  })
+
+  it('lets a caller give up alone, and cancels the run only when every caller has', async () => {
+    const coalescer = createCoalescer()
+    const upstream = deferred<string>()
+    let runSignal: AbortSignal | undefined
+    const start = (signal: AbortSignal) => {
+      runSignal = signal
+      return upstream.promise
+    }
+    const leaving = new AbortController()
+    const staying = new AbortController()
+    const left = coalescer.run('k', leaving.signal, start)
+    const stayed = coalescer.run('k', staying.signal, start)
+    leaving.abort()
+    await expect(left).rejects.toBeInstanceOf(AbortedError)
+    expect(runSignal?.aborted).toBe(false)
+    upstream.resolve('answer')
+    expect(await stayed).toBe('answer')
+
+    const next = deferred<string>()
+    const last = new AbortController()
+    const alone = coalescer.run('n', last.signal, (signal) => {
+      runSignal = signal
+      return next.promise
+    })
+    last.abort()
+    await expect(alone).rejects.toBeInstanceOf(AbortedError)
+    expect(runSignal?.aborted).toBe(true)
+    next.reject(new Error('aborted upstream'))
+  })
+
+  it('refuses at once a caller whose signal has already aborted', async () => {
+    const coalescer = createCoalescer()
+    let starts = 0
+    const aborted = AbortSignal.abort()
+    await expect(coalescer.run('k', aborted, () => Promise.resolve(starts++))).rejects.toBeInstanceOf(
+      AbortedError,
+    )
+    expect(starts).toBe(0)
+  })
+})
+
+describe('isCoalescable', () => {
+  it('shares reads, never writes, filter polls, subscriptions or unknown methods', () => {
+    for (const method of ['eth_getBalance', 'eth_call', 'eth_blockNumber', 'eth_getLogs', 'net_version'])
+      expect(isCoalescable(method)).toBe(true)
+    for (const method of [
+      'eth_sendRawTransaction',
+      'eth_getFilterChanges',
+      'eth_getFilterLogs',
+      'eth_newFilter',
+      'eth_subscribe',
+      'anvil_mine',
+      'debug_traceTransaction',
+    ])
+      expect(isCoalescable(method)).toBe(false)
+  })
+})
