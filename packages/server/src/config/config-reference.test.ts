@@ -52,6 +52,7 @@ describe('docs/configuration.md', () => {
         'pool.strategy',
         'pool.requestTimeoutMs',
         'pool.requestDeadlineMs',
+        'pool.coalescing',
         'pool.healthCheck.intervalMs',
         'pool.healthCheck.timeoutMs',
         'pool.unsupportedMethodTtlMs',

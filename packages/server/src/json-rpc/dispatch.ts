@@ -6,6 +6,11 @@ export interface CallRouting {
   providerId: string | undefined
   strategy: string | undefined
   attempts: number | undefined
+  /**
+   * How the answer relates to ChainPulse's sharing of upstream calls: `coalesced` (an identical read
+   * in flight answered it), `bypass` (the client asked for a call of its own); absent otherwise.
+   */
+  cache?: 'coalesced' | 'bypass' | undefined
 }
 
 /** How one call ended: the upstream's `result`, or an error object to answer with. */

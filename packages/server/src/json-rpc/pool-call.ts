@@ -2,7 +2,7 @@ import type { PoolRequestOptions } from '@chainpulse/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ProxyPool } from '../proxy-pool.js'
 import type { Redactor } from '../security/redaction.js'
-import type { CallOutcome } from './dispatch.js'
+import type { CallOutcome, CallRouting } from './dispatch.js'
 import { logCallFailure } from './log-call-failure.js'
 import type { RpcCall } from './parse-body.js'
 import { mapPoolError } from './pool-errors.js'
@@ -38,7 +38,13 @@ export async function callPool(
         : { chain, method: call.method, params: call.params },
       options,
     )
-    const routing = { providerId: answer.providerId, strategy: answer.strategy, attempts: answer.attempts }
+    const routing: CallRouting = {
+      providerId: answer.providerId,
+      strategy: answer.strategy,
+      attempts: answer.attempts,
+    }
+    if (answer.coalesced) routing.cache = 'coalesced'
+    else if (options.coalesce === false) routing.cache = 'bypass'
     return { ok: true, result: answer.result, rawResult: answer.rawResult, routing }
   } catch (thrown) {
     const mapped = mapPoolError(thrown, failures.redact)

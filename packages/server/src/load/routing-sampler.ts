@@ -79,7 +79,8 @@ export function createRoutingSampler(options: RoutingSamplerOptions): RoutingSam
       index++
       status.sent++
       status.inFlight++
-      options.pool.request({ chain, method, params: [] }).then(
+      // Each sample is a routing decision of its own: never folded into an identical read in flight.
+      options.pool.request({ chain, method, params: [] }, { coalesce: false }).then(
         () => {
           status.inFlight--
           status.ok++

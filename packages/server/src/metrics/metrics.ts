@@ -108,6 +108,12 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     labelNames: ['chain', 'provider'] as const,
     registers: [registry],
   })
+  const coalesced = new Counter({
+    name: 'chainpulse_coalesced_requests_total',
+    help: 'Calls answered by an identical read already in flight, with no upstream call of their own.',
+    labelNames: ['chain'] as const,
+    registers: [registry],
+  })
   const races = new Counter({
     name: 'chainpulse_races_total',
     help: 'Raced events (newHeads, logs) per provider and result (win: it delivered first).',
@@ -251,6 +257,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       child.requests.value++
       duration.observe(child.duration, decision.durationMs / 1_000)
       if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
+      if (decision.coalesced) coalesced.inc({ chain: decision.chain })
       if (decision.sessionMoved && decision.previousProviderId !== undefined)
         sessionMoves.inc({ chain: decision.chain, provider: decision.previousProviderId })
     }),

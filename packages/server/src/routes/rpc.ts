@@ -183,6 +183,8 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
       clientId: clientIds.get(request) ?? request.ip,
     }
     if (session !== undefined) requestOptions.session = session
+    // `Cache-Control: no-cache`: the client wants answers from an upstream call of its own.
+    if (/\bno-cache\b/i.test(request.headers['cache-control'] ?? '')) requestOptions.coalesce = false
     if (target.strategy !== undefined) requestOptions.strategy = target.strategy
     if (target.providerId !== undefined) requestOptions.providerId = target.providerId
     const failures = { log: request.log, redact, chain: target.chain }
@@ -286,6 +288,7 @@ const HEADER_FIELDS = [
   ['x-chainpulse-provider', 'providerId'],
   ['x-chainpulse-strategy', 'strategy'],
   ['x-chainpulse-attempts', 'attempts'],
+  ['x-chainpulse-cache', 'cache'],
 ] as const
 
 /**
@@ -301,6 +304,7 @@ export function routingHeaders(routing: readonly (CallRouting | undefined)[]): R
     headers['x-chainpulse-provider'] = only.providerId
     headers['x-chainpulse-strategy'] = only.strategy
     headers['x-chainpulse-attempts'] = String(only.attempts)
+    if (only.cache !== undefined) headers['x-chainpulse-cache'] = only.cache
     return headers
   }
   for (const [header, field] of HEADER_FIELDS) {

@@ -46,7 +46,7 @@ describe('CORS on /rpc', () => {
     expect(reply.json()).toMatchObject({ id: 1, result: expect.any(String) })
     expect(reply.headers['access-control-allow-origin']).toBe('*')
     expect(reply.headers['access-control-expose-headers']).toBe(
-      'x-chainpulse-provider, x-chainpulse-strategy, x-chainpulse-attempts',
+      'x-chainpulse-provider, x-chainpulse-strategy, x-chainpulse-attempts, x-chainpulse-cache',
     )
   })
 

@@ -11,7 +11,8 @@ export interface CorsSettings {
 /** Headers a browser app may send: the JSON body's type, the API key and a session key. */
 const ALLOWED_HEADERS = 'content-type, x-api-key, x-chainpulse-session'
 /** Headers a browser app may read: which provider answered, with which strategy, after how many tries. */
-const EXPOSED_HEADERS = 'x-chainpulse-provider, x-chainpulse-strategy, x-chainpulse-attempts'
+const EXPOSED_HEADERS =
+  'x-chainpulse-provider, x-chainpulse-strategy, x-chainpulse-attempts, x-chainpulse-cache'
 
 /**
  * Lets browser apps (a dapp running viem or ethers in the page) call the JSON-RPC routes of the
