@@ -226,36 +226,22 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     )
     // The call that started the run publishes its own decision (route); one that joined it says so too.
     if (!joined) return shared
-    try {
-      const answer = await shared
-      const durationMs = clock.now() - started
-      const { providerId, attempts } = answer
-      publishDecision({
-        chain: chain.name,
-        method: call.method,
-        strategy,
-        providerId,
-        durationMs,
-        result: 'ok',
-        attempts,
-        coalesced: true,
-      })
-      return { ...answer, durationMs, coalesced: true }
-    } catch (error) {
-      // Every error a request ends with carries the routing of the call that ended it.
-      const routing = (error as { routing?: RoutingMetadata }).routing
-      publishDecision({
-        chain: chain.name,
-        method: call.method,
-        strategy,
-        providerId: routing?.providerId,
-        durationMs: clock.now() - started,
-        result: 'error',
-        attempts: routing?.attempts ?? 0,
-        coalesced: true,
-      })
-      throw error
-    }
+    const answer = await shared.catch((error: unknown) => ({ error }))
+    const durationMs = clock.now() - started
+    // An error a request ends with carries the routing of the call that ended it.
+    const routing = 'error' in answer ? (answer.error as { routing?: RoutingMetadata }).routing : answer
+    publishDecision({
+      chain: chain.name,
+      method: call.method,
+      strategy,
+      providerId: routing?.providerId,
+      durationMs,
+      result: 'error' in answer ? 'error' : 'ok',
+      attempts: routing?.attempts ?? 0,
+      coalesced: true,
+    })
+    if ('error' in answer) throw answer.error
+    return { ...answer, durationMs, coalesced: true }
   }
 
   /**
