@@ -62,6 +62,7 @@ describe('public exports', () => {
         "isJsonRpcResponse",
         "isKnownMethod",
         "logKey",
+        "matchesLogFilter",
         "newHeadsKey",
         "onAbort",
         "parseProviderPoolConfig",
@@ -85,7 +86,10 @@ describe('public exports', () => {
         "createMockChain",
         "createMockProvider",
         "createStubBenchmarkStore",
+        "draws",
+        "mulberry32",
         "settleOnClock",
+        "standardNormal",
         "strategyConformanceCases",
       ]
     `)

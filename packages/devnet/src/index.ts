@@ -25,7 +25,6 @@ export type {
 export { applyPersonalityPatch, neutralPersonality, personalityPresets } from './provider/personality.js'
 export type { ProviderStats } from './provider/provider-stats.js'
 export type { SimulatedProvider } from './provider/simulated-provider.js'
-export { mulberry32 } from './random/prng.js'
 export {
   LOG_EMITTER_CREATION_CODE,
   LOG_EMITTER_RUNTIME,

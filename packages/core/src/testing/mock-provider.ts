@@ -14,6 +14,7 @@ import type {
   UpstreamSubscribeHooks,
   UpstreamSubscription,
 } from '../provider-pool/provider/upstream.js'
+import { mulberry32 } from '../random/prng.js'
 import { toHeader } from '../subscriptions/block-header.js'
 import { type Log, type LogFilter, matchesLogFilter } from '../subscriptions/log-filter.js'
 import { classifyRpcError, type JsonRpcError, type JsonRpcResponse } from '../transport/json-rpc.js'
@@ -147,18 +148,6 @@ interface MockSubscription {
 /** Blocks each subscription remembers for reorg detection. */
 const PUSH_HISTORY = 256
 
-/** mulberry32: tiny, fast, good enough for scripted failure rates, and reproducible from a seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 const toHex = (value: number | bigint): string => `0x${value.toString(16)}`
 
 /**
@@ -186,7 +175,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
   const parsed = parseOptions(optionsSchema, options, 'mock provider options')
   const { chain, id: providerId } = parsed
   const clock = parsed.clock ?? chain.clock
-  const random = seededRandom(parsed.seed)
+  const random = mulberry32(parsed.seed)
   const state: Required<MockProviderBehaviour> = {
     latencyMs: parsed.latencyMs ?? 0,
     jitterMs: 0,

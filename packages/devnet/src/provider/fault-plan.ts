@@ -1,4 +1,4 @@
-import { draws, standardNormal } from '../random/prng.js'
+import { draws, standardNormal } from '@chainpulse/core/testing'
 import type { ErrorMix, Personality } from './personality.js'
 
 /** What happens to one request: answered normally, answered with an injected fault, or never answered. */

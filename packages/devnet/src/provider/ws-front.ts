@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { matchesLogFilter } from '@chainpulse/core'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { ChainEvent } from '../chain/chain-feed.js'
 import {
@@ -10,7 +11,7 @@ import {
   type JsonRpcResponse,
 } from '../rpc/json-rpc.js'
 import { INJECTED_ERRORS, truncateBody } from './injected-errors.js'
-import { type LogFilter, matchesLogFilter, parseLogFilter } from './log-filter.js'
+import { type LogFilter, parseLogFilter } from './log-filter.js'
 import { delay, type ProviderContext } from './provider-context.js'
 
 type Subscription = { kind: 'newHeads' } | { kind: 'logs'; filter: LogFilter }
