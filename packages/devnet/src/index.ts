@@ -22,7 +22,12 @@ export type {
   PersonalityPreset,
   ProviderMode,
 } from './provider/personality.js'
-export { applyPersonalityPatch, neutralPersonality, personalityPresets } from './provider/personality.js'
+export {
+  applyPersonalityPatch,
+  neutralPersonality,
+  personalityPatchSchema,
+  personalityPresets,
+} from './provider/personality.js'
 export type { ProviderStats } from './provider/provider-stats.js'
 export type { SimulatedProvider } from './provider/simulated-provider.js'
 export {
