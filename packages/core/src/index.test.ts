@@ -80,13 +80,16 @@ describe('public exports', () => {
   it('@chainpulse/core/testing exports exactly these runtime values', () => {
     expect(Object.keys(testing).sort()).toMatchInlineSnapshot(`
       [
+        "INJECTED_ERRORS",
         "advanceInSteps",
         "createFakeClock",
+        "createFaultPlan",
         "createInMemoryBus",
         "createMockChain",
         "createMockProvider",
         "createStubBenchmarkStore",
         "draws",
+        "logsRangeError",
         "mulberry32",
         "settleOnClock",
         "standardNormal",

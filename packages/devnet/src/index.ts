@@ -1,3 +1,4 @@
+export type { RequestFaultKind } from '@chainpulse/core/testing'
 export { locateAnvil } from './anvil/locate-anvil.js'
 export type { AnvilNode, BlockTime, SpawnAnvilOptions } from './anvil/spawn-anvil.js'
 export { spawnAnvil } from './anvil/spawn-anvil.js'
@@ -12,7 +13,6 @@ export { AnvilError, DevnetConfigError, DevnetLookupError } from './errors.js'
 export { isLoopbackUrl, LOOPBACK_HOST } from './loopback.js'
 export type { DevnetManifest, ManifestChain, ManifestProvider } from './manifest.js'
 export { writeManifest } from './manifest.js'
-export type { RequestFaultKind } from './provider/fault-plan.js'
 export { INJECTED_ERRORS } from './provider/injected-errors.js'
 export type { LogFilter } from './provider/log-filter.js'
 export type {

@@ -12,6 +12,17 @@ export {
 } from '../pubsub/in-memory-bus.js'
 export { draws, mulberry32, standardNormal } from '../random/prng.js'
 export {
+  createFaultPlan,
+  type EventFault,
+  type FaultErrorMix,
+  type FaultKnobs,
+  type FaultPlan,
+  INJECTED_ERRORS,
+  logsRangeError,
+  type RequestFault,
+  type RequestFaultKind,
+} from './fault-plan.js'
+export {
   createMockChain,
   type MockBlock,
   type MockCallResult,
@@ -29,7 +40,9 @@ export {
   type MockMethodHandler,
   type MockProvider,
   type MockProviderBehaviour,
+  type MockProviderMode,
   type MockProviderOptions,
+  type MockProviderState,
 } from './mock-provider.js'
 export { advanceInSteps, settleOnClock } from './run-clock.js'
 export {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestFault } from '@chainpulse/core/testing'
 import { errorResponse, isJsonRpcRequest, type JsonRpcResponse } from '../rpc/json-rpc.js'
-import type { RequestFault } from './fault-plan.js'
 import { INJECTED_ERRORS, truncateBody } from './injected-errors.js'
 import { isFilterMethod } from './node-filters.js'
 import { delay, type ProviderContext } from './provider-context.js'
