@@ -89,6 +89,7 @@ describe('public exports', () => {
         "createMockProvider",
         "createStubBenchmarkStore",
         "draws",
+        "faultBehaviourCases",
         "logsRangeError",
         "mulberry32",
         "settleOnClock",

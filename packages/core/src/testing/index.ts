@@ -1,7 +1,7 @@
 /**
  * @chainpulse/core/testing — helpers for testing code that uses ChainPulse: a fake clock and helpers to
  * run promises on it, an in-memory PubSub bus, a mock chain and providers, a stub benchmark store,
- * the routing-strategy conformance suite and the seeded PRNG every simulation (the devnet's too) draws from.
+ * the routing-strategy conformance suite, the simulated-provider fault-behaviour suite (mock and devnet) and the seeded PRNG every simulation (the devnet's too) draws from.
  */
 export { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 export {
@@ -11,6 +11,13 @@ export {
   type InMemoryBusOptions,
 } from '../pubsub/in-memory-bus.js'
 export { draws, mulberry32, standardNormal } from '../random/prng.js'
+export {
+  type FaultBehaviourCase,
+  type FaultBehaviourPersonality,
+  type FaultBehaviourProvider,
+  type FaultBehaviourTarget,
+  faultBehaviourCases,
+} from './fault-behaviour.js'
 export {
   createFaultPlan,
   type EventFault,

@@ -334,6 +334,21 @@ describe('createMockProvider: subscriptions', () => {
     expect(logs[1]!.blockHash).toBe(block!.hash)
   })
 
+  it('drops the push channel instead of pushing when wsDropRate draws it', async () => {
+    const { chain, provider } = setup({ script: { wsDropRate: 1 } })
+    const { heads } = await subscribeHeads(provider)
+    chain.mine()
+    await flush()
+    expect(heads).toEqual([])
+    expect(provider.connectionState()).toBe('disconnected')
+  })
+
+  it('changes only the errorMix weights it is given', () => {
+    const { provider } = setup({ script: { errorMix: { rateLimit: 3 } } })
+    provider.set({ errorMix: { malformed: 0 } })
+    expect(provider.behaviour().errorMix).toEqual({ serverError: 1, rateLimit: 3, rpcError: 1, malformed: 0 })
+  })
+
   it('stops pushing on a dropped socket and resumes from the head after reconnect', async () => {
     const { chain, provider } = setup()
     const states: UpstreamConnectionState[] = []

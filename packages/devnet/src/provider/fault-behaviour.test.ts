@@ -1,0 +1,52 @@
+import { createHttpTransport } from '@chainpulse/core'
+import {
+  type FaultBehaviourProvider,
+  type FaultBehaviourTarget,
+  faultBehaviourCases,
+} from '@chainpulse/core/testing'
+import { afterAll, beforeAll, describe, it } from 'vitest'
+import { type Devnet, startDevnet } from '../devnet.js'
+
+// The simulated-provider contract core's mock provider passes on a fake clock
+// (packages/core/src/testing/fault-behaviour.test.ts), here over real sockets in front of a real anvil
+// node, called through core's HTTP transport as the pool calls a provider.
+const SEED = 3
+let devnet: Devnet
+
+beforeAll(async () => {
+  devnet = await startDevnet({
+    seed: SEED,
+    control: false,
+    chains: [{ name: 'ethereum', blockTimeMs: 'manual', providers: [{ id: 'base', preset: 'neutral' }] }],
+  })
+  await devnet.chain('ethereum').mine(6)
+})
+
+afterAll(async () => {
+  await devnet?.stop()
+})
+
+const target: FaultBehaviourTarget = {
+  // Loopback, a timer and two busy cores: an answer may come a little after its drawn latency.
+  toleranceMs: 50,
+  async start(personality) {
+    const simulated = await devnet.addProvider({ chain: 'ethereum', preset: 'neutral', personality })
+    const http = createHttpTransport({ url: simulated.httpUrl, providerId: simulated.id })
+    let nextId = 1
+    return {
+      seed: SEED,
+      id: simulated.id,
+      call: async (method, params, { timeoutMs }) =>
+        (await http.request({ jsonrpc: '2.0', id: nextId++, method, params }, { timeoutMs })).response,
+      now: () => performance.now(),
+    } satisfies FaultBehaviourProvider
+  },
+  stop: (provider) => devnet.removeProvider(provider.id),
+  chainHead: () => devnet.chain('ethereum').blockNumber(),
+}
+
+describe('devnet provider fault behaviour (the simulated-provider contract, over anvil)', {
+  timeout: 20_000,
+}, () => {
+  for (const c of faultBehaviourCases(target)) it(c.name, c.run)
+})
