@@ -21,7 +21,7 @@ import {
  */
 export type FaultBehaviourPersonality = Partial<Omit<FaultKnobs, 'errorMix'>> & {
   errorMix?: Partial<FaultErrorMix>
-  retryAfterSeconds?: number
+  retryAfterSeconds?: number | null
   lagBlocks?: number
   maxLogsBlockRange?: number | null
 }
@@ -194,6 +194,16 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
         const { error } = await rejection(provider, fail)
         if (!(error instanceof RateLimitedError) || error.status !== 429 || error.retryAfterMs !== 2_000)
           return fail(`expected RateLimitedError 429 retrying after 2000 ms, got ${String(error)}`)
+      },
+    ),
+
+    define(
+      'answers a rateLimit without a retry hint when retryAfterSeconds is null',
+      { errorRate: 1, errorMix: only('rateLimit'), retryAfterSeconds: null },
+      async (provider, fail) => {
+        const { error } = await rejection(provider, fail)
+        if (!(error instanceof RateLimitedError) || error.retryAfterMs !== undefined)
+          return fail(`expected RateLimitedError without retryAfterMs, got ${String(error)}`)
       },
     ),
 

@@ -18,6 +18,8 @@ export type DevnetVocabularyFits = [
   Fits<keyof SharedKnobs, keyof Devnet.Personality>,
   // Every devnet personality is a mock state, and every devnet patch a valid `set()`.
   Fits<Devnet.Personality, SharedKnobs>,
+  // And the mock holds no value the devnet's types lack (its bounds are wider: fractional seconds).
+  Fits<SharedKnobs, Devnet.Personality>,
   Fits<Devnet.PersonalityPatch, MockProviderBehaviour>,
   Fits<Devnet.ErrorMix, FaultErrorMix>,
   Fits<FaultErrorMix, Devnet.ErrorMix>,

@@ -56,8 +56,8 @@ export interface MockProviderBehaviour {
    */
   errorMix?: Partial<FaultErrorMix>
   /**
-   * `Retry-After` of injected 429s, in seconds (fractions allowed here: no HTTP header carries it); `null`
-   * sends none, and the pool's `defaultCooldownMs` applies. @default 1
+   * `Retry-After` of injected 429s, in seconds (fractions allowed here, unlike in the devnet: no HTTP header
+   * carries it); `null` sends none, and the pool's `defaultCooldownMs` applies. @default 1
    */
   retryAfterSeconds?: number | null
   /** Probability (0–1) that a call is accepted and never answered. @default 0 */

@@ -71,7 +71,8 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
   if (fault.kind === 'rateLimit' || fault.kind === 'rpcError') {
     const injected = INJECTED_ERRORS[fault.kind]
     const headers: Record<string, string> = json()
-    if (fault.kind === 'rateLimit') headers['retry-after'] = String(personality.retryAfterSeconds)
+    if (fault.kind === 'rateLimit' && personality.retryAfterSeconds !== null)
+      headers['retry-after'] = String(personality.retryAfterSeconds)
     return {
       status: injected.status,
       body: errorBody(body, { code: injected.code, message: injected.message }),

@@ -64,7 +64,9 @@ export function createWsFront(context: ProviderContext): WsFront {
     if (fault.kind === 'serverError' || fault.kind === 'rateLimit' || fault.kind === 'rpcError') {
       const { code, message } = INJECTED_ERRORS[fault.kind]
       const data =
-        fault.kind === 'rateLimit' ? { retryAfterSeconds: personality.retryAfterSeconds } : undefined
+        fault.kind === 'rateLimit' && personality.retryAfterSeconds !== null
+          ? { retryAfterSeconds: personality.retryAfterSeconds }
+          : undefined
       answers = items.map((item) =>
         errorResponse(isJsonRpcRequest(item) ? item.id : null, { code, message, ...(data ? { data } : {}) }),
       )

@@ -29,8 +29,8 @@ export interface DemoPersonality {
   errorRate: number
   /** Relative weights of the injected error kinds. */
   errorMix: DemoErrorMix
-  /** `Retry-After` seconds of injected 429s. */
-  retryAfterSeconds: number
+  /** `Retry-After` seconds of injected 429s; `null`: none. */
+  retryAfterSeconds: number | null
   /** Probability (0–1) that a request is never answered. */
   hangRate: number
   /** Blocks the provider trails the head by. */

@@ -29,7 +29,7 @@ export const demoPersonalityPatchSchema = z.strictObject({
       malformed: weight.optional(),
     })
     .optional(),
-  retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
+  retryAfterSeconds: z.number().int().min(0).max(86_400).nullable().optional(),
   hangRate: probability.optional(),
   lagBlocks: z.number().int().min(0).max(10_000).optional(),
   wsDelayMs: milliseconds.optional(),
