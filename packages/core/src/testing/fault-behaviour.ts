@@ -65,7 +65,7 @@ export interface FaultBehaviourCase {
   run(): Promise<void>
 }
 
-/** Share of the injected errors of one kind only. */
+/** An `errorMix` that injects one kind only. */
 const only = (kind: keyof FaultErrorMix): FaultErrorMix => ({
   serverError: 0,
   rateLimit: 0,
@@ -85,6 +85,9 @@ const NEUTRAL: FaultKnobs = {
   wsJitterMs: 0,
   wsDropRate: 0,
 }
+
+/** Faults of every kind and spread latencies, for the case that replays the seeded plan. */
+const SEEDED = { latencyMs: 30, jitterMs: 15, errorRate: 0.5 }
 
 const CALL = { timeoutMs: 5_000 }
 
@@ -278,10 +281,10 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
 
     define(
       'injects the faults and latencies its seeded fault plan draws, call by call',
-      { latencyMs: 30, jitterMs: 15, errorRate: 0.5 },
+      SEEDED,
       async (provider, fail) => {
         const plan = createFaultPlan(provider.seed, provider.id)
-        const knobs: FaultKnobs = { ...NEUTRAL, latencyMs: 30, jitterMs: 15, errorRate: 0.5 }
+        const knobs: FaultKnobs = { ...NEUTRAL, ...SEEDED }
         for (let index = 0; index < 16; index++) {
           const expected = plan.nextRequest(knobs)
           const { outcome, elapsedMs } = await timed(provider, 'eth_chainId')
