@@ -172,11 +172,11 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
     elapsedMs >= expectedMs - 1 && elapsedMs <= expectedMs + tolerance
 
   return [
-    define('delays every answer by latencyMs', { latencyMs: 60 }, async (provider, fail) => {
+    define('delays every answer by latencyMs', { latencyMs: 150 }, async (provider, fail) => {
       for (let index = 0; index < 3; index++) {
         const { outcome, elapsedMs } = await timed(provider, 'eth_chainId')
         if (outcome.kind === 'error') return fail(`call ${index} rejected: ${String(outcome.error)}`)
-        if (!within(elapsedMs, 60)) return fail(`call ${index} took ${elapsedMs.toFixed(1)} ms, not 60`)
+        if (!within(elapsedMs, 150)) return fail(`call ${index} took ${elapsedMs.toFixed(1)} ms, not 150`)
       }
     }),
 
