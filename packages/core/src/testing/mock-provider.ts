@@ -203,8 +203,9 @@ const toHex = (value: number | bigint): string => `0x${value.toString(16)}`
  * Creates an in-memory provider for a {@link MockChain}: no sockets, no real timers. It answers
  * `eth_chainId`, `net_version`, `eth_blockNumber`, `eth_getBlockByNumber`, `eth_getBlockByHash`,
  * `eth_getLogs` (by block hash or range), `eth_getBalance` and `eth_call` from the chain (unknown
- * methods answer JSON-RPC -32601), pushes `newHeads` and `logs`, and misbehaves on command: latency,
- * lag, outages, hangs, 503s, 429s, JSON-RPC errors, dropped sockets. Give it to a pool as
+ * methods answer JSON-RPC -32601), pushes `newHeads` and `logs`, and misbehaves on command with the
+ * devnet's personality knobs: latency, lag, outages, hangs, 503s, 429s, JSON-RPC errors, malformed
+ * bodies, a logs range limit, slow and dropped pushes. Give it to a pool as
  * `{ id, chain, upstream: provider }`. Like the real transports, it ends a call that takes longer than
  * the caller's `timeoutMs` with `UpstreamTimeoutError`. Zero latency answers on the microtask queue.
  *
