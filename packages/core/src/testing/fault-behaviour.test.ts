@@ -7,7 +7,7 @@ import {
 } from './fault-behaviour.js'
 import { createMockChain } from './mock-chain.js'
 import { createMockProvider, type MockProvider } from './mock-provider.js'
-import { settleOnClock } from './run-clock.js'
+import { advanceInSteps, settleOnClock } from './run-clock.js'
 
 // The same suite runs against the devnet's providers over real anvil nodes
 // (packages/devnet/src/provider/fault-behaviour.test.ts): one personality, one behaviour.
@@ -28,6 +28,23 @@ function mockTarget(): FaultBehaviourTarget {
         id: mock.id,
         call: (method, params, { timeoutMs }) =>
           settleOnClock(clock, mock.request(method, params, { timeoutMs }), { stepMs: 1 }),
+        async subscribeHeads(onHead, onDrop) {
+          const stopWatching = mock.onConnectionChange!((state) => {
+            if (state === 'disconnected') onDrop()
+          })
+          const subscription = await settleOnClock(
+            clock,
+            mock.subscribe!(
+              ['newHeads'],
+              (head) => onHead(Number.parseInt((head as { number: string }).number, 16)),
+              {},
+            ),
+          )
+          return async () => {
+            stopWatching()
+            await subscription.unsubscribe()
+          }
+        },
         now: () => clock.now(),
       }
       mocks.set(provider, mock)
@@ -38,6 +55,8 @@ function mockTarget(): FaultBehaviourTarget {
       mocks.delete(provider)
     },
     chainHead: async () => Number.parseInt(chain.head().number, 16),
+    mine: async () => void chain.mine(),
+    wait: (ms) => advanceInSteps(clock, ms, 1),
   }
 }
 

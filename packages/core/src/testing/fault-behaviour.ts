@@ -37,6 +37,11 @@ export interface FaultBehaviourProvider {
    * body, a refused connection or a timeout. It must settle on its own: a fake-clock target moves its clock.
    */
   call(method: string, params: unknown[], options: { timeoutMs: number }): Promise<JsonRpcResponse>
+  /**
+   * Subscribes to `newHeads` over the provider's push channel (a WebSocket): `onHead` gets each pushed
+   * block number, `onDrop` is called when the channel drops. Resolves with an unsubscribe function.
+   */
+  subscribeHeads(onHead: (blockNumber: number) => void, onDrop: () => void): Promise<() => Promise<void>>
   /** Now, in ms, on the clock the provider's latency runs on. */
   now(): number
 }
@@ -52,6 +57,10 @@ export interface FaultBehaviourTarget {
   stop(provider: FaultBehaviourProvider): Promise<void>
   /** The chain's own head, without any provider's lag. */
   chainHead(): Promise<number>
+  /** Mines one block, which providers then push. */
+  mine(): Promise<void>
+  /** Lets `ms` pass on the providers' clock (a fake-clock target moves it). */
+  wait(ms: number): Promise<void>
   /**
    * How much later than its drawn latency an answer may arrive: 0 on a fake clock, a few ms of
    * scheduling and loopback over real sockets. @default 0
@@ -103,8 +112,9 @@ type Outcome = { kind: 'response'; response: JsonRpcResponse } | { kind: 'error'
  * `retryAfterSeconds`, `rpcError` → JSON-RPC error -32603, `malformed` → `MalformedResponseError`);
  * `mode: 'down'` refuses (`UpstreamUnavailableError`); `mode: 'hang'` and `hangRate` never answer
  * (`UpstreamTimeoutError` at the caller's timeout); `lagBlocks` trails the head; `maxLogsBlockRange`
- * refuses wider `eth_getLogs` ranges; and a provider's faults and latencies are exactly those its
- * seeded fault plan draws.
+ * refuses wider `eth_getLogs` ranges; `wsDelayMs` delays pushes and `wsDropRate` drops the push
+ * channel instead of pushing; and a provider's faults and latencies are exactly those its seeded fault
+ * plan draws.
  *
  * @example
  * for (const c of faultBehaviourCases(target)) it(c.name, c.run)
@@ -166,6 +176,12 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
     if ('error' in outcome.response)
       return fail(`${method} answered ${JSON.stringify(outcome.response.error)}`)
     return (outcome.response as { result: unknown }).result
+  }
+
+  /** Polls `done` every 5 ms for up to `maxMs` on the providers' clock. */
+  const waitFor = async (done: () => boolean, maxMs = 3_000) => {
+    for (let waited = 0; !done() && waited < maxMs; waited += 5) await target.wait(5)
+    return done()
   }
 
   const within = (elapsedMs: number, expectedMs: number) =>
@@ -276,6 +292,46 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
           return fail(
             `a 3-block range should answer ${JSON.stringify(expected)}, got ${JSON.stringify(outcome)}`,
           )
+      },
+    ),
+
+    define('delays each push by wsDelayMs', { wsDelayMs: 150 }, async (provider, fail) => {
+      const arrivals: number[] = []
+      const unsubscribe = await provider.subscribeHeads(
+        () => arrivals.push(provider.now()),
+        () => undefined,
+      )
+      try {
+        const minedAt = provider.now()
+        await target.mine()
+        if (!(await waitFor(() => arrivals.length > 0))) return fail('no push within 3 s of a new block')
+        const delayMs = arrivals[0]! - minedAt
+        if (!within(delayMs, 150))
+          return fail(`the push came ${delayMs.toFixed(1)} ms after the block, not 150`)
+      } finally {
+        await unsubscribe()
+      }
+    }),
+
+    define(
+      'drops the push channel instead of pushing at wsDropRate 1',
+      { wsDropRate: 1 },
+      async (provider, fail) => {
+        const heads: number[] = []
+        let dropped = false
+        const unsubscribe = await provider.subscribeHeads(
+          (blockNumber) => heads.push(blockNumber),
+          () => {
+            dropped = true
+          },
+        )
+        try {
+          await target.mine()
+          if (!(await waitFor(() => dropped))) return fail('the push channel stayed up after a new block')
+          if (heads.length > 0) return fail(`pushed ${heads.join(', ')} instead of dropping`)
+        } finally {
+          await unsubscribe()
+        }
       },
     ),
 

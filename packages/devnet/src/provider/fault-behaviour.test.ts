@@ -1,4 +1,4 @@
-import { createHttpTransport } from '@chainpulse/core'
+import { createHttpTransport, createWsTransport } from '@chainpulse/core'
 import {
   type FaultBehaviourProvider,
   type FaultBehaviourTarget,
@@ -48,11 +48,23 @@ const target: FaultBehaviourTarget = {
       id: simulated.id,
       call: async (method, params, { timeoutMs }) =>
         (await http.request({ jsonrpc: '2.0', id: nextId++, method, params }, { timeoutMs })).response,
+      async subscribeHeads(onHead, onDrop) {
+        const ws = createWsTransport({ url: simulated.wsUrl, providerId: simulated.id })
+        ws.onStateChange(({ state }) => {
+          if (state === 'reconnecting') onDrop()
+        })
+        await ws.subscribe(['newHeads'], (head) =>
+          onHead(Number.parseInt((head as { number: string }).number, 16)),
+        )
+        return async () => ws.close()
+      },
       now: () => performance.now(),
     } satisfies FaultBehaviourProvider
   },
   stop: (provider) => devnet.removeProvider(provider.id),
   chainHead: () => devnet.chain('ethereum').blockNumber(),
+  mine: async () => void (await devnet.chain('ethereum').mine()),
+  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 }
 
 describe('devnet provider fault behaviour (the simulated-provider contract, over anvil)', {
