@@ -15,5 +15,5 @@ export const METHODS = [
   'eth_getBlockByNumber',
 ] as const
 
-/** Deterministic PRNG (the devnet's mulberry32) so every run simulates the same traffic. */
-export { mulberry32 as random } from '@chainpulse/devnet'
+/** Deterministic PRNG (core's mulberry32, the one every simulation uses) so every run simulates the same traffic. */
+export { mulberry32 as random } from '@chainpulse/core/testing'

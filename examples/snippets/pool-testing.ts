@@ -21,7 +21,7 @@ export async function main() {
   })
   try {
     chain.mine(3) // blocks are pushed to subscribers; chain.reorg(1) replaces the newest block
-    fast.set({ down: true }) // and latencyMs, lagBlocks, hang, failNext, errorRate, rateLimited, rpcError
+    fast.set({ mode: 'down' }) // any devnet personality knob (errorRate, errorMix, lagBlocks, …), failNext, rpcError
 
     // Mock latency and the pool's timers run on the fake clock: move it while awaiting.
     const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))

@@ -64,6 +64,7 @@ describe('public exports', () => {
         "isJsonRpcResponse",
         "isKnownMethod",
         "logKey",
+        "matchesLogFilter",
         "newHeadsKey",
         "onAbort",
         "parseProviderPoolConfig",
@@ -81,13 +82,20 @@ describe('public exports', () => {
   it('@chainpulse/core/testing exports exactly these runtime values', () => {
     expect(Object.keys(testing).sort()).toMatchInlineSnapshot(`
       [
+        "INJECTED_ERRORS",
         "advanceInSteps",
         "createFakeClock",
+        "createFaultPlan",
         "createInMemoryBus",
         "createMockChain",
         "createMockProvider",
         "createStubBenchmarkStore",
+        "draws",
+        "faultBehaviourCases",
+        "logsRangeError",
+        "mulberry32",
         "settleOnClock",
+        "standardNormal",
         "strategyConformanceCases",
       ]
     `)

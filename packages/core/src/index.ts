@@ -169,7 +169,7 @@ export {
 export { createRoundRobinStrategy, type RoundRobinStrategyOptions } from './routing/round-robin.js'
 export type { ProviderCandidate, RoutingContext, RoutingStrategy } from './routing/types.js'
 export type { BlockHeader } from './subscriptions/block-header.js'
-export type { Log, LogFilter } from './subscriptions/log-filter.js'
+export { type Log, type LogFilter, matchesLogFilter } from './subscriptions/log-filter.js'
 export { type BackoffOptions, backoffDelay } from './transport/backoff.js'
 export {
   createHttpTransport,

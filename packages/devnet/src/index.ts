@@ -1,3 +1,4 @@
+export type { RequestFaultKind } from '@chainpulse/core/testing'
 export { locateAnvil } from './anvil/locate-anvil.js'
 export type { AnvilNode, BlockTime, SpawnAnvilOptions } from './anvil/spawn-anvil.js'
 export { spawnAnvil } from './anvil/spawn-anvil.js'
@@ -12,7 +13,6 @@ export { AnvilError, DevnetConfigError, DevnetLookupError } from './errors.js'
 export { isLoopbackUrl, LOOPBACK_HOST } from './loopback.js'
 export type { DevnetManifest, ManifestChain, ManifestProvider } from './manifest.js'
 export { writeManifest } from './manifest.js'
-export type { RequestFaultKind } from './provider/fault-plan.js'
 export { INJECTED_ERRORS } from './provider/injected-errors.js'
 export type { LogFilter } from './provider/log-filter.js'
 export type {
@@ -22,10 +22,14 @@ export type {
   PersonalityPreset,
   ProviderMode,
 } from './provider/personality.js'
-export { applyPersonalityPatch, neutralPersonality, personalityPresets } from './provider/personality.js'
+export {
+  applyPersonalityPatch,
+  neutralPersonality,
+  personalityPatchSchema,
+  personalityPresets,
+} from './provider/personality.js'
 export type { ProviderStats } from './provider/provider-stats.js'
 export type { SimulatedProvider } from './provider/simulated-provider.js'
-export { mulberry32 } from './random/prng.js'
 export {
   LOG_EMITTER_CREATION_CODE,
   LOG_EMITTER_RUNTIME,

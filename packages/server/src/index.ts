@@ -36,6 +36,8 @@ export type { Capabilities, RuntimeView, TopicCounters } from './routes/api/api-
 export type {
   DemoBlockRef,
   DemoControls,
+  DemoErrorMix,
+  DemoPersonality,
   DemoPersonalityPatch,
   DemoProviderInfo,
   DemoProviderMode,
@@ -43,6 +45,7 @@ export type {
   DemoReorgResult,
   DemoStartProviderInput,
 } from './routes/api/demo-controls.js'
+export type { DemoProviderPreset } from './routes/api/demo-personality.js'
 export type { ApiErrorBody } from './routes/api/http-errors.js'
 export type { ChainView, LeaderboardView, ProviderView } from './routes/api/views.js'
 export type { HealthReport } from './routes/health.js'

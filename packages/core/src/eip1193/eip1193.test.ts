@@ -18,6 +18,9 @@ import {
   toEip1193Error,
 } from './eip1193.js'
 
+/** Every injected error a 429 (with `errorRate: 1`: every call rate-limited). */
+const rateLimitsOnly = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
+
 const token = '0x00000000000000000000000000000000000000aa'
 const other = '0x00000000000000000000000000000000000000bb'
 const transfer = `0x${'dd'.repeat(32)}`
@@ -74,7 +77,7 @@ describe('createEip1193Provider: requests', () => {
     const { clock, alpha, beta, provider } = setup()
     await settleOnClock(clock, provider.request({ method: 'eth_chainId' }))
     expect(beta.calls('eth_chainId')).toBe(0)
-    alpha.set({ down: true })
+    alpha.set({ mode: 'down' })
     expect(await settleOnClock(clock, provider.request({ method: 'eth_chainId' }))).toBe('0x89')
     expect(alpha.calls('eth_chainId')).toBe(2)
     expect(beta.calls('eth_chainId')).toBe(1)
@@ -114,8 +117,8 @@ describe('createEip1193Provider: errors', () => {
     const { clock, alpha, beta, provider } = setup({
       breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
     })
-    alpha.set({ down: true })
-    beta.set({ down: true })
+    alpha.set({ mode: 'down' })
+    beta.set({ mode: 'down' })
     // The first call fails on both and opens their breakers; then no provider is available.
     await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
     const error = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
@@ -133,8 +136,8 @@ describe('createEip1193Provider: errors', () => {
     expect(failed.data).toMatchObject({ code: 'ALL_PROVIDERS_FAILED' })
     expect(failed.message).toMatch(/attempt/)
 
-    alpha.set({ rateLimited: { retryAfterMs: 100 } })
-    beta.set({ rateLimited: { retryAfterMs: 100 } })
+    alpha.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 0.1 })
+    beta.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 0.1 })
     const limited = await rejection(clock, provider.request({ method: 'eth_blockNumber' }))
     expect(limited.code).toBe(-32005)
   })

@@ -19,6 +19,9 @@ import { createProviderPool } from './provider-pool.js'
 import { rawTransactionHash } from './request/write-methods.js'
 import type { ProviderPool } from './types.js'
 
+/** Every injected error a 429 (with `errorRate: 1`: every call rate-limited). */
+const rateLimitsOnly = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
+
 // Pure routing logic over in-memory mock providers, driven by a fake clock: no sockets, no sleeps.
 
 // Pools the tests below build themselves (setup() closes its own).
@@ -96,9 +99,9 @@ describe('createProviderPool routing', () => {
 
   it('cools a rate-limited provider down for its Retry-After and sends it nothing meanwhile', async () => {
     const { clock, pool, providers, events } = setup()
-    providers.a.set({ rateLimited: { retryAfterMs: 2_000 } })
+    providers.a.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 2 })
     await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
-    providers.a.set({ rateLimited: false })
+    providers.a.set({ errorRate: 0 })
     for (let call = 0; call < 3; call++)
       await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     expect(providers.a.calls()).toBe(1)
@@ -117,7 +120,7 @@ describe('createProviderPool routing', () => {
 
   it('fails fast, naming every reason, when every provider is circuit-open', async () => {
     const { clock, pool, providers } = setup({ breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } })
-    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ down: true })
+    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ mode: 'down' })
     const first = await settleOnClock(
       clock,
       pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
@@ -146,7 +149,7 @@ describe('createProviderPool routing', () => {
   it('never hedges a write, and treats "already known" after a failover as success', async () => {
     const { clock, pool, providers } = setup({ hedge: { delayMs: 50 }, requestTimeoutMs: 500 })
     const raw = '0x02f86c0180843b9aca00850c92a69c0082520894000000000000000000000000000000000000dead8080c0'
-    providers.a.set({ hang: true })
+    providers.a.set({ mode: 'hang' })
     providers.b.set({ rpcError: { code: -32000, message: 'already known' } })
     const answer = await settleOnClock(
       clock,
@@ -158,7 +161,7 @@ describe('createProviderPool routing', () => {
 
   it("stops at the caller's abort without counting it against the provider", async () => {
     const { clock, pool, providers } = setup({ breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } })
-    providers.a.set({ hang: true })
+    providers.a.set({ mode: 'hang' })
     const controller = new AbortController()
     const pending = pool.request({ chain: 'ethereum', method: 'eth_chainId' }, { signal: controller.signal })
     await advanceInSteps(clock, 20)

@@ -19,10 +19,15 @@ export interface LogFilter {
 }
 
 /**
- * Whether `log` matches `filter` with `eth_subscribe('logs')` semantics: any listed address; each
- * topic position is a wildcard (`null`/absent), one topic, or any of several. Case-insensitive.
+ * Whether `log` matches `filter` with the node's `eth_subscribe('logs')` / `eth_getLogs` semantics: any
+ * listed address; each topic position is a wildcard (`null`/absent), one topic, or any of several;
+ * case-insensitive. The one matcher of ChainPulse: the pool, the mock chain and the devnet's simulated
+ * providers all use it.
+ *
+ * @example
+ * matchesLogFilter(log, { address: emitter, topics: [null, [from, to]] })
  */
-export function matchesLogFilter(log: Log, filter: LogFilter): boolean {
+export function matchesLogFilter(log: Pick<Log, 'address' | 'topics'>, filter: LogFilter): boolean {
   if (filter.address !== undefined) {
     const addresses = Array.isArray(filter.address) ? filter.address : [filter.address]
     const address = log.address.toLowerCase()

@@ -1,7 +1,7 @@
 /**
  * @chainpulse/core/testing — helpers for testing code that uses ChainPulse: a fake clock and helpers to
- * run promises on it, an in-memory PubSub bus, a mock chain and providers, a stub benchmark store and
- * the routing-strategy conformance suite.
+ * run promises on it, an in-memory PubSub bus, a mock chain and providers, a stub benchmark store,
+ * the routing-strategy conformance suite, the simulated-provider fault-behaviour suite (mock and devnet) and the seeded PRNG every simulation (the devnet's too) draws from.
  */
 export { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 export {
@@ -10,6 +10,25 @@ export {
   type InMemoryBusMessage,
   type InMemoryBusOptions,
 } from '../pubsub/in-memory-bus.js'
+export { draws, mulberry32, standardNormal } from '../random/prng.js'
+export {
+  type FaultBehaviourCase,
+  type FaultBehaviourPersonality,
+  type FaultBehaviourProvider,
+  type FaultBehaviourTarget,
+  faultBehaviourCases,
+} from './fault-behaviour.js'
+export {
+  createFaultPlan,
+  type EventFault,
+  type FaultErrorMix,
+  type FaultKnobs,
+  type FaultPlan,
+  INJECTED_ERRORS,
+  logsRangeError,
+  type RequestFault,
+  type RequestFaultKind,
+} from './fault-plan.js'
 export {
   createMockChain,
   type MockBlock,
@@ -28,7 +47,9 @@ export {
   type MockMethodHandler,
   type MockProvider,
   type MockProviderBehaviour,
+  type MockProviderMode,
   type MockProviderOptions,
+  type MockProviderState,
 } from './mock-provider.js'
 export { advanceInSteps, settleOnClock } from './run-clock.js'
 export {

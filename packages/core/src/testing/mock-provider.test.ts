@@ -16,6 +16,9 @@ import type { JsonRpcResponse } from '../transport/json-rpc.js'
 import { createMockChain } from './mock-chain.js'
 import { createMockProvider, type MockProviderOptions } from './mock-provider.js'
 
+/** Every injected error a 429 (with `errorRate: 1`: every call rate-limited). */
+const rateLimitsOnly = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
+
 const token = '0x00000000000000000000000000000000000000aa'
 const other = '0x00000000000000000000000000000000000000bb'
 const transfer = `0x${'dd'.repeat(32)}`
@@ -169,7 +172,7 @@ describe('createMockProvider: scripted behaviour', () => {
   })
 
   it('hangs until aborted, then rejects with AbortedError', async () => {
-    const { clock, provider } = setup({ script: { hang: true } })
+    const { clock, provider } = setup({ script: { mode: 'hang' } })
     const controller = new AbortController()
     const pending = track(
       provider.request('eth_chainId', [], { timeoutMs: 60_000, signal: controller.signal }),
@@ -188,9 +191,9 @@ describe('createMockProvider: scripted behaviour', () => {
 
   it('fails while down with UpstreamUnavailableError and recovers when back up', async () => {
     const { provider, result } = setup()
-    provider.set({ down: true })
+    provider.set({ mode: 'down' })
     await expect(result('eth_chainId')).rejects.toThrow(UpstreamUnavailableError)
-    provider.set({ down: false })
+    provider.set({ mode: 'up' })
     expect(await result('eth_chainId')).toBe('0x1')
   })
 
@@ -208,7 +211,8 @@ describe('createMockProvider: scripted behaviour', () => {
 
   it('fails a seeded, reproducible share of calls with errorRate', async () => {
     const run = async (seed: number) => {
-      const { provider } = setup({ seed, script: { errorRate: 0.3 } })
+      const serverErrorsOnly = { serverError: 1, rateLimit: 0, rpcError: 0, malformed: 0 }
+      const { provider } = setup({ seed, script: { errorRate: 0.3, errorMix: serverErrorsOnly } })
       const outcomes: boolean[] = []
       for (let index = 0; index < 200; index++)
         outcomes.push(
@@ -228,11 +232,13 @@ describe('createMockProvider: scripted behaviour', () => {
   })
 
   it('rate-limits with RateLimitedError carrying the retry delay', async () => {
-    const { provider, result } = setup({ script: { rateLimited: { retryAfterMs: 2_000 } } })
+    const { provider, result } = setup({
+      script: { errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 2 },
+    })
     await expect(result('eth_chainId')).rejects.toSatisfy(
       (error) => error instanceof RateLimitedError && error.retryAfterMs === 2_000 && error.status === 429,
     )
-    provider.set({ rateLimited: false })
+    provider.set({ errorRate: 0 })
     expect(await result('eth_chainId')).toBe('0x1')
   })
 
@@ -271,8 +277,8 @@ describe('createMockProvider: scripted behaviour', () => {
 })
 
 describe('createMockProvider: subscriptions', () => {
-  it('pushes each mined block as a header after the latency', async () => {
-    const { clock, chain, provider } = setup({ latencyMs: 50 })
+  it('pushes each mined block as a header after the push delay', async () => {
+    const { clock, chain, provider } = setup({ latencyMs: 50, script: { wsDelayMs: 50 } })
     const subscribing = subscribeHeads(provider)
     clock.advance(50)
     const { heads } = await subscribing
@@ -288,13 +294,13 @@ describe('createMockProvider: subscriptions', () => {
     expect(provider.calls('eth_subscribe')).toBe(1)
   })
 
-  it('keeps pushes in order when the latency drops between them', async () => {
-    const { clock, chain, provider } = setup({ latencyMs: 100 })
+  it('keeps pushes in order when the push delay drops between them', async () => {
+    const { clock, chain, provider } = setup({ latencyMs: 100, script: { wsDelayMs: 100 } })
     const subscribing = subscribeHeads(provider)
     clock.advance(100)
     const { heads } = await subscribing
     chain.mine()
-    provider.set({ latencyMs: 10 })
+    provider.set({ wsDelayMs: 10 })
     chain.mine()
     clock.advance(100)
     await flush()
@@ -328,6 +334,21 @@ describe('createMockProvider: subscriptions', () => {
     expect(logs[1]!.blockHash).toBe(block!.hash)
   })
 
+  it('drops the push channel instead of pushing when wsDropRate draws it', async () => {
+    const { chain, provider } = setup({ script: { wsDropRate: 1 } })
+    const { heads } = await subscribeHeads(provider)
+    chain.mine()
+    await flush()
+    expect(heads).toEqual([])
+    expect(provider.connectionState()).toBe('disconnected')
+  })
+
+  it('changes only the errorMix weights it is given', () => {
+    const { provider } = setup({ script: { errorMix: { rateLimit: 3 } } })
+    provider.set({ errorMix: { malformed: 0 } })
+    expect(provider.behaviour().errorMix).toEqual({ serverError: 1, rateLimit: 3, rpcError: 1, malformed: 0 })
+  })
+
   it('stops pushing on a dropped socket and resumes from the head after reconnect', async () => {
     const { chain, provider } = setup()
     const states: UpstreamConnectionState[] = []
@@ -350,7 +371,7 @@ describe('createMockProvider: subscriptions', () => {
   })
 
   it('drops pushes already on their way when the socket drops', async () => {
-    const { clock, chain, provider } = setup({ latencyMs: 100 })
+    const { clock, chain, provider } = setup({ latencyMs: 100, script: { wsDelayMs: 100 } })
     const subscribing = subscribeHeads(provider)
     clock.advance(100)
     const { heads } = await subscribing
@@ -365,13 +386,13 @@ describe('createMockProvider: subscriptions', () => {
   it('drops the push channel while down and resubscribes when back up', async () => {
     const { chain, provider } = setup()
     const { heads, resubscribed } = await subscribeHeads(provider)
-    provider.set({ down: true })
+    provider.set({ mode: 'down' })
     chain.mine()
     await flush()
     expect(provider.connectionState()).toBe('disconnected')
     provider.reconnect()
     expect(provider.connectionState()).toBe('disconnected')
-    provider.set({ down: false })
+    provider.set({ mode: 'up' })
     chain.mine()
     await flush()
     expect(resubscribed).toEqual([0])
@@ -402,7 +423,7 @@ describe('createMockProvider: subscriptions', () => {
   })
 
   it('rejects calls in flight and clears its timers on close', async () => {
-    const { clock, chain, provider } = setup({ latencyMs: 100 })
+    const { clock, chain, provider } = setup({ latencyMs: 100, script: { wsDelayMs: 100 } })
     const subscribing = subscribeHeads(provider)
     clock.advance(100)
     await subscribing

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../clock/clock.js'
 import {
   AbortedError,
+  MalformedResponseError,
   RateLimitedError,
   UpstreamHttpError,
   UpstreamRpcError,
@@ -14,42 +15,78 @@ import type {
   UpstreamSubscribeHooks,
   UpstreamSubscription,
 } from '../provider-pool/provider/upstream.js'
+import { mulberry32 } from '../random/prng.js'
 import { toHeader } from '../subscriptions/block-header.js'
 import { type Log, type LogFilter, matchesLogFilter } from '../subscriptions/log-filter.js'
 import { classifyRpcError, type JsonRpcError, type JsonRpcResponse } from '../transport/json-rpc.js'
 import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
+import {
+  createFaultPlan,
+  type FaultErrorMix,
+  INJECTED_ERRORS,
+  logsRangeError,
+  sampleDelay,
+} from './fault-plan.js'
 import type { MockBlock, MockChain } from './mock-chain.js'
 
+/** How a mock provider is reachable, as in the devnet: `down` refuses, `hang` accepts and never answers. */
+export type MockProviderMode = 'up' | 'down' | 'hang'
+
 /**
- * How a mock provider behaves; every knob can change at runtime with {@link MockProvider.set}. Checked
- * in this order when a call arrives: `down`, `hang`, `rateLimited`, `failNext`, `errorRate`, `rpcError`.
+ * How a mock provider behaves; every knob can change at runtime with {@link MockProvider.set}. The knobs
+ * are the devnet personality's, with the same names and meanings (docs/devnet.md, "Personalities"; a
+ * compile-time check keeps them in step), and its fault decisions are the devnet's too (`createFaultPlan`):
+ * the same seed and id give the same faults. Two knobs are the mock's own: `failNext` and `rpcError`.
+ * A call arriving while `mode` is `down` is refused; otherwise it hangs (`mode: 'hang'`, `hangRate`),
+ * fails (`failNext`, then `errorRate` × `errorMix`), answers with `rpcError`, or is answered, after the latency.
  */
 export interface MockProviderBehaviour {
-  /** Round-trip time of every call and push delay (ms of the injected clock). @default 0 */
+  /** Median added latency of every call (ms of the injected clock; normal distribution with `jitterMs`). @default 0 */
   latencyMs?: number
-  /** Extra latency drawn uniformly from `[0, jitterMs)` with the seeded random. @default 0 */
+  /** Standard deviation of the call latency (ms); draws below 0 are clamped to 0. @default 0 */
   jitterMs?: number
-  /** Blocks the provider is behind the chain: it neither serves nor pushes the newest `lagBlocks`. @default 0 */
-  lagBlocks?: number
-  /**
-   * Unreachable: calls reject with `UpstreamUnavailableError` and the push channel drops. Setting it back
-   * to `false` reconnects (and calls `onResubscribed`). @default false
-   */
-  down?: boolean
-  /** Calls never answer; they end with `AbortedError` when aborted or `UpstreamTimeoutError` at `timeoutMs`. @default false */
-  hang?: boolean
-  /** The next `failNext` calls fail with HTTP 503 (`UpstreamHttpError`). @default 0 */
-  failNext?: number
-  /** Share of calls (0–1) failing with HTTP 503, drawn with the seeded random. @default 0 */
+  /** Probability (0–1) that a call gets an injected error (its kind drawn with `errorMix`) instead of its answer. @default 0 */
   errorRate?: number
   /**
-   * Calls reject with `RateLimitedError` (HTTP 429) asking to wait `retryAfterMs`; without it, a 429 that
-   * does not say how long (the pool's `defaultCooldownMs` applies). @default false
+   * Relative weights of the injected error kinds, as the HTTP transport would report them: `serverError`
+   * rejects with `UpstreamHttpError` 503, `rateLimit` with `RateLimitedError` 429 (`retryAfterSeconds`),
+   * `rpcError` answers JSON-RPC error -32603, `malformed` rejects with `MalformedResponseError`. May be
+   * partial; the kinds left out keep their weight. @default all 1
    */
-  rateLimited?: false | { retryAfterMs?: number }
-  /** Calls (of `methods`, or all) answer with this JSON-RPC error. @default false */
+  errorMix?: Partial<FaultErrorMix>
+  /**
+   * `Retry-After` of injected 429s, in seconds (fractions allowed here, unlike in the devnet: no HTTP header
+   * carries it); `null` sends none, and the pool's `defaultCooldownMs` applies. @default 1
+   */
+  retryAfterSeconds?: number | null
+  /** Probability (0–1) that a call is accepted and never answered. @default 0 */
+  hangRate?: number
+  /** Blocks the provider trails the chain by: it neither serves nor pushes the newest `lagBlocks`. @default 0 */
+  lagBlocks?: number
+  /** Median delay of each push (`newHeads`, `logs`), in ms. @default 0 */
+  wsDelayMs?: number
+  /** Standard deviation of the push delay, in ms. @default 0 */
+  wsJitterMs?: number
+  /** Probability, per push, that the push channel drops instead (as `dropSubscriptions()`). @default 0 */
+  wsDropRate?: number
+  /**
+   * Reachability. `down`: calls reject with `UpstreamUnavailableError` and the push channel drops; back to
+   * `up`, it reconnects (and calls `onResubscribed`). `hang`: calls never answer; they end with
+   * `AbortedError` when aborted or `UpstreamTimeoutError` at `timeoutMs`. @default 'up'
+   */
+  mode?: MockProviderMode
+  /** Widest `eth_getLogs` block range served; wider ranges answer -32602 "query exceeds max block range N". `null`: no limit. @default null */
+  maxLogsBlockRange?: number | null
+  /** The mock's own: the next `failNext` calls fail with HTTP 503 (`UpstreamHttpError`). @default 0 */
+  failNext?: number
+  /** The mock's own: calls (of `methods`, or all) answer with this JSON-RPC error. @default false */
   rpcError?: false | (JsonRpcError & { methods?: string[] })
+}
+
+/** Every knob of a mock provider, resolved ({@link MockProvider.behaviour}). */
+export type MockProviderState = Required<Omit<MockProviderBehaviour, 'errorMix'>> & {
+  errorMix: FaultErrorMix
 }
 
 /** A custom answer for one method: a result, or a JSON-RPC error object. */
@@ -62,7 +99,7 @@ export interface MockProviderOptions {
   clock?: Clock
   /** The provider id errors carry. @default 'mock' */
   id?: string
-  /** Seed of the random behind `jitterMs` and `errorRate`. @default 1 */
+  /** Seed of the fault decisions (latency, errors, hangs, push delays and drops). @default 1 */
   seed?: number
   /** Whether it can push (`subscribe`, like a WebSocket provider) or only answer calls (HTTP). @default true */
   subscriptions?: boolean
@@ -79,10 +116,10 @@ export interface MockProvider extends Upstream {
   /** Changes behaviour; knobs not named keep their value. */
   set(behaviour: MockProviderBehaviour): void
   /** The current behaviour, every knob resolved. */
-  behaviour(): Readonly<Required<MockProviderBehaviour>>
+  behaviour(): Readonly<MockProviderState>
   /** Answers `method` with `handler` (overriding the built-in answer); `undefined` removes it. */
   handle(method: string, handler: MockMethodHandler | undefined): void
-  /** Simulates a dropped socket: pushes stop and the connection reports `disconnected`. */
+  /** Simulates a dropped socket: pushes stop and the connection reports `disconnected` (what `wsDropRate` draws). */
   dropSubscriptions(): void
   /** Reconnects after a drop: subscriptions resume from the current head and `onResubscribed` fires. */
   reconnect(): void
@@ -99,15 +136,28 @@ export interface MockProvider extends Upstream {
 
 const nonnegative = v.number().check(v.nonnegative())
 const nonnegativeInt = v.number().check(v.int(), v.nonnegative())
+const probability = v.number().check(v.gte(0), v.lte(1))
 const behaviourSchema = v.strictObject({
   latencyMs: v.optional(nonnegative),
   jitterMs: v.optional(nonnegative),
+  errorRate: v.optional(probability),
+  errorMix: v.optional(
+    v.strictObject({
+      serverError: v.optional(nonnegative),
+      rateLimit: v.optional(nonnegative),
+      rpcError: v.optional(nonnegative),
+      malformed: v.optional(nonnegative),
+    }),
+  ),
+  retryAfterSeconds: v.optional(v.union([v.null(), nonnegative])),
+  hangRate: v.optional(probability),
   lagBlocks: v.optional(nonnegativeInt),
-  down: v.optional(v.boolean()),
-  hang: v.optional(v.boolean()),
+  wsDelayMs: v.optional(nonnegative),
+  wsJitterMs: v.optional(nonnegative),
+  wsDropRate: v.optional(probability),
+  mode: v.optional(v.union([v.literal('up'), v.literal('down'), v.literal('hang')])),
+  maxLogsBlockRange: v.optional(v.union([v.null(), v.number().check(v.int(), v.gte(1))])),
   failNext: v.optional(nonnegativeInt),
-  errorRate: v.optional(v.number().check(v.gte(0), v.lte(1))),
-  rateLimited: v.optional(v.union([v.literal(false), v.object({ retryAfterMs: v.optional(nonnegative) })])),
   rpcError: v.optional(
     v.union([
       v.literal(false),
@@ -147,26 +197,15 @@ interface MockSubscription {
 /** Blocks each subscription remembers for reorg detection. */
 const PUSH_HISTORY = 256
 
-/** mulberry32: tiny, fast, good enough for scripted failure rates, and reproducible from a seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 const toHex = (value: number | bigint): string => `0x${value.toString(16)}`
 
 /**
  * Creates an in-memory provider for a {@link MockChain}: no sockets, no real timers. It answers
  * `eth_chainId`, `net_version`, `eth_blockNumber`, `eth_getBlockByNumber`, `eth_getBlockByHash`,
  * `eth_getLogs` (by block hash or range), `eth_getBalance` and `eth_call` from the chain (unknown
- * methods answer JSON-RPC -32601), pushes `newHeads` and `logs`, and misbehaves on command: latency,
- * lag, outages, hangs, 503s, 429s, JSON-RPC errors, dropped sockets. Give it to a pool as
+ * methods answer JSON-RPC -32601), pushes `newHeads` and `logs`, and misbehaves on command with the
+ * devnet's personality knobs: latency, lag, outages, hangs, 503s, 429s, JSON-RPC errors, malformed
+ * bodies, a logs range limit, slow and dropped pushes. Give it to a pool as
  * `{ id, chain, upstream: provider }`. Like the real transports, it ends a call that takes longer than
  * the caller's `timeoutMs` with `UpstreamTimeoutError`. Zero latency answers on the microtask queue.
  *
@@ -180,22 +219,30 @@ const toHex = (value: number | bigint): string => `0x${value.toString(16)}`
  *   providers: [{ id: 'slow', chain: 'ethereum', upstream: slow }],
  *   clock,
  * })
- * slow.set({ down: true }) // calls fail over, the push channel drops
+ * slow.set({ mode: 'down' }) // calls fail over, the push channel drops
  */
 export function createMockProvider(options: MockProviderOptions): MockProvider {
   const parsed = parseOptions(optionsSchema, options, 'mock provider options')
   const { chain, id: providerId } = parsed
   const clock = parsed.clock ?? chain.clock
-  const random = seededRandom(parsed.seed)
-  const state: Required<MockProviderBehaviour> = {
+  // The devnet's fault decisions, keyed like a devnet provider's (seed + id); subscribe round trips,
+  // which the plan does not count, draw their latency from their own stream.
+  const plan = createFaultPlan(parsed.seed, providerId)
+  const random = mulberry32(parsed.seed)
+  const state: MockProviderState = {
     latencyMs: parsed.latencyMs ?? 0,
     jitterMs: 0,
-    lagBlocks: 0,
-    down: false,
-    hang: false,
-    failNext: 0,
     errorRate: 0,
-    rateLimited: false,
+    errorMix: { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 },
+    retryAfterSeconds: 1,
+    hangRate: 0,
+    lagBlocks: 0,
+    wsDelayMs: 0,
+    wsJitterMs: 0,
+    wsDropRate: 0,
+    mode: 'up',
+    maxLogsBlockRange: null,
+    failNext: 0,
     rpcError: false,
   }
   const counts = new Map<string, number>()
@@ -214,7 +261,6 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
   const firstBlock = chain.startBlock
 
   const visibleHead = () => Math.max(firstBlock, Number.parseInt(chain.head().number, 16) - state.lagBlocks)
-  const latency = () => state.latencyMs + (state.jitterMs > 0 ? random() * state.jitterMs : 0)
   const count = (method: string) => counts.set(method, (counts.get(method) ?? 0) + 1)
 
   function schedule(callback: () => void, delayMs: number): TimerHandle {
@@ -345,6 +391,11 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     const from = rangeBound(fromBlock, head)
     const to = Math.min(rangeBound(toBlock, head), head)
     if (Number.isNaN(from) || Number.isNaN(to)) return invalidParams('invalid block number')
+    // Counted as the devnet counts it: on the range asked for, before it is cut at the head.
+    const { maxLogsBlockRange } = state
+    const asked = rangeBound(toBlock, head) - from + 1
+    if (maxLogsBlockRange !== null && asked > maxLogsBlockRange)
+      return rpcFailure(logsRangeError(maxLogsBlockRange))
     return rpc(from > to ? [] : chain.logsInRange(from, to, logFilter))
   }
 
@@ -360,30 +411,49 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     rpcFailure({ code: -32602, message: `invalid argument 0: ${message}` })
   const headerNotFound = () => rpcFailure({ code: -32000, message: 'header not found' })
 
-  /** Decides, when a call arrives, how it ends; `undefined` means it hangs. */
+  /** Decides, when a call arrives, how it ends (`undefined`: it hangs) and after how long. */
   function outcomeOf(
     method: string,
     params: readonly unknown[],
-  ): (() => JsonRpcResponse | Error) | undefined {
+  ): { settle: (() => JsonRpcResponse | Error) | undefined; delayMs: number } {
     const context = { providerId }
-    if (state.hang) return undefined
-    if (state.rateLimited) {
-      const { retryAfterMs } = state.rateLimited
-      return () => new RateLimitedError({ ...context, retryAfterMs, status: 429 })
-    }
+    const fault = plan.nextRequest(state)
+    const outcome = (settle: (() => JsonRpcResponse | Error) | undefined) => ({
+      settle,
+      delayMs: fault.delayMs,
+    })
+    if (fault.kind === 'hang') return outcome(undefined)
     if (state.failNext > 0) {
       state.failNext--
-      return () => new UpstreamHttpError({ ...context, status: 503 })
+      return outcome(() => new UpstreamHttpError({ ...context, status: 503 }))
     }
-    if (state.errorRate > 0 && random() < state.errorRate)
-      return () => new UpstreamHttpError({ ...context, status: 503 })
+    switch (fault.kind) {
+      case 'serverError':
+        return outcome(
+          () => new UpstreamHttpError({ ...context, status: INJECTED_ERRORS.serverError.status }),
+        )
+      case 'rateLimit': {
+        const { retryAfterSeconds } = state
+        const retryAfterMs = retryAfterSeconds === null ? undefined : retryAfterSeconds * 1_000
+        return outcome(
+          () => new RateLimitedError({ ...context, retryAfterMs, status: INJECTED_ERRORS.rateLimit.status }),
+        )
+      }
+      case 'rpcError': {
+        const { code, message } = INJECTED_ERRORS.rpcError
+        return outcome(() => rpcFailure({ code, message }))
+      }
+      case 'malformed':
+        // What the HTTP transport makes of the devnet's truncated body.
+        return outcome(() => new MalformedResponseError({ ...context, reason: 'body is not JSON' }))
+    }
     const { rpcError } = state
     if (rpcError && (!rpcError.methods || rpcError.methods.includes(method))) {
       const { methods: _methods, ...error } = rpcError
-      return () => rpcFailure(error)
+      return outcome(() => rpcFailure(error))
     }
     const response = answer(method, params)
-    return () => response
+    return outcome(() => response)
   }
 
   function request(method: string, params: unknown, { signal, timeoutMs }: UpstreamRequestOptions) {
@@ -392,10 +462,12 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     if (closed)
       return Promise.reject(new UpstreamUnavailableError({ ...context, reason: 'transport closed' }))
     if (signal?.aborted) return Promise.reject(new AbortedError({ ...context, cause: signal.reason }))
-    if (state.down)
+    if (state.mode === 'down')
       return Promise.reject(new UpstreamUnavailableError({ ...context, reason: 'connection refused' }))
-    const outcome = outcomeOf(method, Array.isArray(params) ? params : params === undefined ? [] : [params])
-    const delay = latency()
+    const { settle: outcome, delayMs: delay } = outcomeOf(
+      method,
+      Array.isArray(params) ? params : params === undefined ? [] : [params],
+    )
 
     return new Promise<JsonRpcResponse>((resolve, reject) => {
       let timer: TimerHandle | undefined
@@ -427,15 +499,19 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
 
   // ---- pushes ------------------------------------------------------------------------------------
 
-  /** Sends `notifications` after the push latency, keeping the order of earlier pushes. */
+  /**
+   * Sends `notifications` after the push delay (`wsDelayMs`), keeping the order of earlier pushes; each
+   * may drop the channel instead (`wsDropRate`).
+   */
   function push(subscription: MockSubscription, notifications: unknown[]): void {
     if (!notifications.length) return
-    const dueAt = Math.max(clock.now() + latency(), lastPushDueAt)
+    const dueAt = Math.max(clock.now() + plan.nextEvent(state).delayMs, lastPushDueAt)
     lastPushDueAt = dueAt
     const epoch = connectionEpoch
     const send = () => {
       for (const notification of notifications) {
         if (!subscription.active || epoch !== connectionEpoch) return
+        if (plan.nextDrop(state)) return drop()
         subscription.onNotification(notification)
       }
     }
@@ -519,7 +595,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     count('eth_subscribe')
     const context = { providerId }
     if (closed) throw new UpstreamUnavailableError({ ...context, reason: 'transport closed' })
-    if (state.down || connection !== 'connected')
+    if (state.mode === 'down' || connection !== 'connected')
       throw new UpstreamUnavailableError({ ...context, reason: 'socket closed' })
     const kind = subscriptionKind(params)
     if (!kind) {
@@ -529,7 +605,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
       }
       throw new UpstreamRpcError({ ...context, rpcError, errorClass: classifyRpcError(rpcError) })
     }
-    const delay = latency()
+    const delay = sampleDelay(state.latencyMs, state.jitterMs, random)
     if (delay > 0) {
       // The eth_subscribe round trip; `close()` ends it like any call in flight.
       await new Promise<void>((resolve, reject) => {
@@ -566,24 +642,28 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     chain,
     request,
     set(behaviour) {
-      const next = parseOptions(behaviourSchema, behaviour, 'mock provider behaviour')
-      const wasDown = state.down
+      const { errorMix, ...next } = parseOptions(behaviourSchema, behaviour, 'mock provider behaviour')
+      const wasDown = state.mode === 'down'
       for (const [key, value] of Object.entries(next)) {
         if (value !== undefined) (state as Record<string, unknown>)[key] = value
       }
-      if (state.down && !wasDown) drop()
-      else if (!state.down && wasDown) resume()
+      for (const [kind, weight] of Object.entries(errorMix ?? {})) {
+        if (weight !== undefined) state.errorMix[kind as keyof FaultErrorMix] = weight
+      }
+      const down = state.mode === 'down'
+      if (down && !wasDown) drop()
+      else if (!down && wasDown) resume()
       // A smaller lag reveals blocks at once, as a node catching up would announce them.
       else if (next.lagBlocks !== undefined) syncAll()
     },
-    behaviour: () => ({ ...state }),
+    behaviour: () => ({ ...state, errorMix: { ...state.errorMix } }),
     handle(method, handler) {
       if (handler) handlers.set(method, handler)
       else handlers.delete(method)
     },
     dropSubscriptions: drop,
     reconnect() {
-      if (!state.down) resume()
+      if (state.mode !== 'down') resume()
     },
     connectionState: () => connection,
     head: visibleHead,

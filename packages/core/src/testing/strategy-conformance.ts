@@ -1,3 +1,4 @@
+import { mulberry32 } from '../random/prng.js'
 import type { ProviderCandidate, RoutingContext, RoutingStrategy } from '../routing/types.js'
 import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
@@ -271,16 +272,9 @@ function describeCall(
   return `call #${index}: chain=${context.chain} method=${context.method} candidates=[${ids(candidates)}]`
 }
 
-/** mulberry32: tiny, fast, good enough to spread test cases, and identical on every runtime. */
+/** Test-case spreading on the shared seeded PRNG, so a seed generates the same calls on every runtime. */
 function createRandom(seed: number) {
-  let state = seed >>> 0
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = mulberry32(seed)
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1))
   const pick = <T>(items: readonly T[]): T => items[int(0, items.length - 1)]!
   const chance = (p: number) => next() < p

@@ -128,9 +128,9 @@ describe('chainpulse transport: calls', () => {
   it('keeps answering while providers fail: failover is the pool’s, invisible to viem', async () => {
     const { clock, chain, alpha, beta, client } = setup()
     chain.mine()
-    alpha.set({ down: true })
+    alpha.set({ mode: 'down' })
     expect(await settleOnClock(clock, client.getBlockNumber())).toBe(1_001n)
-    alpha.set({ down: false })
+    alpha.set({ mode: 'up' })
     beta.set({ failNext: 5 })
     expect(await settleOnClock(clock, client.getBlockNumber())).toBe(1_001n)
     expect(beta.calls('eth_blockNumber')).toBe(1)
@@ -168,8 +168,8 @@ describe('chainpulse transport: calls', () => {
     const { clock, alpha, beta, client } = setup({
       breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
     })
-    alpha.set({ down: true })
-    beta.set({ down: true })
+    alpha.set({ mode: 'down' })
+    beta.set({ mode: 'down' })
     // The first call fails on both and opens their breakers; then no provider is available.
     await settleOnClock(clock, client.getBlockNumber()).catch(() => undefined)
     const error = await settleOnClock(clock, client.getBlockNumber()).then(
@@ -237,10 +237,10 @@ describe('chainpulse transport: watch actions', () => {
     await advanceInSteps(clock, 100)
     chain.mine(2)
     await advanceInSteps(clock, 100)
-    alpha.set({ down: true })
+    alpha.set({ mode: 'down' })
     chain.mine(2)
     await advanceInSteps(clock, 200)
-    alpha.set({ down: false })
+    alpha.set({ mode: 'up' })
     chain.mine()
     await advanceInSteps(clock, 200)
     expect(numbers).toEqual([1_001n, 1_002n, 1_003n, 1_004n, 1_005n])

@@ -4,6 +4,8 @@ import type {
   DemoReorg,
   DemoStatus,
   LeaderboardDetail,
+  PersonalityPatch,
+  ProviderPreset,
   RpcStatsRow,
   ScoreHistory,
   StrategiesView,
@@ -66,9 +68,9 @@ export const api = {
   reorg: (chain: string, depth: number) =>
     postJson<DemoReorg>(`/api/demo/chains/${enc(chain)}/reorg`, { depth }),
   cooldown: (id: string, ms: number) => postJson(`/api/demo/providers/${enc(id)}/cooldown`, { ms }),
-  personality: (id: string, patch: Record<string, number | string | Record<string, number>>) =>
+  personality: (id: string, patch: PersonalityPatch) =>
     postJson(`/api/demo/providers/${enc(id)}/personality`, patch),
-  startProvider: (chain: string, preset: string) =>
+  startProvider: (chain: string, preset: ProviderPreset) =>
     postJson<{ id: string }>('/api/demo/providers', { chain, preset }),
   startLoad: (input: { ratePerSecond: number; clients: number; durationMs: number; transports: string[] }) =>
     postJson('/api/demo/load/start', input),

@@ -230,25 +230,47 @@ export interface StrategiesView {
   chains: { chain: string; strategy: string }[]
 }
 
-/** Personality presets a started simulated provider can take (`POST /api/demo/providers`). */
+/**
+ * Personality presets a started simulated provider can take (`POST /api/demo/providers`): the devnet's
+ * names (types.check.ts fails the typecheck when they differ).
+ */
 export const providerPresets = ['leader', 'steady', 'slow', 'flaky', 'lagging', 'neutral'] as const
 export type ProviderPreset = (typeof providerPresets)[number]
+
+/** Relative weights of a simulated provider's injected error kinds. */
+export interface ErrorMix {
+  serverError: number
+  rateLimit: number
+  rpcError: number
+  malformed: number
+}
+
+/** The knobs of a simulated provider the dashboard shows (the devnet's personality has more). */
+export interface Personality {
+  latencyMs: number
+  jitterMs: number
+  errorRate: number
+  errorMix: ErrorMix
+  hangRate: number
+  lagBlocks: number
+  wsDelayMs: number
+  wsDropRate: number
+  mode: 'up' | 'down' | 'hang'
+}
+
+/**
+ * Body of `POST /api/demo/providers/:id/personality`: the knobs to change (types.check.ts checks that the
+ * devnet accepts every patch the dashboard can send).
+ */
+export type PersonalityPatch = Partial<Omit<Personality, 'errorMix'>> & { errorMix?: Partial<ErrorMix> }
 
 /** A simulated provider of `GET /api/demo/providers`. */
 export interface DemoProvider {
   id: string
   chain: string
   running: boolean
-  mode: 'up' | 'down' | 'hang'
-  personality: {
-    latencyMs: number
-    jitterMs: number
-    errorRate: number
-    hangRate: number
-    lagBlocks: number
-    wsDelayMs: number
-    wsDropRate: number
-  }
+  mode: Personality['mode']
+  personality: Omit<Personality, 'mode' | 'errorMix'>
 }
 
 /** A block by height and hash. */

@@ -1,4 +1,4 @@
-import type { DemoReorg } from '../api/types.js'
+import type { DemoReorg, PersonalityPatch } from '../api/types.js'
 
 /** A routing decision as a scenario observes it (a `routing:decisions` payload). */
 export interface ObservedDecision {
@@ -27,7 +27,7 @@ export interface ScenarioContext {
   leader: string | undefined
   kill(id: string): Promise<unknown>
   revive(id: string): Promise<unknown>
-  personality(id: string, patch: Record<string, number | string | Record<string, number>>): Promise<unknown>
+  personality(id: string, patch: PersonalityPatch): Promise<unknown>
   healthy(id: string): Promise<unknown>
   /** Reorganises `chain`: its newest `depth` blocks are replaced by new ones at the same heights. */
   reorg(depth: number): Promise<DemoReorg>

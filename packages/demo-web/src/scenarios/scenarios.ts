@@ -1,3 +1,4 @@
+import type { ErrorMix, PersonalityPatch } from '../api/types.js'
 import { shortHash } from '../format/format.js'
 import type { Scenario, ScenarioContext, ScenarioStep } from './runner.js'
 
@@ -27,10 +28,10 @@ const leaderOf = (context: ScenarioContext): string => {
 const REORG_DEPTH = 3
 
 /** Clean personality: what the rate-limit storm, lag and recovery scenarios put back. */
-const calm = { errorRate: 0, lagBlocks: 0 }
+const calm: PersonalityPatch = { errorRate: 0, lagBlocks: 0 }
 /** Injected errors that are all 429s, and the devnet's default even mix to put back. */
-const rateLimitOnly = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
-const evenMix = { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 }
+const rateLimitOnly: ErrorMix = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
+const evenMix: ErrorMix = { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 }
 
 const restore = (ids: string[]): ScenarioStep[] =>
   ids.map((id) => ({

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestFault } from '@chainpulse/core/testing'
 import { errorResponse, isJsonRpcRequest, type JsonRpcResponse } from '../rpc/json-rpc.js'
-import type { RequestFault } from './fault-plan.js'
 import { INJECTED_ERRORS, truncateBody } from './injected-errors.js'
 import { isFilterMethod } from './node-filters.js'
 import { delay, type ProviderContext } from './provider-context.js'
@@ -71,7 +71,8 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
   if (fault.kind === 'rateLimit' || fault.kind === 'rpcError') {
     const injected = INJECTED_ERRORS[fault.kind]
     const headers: Record<string, string> = json()
-    if (fault.kind === 'rateLimit') headers['retry-after'] = String(personality.retryAfterSeconds)
+    if (fault.kind === 'rateLimit' && personality.retryAfterSeconds !== null)
+      headers['retry-after'] = String(personality.retryAfterSeconds)
     return {
       status: injected.status,
       body: errorBody(body, { code: injected.code, message: injected.message }),

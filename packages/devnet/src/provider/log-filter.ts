@@ -1,34 +1,8 @@
-import type { LogEntry } from '../chain/chain-feed.js'
+import type { LogFilter } from '@chainpulse/core'
 
-/** The filter of a `logs` subscription: address(es) and topic positions (null = any, array = any of). */
-export interface LogFilter {
-  address?: string | string[]
-  topics?: (string | string[] | null)[]
-}
-
-/**
- * Whether a log matches a subscription filter, with the node's semantics: addresses and topics compare
- * case-insensitively, a `null` topic position matches anything, an array matches any of its entries.
- *
- * @example
- * matchesLogFilter(log, { address: emitter, topics: [PING_TOPIC] })
- */
-export function matchesLogFilter(log: LogEntry, filter: LogFilter): boolean {
-  if (filter.address !== undefined) {
-    const addresses = (Array.isArray(filter.address) ? filter.address : [filter.address]).map(lower)
-    if (addresses.length > 0 && !addresses.includes(lower(log.address))) return false
-  }
-  const topics = filter.topics ?? []
-  for (let i = 0; i < topics.length; i++) {
-    const wanted = topics[i]
-    if (wanted === null || wanted === undefined) continue
-    const actual = log.topics[i]
-    if (actual === undefined) return false
-    const options = (Array.isArray(wanted) ? wanted : [wanted]).map(lower)
-    if (options.length > 0 && !options.includes(lower(actual))) return false
-  }
-  return true
-}
+// Matching a log against a filter is core's `matchesLogFilter` (one matcher for the pool, the mock and
+// the devnet); what stays here is reading the filter out of an untrusted `eth_subscribe` request.
+export type { LogFilter }
 
 /** Reads a subscription filter from untrusted `eth_subscribe` params; returns undefined when malformed. */
 export function parseLogFilter(value: unknown): LogFilter | undefined {
@@ -48,8 +22,4 @@ export function parseLogFilter(value: unknown): LogFilter | undefined {
     ...(address !== undefined && address !== null ? { address: address as string | string[] } : {}),
     ...(topics !== undefined && topics !== null ? { topics: topics as LogFilter['topics'] } : {}),
   }
-}
-
-function lower(value: string): string {
-  return value.toLowerCase()
 }

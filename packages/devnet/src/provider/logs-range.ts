@@ -1,13 +1,9 @@
+import { logsRangeError } from '@chainpulse/core/testing'
 import type { JsonRpcErrorObject, JsonRpcRequest } from '../rpc/json-rpc.js'
 
 // A provider with a block-range limit refuses an `eth_getLogs` whose range is wider, with an
-// "invalid params" error naming the limit, as hosted providers do. This wording is the one several
-// node-based providers use; core classes it as a request limit ("cannot serve": try another provider).
-
-/** The error a provider whose widest `eth_getLogs` range is `maxRange` blocks answers a wider query with. */
-export function logsRangeError(maxRange: number): JsonRpcErrorObject {
-  return { code: -32602, message: `query exceeds max block range ${maxRange}` }
-}
+// "invalid params" error naming the limit, as hosted providers do; the wording is core's
+// `logsRangeError`, shared with the mock provider.
 
 /** Whether `request` is an `eth_getLogs` over a block range with a tag bound, so its width depends on the head. */
 export function logsRangeNeedsHead(request: JsonRpcRequest): boolean {

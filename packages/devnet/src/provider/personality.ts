@@ -33,8 +33,11 @@ export interface Personality {
   errorRate: number
   /** Relative weights of the injected error kinds. @default all 1 */
   errorMix: ErrorMix
-  /** `Retry-After` seconds sent with injected 429s. @default 1 */
-  retryAfterSeconds: number
+  /**
+   * `Retry-After` seconds sent with injected 429s; `null` sends none (as many providers do), and clients
+   * fall back to their own backoff. @default 1
+   */
+  retryAfterSeconds: number | null
   /** Probability that a request is accepted and never answered (0–1). @default 0 */
   hangRate: number
   /** Blocks this provider trails the chain head by: `eth_blockNumber`, `latest` and `newHeads` lag. @default 0 */
@@ -118,7 +121,7 @@ export const personalityPatchSchema = z.strictObject({
   jitterMs: milliseconds.optional(),
   errorRate: probability.optional(),
   errorMix: errorMixPatchSchema.optional(),
-  retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
+  retryAfterSeconds: z.number().int().min(0).max(86_400).nullable().optional(),
   hangRate: probability.optional(),
   lagBlocks: z.number().int().min(0).max(10_000).optional(),
   wsDelayMs: milliseconds.optional(),

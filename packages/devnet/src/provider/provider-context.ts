@@ -1,4 +1,4 @@
-import type { FaultPlan } from './fault-plan.js'
+import type { FaultPlan } from '@chainpulse/core/testing'
 import type { Forwarder } from './forwarder.js'
 import type { Personality } from './personality.js'
 import type { ProviderStats } from './provider-stats.js'

@@ -1,4 +1,4 @@
-import type { RequestFaultKind } from './fault-plan.js'
+import type { RequestFaultKind } from '@chainpulse/core/testing'
 
 /** Counters of one provider since it started; what a client would see, summed. */
 export interface ProviderStats {

@@ -288,6 +288,20 @@ describe('simulated provider knobs, observed from a client', () => {
     expect(response.error).toMatchObject({ code: -32005, data: { retryAfterSeconds: 1 } })
   })
 
+  it('sends no retry hint, over HTTP or WebSocket, when retryAfterSeconds is null', async () => {
+    await provider.set({
+      errorRate: 1,
+      errorMix: { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 },
+      retryAfterSeconds: null,
+    })
+    const reply = await send()
+    expect(reply.status).toBe(429)
+    expect(reply.retryAfter).toBeNull()
+    const response = await (await ws()).request('eth_chainId')
+    expect(response.error?.code).toBe(-32005)
+    expect(response.error).not.toHaveProperty('data')
+  })
+
   it('rejects an invalid knob without changing the personality', async () => {
     await expect(provider.set({ errorRate: 2 })).rejects.toThrow(/errorRate/)
     expect(provider.personality.errorRate).toBe(0)

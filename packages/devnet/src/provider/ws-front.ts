@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { matchesLogFilter } from '@chainpulse/core'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { ChainEvent } from '../chain/chain-feed.js'
 import {
@@ -10,7 +11,7 @@ import {
   type JsonRpcResponse,
 } from '../rpc/json-rpc.js'
 import { INJECTED_ERRORS, truncateBody } from './injected-errors.js'
-import { type LogFilter, matchesLogFilter, parseLogFilter } from './log-filter.js'
+import { type LogFilter, parseLogFilter } from './log-filter.js'
 import { delay, type ProviderContext } from './provider-context.js'
 
 type Subscription = { kind: 'newHeads' } | { kind: 'logs'; filter: LogFilter }
@@ -63,7 +64,9 @@ export function createWsFront(context: ProviderContext): WsFront {
     if (fault.kind === 'serverError' || fault.kind === 'rateLimit' || fault.kind === 'rpcError') {
       const { code, message } = INJECTED_ERRORS[fault.kind]
       const data =
-        fault.kind === 'rateLimit' ? { retryAfterSeconds: personality.retryAfterSeconds } : undefined
+        fault.kind === 'rateLimit' && personality.retryAfterSeconds !== null
+          ? { retryAfterSeconds: personality.retryAfterSeconds }
+          : undefined
       answers = items.map((item) =>
         errorResponse(isJsonRpcRequest(item) ? item.id : null, { code, message, ...(data ? { data } : {}) }),
       )

@@ -8,6 +8,7 @@ import {
 import { type Devnet, startDevnet } from '@chainpulse/devnet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DemoControls } from '../routes/api/demo-controls.js'
+import type { DemoProviderPreset } from '../routes/api/demo-personality.js'
 import { createDevnetDemoControls } from './demo-controls.js'
 
 describe('createDevnetDemoControls', { timeout: 20_000 }, () => {
@@ -100,7 +101,9 @@ describe('createDevnetDemoControls', { timeout: 20_000 }, () => {
     await expect(tooDeep).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'depth' })] })
     await expect(controls.kill('nope')).rejects.toBeInstanceOf(UnknownProviderError)
     await expect(controls.startProvider({ chain: 'solana' })).rejects.toBeInstanceOf(UnknownChainError)
-    await expect(controls.startProvider({ chain: 'ethereum', preset: 'turbo' })).rejects.toBeInstanceOf(
+    // The type allows only preset names; a caller from JavaScript can still pass anything.
+    const turbo = 'turbo' as DemoProviderPreset
+    await expect(controls.startProvider({ chain: 'ethereum', preset: turbo })).rejects.toBeInstanceOf(
       ConfigError,
     )
     await expect(controls.startProvider({ chain: 'ethereum', id: 'ethereum-alpha' })).rejects.toBeInstanceOf(

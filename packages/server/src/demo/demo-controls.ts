@@ -3,7 +3,6 @@ import {
   type Devnet,
   DevnetConfigError,
   type Personality,
-  type PersonalityPreset,
   personalityPresets,
   type SimulatedProvider,
 } from '@chainpulse/devnet'
@@ -72,7 +71,7 @@ export function createDevnetDemoControls(options: {
         devnet.addProvider({
           chain: input.chain,
           ...(input.id === undefined ? {} : { id: input.id }),
-          ...(input.preset === undefined ? {} : { preset: input.preset as PersonalityPreset }),
+          ...(input.preset === undefined ? {} : { preset: input.preset }),
         }),
       )
       try {
@@ -127,20 +126,12 @@ export function createDevnetDemoControls(options: {
 }
 
 function info(id: string, chain: string, personality: Personality, running: boolean): DemoProviderInfo {
+  const { mode, ...knobs } = personality
   return {
     id,
     chain,
     running,
-    mode: running ? personality.mode : 'down',
-    personality: {
-      latencyMs: personality.latencyMs,
-      jitterMs: personality.jitterMs,
-      errorRate: personality.errorRate,
-      errorMix: { ...personality.errorMix },
-      hangRate: personality.hangRate,
-      lagBlocks: personality.lagBlocks,
-      wsDelayMs: personality.wsDelayMs,
-      wsDropRate: personality.wsDropRate,
-    },
+    mode: running ? mode : 'down',
+    personality: { ...knobs, errorMix: { ...knobs.errorMix } },
   }
 }

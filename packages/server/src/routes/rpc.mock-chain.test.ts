@@ -54,7 +54,7 @@ describe('the proxy over a pool of mock providers', () => {
 
   it('fails over to the backup when the primary is down, and says so in the headers', async () => {
     const { primary, rpc } = setup()
-    primary.set({ down: true })
+    primary.set({ mode: 'down' })
     const reply = await rpc({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' })
     expect(reply.json()).toEqual({ jsonrpc: '2.0', id: 1, result: '0x1' })
     expect(reply.headers['x-chainpulse-provider']).toBe('backup')

@@ -1,5 +1,5 @@
 import type { ProviderPoolEvent } from '@chainpulse/core'
-import { mulberry32 } from '@chainpulse/devnet'
+import { mulberry32 } from '@chainpulse/core/testing'
 import type { DevnetProcess } from '@chainpulse/devnet/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningChainPulse, startChainPulse } from '../main.js'

@@ -375,7 +375,7 @@ describe('limits of a WebSocket connection', () => {
 
   it('answers -32005 at once past maxPendingMessages unanswered messages', async () => {
     const { connect, alpha, bravo } = await setup({ ws: { maxPendingMessages: 1 } })
-    for (const provider of [alpha, bravo]) provider.set({ hang: true })
+    for (const provider of [alpha, bravo]) provider.set({ mode: 'hang' })
     const client = await connect()
     client.send({ jsonrpc: '2.0', id: 'stuck', method: 'eth_chainId' })
     const refused = await client.call('eth_chainId', undefined, 'next')

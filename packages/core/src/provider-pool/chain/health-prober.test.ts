@@ -4,6 +4,9 @@ import { createMockProvider } from '../../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../../testing/run-clock.js'
 import { setup } from '../mock-pool-setup.js'
 
+/** Every injected error a 429 (with `errorRate: 1`: every call rate-limited). */
+const rateLimitsOnly = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
+
 // Background health probes, through a pool over mock providers on a fake clock.
 
 const PROBES = { healthCheck: { intervalMs: 1_000, timeoutMs: 500 } } as const
@@ -11,7 +14,7 @@ const PROBES = { healthCheck: { intervalMs: 1_000, timeoutMs: 500 } } as const
 describe('health probes', () => {
   it('finds an unreachable provider down within one interval, and sends it no client request', async () => {
     const { clock, pool, providers, events } = setup(PROBES)
-    providers.b.set({ down: true })
+    providers.b.set({ mode: 'down' })
     await advanceInSteps(clock, 1_000)
     expect(pool.providers()[1]).toMatchObject({
       id: 'b',
@@ -33,10 +36,10 @@ describe('health probes', () => {
 
   it('puts a revived provider back in rotation within one interval', async () => {
     const { clock, pool, providers, events } = setup(PROBES)
-    providers.a.set({ down: true })
+    providers.a.set({ mode: 'down' })
     await advanceInSteps(clock, 1_000)
     expect(pool.providers()[0]?.health).toBe('down')
-    providers.a.set({ down: false })
+    providers.a.set({ mode: 'up' })
     await advanceInSteps(clock, 1_000)
     expect(pool.providers()[0]).toMatchObject({ health: 'healthy', downReason: undefined })
     expect(events.at(-1)).toMatchObject({ providerId: 'a', type: 'healthy' })
@@ -47,14 +50,14 @@ describe('health probes', () => {
 
   it('keeps its interval while another provider hangs: a revived provider is back within one interval', async () => {
     const { clock, pool, providers } = setup(PROBES)
-    providers.a.set({ down: true })
-    providers.b.set({ hang: true })
+    providers.a.set({ mode: 'down' })
+    providers.b.set({ mode: 'hang' })
     await advanceInSteps(clock, 2_000)
     expect(pool.providers().map((provider) => provider.health)).toEqual(['down', 'down', 'healthy'])
     // Revived just after a probe found it still down: the worst moment.
     const calls = providers.a.calls()
     while (providers.a.calls() === calls) await advanceInSteps(clock, 5)
-    providers.a.set({ down: false })
+    providers.a.set({ mode: 'up' })
     // b's probes time out after 500 ms each round; that must not push a's next probe past one interval.
     await advanceInSteps(clock, 1_000 + 10)
     expect(pool.providers()[0]).toMatchObject({ health: 'healthy', downReason: undefined })
@@ -65,17 +68,17 @@ describe('health probes', () => {
 
   it('takes a throttled probe of a revived provider as a sign of life: back in rotation when its cooldown ends', async () => {
     const { clock, pool, providers } = setup(PROBES)
-    providers.a.set({ down: true })
+    providers.a.set({ mode: 'down' })
     await advanceInSteps(clock, 1_000)
     expect(pool.providers()[0]?.health).toBe('down')
-    providers.a.set({ down: false, latencyMs: 20 })
+    providers.a.set({ mode: 'up', latencyMs: 20 })
     // The first probe after the revive checks the chain id; the head read after it is throttled.
     const chainIdCalls = providers.a.calls('eth_chainId')
     while (providers.a.calls('eth_chainId') === chainIdCalls) await advanceInSteps(clock, 5)
-    providers.a.set({ rateLimited: { retryAfterMs: 300 } })
+    providers.a.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 0.3 })
     await advanceInSteps(clock, 50)
     expect(pool.providers()[0]).toMatchObject({ health: 'cooldown', downReason: undefined })
-    providers.a.set({ rateLimited: false })
+    providers.a.set({ errorRate: 0 })
     // Once its Retry-After is over, not one probe interval later.
     await advanceInSteps(clock, 300)
     expect(pool.providers()[0]?.health).toBe('healthy')
@@ -87,14 +90,14 @@ describe('health probes', () => {
       breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
     })
     await advanceInSteps(clock, 10)
-    providers.a.set({ down: true })
+    providers.a.set({ mode: 'down' })
     // A client request finds it first (its breaker opens), the next probe round too (down).
     expect(
       (await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))).providerId,
     ).toBe('b')
     await advanceInSteps(clock, 1_000)
     expect(pool.providers()[0]).toMatchObject({ breaker: 'open', health: 'down' })
-    providers.a.set({ down: false })
+    providers.a.set({ mode: 'up' })
     await advanceInSteps(clock, 1_000)
     // Long before halfOpenAfterMs (60 s): the probe was its trial.
     expect(pool.providers()[0]).toMatchObject({ breaker: 'closed', health: 'healthy' })
@@ -152,13 +155,13 @@ describe('health probes', () => {
 
   it('cools a provider down on a throttled probe, and probes it no more before its Retry-After', async () => {
     const { clock, pool, providers } = setup(PROBES)
-    providers.c.set({ rateLimited: { retryAfterMs: 5_000 } })
+    providers.c.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 5 })
     await advanceInSteps(clock, 10)
     expect(pool.providers()[2]?.health).toBe('cooldown')
     const calls = providers.c.calls()
     await advanceInSteps(clock, 4_000)
     expect(providers.c.calls()).toBe(calls)
-    providers.c.set({ rateLimited: false })
+    providers.c.set({ errorRate: 0 })
     await advanceInSteps(clock, 2_000)
     expect(pool.providers()[2]?.health).toBe('healthy')
   })

@@ -27,7 +27,7 @@ describe('filters served by the pool', () => {
     const mined = chain.mine(3)
     await advanceInSteps(clock, 300)
     expect((await call('eth_getFilterChanges', [id])).result).toEqual(mined.map((block) => block.hash))
-    providers.a.set({ down: true })
+    providers.a.set({ mode: 'down' })
     const later = chain.mine(2)
     await advanceInSteps(clock, 300)
     expect((await call('eth_getFilterChanges', [id])).result).toEqual(later.map((block) => block.hash))

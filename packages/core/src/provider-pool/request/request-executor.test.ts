@@ -3,6 +3,9 @@ import { AllProvidersFailedError, UpstreamRpcError } from '../../errors/errors.j
 import { advanceInSteps, settleOnClock } from '../../testing/run-clock.js'
 import { setup } from '../mock-pool-setup.js'
 
+/** Every injected error a 429 (with `errorRate: 1`: every call rate-limited). */
+const rateLimitsOnly = { serverError: 0, rateLimit: 1, rpcError: 0, malformed: 0 }
+
 // The failure model as the pool applies it (docs/failure-model.md), over mock providers on a fake clock.
 
 /** Provider pool events that say a provider's health or breaker changed. */
@@ -143,7 +146,7 @@ describe('the failure model in the request path', () => {
     const { clock, pool, providers } = setup()
     pool.cooldown('a', 5_000)
     pool.cooldown('b', 6_000)
-    providers.c.set({ down: true })
+    providers.c.set({ mode: 'down' })
     const started = clock.now()
     const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     expect(answer).toMatchObject({ providerId: 'a', attempts: 2 })
@@ -155,7 +158,7 @@ describe('the failure model in the request path', () => {
     const { clock, pool, providers } = setup({ requestDeadlineMs: 2_000 })
     pool.cooldown('a', 30_000)
     pool.cooldown('b', 20_000)
-    providers.c.set({ down: true })
+    providers.c.set({ mode: 'down' })
     const started = clock.now()
     const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     expect(answer).toMatchObject({ providerId: 'b', attempts: 2 })
@@ -165,10 +168,10 @@ describe('the failure model in the request path', () => {
   it('gives a provider that was already cooling down when planned the same second chance after a throttle', async () => {
     const { clock, pool, providers } = setup({ requestDeadlineMs: 5_000 })
     pool.cooldown('a', 500)
-    providers.a.set({ rateLimited: { retryAfterMs: 500 } })
-    providers.b.set({ down: true })
-    providers.c.set({ down: true })
-    clock.setTimeout(() => providers.a.set({ rateLimited: false }), 700)
+    providers.a.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 0.5 })
+    providers.b.set({ mode: 'down' })
+    providers.c.set({ mode: 'down' })
+    clock.setTimeout(() => providers.a.set({ errorRate: 0 }), 700)
     const started = clock.now()
     const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     // b and c refused; a's cooldown waited out, its 429 waited out too, then its answer.
@@ -180,9 +183,9 @@ describe('the failure model in the request path', () => {
 
   it('asks a provider that keeps throttling at most twice in one request', async () => {
     const { clock, pool, providers } = setup({ requestDeadlineMs: 5_000 })
-    providers.a.set({ rateLimited: { retryAfterMs: 100 } })
-    providers.b.set({ rateLimited: { retryAfterMs: 0 } })
-    providers.c.set({ down: true })
+    providers.a.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 0.1 })
+    providers.b.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: 0 })
+    providers.c.set({ mode: 'down' })
     const error = await settleOnClock(
       clock,
       pool.request({ chain: 'ethereum', method: 'eth_chainId' }),
@@ -193,9 +196,9 @@ describe('the failure model in the request path', () => {
 
   it('tries a provider that answered badly once more when every provider failed, within the deadline', async () => {
     const { clock, pool, providers } = setup({ requestTimeoutMs: 1_000 })
-    providers.a.set({ hang: true })
+    providers.a.set({ mode: 'hang' })
     providers.b.set({ failNext: 1 })
-    providers.c.set({ down: true })
+    providers.c.set({ mode: 'down' })
     const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     // a timed out (not worth its deadline again), c refused the connection; b's 503 earns it a second try.
     expect(answer).toMatchObject({ providerId: 'b', attempts: 4 })
@@ -213,7 +216,7 @@ describe('the failure model in the request path', () => {
 
   it('cools a provider down for defaultCooldownMs after a 429 that does not say how long', async () => {
     const { clock, pool, providers, events } = setup({ defaultCooldownMs: 7_000 })
-    providers.a.set({ rateLimited: {} })
+    providers.a.set({ errorRate: 1, errorMix: rateLimitsOnly, retryAfterSeconds: null })
     await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
     expect(events.find((event) => event.type === 'cooldown_start')).toMatchObject({
       providerId: 'a',
@@ -228,7 +231,7 @@ describe('the failure model in the request path', () => {
       requestDeadlineMs: 15_000,
       breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
     })
-    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ hang: true })
+    for (const id of ['a', 'b', 'c'] as const) providers[id].set({ mode: 'hang' })
     const started = clock.now()
     const error = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }), {
       maxMs: 20_000,
@@ -248,7 +251,7 @@ describe('the failure model in the request path', () => {
       requestTimeoutMs: 1_000,
       breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
     })
-    providers.a.set({ hang: true })
+    providers.a.set({ mode: 'hang' })
     expect(
       await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' })),
     ).toMatchObject({

@@ -1,40 +1,54 @@
+import type { DemoProviderPreset } from './demo-personality.js'
+
 /** Reachability of a simulated provider: `down` refuses connections, `hang` accepts and never answers. */
 export type DemoProviderMode = 'up' | 'down' | 'hang'
 
-/**
- * Knobs of a simulated provider the dashboard can change (a subset of the devnet's personality; see
- * docs/devnet.md). Every field is optional: only the given ones change.
- */
-export interface DemoPersonalityPatch {
-  /** Median added latency (ms). */
-  latencyMs?: number
-  /** Standard deviation of the added latency (ms). */
-  jitterMs?: number
-  /** Probability (0–1) of an injected error (5xx, 429, JSON-RPC error, malformed body). */
-  errorRate?: number
-  /** Relative weights of the injected error kinds; the ones left out keep their weight. */
-  errorMix?: DemoErrorMix
-  /** Probability (0–1) that a request is never answered. */
-  hangRate?: number
-  /** Blocks the provider trails the head by. */
-  lagBlocks?: number
-  /** Median delay of each WebSocket subscription event (ms). */
-  wsDelayMs?: number
-  /** Probability (0–1), per event, that the WebSocket connection is dropped instead. */
-  wsDropRate?: number
-  mode?: DemoProviderMode
-}
-
-/** Relative weights of a simulated provider's injected error kinds (see docs/devnet.md). */
+/** Relative weights of a simulated provider's injected error kinds (see docs/devnet.md#injected-errors). */
 export interface DemoErrorMix {
   /** HTTP 503. */
-  serverError?: number
+  serverError: number
   /** HTTP 429 with Retry-After. */
-  rateLimit?: number
+  rateLimit: number
   /** A JSON-RPC internal error. */
-  rpcError?: number
+  rpcError: number
   /** A truncated body. */
-  malformed?: number
+  malformed: number
+}
+
+/**
+ * Every knob of a simulated provider: the devnet's `Personality`, declared here because the server loads
+ * the devnet only in demo mode (`demo-controls.check.ts` fails the typecheck when the two drift). What
+ * each knob does is in docs/devnet.md#personalities.
+ */
+export interface DemoPersonality {
+  /** Median added latency (ms). */
+  latencyMs: number
+  /** Standard deviation of the added latency (ms). */
+  jitterMs: number
+  /** Probability (0–1) of an injected error (5xx, 429, JSON-RPC error, malformed body). */
+  errorRate: number
+  /** Relative weights of the injected error kinds. */
+  errorMix: DemoErrorMix
+  /** `Retry-After` seconds of injected 429s; `null`: none. */
+  retryAfterSeconds: number | null
+  /** Probability (0–1) that a request is never answered. */
+  hangRate: number
+  /** Blocks the provider trails the head by. */
+  lagBlocks: number
+  /** Median delay of each WebSocket subscription event (ms). */
+  wsDelayMs: number
+  /** Standard deviation of the WebSocket event delay (ms). */
+  wsJitterMs: number
+  /** Probability (0–1), per event, that the WebSocket connection is dropped instead. */
+  wsDropRate: number
+  mode: DemoProviderMode
+  /** Widest `eth_getLogs` block range served; `null`: no limit. */
+  maxLogsBlockRange: number | null
+}
+
+/** Knobs to change: any subset of {@link DemoPersonality}, `errorMix` itself partial (the rest keep their value). */
+export type DemoPersonalityPatch = Partial<Omit<DemoPersonality, 'errorMix'>> & {
+  errorMix?: Partial<DemoErrorMix>
 }
 
 /** A simulated provider as the Live Test tab lists it. */
@@ -43,11 +57,10 @@ export interface DemoProviderInfo {
   chain: string
   /** False once stopped (removed from the devnet and the pool). */
   running: boolean
+  /** Reachability (`down` once stopped). */
   mode: DemoProviderMode
   /** The current knobs. */
-  personality: Required<Omit<DemoPersonalityPatch, 'mode' | 'errorMix'>> & {
-    errorMix: Required<DemoErrorMix>
-  }
+  personality: Omit<DemoPersonality, 'mode'>
 }
 
 /** What to start with {@link DemoControls.startProvider}. */
@@ -55,8 +68,8 @@ export interface DemoStartProviderInput {
   chain: string
   /** @default the devnet's next free id on that chain */
   id?: string
-  /** A devnet personality preset: `leader`, `steady`, `slow`, `flaky`, `lagging`, `neutral`. @default 'steady' */
-  preset?: string
+  /** A devnet personality preset. @default 'steady' */
+  preset?: DemoProviderPreset
 }
 
 /** What to reorganise with {@link DemoControls.reorg}. */

@@ -12,6 +12,7 @@ import {
 import { createMethodFilter } from '../../security/method-filter.js'
 import type { ControlAccess } from './access.js'
 import type { DemoControls } from './demo-controls.js'
+import { demoPersonalityPatchSchema, demoProviderPresets } from './demo-personality.js'
 import { ApiHttpError, validate } from './http-errors.js'
 import type { DashboardPool } from './views.js'
 
@@ -41,32 +42,14 @@ const providerParams = z.strictObject({ providerId: id })
 const chainParams = z.strictObject({ chain: id })
 const strategyBody = z.strictObject({ strategy: id })
 const cooldownBody = z.strictObject({ ms: z.number().int().min(1).max(3_600_000).default(10_000) })
-const probability = z.number().min(0).max(1)
-const milliseconds = z.number().min(0).max(600_000)
-const personalityBody = z
-  .strictObject({
-    latencyMs: milliseconds.optional(),
-    jitterMs: milliseconds.optional(),
-    errorRate: probability.optional(),
-    errorMix: z
-      .strictObject({
-        serverError: z.number().min(0).max(1_000).optional(),
-        rateLimit: z.number().min(0).max(1_000).optional(),
-        rpcError: z.number().min(0).max(1_000).optional(),
-        malformed: z.number().min(0).max(1_000).optional(),
-      })
-      .optional(),
-    hangRate: probability.optional(),
-    lagBlocks: z.number().int().min(0).max(10_000).optional(),
-    wsDelayMs: milliseconds.optional(),
-    wsDropRate: probability.optional(),
-    mode: z.enum(['up', 'down', 'hang']).optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, 'give at least one knob')
+const personalityBody = demoPersonalityPatchSchema.refine(
+  (patch) => Object.keys(patch).length > 0,
+  'give at least one knob',
+)
 const startProviderBody = z.strictObject({
   chain: id,
   id: id.optional(),
-  preset: z.enum(['leader', 'steady', 'slow', 'flaky', 'lagging', 'neutral']).optional(),
+  preset: z.enum(demoProviderPresets).optional(),
 })
 // The deepest reorg allowed is the devnet's to say (its error comes back as a 400 naming `depth`).
 const reorgBody = z.strictObject({

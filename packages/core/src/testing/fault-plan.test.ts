@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { createFaultPlan } from './fault-plan.js'
-import { applyPersonalityPatch, neutralPersonality, type PersonalityPatch } from './personality.js'
+import { createFaultPlan, type FaultErrorMix, type FaultKnobs } from './fault-plan.js'
 
-const personality = (patch: PersonalityPatch) => applyPersonalityPatch(neutralPersonality, patch)
+type PersonalityPatch = Partial<Omit<FaultKnobs, 'errorMix'>> & { errorMix?: FaultErrorMix }
+
+/** A well-behaved provider (the devnet's neutral personality) with `patch` applied. */
+const personality = (patch: PersonalityPatch): FaultKnobs => ({
+  latencyMs: 0,
+  jitterMs: 0,
+  errorRate: 0,
+  errorMix: { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 },
+  hangRate: 0,
+  mode: 'up',
+  wsDelayMs: 0,
+  wsJitterMs: 0,
+  wsDropRate: 0,
+  ...patch,
+})
 
 function kinds(seed: number, providerId: string, patch: PersonalityPatch, count: number) {
   const plan = createFaultPlan(seed, providerId)

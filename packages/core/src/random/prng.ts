@@ -1,7 +1,8 @@
 /**
- * Seeded, counter-based randomness. Every random decision of a provider is drawn from
- * `draws(seed, stream, index)`: the Nth request's fault decision depends only on the seed, the stream
- * name (provider id + purpose) and N — never on timing or on how many numbers earlier decisions used.
+ * The one seeded randomness of ChainPulse's simulations: the mock provider, the strategy conformance
+ * suite and the devnet's simulated providers all draw from here, so a seed means the same thing in
+ * each. `draws(seed, stream, index)` is counter-based: the Nth decision of a stream depends only on the
+ * seed, the stream name and N — never on timing or on how many numbers earlier decisions used.
  */
 
 /** FNV-1a over UTF-16 code units, then a murmur3 finaliser: a well-spread 32-bit hash of a string. */
@@ -54,7 +55,13 @@ export function draws(seed: number | string, stream: string, index: number): () 
   return mulberry32(fmix32(base ^ Math.imul(index + 1, 0x9e3779b1)))
 }
 
-/** A standard normal variate (Box–Muller) from two uniforms. */
+/**
+ * A standard normal variate (Box–Muller) from two uniforms; scale it for a latency with a standard
+ * deviation.
+ *
+ * @example
+ * const latency = Math.max(0, medianMs + jitterMs * standardNormal(mulberry32(1)))
+ */
 export function standardNormal(next: () => number): number {
   const u1 = 1 - next() // (0, 1]: keeps log finite
   const u2 = next()
