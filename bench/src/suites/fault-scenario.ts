@@ -102,6 +102,8 @@ function chainPulse(strategy: 'leaderboard' | 'fastest'): Subject {
           )
           return fetch(url, init)
         },
+        // How each read meets the faults is the subject (viem and ethers share nothing): no sharing.
+        coalescing: false,
       })
       let attempts = 0
       let reads = 0

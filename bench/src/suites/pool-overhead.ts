@@ -46,6 +46,8 @@ export const poolOverheadSuite: BenchSuite = {
         chain: 'ethereum',
         httpUrl: `${upstream.url}/${id}`,
       })),
+      // Per-request cost is the subject: identical concurrent reads must not share upstream calls.
+      coalescing: false,
     })
     const transport = createHttpTransport({ url: `${upstream.url}/transport`, providerId: 'transport' })
     let nextId = 1

@@ -191,6 +191,9 @@ export const proxyThroughputSuite: BenchSuite = {
       chains: [{ name: 'ethereum', chainId: 1 }],
       providers: [{ id: 'upstream', chain: 'ethereum', httpUrl: `${upstream.url}/chainpulse` }],
       fetch: upstreamFetch,
+      // Every client sends the same body: coalescing would fold the load into a tenth of the upstream
+      // calls. This suite measures the per-request path, so each request makes its own upstream call.
+      coalescing: false,
     })
     // Everything on but the per-IP rate limit, which would otherwise cap one client at 100 req/s.
     const proxy = buildServer({ pool, config: { rateLimit: false }, logger: false })
@@ -274,7 +277,7 @@ export const proxyThroughputSuite: BenchSuite = {
         `Verdict: this VM's throughput drifts by ±10 % over seconds, so each round of a subject is divided by the naive forwarder's round measured seconds away, and the verdict takes the median of those ${ROUNDS} ratios ("vs naive (median of rounds)"); the target line gives their range.`,
         "Reference forwarder: the naive one, but calling the undici agent's own `request({ origin, path })` as `createUndiciFetch` does, instead of the documented top-level `request(url, { dispatcher })`, which rebuilds its options with an object spread (about 15 µs of CPU per call on Node 20). It shows what the proxy's features cost against a forwarder that also avoids that.",
         'Upstream: a minimal node:http JSON-RPC server in a child process (so its CPU is not the benchmark process’s) on 127.0.0.1, answering at once. "upstream calls / request" counts what it served during each subject’s timed rounds: 1.000 means every request went upstream (no cache answered for the proxy); the proxy’s pool also polls the head every 4 s.',
-        'ChainPulse proxy: `buildServer` over `createProviderPool` with one HTTP provider and every default on (leaderboard routing, circuit breaker, benchmark store, pubsub events, Prometheus metrics, method filter, body scanning), except the per-client rate limit (`rateLimit: false`), which would cap one client IP at 100 req/s. Naive forwarder: Fastify (no logger) reading the body as a string and passing it to undici `request()` (keep-alive agent), returning the upstream text as is — no parsing, validation, routing or metrics.',
+        'ChainPulse proxy: `buildServer` over `createProviderPool` with one HTTP provider and every default on (leaderboard routing, circuit breaker, benchmark store, pubsub events, Prometheus metrics, method filter, body scanning), except the per-client rate limit (`rateLimit: false`), which would cap one client IP at 100 req/s, and coalescing (`coalescing: false`): the clients all send the same body, and this suite measures what each request costs when it makes its own upstream call. Naive forwarder: Fastify (no logger) reading the body as a string and passing it to undici `request()` (keep-alive agent), returning the upstream text as is — no parsing, validation, routing or metrics.',
         `The proxy and the naive forwarder share the benchmark process (and its CPU) with autocannon, equally; the upstream has its own process. This machine has ${cpus().length} CPUs for client, server and upstream together; compare rows within one run. Absolute figures depend on the machine and its load.`,
       ],
     }

@@ -62,7 +62,7 @@ describe('session affinity', () => {
     const { providers, decisions } = setupResult
     const options = { session: 'wallet-1', clientId: 'alice' }
     const [home] = await sendFlow(setupResult, options)
-    providers[home as 'a' | 'b' | 'c'].set({ down: true })
+    providers[home as 'a' | 'b' | 'c'].set({ mode: 'down' })
     const after = [...(await sendFlow(setupResult, options)), ...(await sendFlow(setupResult, options))]
     expect(new Set(after).size).toBe(1)
     expect(after[0]).not.toBe(home)
@@ -123,7 +123,7 @@ describe('session affinity', () => {
     const options = { session: 'k' }
     const method = 'eth_getTransactionCount' // not what the probes call
     expect(await read(setupResult, options, method)).toBe('a')
-    providers.a.set({ down: true })
+    providers.a.set({ mode: 'down' })
     await advanceInSteps(clock, 2_000)
     expect(pool.providers().find((provider) => provider.id === 'a')?.health).toBe('down')
     expect(await read(setupResult, options, method)).toBe('b')
