@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 // demo-web talks to the server over HTTP only; the test builds one from source (no package dependency,
 // which would make a cycle: the server depends on demo-web for its dist/).
 import { buildServer } from '../../server/src/app.js'
-import { createDevnetDemoControls } from '../../server/src/demo/demo-controls.js'
+import { createDevnetDemoControls } from '../../server/src/demo/devnet-controls.js'
 import { shortHash } from '../src/format/format.js'
 import {
   type Browser,

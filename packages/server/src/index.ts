@@ -18,21 +18,6 @@ export {
   type ServerConfigInput,
   serverConfigSchema,
 } from './config/server-config.js'
-export { type ProxyErrorCode, type RpcErrorObject, rpcErrorCodes } from './json-rpc/rpc-errors.js'
-export {
-  type RunningChainPulse,
-  type StartChainPulseOptions,
-  startChainPulse,
-} from './main.js'
-export {
-  createSnapshotPersistence,
-  type SnapshotPersistence,
-  type SnapshotPersistenceOptions,
-  type SnapshotRestoreResult,
-} from './persistence/snapshot-file.js'
-export { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
-export type { ProxyPool } from './proxy-pool.js'
-export type { Capabilities, RuntimeView, TopicCounters } from './routes/api/api-routes.js'
 export type {
   DemoBlockRef,
   DemoControls,
@@ -44,14 +29,29 @@ export type {
   DemoReorgInput,
   DemoReorgResult,
   DemoStartProviderInput,
-} from './routes/api/demo-controls.js'
-export type { DemoProviderPreset } from './routes/api/demo-personality.js'
+} from './demo/controls.js'
+export type { DemoProviderPreset } from './demo/personality.js'
+export { type ProxyErrorCode, type RpcErrorObject, rpcErrorCodes } from './json-rpc/rpc-errors.js'
+export {
+  createSnapshotPersistence,
+  type SnapshotPersistence,
+  type SnapshotPersistenceOptions,
+  type SnapshotRestoreResult,
+} from './persistence/snapshot-file.js'
+export { type ChainPulsePluginOptions, chainPulsePlugin } from './plugin.js'
+export type { ProxyPool } from './proxy-pool.js'
+export type { Capabilities, RuntimeView, TopicCounters } from './routes/api/api-routes.js'
 export type { ApiErrorBody } from './routes/api/http-errors.js'
+export type { StreamTopic } from './routes/api/stream.js'
 export type { ChainView, LeaderboardView, ProviderView } from './routes/api/views.js'
 export type { HealthReport } from './routes/health.js'
 export { reservedRpcSegments } from './routes/rpc-target.js'
-export type { StreamTopic } from './routes/stream.js'
 export { defaultDeniedMethods } from './security/method-filter.js'
 export { urlSecrets } from './security/redaction.js'
+export {
+  type RunningChainPulse,
+  type StartChainPulseOptions,
+  startChainPulse,
+} from './start-chainpulse.js'
 export { createUndiciFetch, type UndiciFetch, type UndiciFetchOptions } from './upstream/undici-fetch.js'
 export { wsCloseCodes } from './ws/websocket-support.js'

@@ -4,5 +4,5 @@
  * `@chainpulse/devnet` (an optional peer dependency with a 44 MB anvil binary), which the production
  * server (`buildServer`, `startChainPulse`, `chainpulse serve`) never loads.
  */
-export { createDevnetDemoControls } from './demo-controls.js'
+export { createDevnetDemoControls } from './devnet-controls.js'
 export { type DemoUrls, type RunningDemo, type StartDemoOptions, startDemo } from './start-demo.js'

@@ -8,8 +8,8 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { mainnet } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { ambientMix } from '../load/ambient-traffic.js'
-import type { DemoStatus } from '../routes/api/demo-routes.js'
+import type { DemoStatus } from './demo-routes.js'
+import { ambientMix } from './load/ambient-traffic.js'
 import { type RunningDemo, startDemo } from './start-demo.js'
 
 // Real clients against the same demo `chainpulse demo` runs (one chain, to stay quick): what a user's

@@ -3,8 +3,8 @@ import type { ProviderPoolOptions } from '@chainpulse/core'
 import { type Devnet, type DevnetOptions, startDevnet } from '@chainpulse/devnet'
 import type { BuildServerOptions } from '../app.js'
 import type { ServerConfigInput } from '../config/server-config.js'
-import { type RunningChainPulse, startChainPulse } from '../main.js'
-import { createDevnetDemoControls } from './demo-controls.js'
+import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
+import { createDevnetDemoControls } from './devnet-controls.js'
 
 /** Options of {@link startDemo}. */
 export interface StartDemoOptions {

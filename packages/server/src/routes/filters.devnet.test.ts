@@ -2,7 +2,7 @@ import { type Devnet, PING_TOPIC, startDevnet } from '@chainpulse/devnet'
 import { waitFor } from '@chainpulse/devnet/testing'
 import { createPublicClient, http, type Log, parseAbiItem } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningChainPulse, startChainPulse } from '../main.js'
+import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
 
 // Filters through the proxy over separate simulated providers, as viem's HTTP watchers use them
 // (eth_newFilter, then eth_getFilterChanges every pollingInterval): every log exactly once while a

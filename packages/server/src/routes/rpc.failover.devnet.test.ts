@@ -1,7 +1,7 @@
 import type { ProviderPoolEvent, RoutingDecisionEvent } from '@chainpulse/core'
 import type { DevnetProcess } from '@chainpulse/devnet/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningChainPulse, startChainPulse } from '../main.js'
+import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
 import { httpClient, quantile, spawnDevnetWith, type TimedAnswer } from '../testing/devnet-load.js'
 
 // Issue 13's chaos run: the real server over a devnet chain with the demo's default fault mix (leader,

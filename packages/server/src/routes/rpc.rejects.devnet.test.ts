@@ -2,8 +2,7 @@ import type { ProviderPoolEvent } from '@chainpulse/core'
 import { mulberry32 } from '@chainpulse/core/testing'
 import type { DevnetProcess } from '@chainpulse/devnet/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningChainPulse, startChainPulse } from '../main.js'
-import type { ProviderView } from '../routes/api/views.js'
+import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
 import {
   httpClient,
   quantile,
@@ -13,6 +12,7 @@ import {
   wsClient,
 } from '../testing/devnet-load.js'
 import { createUndiciFetch, type UndiciFetch } from '../upstream/undici-fetch.js'
+import type { ProviderView } from './api/views.js'
 
 // Issue 13: requests that every provider deterministically rejects must never be held against a
 // provider. The real server over a devnet chain (anvil behind three neutral simulated providers, each

@@ -5,7 +5,7 @@ import { createPublicClient, http, type Transport, webSocket } from 'viem'
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 import { mainnet } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningChainPulse, startChainPulse } from '../main.js'
+import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
 
 // Wallets' nonce → estimate → send → receipt flows through the proxy, on a devnet of three providers in
 // front of one real anvil. The pool routes round-robin, so every call that is not held by its session

@@ -7,7 +7,7 @@ import type { ProviderStatus } from '@chainpulse/core'
 import { advanceInSteps, createFakeClock, settleOnClock } from '@chainpulse/core/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { loadConfigFile } from '../config/load-config.js'
-import { type RunningChainPulse, startChainPulse } from '../main.js'
+import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
 import { type LeakyUpstream, leakyFailures, startLeakyUpstream } from '../testing/leaky-upstream.js'
 import { openTestClient, type TestWsClient } from '../ws/test-client.js'
 

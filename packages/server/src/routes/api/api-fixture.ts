@@ -3,8 +3,8 @@ import { createFakeClock, type FakeClock } from '@chainpulse/core/testing'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../../app.js'
 import type { ServerConfigInput } from '../../config/server-config.js'
+import type { DemoControls } from '../../demo/controls.js'
 import { createTestUpstream, type TestUpstream } from '../../testing/harness.js'
-import type { DemoControls } from './demo-controls.js'
 
 /** A key planted in a provider URL: it must never appear in an API response or /metrics. */
 export const PLANTED_KEY = 'abcdef0123456789abcdef0123456789'

@@ -9,14 +9,14 @@ import {
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { ServerConfig } from '../../config/server-config.js'
+import type { DemoControls } from '../../demo/controls.js'
+import { demoRoutes } from '../../demo/demo-routes.js'
 import { createRuntimeMonitor, type RuntimeReading } from '../../runtime/runtime-monitor.js'
 import type { Redactor } from '../../security/redaction.js'
-import { createStreamHub, pubsubStreamTopics, type StreamStats, streamRoutes } from '../stream.js'
 import { ADMIN_TOKEN_HEADER, createControlAccess } from './access.js'
-import type { DemoControls } from './demo-controls.js'
-import { demoRoutes } from './demo-routes.js'
 import { apiErrorHandler, validate } from './http-errors.js'
 import { createScoreHistory, type ScoreHistoryView } from './score-history.js'
+import { createStreamHub, pubsubStreamTopics, type StreamStats, streamRoutes } from './stream.js'
 import { chainViews, type DashboardPool, leaderboardView, providerViews } from './views.js'
 
 /** Options of {@link apiRoutes}. */

@@ -5,11 +5,11 @@
 // core's topic payloads.
 import type { LeaderboardEntry, MarginStats, RpcStatsRow } from '@chainpulse/core'
 import type * as Dashboard from '@chainpulse/demo-web/api-types'
-import type { SnapshotStreamTopic } from '../stream.js'
+import type { DemoReorgResult } from '../../demo/controls.js'
+import type { DemoStatus } from '../../demo/demo-routes.js'
 import type { Capabilities, RuntimeView, StrategiesView } from './api-routes.js'
-import type { DemoReorgResult } from './demo-controls.js'
-import type { DemoStatus } from './demo-routes.js'
 import type { ScoreHistoryView } from './score-history.js'
+import type { SnapshotStreamTopic } from './stream.js'
 import type { ChainView, LeaderboardView, ProviderView } from './views.js'
 
 /** Resolves only when `Sent` can be read as `Declared`. */

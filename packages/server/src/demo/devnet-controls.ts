@@ -11,7 +11,7 @@ import type {
   DemoPersonalityPatch,
   DemoProviderInfo,
   DemoStartProviderInput,
-} from '../routes/api/demo-controls.js'
+} from './controls.js'
 
 /**
  * The demo's {@link DemoControls} over a running devnet, keeping the pool in step: a started provider

@@ -1,8 +1,8 @@
 import { UnknownProviderError } from '@chainpulse/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN_HEADER } from './access.js'
-import { type ApiFixture, createApiFixture } from './api-fixture.js'
-import type { DemoControls } from './demo-controls.js'
+import { ADMIN_TOKEN_HEADER } from '../routes/api/access.js'
+import { type ApiFixture, createApiFixture } from '../routes/api/api-fixture.js'
+import type { DemoControls } from './controls.js'
 
 let fixture: ApiFixture | undefined
 

@@ -1,20 +1,20 @@
 import type { Clock } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import type { ServerConfig } from '../../config/server-config.js'
-import { type AmbientStatus, type AmbientTraffic, createAmbientTraffic } from '../../load/ambient-traffic.js'
-import { createLoadGenerator, type LoadGenerator, type LoadStatus } from '../../load/load-generator.js'
+import type { ServerConfig } from '../config/server-config.js'
+import type { ControlAccess } from '../routes/api/access.js'
+import { ApiHttpError, validate } from '../routes/api/http-errors.js'
+import type { DashboardPool } from '../routes/api/views.js'
+import { createMethodFilter } from '../security/method-filter.js'
+import type { DemoControls } from './controls.js'
+import { type AmbientStatus, type AmbientTraffic, createAmbientTraffic } from './load/ambient-traffic.js'
+import { createLoadGenerator, type LoadGenerator, type LoadStatus } from './load/load-generator.js'
 import {
   createRoutingSampler,
   type RoutingSampler,
   type RoutingSamplerStatus,
-} from '../../load/routing-sampler.js'
-import { createMethodFilter } from '../../security/method-filter.js'
-import type { ControlAccess } from './access.js'
-import type { DemoControls } from './demo-controls.js'
-import { demoPersonalityPatchSchema, demoProviderPresets } from './demo-personality.js'
-import { ApiHttpError, validate } from './http-errors.js'
-import type { DashboardPool } from './views.js'
+} from './load/routing-sampler.js'
+import { demoPersonalityPatchSchema, demoProviderPresets } from './personality.js'
 
 /** Options of {@link demoRoutes}. */
 export interface DemoRoutesOptions {

@@ -4,8 +4,8 @@
 // matching those declarations — a knob added, renamed or retyped, or a preset added or renamed.
 import type * as Devnet from '@chainpulse/devnet'
 import type { z } from 'zod'
-import type { DemoErrorMix, DemoPersonality, DemoPersonalityPatch } from './demo-controls.js'
-import type { DemoProviderPreset, demoPersonalityPatchSchema } from './demo-personality.js'
+import type { DemoErrorMix, DemoPersonality, DemoPersonalityPatch } from './controls.js'
+import type { DemoProviderPreset, demoPersonalityPatchSchema } from './personality.js'
 
 /** Resolves only when `Published` can be read as `Declared`; listed both ways, it means "the same". */
 type Fits<Published extends Declared, Declared> = Published

@@ -1,7 +1,7 @@
 import { personalityPatchSchema, personalityPresets } from '@chainpulse/devnet'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { demoPersonalityPatchSchema, demoProviderPresets } from './demo-personality.js'
+import { demoPersonalityPatchSchema, demoProviderPresets } from './personality.js'
 
 // The typecheck (demo-controls.check.ts) sees names and types; bounds and preset names are values,
 // so they are compared here against the devnet's own definitions.

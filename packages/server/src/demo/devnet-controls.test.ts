@@ -7,9 +7,9 @@ import {
 } from '@chainpulse/core'
 import { type Devnet, startDevnet } from '@chainpulse/devnet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DemoControls } from '../routes/api/demo-controls.js'
-import type { DemoProviderPreset } from '../routes/api/demo-personality.js'
-import { createDevnetDemoControls } from './demo-controls.js'
+import type { DemoControls } from './controls.js'
+import { createDevnetDemoControls } from './devnet-controls.js'
+import type { DemoProviderPreset } from './personality.js'
 
 describe('createDevnetDemoControls', { timeout: 20_000 }, () => {
   let devnet: Devnet

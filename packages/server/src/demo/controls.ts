@@ -1,4 +1,4 @@
-import type { DemoProviderPreset } from './demo-personality.js'
+import type { DemoProviderPreset } from './personality.js'
 
 /** Reachability of a simulated provider: `down` refuses connections, `hang` accepts and never answers. */
 export type DemoProviderMode = 'up' | 'down' | 'hang'

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import type { RoutingDecisionEvent } from '@chainpulse/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { type ApiFixture, createApiFixture } from './api/api-fixture.js'
+import { type ApiFixture, createApiFixture } from './api-fixture.js'
 
 let fixture: ApiFixture | undefined
 const clients: WebSocket[] = []

@@ -7,7 +7,7 @@ import {
 } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import type { Redactor } from '../security/redaction.js'
+import type { Redactor } from '../../security/redaction.js'
 import { createOutbox, type Outbox, type OutboxStats } from './stream-outbox.js'
 
 /**

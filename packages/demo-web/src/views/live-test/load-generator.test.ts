@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeProgress } from './live-test-view.js'
+import { describeProgress } from './load-generator.js'
 
 describe('describeProgress', () => {
   it('lists the known counters in a fixed order and leaves out the rest', () => {
