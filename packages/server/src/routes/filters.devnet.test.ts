@@ -68,9 +68,11 @@ async function canonicalPings(fromBlock: number): Promise<{ logs: Log[]; head: n
 }
 
 describe.each([
-  ['/rpc/round-robin/ethereum', 'round-robin'],
-  ['/rpc/ethereum', 'the default route'],
-])('viem watchContractEvent over HTTP through %s (%s)', (path, _route) => {
+  ['watchContractEvent', '/rpc/round-robin/ethereum'],
+  ['watchContractEvent', '/rpc/ethereum'],
+  ['watchEvent', '/rpc/round-robin/ethereum'],
+  ['watchEvent', '/rpc/ethereum'],
+] as const)('viem %s over HTTP through %s', (watcher, path) => {
   it('delivers every canonical log exactly once through a provider kill and a reorg of depth 3, removed ones flagged', async () => {
     const chain = devnet.chain('ethereum')
     const client = createPublicClient({
@@ -80,13 +82,24 @@ describe.each([
     const delivered: Log[] = []
     const errors: unknown[] = []
     const startBlock = await chain.blockNumber()
-    const unwatch = client.watchContractEvent({
-      address: chain.emitterAddress as `0x${string}`,
-      abi: [PING],
-      eventName: 'Ping',
-      onLogs: (logs) => delivered.push(...(logs as Log[])),
-      onError: (error) => errors.push(error),
-    })
+    const address = chain.emitterAddress as `0x${string}`
+    const onError = (error: unknown) => errors.push(error)
+    // Both make a filter with eth_newFilter and poll it with eth_getFilterChanges.
+    const unwatch =
+      watcher === 'watchEvent'
+        ? client.watchEvent({
+            address,
+            event: PING,
+            onLogs: (logs) => delivered.push(...(logs as Log[])),
+            onError,
+          })
+        : client.watchContractEvent({
+            address,
+            abi: [PING],
+            eventName: 'Ping',
+            onLogs: (logs) => delivered.push(...(logs as Log[])),
+            onError,
+          })
     const victim = devnet.manifest.providers[1]!.id
     try {
       await waitFor(() => delivered.length >= 5, { timeoutMs: 15_000, what: 'five logs before the kill' })
@@ -98,7 +111,7 @@ describe.each([
       })
       // A reorg of depth 3: the replaced blocks' transactions are dropped, so their logs go away.
       const beforeReorg = delivered.length
-      await chain.rpc('anvil_reorg', [3, []])
+      await chain.reorg(3, { transactions: 'drop' })
       await waitFor(() => delivered.some((log) => log.removed), { timeoutMs: 15_000, what: 'removed logs' })
       await waitFor(() => delivered.length >= beforeReorg + 8, {
         timeoutMs: 15_000,

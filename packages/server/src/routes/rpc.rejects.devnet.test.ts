@@ -152,6 +152,9 @@ beforeAll(async () => {
       })),
       healthCheck: { intervalMs: 1_000 },
       fetch: countingFetch,
+      // The upstream cost of each reject is what this test measures per request; identical rejects in
+      // flight together would otherwise share calls (coalescing has tests of its own).
+      coalescing: false,
     },
     // One IP sends everything here: per-client rate limits would answer 429s this test is not about.
     server: { logLevel: 'warn', rateLimit: false, ws: { rateLimit: false } },
