@@ -81,7 +81,7 @@ describe('request coalescing', () => {
   })
 
   it('shares a session call only with the same client and session', async () => {
-    const { clock, pool, providers } = setup()
+    const { clock, pool, providers, decisions } = setup()
     providers.a.set({ latencyMs: 50 })
     const nonce = { chain: 'ethereum', method: 'eth_getTransactionCount', params: [ADDRESS, 'pending'] }
     for (const provider of Object.values(providers))
@@ -100,6 +100,12 @@ describe('request coalescing', () => {
     // session); the two balance reads are in different clients' sessions.
     expect(upstreamCalls(providers, 'eth_getTransactionCount')).toBe(2)
     expect(upstreamCalls(providers, 'eth_getBalance')).toBe(2)
+    // The call that joined alice's nonce read is in her session too, and moved nothing.
+    const nonces = decisions.filter((decision) => decision.method === 'eth_getTransactionCount')
+    const joined = nonces.find((decision) => decision.coalesced)
+    expect(joined?.session).toBeDefined()
+    expect(nonces.filter((decision) => decision.session === joined?.session)).toHaveLength(2)
+    expect(nonces.some((decision) => decision.sessionMoved && decision.coalesced)).toBe(false)
   })
 
   it('keeps answering the callers that stay when the one that started the call gives up', async () => {

@@ -230,6 +230,13 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     const durationMs = clock.now() - started
     // An error a request ends with carries the routing of the call that ended it.
     const routing = 'error' in answer ? (answer.error as { routing?: RoutingMetadata }).routing : answer
+    // Shared only within one session (coalescingKey): name it; the call that ran has placed or moved it.
+    const session =
+      requestOptions.providerId === undefined
+        ? sessions
+            .open(chain.name, call.method, requestOptions.clientId ?? DEFAULT_CLIENT, requestOptions.session)
+            ?.settle('error' in answer ? undefined : answer.providerId)
+        : undefined
     publishDecision({
       chain: chain.name,
       method: call.method,
@@ -238,6 +245,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       durationMs,
       result: 'error' in answer ? 'error' : 'ok',
       attempts: routing?.attempts ?? 0,
+      session,
       coalesced: true,
     })
     if ('error' in answer) throw answer.error
