@@ -85,6 +85,8 @@ describe('createCoalescer', () => {
     last.abort()
     await expect(alone).rejects.toBeInstanceOf(AbortedError)
     expect(runSignal?.aborted).toBe(true)
+    // A caller that comes while the cancelled run is still winding down starts a run of its own.
+    expect(await coalescer.run('n', undefined, () => Promise.resolve('fresh'))).toBe('fresh')
     next.reject(new Error('aborted upstream'))
   })
 

@@ -102,8 +102,12 @@ export function createCoalescer(): Coalescer {
         if (signal)
           stopWaiting = onAbort(signal, () => {
             if (!leave()) return
-            // The last caller gone: nobody wants the answer any more.
-            if (own.waiting === 0) own.controller.abort(signal.reason)
+            // The last caller gone: nobody wants the answer any more. A caller that comes now starts
+            // afresh rather than joining a run that is being cancelled.
+            if (own.waiting === 0) {
+              if (flights.get(key) === own) flights.delete(key)
+              own.controller.abort(signal.reason)
+            }
             reject(new AbortedError({ cause: signal.reason }))
           })
         own.promise.then(
