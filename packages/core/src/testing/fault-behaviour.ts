@@ -12,6 +12,7 @@ import {
   type FaultKnobs,
   INJECTED_ERRORS,
   logsRangeError,
+  NEUTRAL_FAULT_KNOBS,
   type RequestFaultKind,
 } from './fault-plan.js'
 
@@ -82,18 +83,6 @@ const only = (kind: keyof FaultErrorMix): FaultErrorMix => ({
   malformed: 0,
   [kind]: 1,
 })
-
-const NEUTRAL: FaultKnobs = {
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  errorMix: { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 },
-  hangRate: 0,
-  mode: 'up',
-  wsDelayMs: 0,
-  wsJitterMs: 0,
-  wsDropRate: 0,
-}
 
 /** Faults of every kind and spread latencies, for the case that replays the seeded plan. */
 const SEEDED = { latencyMs: 30, jitterMs: 15, errorRate: 0.5 }
@@ -340,7 +329,7 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
       SEEDED,
       async (provider, fail) => {
         const plan = createFaultPlan(provider.seed, provider.id)
-        const knobs: FaultKnobs = { ...NEUTRAL, ...SEEDED }
+        const knobs: FaultKnobs = { ...NEUTRAL_FAULT_KNOBS, ...SEEDED }
         for (let index = 0; index < 16; index++) {
           const expected = plan.nextRequest(knobs)
           const { outcome, elapsedMs } = await timed(provider, 'eth_chainId')

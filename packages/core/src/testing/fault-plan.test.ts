@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createFaultPlan, type FaultErrorMix, type FaultKnobs } from './fault-plan.js'
+import { createFaultPlan, type FaultErrorMix, type FaultKnobs, NEUTRAL_FAULT_KNOBS } from './fault-plan.js'
 
 type PersonalityPatch = Partial<Omit<FaultKnobs, 'errorMix'>> & { errorMix?: FaultErrorMix }
 
 /** A well-behaved provider (the devnet's neutral personality) with `patch` applied. */
-const personality = (patch: PersonalityPatch): FaultKnobs => ({
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  errorMix: { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 },
-  hangRate: 0,
-  mode: 'up',
-  wsDelayMs: 0,
-  wsJitterMs: 0,
-  wsDropRate: 0,
-  ...patch,
-})
+const personality = (patch: PersonalityPatch): FaultKnobs => ({ ...NEUTRAL_FAULT_KNOBS, ...patch })
 
 function kinds(seed: number, providerId: string, patch: PersonalityPatch, count: number) {
   const plan = createFaultPlan(seed, providerId)

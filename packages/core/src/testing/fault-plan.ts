@@ -44,6 +44,19 @@ export interface FaultKnobs {
   wsDropRate: number
 }
 
+/** A well-behaved provider's knobs (the devnet's neutral personality): no latency, no faults. */
+export const NEUTRAL_FAULT_KNOBS: Readonly<FaultKnobs> = {
+  latencyMs: 0,
+  jitterMs: 0,
+  errorRate: 0,
+  errorMix: { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 },
+  hangRate: 0,
+  mode: 'up',
+  wsDelayMs: 0,
+  wsJitterMs: 0,
+  wsDropRate: 0,
+}
+
 /**
  * The errors a simulated provider injects, with the status and JSON-RPC code a client sees. Messages say
  * they are injected so nobody mistakes them for a real node failure while debugging.

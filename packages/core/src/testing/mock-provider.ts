@@ -26,6 +26,7 @@ import {
   type FaultErrorMix,
   INJECTED_ERRORS,
   logsRangeError,
+  NEUTRAL_FAULT_KNOBS,
   sampleDelay,
 } from './fault-plan.js'
 import type { MockBlock, MockChain } from './mock-chain.js'
@@ -230,17 +231,11 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
   const plan = createFaultPlan(parsed.seed, providerId)
   const random = mulberry32(parsed.seed)
   const state: MockProviderState = {
+    ...NEUTRAL_FAULT_KNOBS,
+    errorMix: { ...NEUTRAL_FAULT_KNOBS.errorMix },
     latencyMs: parsed.latencyMs ?? 0,
-    jitterMs: 0,
-    errorRate: 0,
-    errorMix: { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 },
     retryAfterSeconds: 1,
-    hangRate: 0,
     lagBlocks: 0,
-    wsDelayMs: 0,
-    wsJitterMs: 0,
-    wsDropRate: 0,
-    mode: 'up',
     maxLogsBlockRange: null,
     failNext: 0,
     rpcError: false,
