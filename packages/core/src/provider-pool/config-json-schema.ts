@@ -67,10 +67,14 @@ const fields: Record<string, string | { description: string; default: unknown }>
     'How long a provider\'s "method not found" is remembered, in milliseconds, so it is not asked again meanwhile.',
   hedge:
     'Hedged reads: a read still unanswered after the delay also goes to the next provider, and the first ' +
-    "answer wins. The delay is `delayMs`, or the provider's recent p95 for the method but at least " +
-    '`minDelayMs`. Writes are never hedged.',
+    "answer wins. The delay is `delayMs`, or the provider's recent p95 for the method between " +
+    '`minDelayMs` and `maxDelayMs`. Only pure reads are hedged (`eth_get…`, `eth_call`, …), never writes. ' +
+    '`false` turns it off.',
   'hedge.delayMs': "A fixed delay, in milliseconds, instead of the provider's recent p95.",
   'hedge.minDelayMs': "Lower bound of the delay taken from the provider's recent p95, in milliseconds.",
+  'hedge.maxDelayMs':
+    "Upper bound of the delay taken from the provider's recent p95, in milliseconds: a provider whose recent calls were slow or hung is still hedged this soon.",
+  'hedge.maxHedges': 'Extra copies of one read at most, each to another provider.',
   maxLagBlocks:
     'A provider this many blocks behind the best head is not used for calls that need the tip (`latest`).',
   defaultCooldownMs:

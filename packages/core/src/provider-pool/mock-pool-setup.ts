@@ -25,14 +25,19 @@ export interface Setup {
   events: ProviderPoolEvent[]
 }
 
-export function setup(options: Partial<ProviderPoolOptions> = {}, priorities = { a: 0, b: 1, c: 2 }): Setup {
+export function setup(
+  options: Partial<ProviderPoolOptions> = {},
+  priorities = { a: 0, b: 1, c: 2 },
+  /** Whether the mock providers can push (`newHeads`, logs) and report their connection. */
+  subscriptions = false,
+): Setup {
   const clock = createFakeClock()
   const chain = createMockChain({ clock, chainId: 1 })
   chain.mine(3)
   const providers = {
-    a: createMockProvider({ chain, clock, id: 'a', subscriptions: false }),
-    b: createMockProvider({ chain, clock, id: 'b', subscriptions: false }),
-    c: createMockProvider({ chain, clock, id: 'c', subscriptions: false }),
+    a: createMockProvider({ chain, clock, id: 'a', subscriptions }),
+    b: createMockProvider({ chain, clock, id: 'b', subscriptions }),
+    c: createMockProvider({ chain, clock, id: 'c', subscriptions }),
   }
   pool = createProviderPool({
     chains: [{ name: 'ethereum', chainId: 1 }],
@@ -46,8 +51,10 @@ export function setup(options: Partial<ProviderPoolOptions> = {}, priorities = {
     clock,
     wallClock: () => 1_700_000_000_000 + clock.now(),
     racing: false,
-    // Routing alone: no background probes (their calls would count), heads polled rarely.
+    // Routing alone: no background probes (their calls would count), no hedges (each attempt is one the
+    // test chose), heads polled rarely.
     healthCheck: false,
+    hedge: false,
     headPollIntervalMs: 60_000,
     ...options,
   })

@@ -129,7 +129,7 @@ describe('pool options', () => {
         maxPerClient: 1_000,
         transactionFlow: { idleTtlMs: 30_000, methods: [...TRANSACTION_FLOW_METHODS] },
       },
-      hedge: false,
+      hedge: { minDelayMs: 50, maxDelayMs: 2_000, maxHedges: 2 },
       coalescing: true,
       maxLagBlocks: 3,
       defaultCooldownMs: 1_000,
@@ -172,7 +172,7 @@ describe('pool options', () => {
       breaker: { tripRule },
     })
     expect(resolved.healthCheck).toEqual({ intervalMs: 5_000, timeoutMs: 1_000 })
-    expect(resolved.hedge).toEqual({ minDelayMs: 50 })
+    expect(resolved.hedge).toEqual({ minDelayMs: 50, maxDelayMs: 2_000, maxHedges: 2 })
     expect(resolved.breaker).toEqual({
       tripRule,
       halfOpenAfterMs: 10_000,

@@ -150,6 +150,9 @@ const sessionsSchema = v.prefault(
   {},
 )
 
+/** Hedging as it is unless configured: on, at each provider's recent p95 (50 ms to 2 s), two copies at most. */
+const DEFAULT_HEDGE = { minDelayMs: 50, maxDelayMs: 2_000, maxHedges: 2 }
+
 const hedgeSchema = v._default(
   v.union([
     v.literal(false),
@@ -157,10 +160,17 @@ const hedgeSchema = v._default(
       /** A fixed hedge delay (ms), instead of the provider's recent p95. */
       delayMs: v.optional(nonnegative),
       /** Lower bound of the delay taken from the provider's recent p95 (ms). @default 50 */
-      minDelayMs: v._default(nonnegative, 50),
+      minDelayMs: v._default(nonnegative, DEFAULT_HEDGE.minDelayMs),
+      /**
+       * Upper bound of the delay taken from the provider's recent p95 (ms): a provider whose recent calls
+       * were slow, or hung, is still hedged this soon. @default 2_000
+       */
+      maxDelayMs: v._default(nonnegative, DEFAULT_HEDGE.maxDelayMs),
+      /** Extra copies of one read at most (each to another provider). @default 2 */
+      maxHedges: v._default(v.number().check(v.int(), v.nonnegative()), DEFAULT_HEDGE.maxHedges),
     }),
   ]),
-  false,
+  DEFAULT_HEDGE,
 )
 
 // Everything but chains, providers and the breaker's hooks: the behaviour knobs, plain data.
@@ -199,8 +209,10 @@ const knobsShape = {
   sessions: sessionsSchema,
   /**
    * Hedged reads: when the attempt on one provider has not answered after `delayMs` (default: that
-   * provider's recent p95 for the method, at least `minDelayMs`), the same read also goes to the next
-   * provider and the first answer wins. Writes are never hedged. @default false
+   * provider's recent p95 for the method, between `minDelayMs` and `maxDelayMs`), the same read also goes
+   * to the next provider (at most `maxHedges` extra copies) and the first answer wins; the others are
+   * aborted. Only pure reads (`eth_get…`, `eth_call`, …) are hedged, never writes or anything that might
+   * have side effects. `false` turns it off. @default { minDelayMs: 50, maxDelayMs: 2_000, maxHedges: 2 }
    */
   hedge: hedgeSchema,
   /**

@@ -69,7 +69,10 @@ function makePool(
     racing: false,
     requestTimeoutMs: 2_000,
     fetch: (url, init) => {
-      log.push(`attempt:${byUrl.get(url) ?? url}`)
+      const providerId = byUrl.get(url) ?? url
+      log.push(`attempt:${providerId}`)
+      const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
+      if (body?.method) log.push(`call:${providerId}:${body.method}`)
       return fetch(url, init)
     },
     ...options,
@@ -93,6 +96,7 @@ async function readMany(
   total: number,
   concurrency = 8,
   onProgress?: (done: number) => Promise<void> | void,
+  method = 'eth_blockNumber',
 ): Promise<{ failed: unknown[]; servedBy: Map<string, number> }> {
   const failed: unknown[] = []
   const servedBy = new Map<string, number>()
@@ -102,7 +106,7 @@ async function readMany(
     while (started < total) {
       started++
       try {
-        const { providerId } = await pool.request({ chain: 'ethereum', method: 'eth_blockNumber' })
+        const { providerId } = await pool.request({ chain: 'ethereum', method, params: [] })
         servedBy.set(providerId, (servedBy.get(providerId) ?? 0) + 1)
       } catch (error) {
         failed.push(error)
@@ -116,9 +120,50 @@ async function readMany(
 }
 
 describe('createProviderPool against the devnet', () => {
-  it('loses no read while one of three providers is killed and revived; the dead one only gets half-open probes', async () => {
+  it('loses no read while one of three providers is killed and revived; its first unanswered call has the probes take it out of rotation, and no client read reaches it until it is back', async () => {
     const { pool, recorder } = makePool({
       strategy: 'round-robin',
+      healthCheck: { intervalMs: 500, timeoutMs: 500 },
+      // Every read its own upstream call, so the rotation reaches bravo often.
+      coalescing: false,
+    })
+    const bravo = devnet.provider('ethereum-bravo')
+    const { failed } = await readMany(
+      pool,
+      300,
+      8,
+      async (done) => {
+        if (done === 100) await bravo.kill()
+      },
+      'net_version',
+    )
+    expect(failed).toEqual([])
+    expect(recorder.attempts('ethereum-bravo')).toBeGreaterThan(30)
+    await waitFor(() => recorder.events('unhealthy', 'ethereum-bravo') > 0, {
+      timeoutMs: 2_000,
+      what: 'bravo down',
+    })
+    const down = recorder.log.indexOf('unhealthy:ethereum-bravo')
+    // Reads in flight when it went down may have tried it; none started after.
+    const clientCallsAfterDown = recorder.log
+      .slice(down + 1)
+      .filter((entry) => entry === 'call:ethereum-bravo:net_version')
+    expect(clientCallsAfterDown).toEqual([])
+
+    await bravo.revive()
+    await waitFor(
+      () => pool.providers().find((provider) => provider.id === 'ethereum-bravo')?.health === 'healthy',
+      { timeoutMs: 5_000, what: 'bravo back in rotation' },
+    )
+    const after = await readMany(pool, 60, 1, undefined, 'net_version')
+    expect(after.failed).toEqual([])
+    expect(after.servedBy.get('ethereum-bravo')).toBeGreaterThanOrEqual(15)
+  })
+
+  it('without health probes, loses no read while one of three providers is killed and revived; the dead one only gets half-open trials', async () => {
+    const { pool, recorder } = makePool({
+      strategy: 'round-robin',
+      healthCheck: false,
       breaker: { failureThreshold: 3, halfOpenAfterMs: 300 },
     })
     const bravo = devnet.provider('ethereum-bravo')

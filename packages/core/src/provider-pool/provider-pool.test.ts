@@ -146,6 +146,47 @@ describe('createProviderPool routing', () => {
     expect(providers.c.calls()).toBe(0)
   })
 
+  it('hedges by default: a read survives two hung providers well within its deadline', async () => {
+    // `undefined` takes the pool's default, which the test setup otherwise turns off.
+    const { clock, pool, providers } = setup({ hedge: undefined })
+    providers.a.set({ mode: 'hang' })
+    providers.b.set({ mode: 'hang' })
+    providers.c.set({ latencyMs: 10 })
+    const started = clock.now()
+    const answer = await settleOnClock(
+      clock,
+      pool.request({
+        chain: 'ethereum',
+        method: 'eth_getBalance',
+        params: ['0x0000000000000000000000000000000000000000', 'latest'],
+      }),
+    )
+    expect(answer).toMatchObject({ providerId: 'c', attempts: 3 })
+    // No recent figures yet: each hedge after 250 ms; the hung attempts are aborted, not waited out.
+    expect(clock.now() - started).toBeLessThan(1_000)
+  })
+
+  it('sends at most maxHedges extra copies of a read', async () => {
+    const { clock, pool, providers } = setup({ hedge: { delayMs: 50, maxHedges: 1 } })
+    providers.a.set({ latencyMs: 1_000 })
+    providers.b.set({ latencyMs: 1_000 })
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
+    expect(answer).toMatchObject({ providerId: 'a', attempts: 2 })
+    expect(providers.c.calls()).toBe(0)
+  })
+
+  it('never hedges a method that might have side effects', async () => {
+    const { clock, pool, providers } = setup({ hedge: { delayMs: 50 } })
+    for (const provider of Object.values(providers)) provider.handle('anvil_mine', () => ({ result: null }))
+    providers.a.set({ latencyMs: 1_000 })
+    const answer = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'anvil_mine', params: [] }),
+    )
+    expect(answer).toMatchObject({ providerId: 'a', attempts: 1 })
+    expect(providers.b.calls('anvil_mine') + providers.c.calls('anvil_mine')).toBe(0)
+  })
+
   it('never hedges a write, and treats "already known" after a failover as success', async () => {
     const { clock, pool, providers } = setup({ hedge: { delayMs: 50 }, requestTimeoutMs: 500 })
     const raw = '0x02f86c0180843b9aca00850c92a69c0082520894000000000000000000000000000000000000dead8080c0'

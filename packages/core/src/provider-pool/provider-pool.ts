@@ -25,10 +25,12 @@ import {
   parseProviderConfig,
   parseProviderPoolOptions,
   type ResolvedProviderConfig,
+  type ResolvedProviderPoolOptions,
 } from './options.js'
 import { createProviderRuntime, type ProviderRuntime } from './provider/provider-runtime.js'
 import { createUrlUpstream } from './provider/upstream.js'
-import { canonicalParams, createCoalescer, isCoalescable } from './request/coalescing.js'
+import { canonicalParams, createCoalescer } from './request/coalescing.js'
+import { isPureRead } from './request/read-methods.js'
 import { executeRequest } from './request/request-executor.js'
 import { planRequest } from './request/request-plan.js'
 import { createSessions, type SessionNote } from './sessions/sessions.js'
@@ -217,7 +219,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     // A pinned call uses no strategy; say so in metrics and headers rather than naming the default.
     const strategy =
       requestOptions.providerId !== undefined ? 'pinned' : (requestOptions.strategy ?? chain.strategy)
-    if (!coalescing || requestOptions.coalesce === false || !isCoalescable(call.method))
+    if (!coalescing || requestOptions.coalesce === false || !isPureRead(call.method))
       return route<T>(chain, call, strategy, requestOptions, started)
     const key = coalescingKey(chain.name, call, strategy, requestOptions)
     const joined = coalescer.has(key)
@@ -356,9 +358,12 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       attemptTimeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
       // A call of a placed session is not hedged: an answer raced from another node is the node-local
       // answer (a pending nonce, a receipt) the session exists to keep on one node. Failover still applies.
-      hedgeDelayMs:
+      hedge:
         hedge && session?.providerId === undefined
-          ? (provider) => hedgeDelay(hedge, chain.name, provider, call.method)
+          ? {
+              delayMs: (provider) => hedgeDelay(hedge, chain.name, provider, call.method),
+              maxHedges: hedge.maxHedges,
+            }
           : undefined,
       signal: requestOptions.signal,
       clock,
@@ -371,6 +376,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
           durationMs,
           ok,
         }),
+      suspectUnreachable: (provider) => chain.suspectUnreachable(provider),
     })
 
     const durationMs = clock.now() - started
@@ -508,14 +514,14 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
   }
 
   function hedgeDelay(
-    hedge: { delayMs?: number | undefined; minDelayMs: number },
+    hedge: Exclude<ResolvedProviderPoolOptions['hedge'], false>,
     chain: string,
     provider: ProviderRuntime,
     method: string,
   ): number {
     if (hedge.delayMs !== undefined) return hedge.delayMs
-    const p95 = store.recent(chain, provider.config.id, method)?.p95Ms
-    return Math.max(hedge.minDelayMs, p95 ?? 250)
+    const p95 = store.recent(chain, provider.config.id, method)?.p95Ms ?? 250
+    return Math.min(hedge.maxDelayMs, Math.max(hedge.minDelayMs, p95))
   }
 
   function subscribe(

@@ -37,12 +37,7 @@ describe('docs/configuration.md', () => {
       chains: [{ name: 'ethereum', chainId: 1 }],
       providers: [{ id: 'a', chain: 'ethereum', httpUrl: 'http://127.0.0.1:1' }],
     }
-    // `hedge` is off by default; its fields' defaults show once it is on.
-    const hedged = parseProviderPoolConfig({ ...minimal, hedge: {} })
-    const checked = [
-      ...documentedDefaults(schema, parseProviderPoolConfig(minimal), 'pool'),
-      ...documentedDefaults(schema.properties!.hedge!, hedged.hedge, 'pool.hedge'),
-    ]
+    const checked = documentedDefaults(schema, parseProviderPoolConfig(minimal), 'pool')
     for (const [path, documented, resolved] of checked) expect(resolved, path).toEqual(documented)
     expect(new Set(checked.map(([path]) => path))).toEqual(
       new Set([
@@ -64,8 +59,9 @@ describe('docs/configuration.md', () => {
         'pool.sessions.maxSessions',
         'pool.sessions.maxPerClient',
         'pool.sessions.transactionFlow.idleTtlMs',
-        'pool.hedge',
         'pool.hedge.minDelayMs',
+        'pool.hedge.maxDelayMs',
+        'pool.hedge.maxHedges',
         'pool.maxLagBlocks',
         'pool.defaultCooldownMs',
         'pool.racing',

@@ -49,7 +49,7 @@ describe('parseConfigText', () => {
     expect(config.pool.providers?.[0]?.httpUrl).toBe(`https://mainnet.infura.io/v3/${INFURA_KEY}`)
     expect(config.pool.providers?.[0]?.wsUrl).toBe(`wss://mainnet.infura.io/ws/v3/${INFURA_KEY}`)
     expect(config.pool.strategy).toBe('fastest')
-    expect(config.pool.hedge).toEqual({ minDelayMs: 20 })
+    expect(config.pool.hedge).toEqual({ minDelayMs: 20, maxDelayMs: 2_000, maxHedges: 2 })
     expect(config.server).toMatchObject({ logLevel: 'warn', auth: { apiKeys: [env.ADMIN_TOKEN] } })
     expect(config.listen).toEqual({ port: 8080, host: '127.0.0.1' })
     expect(config.persistence).toEqual({ path: '/srv/chainpulse/state/benchmarks.json', intervalMs: 30_000 })

@@ -153,8 +153,10 @@ beforeAll(async () => {
       healthCheck: { intervalMs: 1_000 },
       fetch: countingFetch,
       // The upstream cost of each reject is what this test measures per request; identical rejects in
-      // flight together would otherwise share calls (coalescing has tests of its own).
+      // flight together would otherwise share calls, and a slow answer would get a hedged copy
+      // (coalescing and hedging have tests of their own).
       coalescing: false,
+      hedge: false,
     },
     // One IP sends everything here: per-client rate limits would answer 429s this test is not about.
     server: { logLevel: 'warn', rateLimit: false, ws: { rateLimit: false } },

@@ -55,6 +55,11 @@ export interface ChainRuntime {
   addProvider(provider: ProviderRuntime): void
   removeProvider(provider: ProviderRuntime): void
   /**
+   * A client call to `provider` got no answer (refused, unreachable, timed out): have the health probes
+   * judge it now rather than at their next round, so a dead provider leaves rotation within a round trip.
+   */
+  suspectUnreachable(provider: ProviderRuntime): void
+  /**
    * Makes sure the canonical chain follows from now: when it has no block yet, the latest one is fetched
    * and becomes its first, so later blocks are delivered (and gaps back-filled) from here on. What a
    * filter created now must see starts after this.
@@ -89,6 +94,8 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
   const headListeners = new Set<(block: BlockHeader) => void>()
   const logSubscribers = new Set<LogSubscriber>()
   const upstreamSubscriptions = new Map<string, Promise<UpstreamSubscription | undefined>>()
+  /** Each provider's connection listener, removed with the provider. */
+  const connectionWatchers = new Map<ProviderRuntime, () => void>()
   /** Winners of recent races by block hash, for `blocks:new`; entries are removed once published. */
   const firstProviders = new Map<string, string>()
   /** Logs delivered per block hash (newest last), for removal notices on a reorg. */
@@ -252,7 +259,9 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     timeoutMs: healthCheck ? healthCheck.timeoutMs : options.headPollIntervalMs,
     defaultCooldownMs: options.defaultCooldownMs,
     judge: healthCheck !== false,
-    isStreaming: (provider) => upstreamSubscriptions.has(provider.config.id),
+    // A stream whose socket is down proves nothing about the provider being up.
+    isStreaming: (provider) =>
+      upstreamSubscriptions.has(provider.config.id) && provider.connection === 'connected',
     onHead: (provider, blockNumber) => {
       onProviderHead(provider, blockNumber)
       // A polled head above what we delivered: blocks are missing (its stream, if any, is behind or
@@ -367,11 +376,18 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     addProvider(provider) {
       providers.push(provider)
       byId.set(provider.config.id, provider)
+      // A dropped socket is the first sign of a dead provider: probe it now, not at the next round.
+      const stopWatching = provider.upstream.onConnectionChange?.((state) => {
+        if (state === 'disconnected') prober.probeSoon(provider)
+      })
+      if (stopWatching) connectionWatchers.set(provider, stopWatching)
       if (hasDemand()) startRacing(provider)
       if (healthCheck) void prober.probeNow()
     },
     removeProvider(provider) {
       providers.splice(providers.indexOf(provider), 1)
+      connectionWatchers.get(provider)?.()
+      connectionWatchers.delete(provider)
       byId.delete(provider.config.id)
       heads.remove(provider.config.id)
       void stopRacing(provider.config.id)
@@ -413,10 +429,12 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
         void releaseRacingIfIdle()
       }
     },
+    suspectUnreachable: (provider) => prober.probeSoon(provider),
     upstreamSubscriptionCount: () => upstreamSubscriptions.size,
     async close() {
       closed = true
       prober.stop()
+      for (const stopWatching of connectionWatchers.values()) stopWatching()
       for (const waiter of headWaiters) waiter.resolve()
       if (pollTimer !== undefined) clock.clearTimeout(pollTimer)
       if (catchUpRetryTimer !== undefined) clock.clearTimeout(catchUpRetryTimer)

@@ -34,6 +34,39 @@ describe('health probes', () => {
     expect(providers.b.calls('eth_chainId') + providers.b.calls('eth_blockNumber')).toBe(providers.b.calls())
   })
 
+  it('probes a provider at once when a client call gets no answer from it: down long before the next round', async () => {
+    const { clock, pool, providers } = setup({ healthCheck: { intervalMs: 60_000, timeoutMs: 500 } })
+    await advanceInSteps(clock, 10)
+    expect(pool.providers().map((provider) => provider.health)).toEqual(['healthy', 'healthy', 'healthy'])
+    providers.a.set({ mode: 'down' })
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(answer.providerId).toBe('b')
+    await advanceInSteps(clock, 10)
+    expect(pool.providers()[0]).toMatchObject({ health: 'down', breaker: 'closed' })
+    // The next call goes straight to b: a is out of rotation, found by a probe, not by failing calls.
+    const callsOfA = providers.a.calls()
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(providers.a.calls()).toBe(callsOfA)
+  })
+
+  it('probes a provider at once when its stream drops, though it answered calls moments ago', async () => {
+    const { clock, pool, providers } = setup(
+      { healthCheck: { intervalMs: 60_000, timeoutMs: 500 }, racing: true },
+      undefined,
+      true,
+    )
+    await advanceInSteps(clock, 10)
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    providers.a.set({ mode: 'down' })
+    providers.a.dropSubscriptions()
+    await advanceInSteps(clock, 10)
+    expect(pool.providers()[0]?.health).toBe('down')
+    // A stream that drops while its provider still answers leaves it in rotation.
+    providers.b.dropSubscriptions()
+    await advanceInSteps(clock, 10)
+    expect(pool.providers()[1]?.health).toBe('healthy')
+  })
+
   it('puts a revived provider back in rotation within one interval', async () => {
     const { clock, pool, providers, events } = setup(PROBES)
     providers.a.set({ mode: 'down' })

@@ -34,6 +34,12 @@ export interface HealthProber {
    * probe is still in flight is not probed again. Resolves once the round's probes are done.
    */
   probeNow(): Promise<void>
+  /**
+   * Probes `provider` now, outside the rounds: something else suggests it is unreachable (a client call
+   * that got no answer, a dropped stream). Probes judge; this only makes them judge sooner. Does nothing
+   * while a probe of it is in flight, while it cools down, once it is down, or without judging probes.
+   */
+  probeSoon(provider: ProviderRuntime): void
   stop(): void
 }
 
@@ -176,6 +182,11 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
   if (!options.judge) timer = clock.setTimeout(() => void probeNow(), options.intervalMs)
   return {
     probeNow,
+    probeSoon(provider) {
+      if (stopped || !options.judge || probing.has(provider) || provider.downReason !== undefined) return
+      if (provider.cooldownUntil > clock.now()) return
+      void probeAlone(provider)
+    },
     stop() {
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)

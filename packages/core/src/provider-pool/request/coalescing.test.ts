@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AbortedError } from '../../errors/errors.js'
-import { canonicalParams, createCoalescer, isCoalescable } from './coalescing.js'
+import { canonicalParams, createCoalescer } from './coalescing.js'
 
 /** A promise and the functions that settle it. */
 function deferred<T>() {
@@ -98,22 +98,5 @@ describe('createCoalescer', () => {
       AbortedError,
     )
     expect(starts).toBe(0)
-  })
-})
-
-describe('isCoalescable', () => {
-  it('shares reads, never writes, filter polls, subscriptions or unknown methods', () => {
-    for (const method of ['eth_getBalance', 'eth_call', 'eth_blockNumber', 'eth_getLogs', 'net_version'])
-      expect(isCoalescable(method)).toBe(true)
-    for (const method of [
-      'eth_sendRawTransaction',
-      'eth_getFilterChanges',
-      'eth_getFilterLogs',
-      'eth_newFilter',
-      'eth_subscribe',
-      'anvil_mine',
-      'debug_traceTransaction',
-    ])
-      expect(isCoalescable(method)).toBe(false)
   })
 })

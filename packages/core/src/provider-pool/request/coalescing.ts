@@ -1,31 +1,6 @@
 import { onAbort } from '../../abort/on-abort.js'
 import { AbortedError } from '../../errors/errors.js'
 
-/** Reads outside the `eth_get…` family that are as safe to share. */
-const OTHER_READS: ReadonlySet<string> = new Set([
-  'eth_blockNumber',
-  'eth_call',
-  'eth_chainId',
-  'eth_estimateGas',
-  'eth_feeHistory',
-  'eth_gasPrice',
-  'eth_maxPriorityFeePerGas',
-  'eth_syncing',
-  'net_version',
-  'web3_clientVersion',
-])
-
-/**
- * Whether concurrent identical calls of `method` may share one upstream call: reads whose answer is the
- * same for every caller asking at the same moment (`eth_get…` and a few more). Never: writes, filter
- * polls (each poll consumes its changes), subscriptions, and any other method, which might have side
- * effects.
- */
-export function isCoalescable(method: string): boolean {
-  if (method.startsWith('eth_get')) return !method.startsWith('eth_getFilter')
-  return OTHER_READS.has(method)
-}
-
 /**
  * The same value for calls that ask the same thing: object keys sorted, hex strings lowercased (an
  * address or a hash means the same in any case). Everything else as JSON writes it.

@@ -8,10 +8,12 @@ import {
   UpstreamHttpError,
   UpstreamRpcError,
   UpstreamTimeoutError,
+  UpstreamUnavailableError,
 } from '../../errors/errors.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { UpstreamResponse } from '../provider/upstream.js'
 import { type AttemptVerdict, judgeRpcError, judgeThrown, preferredRpcError } from './failure-model.js'
+import { isPureRead } from './read-methods.js'
 import { isDuplicateSubmission, isWriteMethod, rawTransactionHash } from './write-methods.js'
 
 /** One request to walk through an ordered list of providers. */
@@ -30,14 +32,20 @@ export interface ExecutionPlan {
   deadline: number
   /** Per-attempt timeout (ms), shortened to what is left of the deadline. */
   attemptTimeoutMs: number
-  /** Delay before sending the same read to the next provider too; `undefined` disables hedging. */
-  hedgeDelayMs: ((provider: ProviderRuntime) => number) | undefined
+  /**
+   * Hedging: how long an attempt on `provider` may stay unanswered before the same read also goes to the
+   * next provider, and how many such extra copies a request may send; `undefined` disables it. Only pure
+   * reads are ever hedged (`read-methods.ts`).
+   */
+  hedge: { delayMs(provider: ProviderRuntime): number; maxHedges: number } | undefined
   signal: AbortSignal | undefined
   clock: Clock
   /** Cooldown after a throttle that did not say how long to wait. */
   defaultCooldownMs: number
   /** Records one attempt's latency and whether the provider did its job. */
   recordAttempt(provider: ProviderRuntime, durationMs: number, ok: boolean): void
+  /** An attempt got no answer at all (refused, unreachable, timed out): the provider may be down. */
+  suspectUnreachable(provider: ProviderRuntime): void
 }
 
 /** How a request ended. */
@@ -84,13 +92,15 @@ const MIN_ATTEMPT_BUDGET_MS = 100
  * params) ends the request as it is. When every provider has been tried, a throttled one gets a second
  * chance after its cooldown, then one that answered with a 5xx or a malformed body is asked once more.
  * When every provider erred, the client gets an upstream's error
- * object as it came. Everything happens before `plan.deadline`. With hedging, a read still unanswered
- * after the hedge delay also goes to the next provider and the first answer wins. Writes are never hedged.
+ * object as it came. Everything happens before `plan.deadline`. With hedging, a pure read still
+ * unanswered after the hedge delay also goes to the next provider (up to `maxHedges` extra copies) and the
+ * first answer wins. Writes and anything else that might have side effects are never hedged.
  */
 export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   const { clock } = plan
   const isWrite = isWriteMethod(plan.method)
-  const hedgeDelay = isWrite ? undefined : plan.hedgeDelayMs
+  const hedge = isPureRead(plan.method) ? plan.hedge : undefined
+  let hedges = 0
   const queue = [...plan.providers]
   const coolingDown = [...plan.coolingDown]
   /** Providers tried while still cooling down, because waiting would pass the deadline; each gets that chance once. */
@@ -121,7 +131,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   let deadlineCut = false
   let settled = false
   // Only hedged requests have losers to cancel.
-  const controllers = hedgeDelay ? new Set<AbortController>() : undefined
+  const controllers = hedge ? new Set<AbortController>() : undefined
   let stopWaitingForAbort: (() => void) | undefined
 
   return new Promise<ExecutionResult>((resolve) => {
@@ -181,12 +191,14 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         void attempt(provider, permit, timeoutMs, timeoutMs < plan.attemptTimeoutMs).then((verdict) =>
           onVerdict(provider, verdict),
         )
-        if (hedgeDelay && queue.length > 0) {
+        if (hedge && hedges < hedge.maxHedges && queue.length > 0) {
           if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer)
           hedgeTimer = clock.setTimeout(() => {
             hedgeTimer = undefined
-            if (!settled) launchNext()
-          }, hedgeDelay(provider))
+            if (settled) return
+            hedges++
+            launchNext()
+          }, hedge.delayMs(provider))
         }
         return true
       }
@@ -265,6 +277,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         case 'provider-fault':
           failures.push(verdict.error)
           if (answeredBadly(verdict.error) && !askedAgain.has(provider)) askAgain.push(provider)
+          if (gotNoAnswer(verdict.error)) plan.suspectUnreachable(provider)
           break
         case 'throttled': {
           // A throttle said as a JSON-RPC error is relayed like any other if every provider errs.
@@ -302,7 +315,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
     ): Promise<AttemptVerdict & { permit?: CircuitPermit; durationMs?: number }> => {
       // Only hedged requests have losers to cancel; otherwise the caller's signal is all an attempt
       // needs, and the hot path skips an AbortController per attempt.
-      const controller = hedgeDelay ? new AbortController() : undefined
+      const controller = hedge ? new AbortController() : undefined
       if (controller) controllers!.add(controller)
       const signal = controller ? controller.signal : plan.signal
       const started = clock.now()
@@ -434,6 +447,10 @@ function answeredBadly(error: ChainPulseError): boolean {
   return (
     (error instanceof UpstreamHttpError && error.status >= 500) || error instanceof MalformedResponseError
   )
+}
+
+function gotNoAnswer(error: ChainPulseError): boolean {
+  return error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError
 }
 
 /** The cause of an attempt the request's deadline ended. */
