@@ -74,7 +74,8 @@ export interface MockProviderBehaviour {
   /**
    * Reachability. `down`: calls reject with `UpstreamUnavailableError` and the push channel drops; back to
    * `up`, it reconnects (and calls `onResubscribed`). `hang`: calls never answer; they end with
-   * `AbortedError` when aborted or `UpstreamTimeoutError` at `timeoutMs`. @default 'up'
+   * `AbortedError` when aborted or `UpstreamTimeoutError` at `timeoutMs`; the push channel stays open but
+   * nothing arrives on it (as the devnet's relay, which delivers only while `up`). @default 'up'
    */
   mode?: MockProviderMode
   /** Widest `eth_getLogs` block range served; wider ranges answer -32602 "query exceeds max block range N". `null`: no limit. @default null */
@@ -499,7 +500,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
    * may drop the channel instead (`wsDropRate`).
    */
   function push(subscription: MockSubscription, notifications: unknown[]): void {
-    if (!notifications.length) return
+    if (!notifications.length || state.mode === 'hang') return
     const dueAt = Math.max(clock.now() + plan.nextEvent(state).delayMs, lastPushDueAt)
     lastPushDueAt = dueAt
     const epoch = connectionEpoch

@@ -245,6 +245,8 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     const best = heads.best() ?? blockNumber
     for (const each of providers) {
       const lag = best - (heads.head(each.config.id) ?? best)
+      // A provider falling behind may have stalled (a hung node keeps its socket open): probe it now.
+      if (lag > options.maxLagBlocks && !each.lagging) prober.probeSoon(each)
       each.setLagging(lag > options.maxLagBlocks, lag)
     }
     for (const waiter of headWaiters) if (best >= waiter.blockNumber) waiter.resolve()

@@ -67,6 +67,53 @@ describe('health probes', () => {
     expect(pool.providers()[1]?.health).toBe('healthy')
   })
 
+  it('probes a provider that lost a hedged read: one that hangs is down long before the next round', async () => {
+    const { clock, pool, providers } = setup({
+      healthCheck: { intervalMs: 60_000, timeoutMs: 500 },
+      hedge: { delayMs: 50 },
+    })
+    await advanceInSteps(clock, 10)
+    providers.a.set({ mode: 'hang' })
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(answer.providerId).toBe('b')
+    // Two probes that time out (500 ms each): down.
+    await advanceInSteps(clock, 1_100)
+    expect(pool.providers()[0]).toMatchObject({ health: 'down', breaker: 'closed' })
+  })
+
+  it('probes a slow but healthy provider outside the rounds at most once per interval', async () => {
+    const { clock, pool, providers } = setup({
+      healthCheck: { intervalMs: 60_000, timeoutMs: 500 },
+      hedge: { delayMs: 50 },
+    })
+    await advanceInSteps(clock, 10)
+    const probesAtStart = providers.a.calls('eth_blockNumber')
+    providers.a.set({ latencyMs: 200 })
+    for (let call = 0; call < 20; call++) {
+      const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+      expect(answer.providerId).toBe('b')
+    }
+    await advanceInSteps(clock, 500)
+    expect(providers.a.calls('eth_blockNumber') - probesAtStart).toBe(1)
+    expect(pool.providers()[0]?.health).toBe('healthy')
+  })
+
+  it('probes a streaming provider that falls behind: a hung node whose socket stays open is down within a round trip of the lag', async () => {
+    const { clock, chain, pool, providers } = setup(
+      { healthCheck: { intervalMs: 60_000, timeoutMs: 500 }, racing: true, maxLagBlocks: 2 },
+      undefined,
+      true,
+    )
+    await advanceInSteps(clock, 10)
+    providers.a.set({ mode: 'hang' })
+    for (let block = 0; block < 4; block++) {
+      chain.mine(1)
+      await advanceInSteps(clock, 100)
+    }
+    await advanceInSteps(clock, 1_100)
+    expect(pool.providers()[0]?.health).toBe('down')
+  })
+
   it('puts a revived provider back in rotation within one interval', async () => {
     const { clock, pool, providers, events } = setup(PROBES)
     providers.a.set({ mode: 'down' })

@@ -35,9 +35,11 @@ export interface HealthProber {
    */
   probeNow(): Promise<void>
   /**
-   * Probes `provider` now, outside the rounds: something else suggests it is unreachable (a client call
-   * that got no answer, a dropped stream). Probes judge; this only makes them judge sooner. Does nothing
-   * while a probe of it is in flight, while it cools down, once it is down, or without judging probes.
+   * Probes `provider` now, outside the rounds: something else suggests it is unreachable or stuck (a
+   * client call that got no answer, a hedged call it lost, a dropped stream, a stream that fell behind).
+   * Probes judge; this only makes them judge sooner. At most once per interval per provider, so a slow
+   * but healthy provider costs at most twice the probes; nothing while a probe of it is in flight, while
+   * it cools down, once it is down, or without judging probes.
    */
   probeSoon(provider: ProviderRuntime): void
   stop(): void
@@ -57,6 +59,8 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
   const verifiedChainId = new WeakSet<ProviderRuntime>()
   /** Providers whose probe is in flight: a hung one is probed once at a time, not once a round. */
   const probing = new Set<ProviderRuntime>()
+  /** When each provider was last probed outside the rounds (`probeSoon`). */
+  const lastProbedSoon = new WeakMap<ProviderRuntime, number>()
   let timer: TimerHandle | undefined
   let stopped = false
   let round: Promise<void> | undefined
@@ -184,7 +188,10 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
     probeNow,
     probeSoon(provider) {
       if (stopped || !options.judge || probing.has(provider) || provider.downReason !== undefined) return
-      if (provider.cooldownUntil > clock.now()) return
+      const now = clock.now()
+      if (provider.cooldownUntil > now || now - (lastProbedSoon.get(provider) ?? -Infinity) < options.intervalMs)
+        return
+      lastProbedSoon.set(provider, now)
       void probeAlone(provider)
     },
     stop() {

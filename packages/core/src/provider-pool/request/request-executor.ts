@@ -44,7 +44,10 @@ export interface ExecutionPlan {
   defaultCooldownMs: number
   /** Records one attempt's latency and whether the provider did its job. */
   recordAttempt(provider: ProviderRuntime, durationMs: number, ok: boolean): void
-  /** An attempt got no answer at all (refused, unreachable, timed out): the provider may be down. */
+  /**
+   * An attempt got no answer (refused, unreachable, timed out), or another provider answered a hedged
+   * read first: the provider may be down or stuck.
+   */
   suspectUnreachable(provider: ProviderRuntime): void
 }
 
@@ -131,7 +134,8 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   let deadlineCut = false
   let settled = false
   // Only hedged requests have losers to cancel.
-  const controllers = hedge ? new Set<AbortController>() : undefined
+  /** Attempts in flight, by their abort controller: a hedged request's losers are cancelled. */
+  const controllers = hedge ? new Map<AbortController, ProviderRuntime>() : undefined
   let stopWaitingForAbort: (() => void) | undefined
 
   return new Promise<ExecutionResult>((resolve) => {
@@ -141,7 +145,12 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer)
       if (waitTimer !== undefined) clock.clearTimeout(waitTimer)
       stopWaitingForAbort?.()
-      if (controllers) for (const controller of controllers) controller.abort()
+      if (controllers)
+        for (const [controller, provider] of controllers) {
+          controller.abort()
+          // Another provider answered first while this one had not: it may be stuck. Probes judge.
+          if (answeredBy !== undefined) plan.suspectUnreachable(provider)
+        }
       settleDisputes(answeredBy)
       resolve(result)
     }
@@ -316,7 +325,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       // Only hedged requests have losers to cancel; otherwise the caller's signal is all an attempt
       // needs, and the hot path skips an AbortController per attempt.
       const controller = hedge ? new AbortController() : undefined
-      if (controller) controllers!.add(controller)
+      if (controller) controllers!.set(controller, provider)
       const signal = controller ? controller.signal : plan.signal
       const started = clock.now()
       const { breaker } = provider
