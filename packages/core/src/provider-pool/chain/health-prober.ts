@@ -189,7 +189,10 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
     probeSoon(provider) {
       if (stopped || !options.judge || probing.has(provider) || provider.downReason !== undefined) return
       const now = clock.now()
-      if (provider.cooldownUntil > now || now - (lastProbedSoon.get(provider) ?? -Infinity) < options.intervalMs)
+      if (
+        provider.cooldownUntil > now ||
+        now - (lastProbedSoon.get(provider) ?? -Infinity) < options.intervalMs
+      )
         return
       lastProbedSoon.set(provider, now)
       void probeAlone(provider)
