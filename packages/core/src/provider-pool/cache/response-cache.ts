@@ -1,16 +1,9 @@
-import type { BlockHeader } from '../../subscriptions/block-header.js'
-import { hexToNumber } from '../../subscriptions/block-header.js'
+import { type BlockHeader, hexToNumber } from '../../subscriptions/block-header.js'
 import { parseOptions } from '../../validation/parse-options.js'
 import * as v from '../../validation/schema.js'
 import { implementsSchema } from '../../validation/schemas.js'
 import { canonicalParams } from '../request/coalescing.js'
-import {
-  type CacheChainView,
-  type CacheMethodPolicy,
-  type CacheValidity,
-  cachePolicy,
-  isCacheable,
-} from './cache-policy.js'
+import { type CacheChainView, type CacheValidity, cachePolicy, isCacheable } from './cache-policy.js'
 import { type CacheEntry, type CacheStore, createMemoryCacheStore } from './cache-store.js'
 
 /** Default byte budget of the in-memory store: 64 MiB. */
@@ -109,9 +102,9 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
     index.delete(hash)
   }
   const index = (map: Map<string, Set<string>>, hash: string, key: string) => {
-    let keys = map.get(hash)
-    if (!keys) map.set(hash, (keys = new Set()))
-    keys.add(key)
+    const keys = map.get(hash)
+    if (keys) keys.add(key)
+    else map.set(hash, new Set([key]))
   }
 
   function valid(chain: FollowedChain, entry: CacheEntry): boolean {
