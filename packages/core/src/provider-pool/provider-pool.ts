@@ -242,8 +242,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     if (!found.hit) {
       const answer = await routedRequest<T>(call, requestOptions)
       found.store(answer)
-      answer.cache = 'miss'
-      return answer
+      // A copy: the answer object may be shared with callers that joined it without the cache.
+      return { ...answer, cache: 'miss' }
     }
     const durationMs = clock.now() - started
     const chain = chainOf(call.chain).name
