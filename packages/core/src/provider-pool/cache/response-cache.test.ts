@@ -50,7 +50,7 @@ function setup(store?: CacheStore) {
   return { cache, deliver, lookup, ask, anchors: () => anchors }
 }
 
-const balance = (block: string) => ['eth_getBalance', ['0xaa', block]] as const
+const balance = (block: string): [string, unknown[]] => ['eth_getBalance', ['0xaa', block]]
 
 describe('createResponseCache', () => {
   it('answers undefined at once for methods it never caches', () => {
