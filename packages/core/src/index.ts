@@ -102,6 +102,24 @@ export {
   referencedBlockNumber,
 } from './methods/block-parameter.js'
 export { isKnownMethod, KNOWN_METHODS } from './methods/known-methods.js'
+export type { CacheMethodPolicy } from './provider-pool/cache/cache-policy.js'
+export {
+  type CacheEntry,
+  type CacheStore,
+  createMemoryCacheStore,
+  type MemoryCacheStore,
+  type MemoryCacheStoreOptions,
+} from './provider-pool/cache/cache-store.js'
+export {
+  type CacheableAnswer,
+  type CacheChainSource,
+  type CacheLookup,
+  createResponseCache,
+  DEFAULT_CACHE_MAX_BYTES,
+  DEFAULT_FINALITY_DEPTH,
+  type ResponseCache,
+  type ResponseCacheOptions,
+} from './provider-pool/cache/response-cache.js'
 export { providerPoolConfigJsonSchema } from './provider-pool/config-json-schema.js'
 export {
   type ChainConfig,

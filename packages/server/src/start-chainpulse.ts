@@ -1,12 +1,13 @@
 import {
   createBenchmarkStore,
   createProviderPool,
+  createResponseCache,
   type ProviderPool,
   type ProviderPoolOptions,
 } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { type BuildServerOptions, buildServer } from './app.js'
-import type { ServerConfigInput } from './config/server-config.js'
+import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
 import {
   createSnapshotPersistence,
   type SnapshotPersistence,
@@ -89,7 +90,10 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
   // Node's global fetch costs several hundred µs of CPU per call; undici's request does the same POST
   // for a fraction of it (see upstream/undici-fetch.ts). A caller-supplied fetch wins.
   const upstreamFetch = options.pool.fetch ? undefined : createUndiciFetch()
+  // The proxy caches by default (the server config's `cache`); a pool option `cache` wins.
+  const { cache } = parseServerConfig(options.server)
   const pool = createProviderPool({
+    ...(cache === false ? {} : { cache: createResponseCache(cache) }),
     ...options.pool,
     store,
     ...(upstreamFetch ? { fetch: upstreamFetch } : {}),

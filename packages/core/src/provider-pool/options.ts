@@ -15,6 +15,7 @@ import type { WebSocketConstructor } from '../transport/ws-transport.js'
 import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
+import type { ResponseCache } from './cache/response-cache.js'
 import type { Upstream } from './provider/upstream.js'
 import { TRANSACTION_FLOW_METHODS } from './sessions/sessions.js'
 
@@ -269,6 +270,11 @@ const optionsShape = {
   pubsub: v.optional(
     implementsSchema<PubSub<ChainPulseTopics>>(['publish', 'subscribe', 'recent'], 'expected a PubSub'),
   ),
+  /**
+   * A response cache (`createResponseCache()`), tied to each chain's canonical follower (docs/cache.md).
+   * An object rather than settings, so a pool without one carries none of its code. @default none
+   */
+  cache: v.optional(implementsSchema<ResponseCache>(['follow', 'lookup'], 'expected a ResponseCache')),
   /** Monotonic time and timers of every timeout, cooldown and probe. @default systemClock */
   clock: v._default(clockSchema, systemClock),
   /** Wall-clock time for event timestamps (epoch ms). @default Date.now */

@@ -49,6 +49,9 @@ const DEFAULT_CLIENT = 'default'
 /** The provider and strategy routing metadata names for calls ChainPulse answers itself. */
 const FILTERS_PROVIDER = 'chainpulse'
 const FILTERS_STRATEGY = 'filters'
+/** The same for answers from the response cache. */
+const CHAINPULSE_PROVIDER = FILTERS_PROVIDER
+const CACHE_STRATEGY = 'cache'
 
 /** `length` random bytes as hex digits. */
 function randomHex(length: number): string {
@@ -118,7 +121,9 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       healthCheck,
       defaultCooldownMs,
       racing: options.racing,
-      request: async (method, params) => (await request({ chain: chain.name, method, params })).result,
+      // The follower must see the chain, never the cache's view of it: its calls bypass the cache.
+      request: async (method, params) =>
+        (await request({ chain: chain.name, method, params }, { cache: false })).result,
       onListenerError: (error) => console.error('chainpulse: subscription listener threw', error),
     })
     chains.set(chain.name, runtime)
@@ -208,9 +213,67 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
 
   for (const provider of options.providers) addProvider(provider)
 
+  // The cache is a head subscriber of every chain, so each follows its canonical blocks (racing or
+  // polling) for as long as the pool lives: an entry is only as fresh as the follower (docs/cache.md).
+  const { cache } = options
+  if (cache)
+    for (const chain of chains.values())
+      cache.follow(chain.name, {
+        subscribeHeads: (listener) => chain.subscribeHeads(listener),
+        anchor: () => chain.anchor(),
+        bestHead: () => chain.heads.best(),
+        providerHead: (providerId) => chain.heads.head(providerId),
+      })
+
+  /**
+   * The response cache in front of everything else (docs/cache.md): a hit is answered without routing;
+   * a miss is routed (and coalesced) as usual, and its answer kept when the cache's rules allow.
+   */
   async function request<T = unknown>(
     call: PoolRequest,
     requestOptions: PoolRequestOptions = {},
+  ): Promise<PoolRequestResult<T>> {
+    // A pinned call asks one provider on purpose: it gets that provider's answer.
+    const lookup =
+      cache && !closed && requestOptions.cache !== false && requestOptions.providerId === undefined
+        ? cache.lookup(chainOf(call.chain).name, call.method, call.params)
+        : undefined
+    if (lookup === undefined) return routedRequest<T>(call, requestOptions)
+    const started = clock.now()
+    const found = await lookup
+    if (!found.hit) {
+      const answer = await routedRequest<T>(call, requestOptions)
+      found.store(answer)
+      // A copy: the answer object may be shared with callers that joined it without the cache.
+      return { ...answer, cache: 'miss' }
+    }
+    const durationMs = clock.now() - started
+    const chain = chainOf(call.chain).name
+    publishDecision({
+      chain,
+      method: call.method,
+      strategy: CACHE_STRATEGY,
+      providerId: CHAINPULSE_PROVIDER,
+      durationMs,
+      result: 'ok',
+      attempts: 0,
+      cached: true,
+    })
+    return {
+      // Parsed afresh for every hit: a caller that changes its result cannot change the cached one.
+      result: JSON.parse(found.json) as T,
+      rawResult: found.json,
+      providerId: CHAINPULSE_PROVIDER,
+      strategy: CACHE_STRATEGY,
+      attempts: 0,
+      durationMs,
+      cache: 'hit',
+    }
+  }
+
+  async function routedRequest<T = unknown>(
+    call: PoolRequest,
+    requestOptions: PoolRequestOptions,
   ): Promise<PoolRequestResult<T>> {
     if (closed) throw new PoolClosedError()
     const started = clock.now()
@@ -487,6 +550,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     attempts: number
     session?: SessionNote | undefined
     coalesced?: boolean
+    cached?: boolean
   }
 
   function publishDecision(call: Decision): void {
@@ -502,6 +566,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       attempts: call.attempts,
     }
     if (call.coalesced) decision.coalesced = true
+    if (call.cached) decision.cached = true
     const { session } = call
     if (session !== undefined) {
       decision.session = session.session

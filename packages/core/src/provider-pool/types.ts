@@ -47,6 +47,11 @@ export interface PoolRequestOptions {
    * gets an upstream call of its own. @default true
    */
   coalesce?: boolean
+  /**
+   * `false`: neither answer from the response cache nor store this call's answer in it (pool option
+   * `cache`). @default true
+   */
+  cache?: boolean
 }
 
 /** A successful pool request: the upstream's `result` and how it was routed. */
@@ -66,6 +71,12 @@ export interface PoolRequestResult<T = unknown> {
    * call of its own; `providerId`, `strategy` and `attempts` are that call's.
    */
   coalesced?: true
+  /**
+   * Set when the pool has a response cache and the method is one it may cache: `hit` (answered from the
+   * cache: no upstream call, `providerId` is `chainpulse`, `strategy` is `cache`, `attempts` 0) or `miss`
+   * (routed as usual; the answer is kept if the cache's rules allow, see docs/cache.md).
+   */
+  cache?: 'hit' | 'miss'
 }
 
 /** What a pool subscription listens to. */

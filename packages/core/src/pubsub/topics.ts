@@ -33,6 +33,11 @@ export interface RoutingDecisionEvent {
    * (`providerId` and `attempts` are that call's).
    */
   coalesced?: true
+  /**
+   * Set when the response cache answered this call (docs/cache.md): no upstream call; `providerId` is
+   * `chainpulse` and `strategy` is `cache`.
+   */
+  cached?: true
 }
 
 /** What happened to a provider, in a {@link ProviderPoolEvent}. */

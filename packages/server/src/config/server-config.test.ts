@@ -45,6 +45,7 @@ describe('parseServerConfig', () => {
         },
         load: { maxRatePerSecond: 500, maxClients: 100, maxDurationMs: 600_000 },
       },
+      cache: { maxBytes: 67_108_864, finalityDepth: 64 },
       metrics: { nodeMetrics: true, methods: [] },
     })
   })

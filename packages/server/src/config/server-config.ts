@@ -1,4 +1,4 @@
-import { ConfigError } from '@chainpulse/core'
+import { ConfigError, DEFAULT_CACHE_MAX_BYTES, DEFAULT_FINALITY_DEPTH } from '@chainpulse/core'
 import { z } from 'zod'
 import {
   defaultDeniedMethods,
@@ -289,6 +289,39 @@ export const serverConfigSchema = z.strictObject({
             .prefault({}),
         ),
       })
+      .prefault({}),
+  ),
+  cache: described(
+    'The response cache in front of the pool (see [cache.md](cache.md)): answers about final blocks are ' +
+      'kept until evicted, answers about `latest` until the next head, answers about newer blocks until ' +
+      'that block is orphaned; errors, `null`, `pending` and writes never. A request opts out with ' +
+      '`Cache-Control: no-cache`. `false` turns it off. Made by `startChainPulse` (the CLI); a pool given to ' +
+      '`buildServer` brings its own (`createProviderPool({ cache: createResponseCache() })`).',
+    z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          maxBytes: described(
+            'Most bytes of answers kept in memory; past it the least recently used go first.',
+            z.number().int().positive().default(DEFAULT_CACHE_MAX_BYTES),
+          ),
+          finalityDepth: described(
+            'Blocks below the head taken as final: answers about them are kept until evicted. Set it to ' +
+              "at least the deepest reorg a chain can have (Ethereum's `finalized` block is about 64 below the head).",
+            z.number().int().nonnegative().default(DEFAULT_FINALITY_DEPTH),
+          ),
+          finalityDepths: described(
+            'Per-chain finality depth, by chain name, overriding `finalityDepth`.',
+            z.record(z.string(), z.number().int().nonnegative()).optional(),
+          ),
+          methods: described(
+            'Per-method overrides, by method name: `never` (not cached), `final-only` (only answers about ' +
+              'final blocks), `immutable` (every non-null answer kept until evicted: only for methods whose ' +
+              'answer can never change).',
+            z.record(z.string(), z.enum(['never', 'final-only', 'immutable'])).optional(),
+          ),
+        }),
+      ])
       .prefault({}),
   ),
   metrics: described(

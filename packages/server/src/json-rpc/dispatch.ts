@@ -7,10 +7,12 @@ export interface CallRouting {
   strategy: string | undefined
   attempts: number | undefined
   /**
-   * How the answer relates to ChainPulse's sharing of upstream calls: `coalesced` (an identical read
-   * in flight answered it), `bypass` (the client asked for a call of its own); absent otherwise.
+   * How the answer relates to ChainPulse's response cache and sharing of upstream calls: `hit` (the
+   * cache answered), `miss` (a cacheable read the cache did not have), `coalesced` (an identical read in
+   * flight answered it), `bypass` (the client asked for a call of its own); absent for calls that are
+   * never cached (writes, filters) when nothing was shared.
    */
-  cache?: 'coalesced' | 'bypass' | undefined
+  cache?: 'hit' | 'miss' | 'coalesced' | 'bypass' | undefined
 }
 
 /** How one call ended: the upstream's `result`, or an error object to answer with. */

@@ -43,8 +43,11 @@ export async function callPool(
       strategy: answer.strategy,
       attempts: answer.attempts,
     }
-    if (answer.coalesced) routing.cache = 'coalesced'
-    else if (options.coalesce === false) routing.cache = 'bypass'
+    // A miss that joined an identical read in flight says so: it cost no upstream call of its own.
+    if (answer.cache === 'hit') routing.cache = 'hit'
+    else if (answer.coalesced) routing.cache = 'coalesced'
+    else if (options.coalesce === false || options.cache === false) routing.cache = 'bypass'
+    else if (answer.cache === 'miss') routing.cache = 'miss'
     return { ok: true, result: answer.result, rawResult: answer.rawResult, routing }
   } catch (thrown) {
     const mapped = mapPoolError(thrown, failures.redact)

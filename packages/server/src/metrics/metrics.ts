@@ -114,6 +114,12 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     labelNames: ['chain'] as const,
     registers: [registry],
   })
+  const cacheHits = new Counter({
+    name: 'chainpulse_cache_hits_total',
+    help: 'Calls answered by the response cache, with no upstream call.',
+    labelNames: ['chain'] as const,
+    registers: [registry],
+  })
   const races = new Counter({
     name: 'chainpulse_races_total',
     help: 'Raced events (newHeads, logs) per provider and result (win: it delivered first).',
@@ -258,6 +264,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       duration.observe(child.duration, decision.durationMs / 1_000)
       if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
       if (decision.coalesced) coalesced.inc({ chain: decision.chain })
+      if (decision.cached) cacheHits.inc({ chain: decision.chain })
       if (decision.sessionMoved && decision.previousProviderId !== undefined)
         sessionMoves.inc({ chain: decision.chain, provider: decision.previousProviderId })
     }),

@@ -183,8 +183,12 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
       clientId: clientIds.get(request) ?? request.ip,
     }
     if (session !== undefined) requestOptions.session = session
-    // `Cache-Control: no-cache`: the client wants answers from an upstream call of its own.
-    if (/\bno-cache\b/i.test(request.headers['cache-control'] ?? '')) requestOptions.coalesce = false
+    // `Cache-Control: no-cache`: the client wants answers from an upstream call of its own (neither
+    // the response cache nor a read in flight).
+    if (/\bno-cache\b/i.test(request.headers['cache-control'] ?? '')) {
+      requestOptions.coalesce = false
+      requestOptions.cache = false
+    }
     if (target.strategy !== undefined) requestOptions.strategy = target.strategy
     if (target.providerId !== undefined) requestOptions.providerId = target.providerId
     const failures = { log: request.log, redact, chain: target.chain }

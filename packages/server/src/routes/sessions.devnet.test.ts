@@ -49,7 +49,8 @@ describe('sessions through the proxy, on the devnet', { timeout: 60_000 }, () =>
         // Probes find a killed provider quickly, and see it back after the revive.
         healthCheck: { intervalMs: 500 },
       },
-      server: { rateLimit: false },
+      // Every call routed (the response cache would answer repeated reads such as eth_chainId itself).
+      server: { rateLimit: false, cache: false },
       listen: { port: 0, host: '127.0.0.1' },
       logger: false,
     })

@@ -79,8 +79,9 @@ export function createRoutingSampler(options: RoutingSamplerOptions): RoutingSam
       index++
       status.sent++
       status.inFlight++
-      // Each sample is a routing decision of its own: never folded into an identical read in flight.
-      options.pool.request({ chain, method, params: [] }, { coalesce: false }).then(
+      // Each sample is a routing decision of its own: never folded into an identical read in flight, nor
+      // answered from the response cache.
+      options.pool.request({ chain, method, params: [] }, { coalesce: false, cache: false }).then(
         () => {
           status.inFlight--
           status.ok++

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import type { BlockHeader } from '../../subscriptions/block-header.js'
+import type { CacheStore } from './cache-store.js'
+import { type CacheChainSource, type CacheLookup, createResponseCache } from './response-cache.js'
+
+// The cache bound to a hand-driven follower: blocks are delivered by `deliver`, provider heads set by
+// hand. Finality depth 3.
+
+const hashOf = (number: number, branch = 0) =>
+  `0x${branch.toString(16)}${number.toString(16).padStart(63, '0')}`
+const header = (number: number, branch = 0, parentBranch = branch): BlockHeader => ({
+  number: `0x${number.toString(16)}`,
+  hash: hashOf(number, branch),
+  parentHash: hashOf(number - 1, parentBranch),
+})
+
+function setup(store?: CacheStore) {
+  let listener: ((block: BlockHeader) => void) | undefined
+  let best: number | undefined
+  let anchors = 0
+  const source: CacheChainSource = {
+    subscribeHeads(next) {
+      listener = next
+      return () => {
+        listener = undefined
+      }
+    },
+    anchor: async () => {
+      anchors++
+    },
+    bestHead: () => best,
+    providerHead: () => best,
+  }
+  const cache = createResponseCache({ finalityDepth: 3, ...(store ? { store } : {}) })
+  cache.follow('ethereum', source)
+  const deliver = (...blocks: BlockHeader[]) => {
+    for (const block of blocks) {
+      listener?.(block)
+      best = Math.max(best ?? 0, Number(block.number))
+    }
+  }
+  const lookup = async (method: string, params: unknown[]) =>
+    (await cache.lookup('ethereum', method, params)) as CacheLookup
+  /** Looks a call up and, on a miss, stores `result` as provider `p`'s answer. */
+  const ask = async (method: string, params: unknown[], result: unknown) => {
+    const found = await lookup(method, params)
+    if (!found.hit) found.store({ result, providerId: 'p' })
+    return found.hit ? 'hit' : 'miss'
+  }
+  return { cache, deliver, lookup, ask, anchors: () => anchors }
+}
+
+const balance = (block: string): [string, unknown[]] => ['eth_getBalance', ['0xaa', block]]
+
+describe('createResponseCache', () => {
+  it('answers undefined at once for methods it never caches', () => {
+    const { cache } = setup()
+    expect(cache.lookup('ethereum', 'eth_sendRawTransaction', ['0x'])).toBeUndefined()
+    expect(cache.lookup('other-chain', 'eth_chainId', [])).toBeUndefined()
+  })
+
+  it('asks the follower for a head on the first look-up without one, and keeps nothing tied until then', async () => {
+    const { ask, anchors, deliver } = setup()
+    expect(await ask(...balance('latest'), '0x1')).toBe('miss')
+    expect(anchors()).toBe(1)
+    expect(await ask(...balance('latest'), '0x1')).toBe('miss')
+    deliver(header(10))
+    expect(await ask(...balance('latest'), '0x1')).toBe('miss')
+    expect(await ask(...balance('latest'), '0x1')).toBe('hit')
+  })
+
+  it('forgets what it remembered when a block does not link to the one before', async () => {
+    const { ask, deliver } = setup()
+    deliver(header(10), header(11), header(12))
+    expect(await ask(...balance('0xb'), '0x1')).toBe('miss')
+    expect(await ask(...balance('0xb'), '0x1')).toBe('hit')
+    // Block 13 of another branch, whose parent the follower never delivered (it restarted past a gap).
+    deliver(header(13, 1))
+    expect(await ask(...balance('0xb'), '0x2')).toBe('miss')
+  })
+
+  it('drops a block and everything above it when a reorg delivers another block at its height', async () => {
+    const { ask, deliver } = setup()
+    deliver(header(10), header(11), header(12))
+    await ask(...balance('0xb'), '0x1')
+    await ask(...balance('0xa'), '0x1')
+    deliver(header(11, 1, 0), header(12, 1))
+    expect(await ask(...balance('0xb'), '0x2')).toBe('miss')
+    expect(await ask(...balance('0xa'), '0x1')).toBe('hit')
+  })
+
+  it('does not keep an answer to a call that was out while the chain moved', async () => {
+    const { lookup, ask, deliver } = setup()
+    deliver(header(10))
+    const found = await lookup(...balance('latest'))
+    deliver(header(11))
+    if (!found.hit) found.store({ result: '0x1', providerId: 'p' })
+    expect(await ask(...balance('latest'), '0x2')).toBe('miss')
+  })
+
+  it('treats a store that fails as a miss, never as a failed call', async () => {
+    const failing: CacheStore = {
+      get: () => Promise.reject(new Error('redis down')),
+      set: () => Promise.reject(new Error('redis down')),
+      delete: () => Promise.reject(new Error('redis down')),
+    }
+    const { ask, deliver } = setup(failing)
+    deliver(header(10))
+    expect(await ask('eth_chainId', [], '0x1')).toBe('miss')
+    expect(await ask('eth_chainId', [], '0x1')).toBe('miss')
+  })
+})

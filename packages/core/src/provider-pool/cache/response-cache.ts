@@ -1,0 +1,218 @@
+import { type BlockHeader, hexToNumber } from '../../subscriptions/block-header.js'
+import { parseOptions } from '../../validation/parse-options.js'
+import * as v from '../../validation/schema.js'
+import { implementsSchema } from '../../validation/schemas.js'
+import { canonicalParams } from '../request/coalescing.js'
+import { type CacheChainView, type CacheValidity, cachePolicy, isCacheable } from './cache-policy.js'
+import { type CacheEntry, type CacheStore, createMemoryCacheStore } from './cache-store.js'
+
+/** Default byte budget of the in-memory store: 64 MiB. */
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
+/**
+ * Default finality depth: blocks this far below the head are taken as final. 64 is two Ethereum epochs,
+ * about where its `finalized` tag sits; chains that reorganise deeper (or finalize sooner) set their own.
+ */
+export const DEFAULT_FINALITY_DEPTH = 64
+
+const depth = v.number().check(v.int(), v.nonnegative())
+const policy = v.union([v.literal('never'), v.literal('final-only'), v.literal('immutable')])
+
+const optionsSchema = v.strictObject({
+  /** Most bytes the in-memory store holds; least recently used answers go first. @default 67_108_864 (64 MiB) */
+  maxBytes: v._default(v.number().check(v.int(), v.positive()), DEFAULT_CACHE_MAX_BYTES),
+  /** Blocks below the head taken as final: answers about them are kept until evicted. @default 64 */
+  finalityDepth: v._default(depth, DEFAULT_FINALITY_DEPTH),
+  /** Per-chain finality depth, by chain name, overriding `finalityDepth`. */
+  finalityDepths: v.optional(v.record(v.string(), depth)),
+  /** Per-method overrides of the rules (see docs/cache.md): `never`, `final-only` or `immutable`. */
+  methods: v.optional(v.record(v.string(), policy)),
+  /** Where entries live. @default createMemoryCacheStore({ maxBytes }) */
+  store: v.optional(implementsSchema<CacheStore>(['get', 'set', 'delete'], 'expected a CacheStore')),
+})
+
+/** Options of {@link createResponseCache}. */
+export type ResponseCacheOptions = v.input<typeof optionsSchema>
+
+/** What the cache needs of one chain of the pool: its canonical blocks and its providers' heads. */
+export interface CacheChainSource {
+  /** Delivers each canonical block once, in order (a reorg's new branch after the blocks it replaces). */
+  subscribeHeads(listener: (block: BlockHeader) => void): () => void
+  /** Makes the follower fetch the head now when it has none yet (it then follows from there). */
+  anchor(): Promise<void>
+  /** The highest head any provider reported. */
+  bestHead(): number | undefined
+  /** The head a provider last reported. */
+  providerHead(providerId: string): number | undefined
+}
+
+/** An answer the cache may keep: the upstream's result, its exact text if known, and who gave it. */
+export interface CacheableAnswer {
+  result: unknown
+  rawResult?: string | undefined
+  providerId: string
+}
+
+/** What a look-up found: the answer's JSON text, or a miss whose answer `store` may keep. */
+export type CacheLookup = { hit: true; json: string } | { hit: false; store(answer: CacheableAnswer): void }
+
+/**
+ * A response cache bound to the pool's canonical follower (see docs/cache.md). The pool calls `follow`
+ * once per chain, then `lookup` before routing each call.
+ */
+export interface ResponseCache {
+  /** Starts following a chain's canonical blocks; returns the function that stops it. */
+  follow(chain: string, source: CacheChainSource): () => void
+  /**
+   * Looks a call up: `undefined` at once when the method is never cached, else a hit or a miss. An entry
+   * is checked against the chain as followed now before it counts as a hit.
+   */
+  lookup(chain: string, method: string, params: unknown): Promise<CacheLookup> | undefined
+}
+
+/** One followed chain: the canonical blocks of the last `finalityDepth + 1` heights, and an index. */
+interface FollowedChain extends CacheChainView {
+  source: CacheChainSource
+  /** Keys of entries tied to a block hash, and of entries tied to a head hash, for dropping them at once. */
+  byBlock: Map<string, Set<string>>
+  byHead: Map<string, Set<string>>
+  anchoring: boolean
+  /** Counts canonical blocks delivered: a call that saw it change was answered across a move. */
+  moves: number
+}
+
+/**
+ * Creates a response cache that is correct by construction: every entry says which block it depends on
+ * (none, a block hash, or the head), and is served only while the pool's canonical follower still has
+ * that block on the chain (or as head). Entries are also dropped the moment the follower moves past them.
+ *
+ * @throws {ConfigError} when an option is invalid.
+ * @example
+ * const pool = createProviderPool({ chains, providers, cache: createResponseCache({ maxBytes: 32 * 1024 * 1024 }) })
+ */
+export function createResponseCache(options: ResponseCacheOptions = {}): ResponseCache {
+  const settings = parseOptions(optionsSchema, options, 'response cache options')
+  const store = settings.store ?? createMemoryCacheStore({ maxBytes: settings.maxBytes })
+  const overrides = settings.methods ?? {}
+  const chains = new Map<string, FollowedChain>()
+
+  // A store in another process may fail; a failed delete only leaves an entry that `valid` refuses.
+  const remove = (key: string) => Promise.resolve(store.delete(key)).catch(() => {})
+  const drop = (index: Map<string, Set<string>>, hash: string) => {
+    for (const key of index.get(hash) ?? []) void remove(key)
+    index.delete(hash)
+  }
+  const index = (map: Map<string, Set<string>>, hash: string, key: string) => {
+    const keys = map.get(hash)
+    if (keys) keys.add(key)
+    else map.set(hash, new Set([key]))
+  }
+
+  function valid(chain: FollowedChain, entry: CacheEntry): boolean {
+    if (entry.block) return chain.hashAt(entry.block[0]) === entry.block[1]
+    if (entry.head)
+      return chain.head?.hash === entry.head[1] && (chain.source.bestHead() ?? entry.head[0]) <= entry.head[0]
+    return true
+  }
+
+  return {
+    follow(name, source) {
+      const finalityDepth = settings.finalityDepths?.[name] ?? settings.finalityDepth
+      const hashes = new Map<number, string>()
+      const numbers = new Map<string, number>()
+      const chain: FollowedChain = {
+        source,
+        head: undefined,
+        finalized: undefined,
+        hashAt: (number) => hashes.get(number),
+        numberOf: (hash) => numbers.get(hash),
+        byBlock: new Map(),
+        byHead: new Map(),
+        moves: 0,
+        anchoring: false,
+      }
+      const forget = (number: number) => {
+        const hash = hashes.get(number)
+        if (hash === undefined) return
+        hashes.delete(number)
+        numbers.delete(hash)
+        drop(chain.byBlock, hash)
+        drop(chain.byHead, hash)
+      }
+      chains.set(name, chain)
+      const stop = source.subscribeHeads((block) => {
+        const number = hexToNumber(block.number)
+        const hash = block.hash.toLowerCase()
+        // Not linked to what the follower delivered before (it restarted after a gap or a reorg deeper
+        // than it remembers): which remembered blocks are still canonical is unknown, so none are.
+        if (hashes.size && hashes.get(number - 1) !== block.parentHash.toLowerCase())
+          for (const height of [...hashes.keys()]) forget(height)
+        // A block at a height the follower already had: a reorg replaced it and everything above it.
+        for (let height = chain.head?.number ?? -1; height >= number; height--) forget(height)
+        if (chain.head) drop(chain.byHead, chain.head.hash)
+        hashes.set(number, hash)
+        numbers.set(hash, number)
+        chain.head = { number, hash }
+        chain.moves++
+        chain.finalized = number - finalityDepth
+        // Heights below the window are final: answers about them are stored for good, not tied.
+        for (const height of hashes.keys()) if (height < chain.finalized) forget(height)
+      })
+      return () => {
+        stop()
+        chains.delete(name)
+      }
+    },
+
+    lookup(name, method, params) {
+      const override = overrides[method]
+      const chain = chains.get(name)
+      if (!chain || !isCacheable(method, override)) return undefined
+      if (!chain.head && !chain.anchoring) {
+        // Nothing tied to a block can be kept before the follower has a head: give it one now.
+        chain.anchoring = true
+        chain.source
+          .anchor()
+          .catch(() => {})
+          .finally(() => {
+            chain.anchoring = false
+          })
+      }
+      const key = `${name}\n${method}\n${canonicalParams(params ?? [])}`
+      return (async (): Promise<CacheLookup> => {
+        // A store that cannot answer is a miss, never a failed call.
+        const entry = await Promise.resolve(store.get(key)).catch(() => undefined)
+        if (entry && valid(chain, entry)) return { hit: true, json: entry.json }
+        if (entry) void remove(key)
+        const moves = chain.moves
+        return {
+          hit: false,
+          store(answer) {
+            const validity: CacheValidity | undefined = cachePolicy(
+              method,
+              params,
+              answer.result,
+              chain,
+              override,
+            )
+            if (!validity) return
+            const { block, head } = validity
+            // The chain moved while the call was out: which side of the move the answer is from is unknown.
+            if ((block || head) && chain.moves !== moves) return
+            // A `latest` answer from a provider behind the head is that provider's past, not the head's.
+            if (head && (chain.source.providerHead(answer.providerId) ?? -1) < head[0]) return
+            const entry: CacheEntry = { json: answer.rawResult ?? JSON.stringify(answer.result) }
+            if (block) {
+              entry.block = block
+              index(chain.byBlock, block[1], key)
+            }
+            if (head) {
+              entry.head = head
+              index(chain.byHead, head[1], key)
+            }
+            Promise.resolve(store.set(key, entry)).catch(() => {})
+          },
+        }
+      })()
+    },
+  }
+}
