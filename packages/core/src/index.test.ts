@@ -93,6 +93,7 @@ describe('public exports', () => {
         "draws",
         "faultBehaviourCases",
         "logsRangeError",
+        "logsResultsError",
         "mulberry32",
         "settleOnClock",
         "standardNormal",

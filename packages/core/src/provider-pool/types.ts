@@ -66,6 +66,11 @@ export interface PoolRequestResult<T = unknown> {
    * call of its own; `providerId`, `strategy` and `attempts` are that call's.
    */
   coalesced?: true
+  /**
+   * Set when an `eth_getLogs` was answered in chunks (its range was too wide for the providers): how
+   * many. `providerId` is then the first chunk's provider and `attempts` the chunks' attempts together.
+   */
+  chunks?: number
 }
 
 /** What a pool subscription listens to. */
