@@ -211,6 +211,27 @@ describe('eth_getLogs through the pool', () => {
     expect(providers.b.calls('eth_getLogs')).toBe(2)
   })
 
+  it('ends a split at once when the caller aborts, with the chunks in flight cancelled', async () => {
+    const { providers, head, getLogs, clock, logsCalls } = logsSetup()
+    for (const provider of Object.values(providers)) provider.set({ maxLogsBlockRange: 10 })
+    await getLogs({ fromBlock: '0x0', toBlock: hex(head) }) // every provider's limit is now known
+    for (const provider of Object.values(providers)) provider.set({ latencyMs: 100 })
+    const before = logsCalls()
+    const controller = new AbortController()
+    clock.setTimeout(() => controller.abort(), 250)
+
+    const aborted = await getLogs(
+      { fromBlock: '0x0', toBlock: hex(head) },
+      { signal: controller.signal },
+    ).catch((error: unknown) => error)
+
+    expect(aborted).toMatchObject({ code: 'ABORTED' })
+    // Split at once, 4 chunks at a time, 100 ms each: the third four were in flight at 250 ms.
+    expect(logsCalls() - before).toBe(12)
+    await settleOnClock(clock, new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 1_000)))
+    expect(logsCalls() - before).toBe(12)
+  })
+
   it('holds the split within the request deadline', async () => {
     const { providers, head, getLogs } = logsSetup()
     for (const provider of Object.values(providers)) provider.set({ maxLogsBlockRange: 10, latencyMs: 100 })
@@ -219,7 +240,8 @@ describe('eth_getLogs through the pool', () => {
       (error: unknown) => error,
     )
 
-    // 31 chunks, 4 at a time, 100 ms each: 800 ms is not enough for all of them.
+    // The whole range refused by each provider (300 ms), then 31 chunks, 4 at a time, 100 ms each (800 ms):
+    // the chunks still to go when the 1,000 ms are up end the request.
     expect(failed).toMatchObject({ code: 'ALL_PROVIDERS_FAILED' })
   })
 })

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { createFakeClock } from '../../clock/fake-clock.js'
+import { UpstreamRpcError } from '../../errors/errors.js'
 import type { Log } from '../../subscriptions/log-filter.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
+import type { PoolRequestResult } from '../types.js'
 import {
+  fetchLogsInChunks,
   logsLimitHint,
   logsRangeQuery,
   logsRangeWidth,
@@ -133,5 +137,99 @@ describe('logsRangeQuery and logsRangeWidth', () => {
     expect(logsRangeWidth([{ fromBlock: 'earliest' }], 99)).toBe(100)
     expect(logsRangeWidth([{ fromBlock: '0x0', toBlock: 'latest' }], undefined)).toBeUndefined()
     expect(logsRangeWidth([{ fromBlock: '0x0', toBlock: 'safe' }], 10)).toBeUndefined()
+  })
+})
+
+describe('fetchLogsInChunks', () => {
+  const rpcError = (message: string, errorClass: 'request-limit' | 'execution') =>
+    new UpstreamRpcError({ rpcError: { code: -32005, message }, errorClass, providerId: 'p' })
+  const base = {
+    query: { filter: { address: '0x1' }, fromBlock: '0x0', toBlock: '0x63' },
+    providers: () => [],
+    signal: undefined,
+    clock: createFakeClock(),
+    started: 0,
+    strategy: 'priority',
+  }
+  const bounds = (params: unknown) => {
+    const { fromBlock, toBlock } = (params as unknown[])[0] as { fromBlock: string; toBlock: string }
+    return [Number.parseInt(fromBlock, 16), Number.parseInt(toBlock, 16)] as const
+  }
+  const answer = (result: unknown[]): PoolRequestResult<never[]> =>
+    ({ result, providerId: 'p', strategy: 'priority', attempts: 1, durationMs: 0 }) as PoolRequestResult<
+      never[]
+    >
+
+  it('keeps at most `concurrency` chunks in flight, and sends each with the filter and its bounds', async () => {
+    let inFlight = 0
+    let most = 0
+    const sent: unknown[] = []
+    const result = await fetchLogsInChunks({
+      ...base,
+      ranges: [
+        [0, 9],
+        [10, 19],
+        [20, 29],
+        [30, 39],
+        [40, 49],
+        [50, 59],
+      ],
+      concurrency: 2,
+      send: async (params) => {
+        sent.push((params as unknown[])[0])
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise((resolve) => setImmediate(resolve))
+        inFlight--
+        return answer([])
+      },
+    })
+    expect(most).toBe(2)
+    expect(result.chunks).toBe(6)
+    expect(sent[0]).toEqual({ address: '0x1', fromBlock: '0x0', toBlock: '0x9' })
+  })
+
+  it('ends at the first error that is not a size refusal, aborting the chunks in flight', async () => {
+    const aborted: number[] = []
+    const failure = rpcError('execution reverted', 'execution')
+    const outcome = fetchLogsInChunks({
+      ...base,
+      ranges: [
+        [0, 9],
+        [10, 19],
+        [20, 29],
+      ],
+      send: (params, signal) => {
+        const [from] = bounds(params)
+        if (from === 10) return Promise.reject(failure)
+        return new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => {
+            aborted.push(from)
+            reject(signal.reason)
+          }),
+        )
+      },
+    })
+    await expect(outcome).rejects.toBe(failure)
+    expect(aborted.sort((a, b) => a - b)).toEqual([0, 20])
+  })
+
+  it('halves a range refused for its size until it fits, and keeps block order', async () => {
+    const tooMany = rpcError('query returned more than 4 results', 'request-limit')
+    const result = await fetchLogsInChunks({
+      ...base,
+      ranges: [[0, 15]],
+      send: async (params) => {
+        const [from, to] = bounds(params)
+        if (to - from + 1 > 4) throw tooMany
+        return answer(
+          Array.from({ length: to - from + 1 }, (_, i) => ({ blockHash: `0x${from + i}`, logIndex: '0x0' })),
+        )
+      },
+    })
+    expect(result.result.map((log) => (log as { blockHash: string }).blockHash)).toEqual(
+      Array.from({ length: 16 }, (_, i) => `0x${i}`),
+    )
+    expect(result.chunks).toBe(4)
   })
 })
