@@ -97,6 +97,7 @@ describe('public exports', () => {
         "draws",
         "faultBehaviourCases",
         "logsRangeError",
+        "logsResultsError",
         "mulberry32",
         "settleOnClock",
         "standardNormal",

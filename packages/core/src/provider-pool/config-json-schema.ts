@@ -24,6 +24,8 @@ const fields: Record<string, string | { description: string; default: unknown }>
   'providers[].defaultCost': 'Cost of a method missing from `costPerMethod`.',
   'providers[].rateLimitPerSecond':
     'Most requests per second the pool sends to the provider; beyond it the provider is skipped.',
+  'providers[].maxLogsBlockRange':
+    'Widest `eth_getLogs` block range the provider serves, in blocks (`toBlock - fromBlock + 1`): a wider query is split into chunks that fit. When not set, the limit is learned from its refusals (see [provider-pool.md](provider-pool.md#eth_getlogs-over-any-range)).',
   strategy: 'Routing strategy of requests that name none (see [strategies.md](strategies.md)).',
   strategies: 'Per-chain default strategy, by chain name; overrides `strategy`.',
   requestTimeoutMs:

@@ -73,6 +73,11 @@ const providerSettingsShape = {
   defaultCost: v._default(nonnegative, 1),
   /** Max requests per second this pool sends to the provider; beyond it the provider is skipped. */
   rateLimitPerSecond: v.optional(positive),
+  /**
+   * Widest `eth_getLogs` block range the provider serves (`toBlock - fromBlock + 1`); wider queries are
+   * split into chunks that fit. Learned from its refusals when not set.
+   */
+  maxLogsBlockRange: v.optional(v.number().check(v.int(), v.positive())),
 }
 
 const needsUrl = v.refine(

@@ -31,6 +31,7 @@ import { createProviderRuntime, type ProviderRuntime } from './provider/provider
 import { createUrlUpstream } from './provider/upstream.js'
 import { canonicalParams, createCoalescer } from './request/coalescing.js'
 import { isPureRead } from './request/read-methods.js'
+import { logsRangeWidth, providersForWidth, requestLogs } from './request/logs-splitting.js'
 import { executeRequest } from './request/request-executor.js'
 import { planRequest } from './request/request-plan.js'
 import { createSessions, type SessionNote } from './sessions/sessions.js'
@@ -101,6 +102,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
   const providerChains = new Map<string, ChainRuntime>()
   const sessions = createSessions({ ...options.sessions, clock, newId: () => randomHex(6) })
   const coalescer = createCoalescer()
+  /** Chunks of a split `eth_getLogs` (and its first, whole try): routed as they are, never split again. */
+  const unsplit = new WeakSet<PoolRequest>()
   let nextSubscriptionId = 1
   let closed = false
 
@@ -351,6 +354,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     requestOptions: PoolRequestOptions,
     started: number,
   ): Promise<PoolRequestResult<T>> {
+    if (call.method === 'eth_getLogs' && requestOptions.providerId === undefined && !unsplit.has(call))
+      return logsRequest<T>(chain, call, strategy, requestOptions, started)
     const params = call.params ?? []
     const deadline = started + (requestOptions.deadlineMs ?? requestDeadlineMs)
     let providers: ProviderRuntime[]
@@ -383,7 +388,11 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
         method: call.method,
         needsTip: dependsOnLatest(call.method, params),
         referencedBlock,
-        providers: chain.providers,
+        // eth_getLogs: providers known to serve its range first (request/logs-splitting.ts).
+        providers:
+          call.method === 'eth_getLogs'
+            ? providersForWidth(chain.providers, logsRangeWidth(params, chain.heads.best()))
+            : chain.providers,
         heads: chain.heads,
         strategy: registry.get(strategy),
         store,
@@ -495,6 +504,42 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
           durationMs,
         } satisfies RoutingMetadata)
     }
+  }
+
+  /**
+   * An `eth_getLogs` that never ends in a range error (request/logs-splitting.ts): sent whole when some
+   * provider may serve its range, else (or when every provider refuses it for its size) fetched in chunks,
+   * each a routed call of its own, all within this request's deadline.
+   */
+  function logsRequest<T>(
+    chain: ChainRuntime,
+    call: PoolRequest,
+    strategy: string,
+    requestOptions: PoolRequestOptions,
+    started: number,
+  ): Promise<PoolRequestResult<T>> {
+    const deadline = started + (requestOptions.deadlineMs ?? requestDeadlineMs)
+    const within = (signal: AbortSignal | undefined): PoolRequestOptions => ({
+      ...requestOptions,
+      signal,
+      deadlineMs: Math.max(0, deadline - clock.now()),
+    })
+    return requestLogs({
+      params: call.params ?? [],
+      providers: () => chain.providers,
+      bestHead: chain.heads.best(),
+      send: (params, signal) => {
+        const chunk: PoolRequest = { chain: call.chain, method: call.method, params }
+        unsplit.add(chunk)
+        return route<Log[]>(chain, chunk, strategy, within(signal), clock.now())
+      },
+      call: async (method, params, signal) =>
+        (await request({ chain: chain.name, method, params }, within(signal))).result,
+      signal: requestOptions.signal,
+      clock,
+      started,
+      strategy,
+    }) as Promise<PoolRequestResult<T>>
   }
 
   /**

@@ -77,6 +77,11 @@ export interface PoolRequestResult<T = unknown> {
    * (routed as usual; the answer is kept if the cache's rules allow, see docs/cache.md).
    */
   cache?: 'hit' | 'miss'
+  /**
+   * Set when an `eth_getLogs` was answered in chunks (its range was too wide for the providers): how
+   * many. `providerId` is then the first chunk's provider and `attempts` the chunks' attempts together.
+   */
+  chunks?: number
 }
 
 /** What a pool subscription listens to. */

@@ -77,6 +77,14 @@ export function logsRangeError(maxRange: number): { code: number; message: strin
   return { code: -32602, message: `query exceeds max block range ${maxRange}` }
 }
 
+/**
+ * The error a provider that caps `eth_getLogs` answers at `maxResults` logs answers a query with more:
+ * Infura's wording, which names the cap but no block range (core classes it as "cannot serve").
+ */
+export function logsResultsError(maxResults: number): { code: number; message: string } {
+  return { code: -32005, message: `query returned more than ${maxResults} results` }
+}
+
 /** What happens to one request: answered normally, answered with an injected fault, or never answered. */
 export type RequestFaultKind = 'none' | keyof FaultErrorMix | 'hang'
 

@@ -26,6 +26,7 @@ export {
   type FaultPlan,
   INJECTED_ERRORS,
   logsRangeError,
+  logsResultsError,
   type RequestFault,
   type RequestFaultKind,
 } from './fault-plan.js'

@@ -269,6 +269,18 @@ describe('createMockProvider: scripted behaviour', () => {
     expect(heads.map((head) => head.number)).toEqual(['0xb', '0xc', '0xd'])
   })
 
+  it('refuses eth_getLogs answers holding more than maxLogsResults logs, by range or by hash', async () => {
+    const { chain, provider } = setup({ script: { maxLogsResults: 2 } })
+    const [block] = chain.mine({ logs: [0, 1, 2].map((n) => ({ address: token, data: `0x0${n}` })) })
+    const refusal = { code: -32005, message: 'query returned more than 2 results' }
+    const logs = async (filter: object) => provider.request('eth_getLogs', [filter], call)
+    expect(await logs({ fromBlock: block!.number, toBlock: block!.number })).toMatchObject({ error: refusal })
+    expect(await logs({ blockHash: block!.hash })).toMatchObject({ error: refusal })
+    expect(await logs({ blockHash: block!.hash, address: other })).toMatchObject({ result: [] })
+    provider.set({ maxLogsResults: null })
+    expect(((await logs({ blockHash: block!.hash })) as { result: Log[] }).result).toHaveLength(3)
+  })
+
   it('rejects invalid behaviour with a ConfigError', () => {
     const { provider } = setup()
     expect(() => provider.set({ errorRate: 2 })).toThrow(ConfigError)

@@ -26,6 +26,7 @@ import {
   type FaultErrorMix,
   INJECTED_ERRORS,
   logsRangeError,
+  logsResultsError,
   NEUTRAL_FAULT_KNOBS,
   sampleDelay,
 } from './fault-plan.js'
@@ -80,6 +81,8 @@ export interface MockProviderBehaviour {
   mode?: MockProviderMode
   /** Widest `eth_getLogs` block range served; wider ranges answer -32602 "query exceeds max block range N". `null`: no limit. @default null */
   maxLogsBlockRange?: number | null
+  /** Most logs an `eth_getLogs` answer may hold; a query matching more answers -32005 "query returned more than N results". `null`: no limit. @default null */
+  maxLogsResults?: number | null
   /** The mock's own: the next `failNext` calls fail with HTTP 503 (`UpstreamHttpError`). @default 0 */
   failNext?: number
   /** The mock's own: calls (of `methods`, or all) answer with this JSON-RPC error. @default false */
@@ -159,6 +162,7 @@ const behaviourSchema = v.strictObject({
   wsDropRate: v.optional(probability),
   mode: v.optional(v.union([v.literal('up'), v.literal('down'), v.literal('hang')])),
   maxLogsBlockRange: v.optional(v.union([v.null(), v.number().check(v.int(), v.gte(1))])),
+  maxLogsResults: v.optional(v.union([v.null(), v.number().check(v.int(), v.gte(1))])),
   failNext: v.optional(nonnegativeInt),
   rpcError: v.optional(
     v.union([
@@ -207,7 +211,7 @@ const toHex = (value: number | bigint): string => `0x${value.toString(16)}`
  * `eth_getLogs` (by block hash or range), `eth_getBalance` and `eth_call` from the chain (unknown
  * methods answer JSON-RPC -32601), pushes `newHeads` and `logs`, and misbehaves on command with the
  * devnet's personality knobs: latency, lag, outages, hangs, 503s, 429s, JSON-RPC errors, malformed
- * bodies, a logs range limit, slow and dropped pushes. Give it to a pool as
+ * bodies, a logs range limit, a logs result limit, slow and dropped pushes. Give it to a pool as
  * `{ id, chain, upstream: provider }`. Like the real transports, it ends a call that takes longer than
  * the caller's `timeoutMs` with `UpstreamTimeoutError`. Zero latency answers on the microtask queue.
  *
@@ -238,6 +242,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     retryAfterSeconds: 1,
     lagBlocks: 0,
     maxLogsBlockRange: null,
+    maxLogsResults: null,
     failNext: 0,
     rpcError: false,
   }
@@ -381,7 +386,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
         return invalidParams('cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other')
       if (blockNumberOf({ blockHash }) === undefined)
         return rpcFailure({ code: -32000, message: 'unknown block' })
-      return rpc(filterLogs(chain.logsOf(blockHash), logFilter))
+      return capped(filterLogs(chain.logsOf(blockHash), logFilter))
     }
     const head = visibleHead()
     const from = rangeBound(fromBlock, head)
@@ -392,7 +397,15 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     const asked = rangeBound(toBlock, head) - from + 1
     if (maxLogsBlockRange !== null && asked > maxLogsBlockRange)
       return rpcFailure(logsRangeError(maxLogsBlockRange))
-    return rpc(from > to ? [] : chain.logsInRange(from, to, logFilter))
+    return capped(from > to ? [] : chain.logsInRange(from, to, logFilter))
+  }
+
+  /** An `eth_getLogs` answer, or the refusal of one with more logs than `maxLogsResults`. */
+  function capped(logs: readonly unknown[]): JsonRpcResponse {
+    const { maxLogsResults } = state
+    if (maxLogsResults !== null && logs.length > maxLogsResults)
+      return rpcFailure(logsResultsError(maxLogsResults))
+    return rpc(logs)
   }
 
   function rangeBound(tag: unknown, head: number): number {

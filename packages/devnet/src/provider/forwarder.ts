@@ -8,7 +8,7 @@ import {
   rpcCall,
 } from '../rpc/json-rpc.js'
 import { dependsOnHead, lagAnswer, lagRequest } from './head-lag.js'
-import { logsRangeNeedsHead, logsRangeRefusal } from './logs-range.js'
+import { logsRangeNeedsHead, logsRangeRefusal, logsResultsRefusal } from './logs-range.js'
 import type { NodeFilters } from './node-filters.js'
 
 /** Answers a request locally (subscriptions) instead of forwarding it, or returns undefined to forward. */
@@ -33,6 +33,8 @@ export interface ForwardOptions {
   lagBlocks: number
   /** Widest `eth_getLogs` block range served; `null` or omitted: no limit. */
   maxLogsBlockRange?: number | null
+  /** Most logs an `eth_getLogs` answer may hold; `null` or omitted: no limit. */
+  maxLogsResults?: number | null
   local?: LocalHandler
 }
 
@@ -59,7 +61,7 @@ export function createForwarder(nodeUrl: string, options: { filters?: NodeFilter
       return { status: response.status, body: await response.text() }
     },
 
-    async requests(items, { lagBlocks, maxLogsBlockRange, local }) {
+    async requests(items, { lagBlocks, maxLogsBlockRange, maxLogsResults, local }) {
       const generation = filters?.generation ?? 0
       const answers: (JsonRpcResponse | undefined)[] = new Array(items.length)
       const wantsAnswer = items.map((item) => !isJsonRpcRequest(item) || 'id' in item)
@@ -121,7 +123,10 @@ export function createForwarder(nodeUrl: string, options: { filters?: NodeFilter
           }
           filters?.observe(item, answer, generation)
           const own = { ...answer, id: item.id ?? null }
-          answers[index] = laggedHead === undefined ? own : lagAnswer(item, own, laggedHead)
+          const lagged = laggedHead === undefined ? own : lagAnswer(item, own, laggedHead)
+          const tooMany =
+            maxLogsResults == null ? undefined : logsResultsRefusal(item, lagged, maxLogsResults)
+          answers[index] = tooMany ? errorResponse(item.id, tooMany) : lagged
         }
       }
       return answers.filter(

@@ -92,7 +92,8 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
       items.some(
         (item) =>
           isFilterMethod(item.method) ||
-          (personality.maxLogsBlockRange !== null && item.method === 'eth_getLogs'),
+          ((personality.maxLogsBlockRange !== null || personality.maxLogsResults !== null) &&
+            item.method === 'eth_getLogs'),
       ))
   if (!inspect) {
     const relayed = await context.forwarder.raw(body)
@@ -101,6 +102,7 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
     const answers = await context.forwarder.requests(items, {
       lagBlocks: personality.lagBlocks,
       maxLogsBlockRange: personality.maxLogsBlockRange,
+      maxLogsResults: personality.maxLogsResults,
     })
     const answerBody = Array.isArray(parsed) ? JSON.stringify(answers) : JSON.stringify(answers[0] ?? '')
     reply = { status: 200, body: answerBody, headers: json() }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { JsonRpcRequest } from '../rpc/json-rpc.js'
-import { logsRangeNeedsHead, logsRangeRefusal } from './logs-range.js'
+import { logsRangeNeedsHead, logsRangeRefusal, logsResultsRefusal } from './logs-range.js'
 
 const getLogs = (filter: unknown): JsonRpcRequest => ({
   jsonrpc: '2.0',
@@ -37,5 +37,29 @@ describe('logsRangeRefusal', () => {
     expect(logsRangeNeedsHead(getLogs({ fromBlock: '0x1' }))).toBe(true)
     expect(logsRangeNeedsHead(getLogs({ fromBlock: 'earliest', toBlock: 'latest' }))).toBe(true)
     expect(logsRangeNeedsHead(getLogs({ blockHash: '0x01' }))).toBe(false)
+  })
+})
+
+describe('logsResultsRefusal', () => {
+  const request = (params: unknown[]) => ({ jsonrpc: '2.0' as const, id: 1, method: 'eth_getLogs', params })
+  const answer = (count: number) => ({
+    jsonrpc: '2.0' as const,
+    id: 1,
+    result: Array.from({ length: count }, () => ({})),
+  })
+
+  it('refuses an answer holding more logs than the limit, by range or by block hash', () => {
+    expect(logsResultsRefusal(request([{ fromBlock: '0x0' }]), answer(3), 2)).toEqual({
+      code: -32005,
+      message: 'query returned more than 2 results',
+    })
+    expect(logsResultsRefusal(request([{ blockHash: '0xab' }]), answer(3), 2)).toBeDefined()
+    expect(logsResultsRefusal(request([{ fromBlock: '0x0' }]), answer(2), 2)).toBeUndefined()
+  })
+
+  it('leaves errors and other methods alone', () => {
+    const error = { jsonrpc: '2.0' as const, id: 1, error: { code: -32000, message: 'x' } }
+    expect(logsResultsRefusal(request([{}]), error, 2)).toBeUndefined()
+    expect(logsResultsRefusal({ ...request([]), method: 'eth_call' }, answer(3), 2)).toBeUndefined()
   })
 })

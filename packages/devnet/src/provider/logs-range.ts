@@ -1,5 +1,5 @@
-import { logsRangeError } from '@chainpulse/core/testing'
-import type { JsonRpcErrorObject, JsonRpcRequest } from '../rpc/json-rpc.js'
+import { logsRangeError, logsResultsError } from '@chainpulse/core/testing'
+import type { JsonRpcErrorObject, JsonRpcRequest, JsonRpcResponse } from '../rpc/json-rpc.js'
 
 // A provider with a block-range limit refuses an `eth_getLogs` whose range is wider, with an
 // "invalid params" error naming the limit, as hosted providers do; the wording is core's
@@ -32,6 +32,25 @@ export function logsRangeRefusal(
   const to = blockOf(filter.toBlock, head)
   if (from === undefined || to === undefined || to < from) return undefined
   return to - from + 1 > maxRange ? logsRangeError(maxRange) : undefined
+}
+
+/**
+ * The refusal of the node's `answer` to an `eth_getLogs` `request` by a provider whose answers hold at most
+ * `maxResults` logs, or `undefined` when it passes (fewer logs, an error, another method). Any
+ * `eth_getLogs` counts, by range or by `blockHash`.
+ *
+ * @example
+ * logsResultsRefusal(request, { jsonrpc: '2.0', id: 1, result: [log, log, log] }, 2)
+ * // { code: -32005, message: 'query returned more than 2 results' }
+ */
+export function logsResultsRefusal(
+  request: JsonRpcRequest,
+  answer: JsonRpcResponse,
+  maxResults: number,
+): JsonRpcErrorObject | undefined {
+  if (request.method !== 'eth_getLogs' || !('result' in answer) || !Array.isArray(answer.result))
+    return undefined
+  return answer.result.length > maxResults ? logsResultsError(maxResults) : undefined
 }
 
 interface RangeFilter {

@@ -35,13 +35,19 @@ describe('applyPersonalityPatch', () => {
     expect(() => applyPersonalityPatch(neutralPersonality, { lagBlocks: 1.5 })).toThrowError(/lagBlocks/)
   })
 
-  it('sets and lifts an eth_getLogs range limit of at least one block', () => {
+  it('sets and lifts an eth_getLogs range limit and result limit of at least one', () => {
     const limited = applyPersonalityPatch(neutralPersonality, { maxLogsBlockRange: 2_000 })
     expect(limited.maxLogsBlockRange).toBe(2_000)
     expect(applyPersonalityPatch(limited, { maxLogsBlockRange: null }).maxLogsBlockRange).toBeNull()
     expect(applyPersonalityPatch(limited, { latencyMs: 1 }).maxLogsBlockRange).toBe(2_000)
     expect(() => applyPersonalityPatch(neutralPersonality, { maxLogsBlockRange: 0 })).toThrowError(
       /maxLogsBlockRange/,
+    )
+    const capped = applyPersonalityPatch(neutralPersonality, { maxLogsResults: 2_000 })
+    expect(capped.maxLogsResults).toBe(2_000)
+    expect(applyPersonalityPatch(capped, { maxLogsResults: null }).maxLogsResults).toBeNull()
+    expect(() => applyPersonalityPatch(neutralPersonality, { maxLogsResults: 0 })).toThrowError(
+      /maxLogsResults/,
     )
   })
 

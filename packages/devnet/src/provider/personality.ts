@@ -56,6 +56,12 @@ export interface Personality {
    * limit do. `null`: no limit. @default null
    */
   maxLogsBlockRange: number | null
+  /**
+   * Most logs an `eth_getLogs` answer may hold; a query matching more is answered with JSON-RPC error
+   * -32005 `query returned more than N results`, as providers with a result cap do. `null`: no limit.
+   * @default null
+   */
+  maxLogsResults: number | null
 }
 
 /** A partial personality: the knobs to change. `errorMix` may itself be partial. */
@@ -75,6 +81,7 @@ export const neutralPersonality: Personality = Object.freeze({
   wsDropRate: 0,
   mode: 'up',
   maxLogsBlockRange: null,
+  maxLogsResults: null,
 }) as Personality
 
 /** Names of the built-in personality presets. */
@@ -129,6 +136,7 @@ export const personalityPatchSchema = z.strictObject({
   wsDropRate: probability.optional(),
   mode: z.enum(['up', 'down', 'hang']).optional(),
   maxLogsBlockRange: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+  maxLogsResults: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
 })
 
 /**

@@ -194,6 +194,32 @@ describe('simulated provider knobs, observed from a client', () => {
     expect((await logs({ fromBlock: '0x1', toBlock: '0x6' })).body?.result).toEqual([])
   })
 
+  it('refuses eth_getLogs answers holding more than maxLogsResults logs, over HTTP and WebSocket', async () => {
+    const chain = devnet.chain('ethereum')
+    const from = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266'
+    for (let i = 0; i < 3; i++)
+      await rpcCall(nodeUrl, 'eth_sendTransaction', [{ from, to: chain.emitterAddress, data: `0x0${i}` }])
+    const block = `0x${(await chain.mine(1)).toString(16)}`
+    await provider.set({ maxLogsResults: 2 })
+    const refusal = { code: -32005, message: 'query returned more than 2 results' }
+    const logs = (filter: object) => send('eth_getLogs', [filter])
+    expect((await logs({ fromBlock: block, toBlock: block })).body).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      error: refusal,
+    })
+    const { hash } = await rpcCall<{ hash: string }>(nodeUrl, 'eth_getBlockByNumber', [block, false])
+    expect((await logs({ blockHash: hash })).body?.error).toEqual(refusal)
+    // The cap is on what the answer holds: a filter that matches none of them passes.
+    expect((await logs({ fromBlock: block, toBlock: block, address: from })).body?.result).toEqual([])
+    const client = await ws()
+    expect(await client.request('eth_getLogs', [{ fromBlock: block, toBlock: block }])).toMatchObject({
+      error: refusal,
+    })
+    await provider.set({ maxLogsResults: 3 })
+    expect((await logs({ fromBlock: block, toBlock: block })).body?.result).toHaveLength(3)
+  })
+
   it('delays newHeads by the lag in blocks', async () => {
     await provider.set({ lagBlocks: 2 })
     const client = await ws()

@@ -75,6 +75,7 @@ export function createWsFront(context: ProviderContext): WsFront {
       answers = await context.forwarder.requests(items, {
         lagBlocks: personality.lagBlocks,
         maxLogsBlockRange: personality.maxLogsBlockRange,
+        maxLogsResults: personality.maxLogsResults,
         local,
       })
     }

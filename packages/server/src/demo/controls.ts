@@ -44,6 +44,8 @@ export interface DemoPersonality {
   mode: DemoProviderMode
   /** Widest `eth_getLogs` block range served; `null`: no limit. */
   maxLogsBlockRange: number | null
+  /** Most logs an `eth_getLogs` answer may hold; `null`: no limit. */
+  maxLogsResults: number | null
 }
 
 /** Knobs to change: any subset of {@link DemoPersonality}, `errorMix` itself partial (the rest keep their value). */

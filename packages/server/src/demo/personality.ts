@@ -37,4 +37,5 @@ export const demoPersonalityPatchSchema = z.strictObject({
   wsDropRate: probability.optional(),
   mode: z.enum(['up', 'down', 'hang']).optional(),
   maxLogsBlockRange: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+  maxLogsResults: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
 })

@@ -62,6 +62,13 @@ export interface ProviderRuntime {
   markUnsupported(method: string, error: UpstreamRpcError): void
   /** What it said when asked for `method`, if it is known (still) not to serve it. */
   unsupportedAnswer(method: string): UpstreamRpcError | undefined
+  /**
+   * The widest `eth_getLogs` block range it is known to serve: its config's `maxLogsBlockRange`, narrowed
+   * by what its refusals state; `undefined` while unknown.
+   */
+  readonly logsBlockRange: number | undefined
+  /** Notes a block-range limit it stated; only ever narrows {@link logsBlockRange}. */
+  learnLogsBlockRange(maxBlocks: number): void
   dispose(): void
 }
 
@@ -88,6 +95,7 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
   const unsupported = new Map<string, { until: number; error: UpstreamRpcError }>()
   let cooldownTimer: TimerHandle | undefined
   let lastHealth: ProviderHealth = 'healthy'
+  let logsBlockRange = config.maxLogsBlockRange
 
   const runtime: ProviderRuntime = {
     config,
@@ -106,6 +114,9 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
     downReason: undefined,
     lastAnsweredAt: 0,
     connection: undefined,
+    get logsBlockRange() {
+      return logsBlockRange
+    },
     health() {
       if (runtime.downReason !== undefined) return 'down'
       if (breaker.state !== 'closed') return 'unhealthy'
@@ -160,6 +171,9 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       if (known.until > clock.now()) return known.error
       unsupported.delete(method)
       return undefined
+    },
+    learnLogsBlockRange(maxBlocks) {
+      if (logsBlockRange === undefined || maxBlocks < logsBlockRange) logsBlockRange = maxBlocks
     },
     dispose() {
       if (cooldownTimer !== undefined) clock.clearTimeout(cooldownTimer)

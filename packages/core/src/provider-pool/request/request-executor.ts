@@ -13,6 +13,7 @@ import {
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { UpstreamResponse } from '../provider/upstream.js'
 import { type AttemptVerdict, judgeRpcError, judgeThrown, preferredRpcError } from './failure-model.js'
+import { learnLogsLimit } from './logs-splitting.js'
 import { isPureRead } from './read-methods.js'
 import { isDuplicateSubmission, isWriteMethod, rawTransactionHash } from './write-methods.js'
 
@@ -415,6 +416,8 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           breaker.release(permit)
           if (verdict.reason === 'method-unsupported' && verdict.error instanceof UpstreamRpcError)
             provider.markUnsupported(plan.method, verdict.error)
+          if (verdict.reason === 'request-limit' && plan.method === 'eth_getLogs')
+            learnLogsLimit(provider, verdict.error)
           return { ...verdict, durationMs }
         case 'disputed':
           // Judged when the request ends: the permit stays open until then.
