@@ -42,6 +42,9 @@ const pool = createProviderPool({
   })),
   registry,
   strategy: 'archive-first',
+  // Hedged reads (on by default) would race the archive node's slower answer to a heavy call against
+  // the next provider; here heavy calls are the archive node's, with the others only as failover.
+  hedge: false,
 })
 
 /** Makes `times` calls of `method` and prints how many each provider served. */
