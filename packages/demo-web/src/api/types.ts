@@ -19,6 +19,8 @@ export interface RoutingDecision {
   /** Set on the call that moved its session here, from `previousProviderId`. */
   sessionMoved?: true
   previousProviderId?: string
+  /** Answered from the response cache: no upstream call; `providerId` is `chainpulse`. */
+  cached?: true
 }
 
 /** What happened to a provider, in a {@link ProviderEvent}. */

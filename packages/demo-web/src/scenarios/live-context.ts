@@ -32,7 +32,9 @@ export function createLiveScenarioContext(store: DashboardStore, chain: string):
 
 /**
  * Resolves with the first routing decision on `chain` that arrives after the call and that `match`
- * accepts, or with `undefined` after `timeoutMs` or once `signal` aborts.
+ * accepts, or with `undefined` after `timeoutMs` or once `signal` aborts. Answers from the response
+ * cache routed nothing (their provider is ChainPulse itself): scenarios watch routing, so they are
+ * passed over.
  */
 export function nextDecision(
   store: Pick<DashboardStore, 'routing'>,
@@ -63,7 +65,9 @@ export function nextDecision(
       const fresh = store.routing.value.filter((decision) => !seen.has(decision))
       for (const decision of fresh) seen.add(decision)
       // Oldest first: the first decision that matches, not the newest of a batch.
-      const found = fresh.reverse().find((decision) => decision.chain === chain && match(decision))
+      const found = fresh
+        .reverse()
+        .find((decision) => decision.chain === chain && !decision.cached && match(decision))
       if (found) finish(found)
     })
     // The effect ran once on creation, before `dispose` was assigned.
