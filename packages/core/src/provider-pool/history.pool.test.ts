@@ -22,7 +22,11 @@ async function historySetup(...args: Parameters<typeof setup>) {
     settleOnClock(
       context.clock,
       context.pool.request(
-        { chain: 'ethereum', method: 'eth_getBalance', params: [ACCOUNT, typeof block === 'number' ? hex(block) : block] },
+        {
+          chain: 'ethereum',
+          method: 'eth_getBalance',
+          params: [ACCOUNT, typeof block === 'number' ? hex(block) : block],
+        },
         { coalesce: false },
       ),
     )
@@ -90,7 +94,10 @@ describe('history-aware routing through the pool', () => {
 
     for (let round = 0; round < 2; round++)
       await expect(balanceAt(10)).rejects.toMatchObject({
-        rpcError: { code: -32000, message: expect.stringMatching(/^missing trie node [0-9a-f]{64} \(path \)$/) },
+        rpcError: {
+          code: -32000,
+          message: expect.stringMatching(/^missing trie node [0-9a-f]{64} \(path \)$/),
+        },
         routing: { attempts: 3 },
       })
     expect(balanceCalls()).toEqual({ a: 2, b: 2, c: 2 })

@@ -415,7 +415,8 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
   function prunedState(block: number): JsonRpcResponse | undefined {
     const { stateHistoryBlocks } = state
     if (stateHistoryBlocks === null || block > visibleHead() - stateHistoryBlocks) return undefined
-    return rpcFailure(missingStateError(chain.blockByNumber(block)?.stateRoot ?? `0x${'0'.repeat(64)}`))
+    const stateRoot = chain.blockByNumber(block)?.stateRoot
+    return rpcFailure(missingStateError(typeof stateRoot === 'string' ? stateRoot : `0x${'0'.repeat(64)}`))
   }
 
   /** An `eth_getLogs` answer, or the refusal of one with more logs than `maxLogsResults`. */

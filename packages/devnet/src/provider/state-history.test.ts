@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { JsonRpcRequest } from '../rpc/json-rpc.js'
 import { type BlockLookup, prunedStateRefusal, stateBlockOf } from './state-history.js'
 
-const call = (method: string, params: unknown[]): JsonRpcRequest => ({ jsonrpc: '2.0', id: 1, method, params })
+const call = (method: string, params: unknown[]): JsonRpcRequest => ({
+  jsonrpc: '2.0',
+  id: 1,
+  method,
+  params,
+})
 const balanceAt = (block: unknown) => call('eth_getBalance', ['0xabc', block])
 const HASH = `0x${'ab'.repeat(32)}`
 const ROOT = `0x${'5c'.repeat(32)}`
@@ -42,7 +47,9 @@ describe('prunedStateRefusal', () => {
       code: -32000,
       message: `missing trie node ${'5c'.repeat(32)} (path )`,
     })
-    expect(await prunedStateRefusal(balanceAt('earliest'), 1_000, 128, lookup)).toMatchObject({ code: -32000 })
+    expect(await prunedStateRefusal(balanceAt('earliest'), 1_000, 128, lookup)).toMatchObject({
+      code: -32000,
+    })
   })
 
   it('looks up a block named by hash, and leaves unknown hashes to the node', async () => {
@@ -60,7 +67,9 @@ describe('prunedStateRefusal', () => {
     const { lookup, asked } = lookups()
     expect(await prunedStateRefusal(balanceAt('latest'), 1_000, 128, lookup)).toBeUndefined()
     expect(await prunedStateRefusal(balanceAt('0x3e8'), 1_000, 128, lookup)).toBeUndefined()
-    expect(await prunedStateRefusal(call('eth_getBlockByNumber', ['0x1', false]), 1_000, 128, lookup)).toBeUndefined()
+    expect(
+      await prunedStateRefusal(call('eth_getBlockByNumber', ['0x1', false]), 1_000, 128, lookup),
+    ).toBeUndefined()
     expect(asked).toEqual([])
   })
 })

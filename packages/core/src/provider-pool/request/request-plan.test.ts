@@ -148,7 +148,7 @@ describe('planRequest', () => {
       expect(routed(plan({ stateBlock: 50 }))).toMatchObject({ providers: ['a', 'b'], reasons: {} })
     })
 
-    it('reads a configured window against each provider\'s own head', () => {
+    it("reads a configured window against each provider's own head", () => {
       const clock = createFakeClock()
       const heads = createHeadTracker()
       const full = createProviderRuntime({
@@ -171,7 +171,7 @@ describe('planRequest', () => {
       expect(routed(plan({ ...input, stateBlock: 873 })).providers).toEqual(['full', 'archive'])
     })
 
-    it('takes a session\'s provider off its lead for a read of state it is taken not to keep, as a detour', () => {
+    it("takes a session's provider off its lead for a read of state it is taken not to keep, as a detour", () => {
       const { heads, byId, plan } = setup(['a', 'b'])
       heads.update('a', 10_000)
       heads.update('b', 10_000)

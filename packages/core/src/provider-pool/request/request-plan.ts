@@ -110,7 +110,10 @@ export function planRequest(input: PlanInput): RequestPlan {
     usable.push(provider.candidate)
     byId.set(id, provider)
   }
-  if (usable.length + lagging.length + behind.length + pruned.length + coolingDown.length === 0 && unsupported)
+  if (
+    usable.length + lagging.length + behind.length + pruned.length + coolingDown.length === 0 &&
+    unsupported
+  )
     return { kind: 'unsupported', ...unsupported }
   const ordered = input.strategy
     .select(usable, { chain: input.chain, method: input.method, store: input.store, now })
