@@ -78,6 +78,27 @@ describe('history-aware routing through the pool', () => {
     expect(await balanceAt(20)).toMatchObject({ providerId: 'a', attempts: 1 })
   })
 
+  it('takes a revert at an old block as proof the provider keeps that state', async () => {
+    const { clock, chain, pool, providers, earliest } = await historySetup()
+    const CONTRACT = '0x00000000000000000000000000000000000000cc'
+    chain.setCall({ to: CONTRACT }, { revert: '0x', message: 'execution reverted' })
+    providers.a.set({ stateHistoryBlocks: 128 })
+    const callAt = (block: number) =>
+      settleOnClock(
+        clock,
+        pool.request({ chain: 'ethereum', method: 'eth_call', params: [{ to: CONTRACT }, hex(block)] }),
+      )
+    // Every provider reverts; a lacks the state, so b's revert is the answer.
+    await expect(callAt(10)).rejects.toMatchObject({ providerId: 'b', rpcError: { code: 3 } })
+    expect(earliest('a')).toBeDefined()
+
+    providers.a.set({ stateHistoryBlocks: null })
+    providers.b.set({ mode: 'down' })
+    providers.c.set({ mode: 'down' })
+    await expect(callAt(10)).rejects.toMatchObject({ providerId: 'a', rpcError: { code: 3 } })
+    expect(earliest('a')).toBeUndefined()
+  })
+
   it('forgets a miss after ten minutes: one answer does not exile a provider', async () => {
     const { clock, providers, balanceAt, balanceCalls, earliest } = await historySetup()
     providers.a.set({ stateHistoryBlocks: 128 })
