@@ -99,6 +99,7 @@ export {
   BLOCK_PARAMETER_INDEX,
   blockParameterIndex,
   dependsOnLatest,
+  isStateRead,
   referencedBlockNumber,
 } from './methods/block-parameter.js'
 export { isKnownMethod, KNOWN_METHODS } from './methods/known-methods.js'

@@ -21,6 +21,23 @@ export const BLOCK_PARAMETER_INDEX: Readonly<Record<string, number>> = Object.fr
   eth_feeHistory: 1,
 })
 
+/**
+ * Methods that read the world state at their block: a node that prunes old state (a geth "full" node
+ * keeps the newest 128 blocks') answers them only for recent blocks, and with "missing trie node" for
+ * older ones. Block lookups, receipts and logs are not state: a pruning node keeps those.
+ */
+const STATE_METHODS = new Set([
+  'eth_getBalance',
+  'eth_getCode',
+  'eth_getTransactionCount',
+  'eth_getStorageAt',
+  'eth_call',
+  'eth_estimateGas',
+  'eth_createAccessList',
+  'eth_simulateV1',
+  'eth_getProof',
+])
+
 /** Methods whose answer is always about the chain's tip, whatever their params. */
 const TIP_METHODS = new Set([
   'eth_blockNumber',
@@ -82,6 +99,36 @@ export function referencedBlockNumber(method: string, params: unknown): number |
   const index = BLOCK_PARAMETER_INDEX[method]
   if (index === undefined) return undefined
   const block = params[index]
+  if (typeof block === 'object' && block !== null)
+    return quantity((block as { blockNumber?: unknown }).blockNumber)
+  return quantity(block)
+}
+
+/**
+ * Whether `method` reads the world state at the block its block parameter names (`eth_getBalance`,
+ * `eth_call`, `eth_getStorageAt`, ...): what a node that prunes old state cannot answer for old blocks.
+ *
+ * @example
+ * isStateRead('eth_getBalance') // true
+ * isStateRead('eth_getBlockByNumber') // false
+ */
+export function isStateRead(method: string): boolean {
+  return STATE_METHODS.has(method)
+}
+
+/**
+ * The block number whose state a state read ({@link isStateRead}) needs, when the call names one: a hex
+ * quantity, an EIP-1898 `{ blockNumber }`, or `earliest` (0). `undefined` for other methods, for moving
+ * tags (`latest`, `safe`, ...) and for block hashes, whose number is not known without asking.
+ *
+ * @example
+ * stateBlockNumber('eth_getBalance', ['0xabc', '0x10']) // 16
+ * stateBlockNumber('eth_getBalance', ['0xabc', 'latest']) // undefined
+ */
+export function stateBlockNumber(method: string, params: unknown): number | undefined {
+  if (!STATE_METHODS.has(method) || !Array.isArray(params)) return undefined
+  const block = params[BLOCK_PARAMETER_INDEX[method]!]
+  if (block === 'earliest') return 0
   if (typeof block === 'object' && block !== null)
     return quantity((block as { blockNumber?: unknown }).blockNumber)
   return quantity(block)

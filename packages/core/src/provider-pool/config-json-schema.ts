@@ -26,6 +26,8 @@ const fields: Record<string, string | { description: string; default: unknown }>
     'Most requests per second the pool sends to the provider; beyond it the provider is skipped.',
   'providers[].maxLogsBlockRange':
     'Widest `eth_getLogs` block range the provider serves, in blocks (`toBlock - fromBlock + 1`): a wider query is split into chunks that fit. When not set, the limit is learned from its refusals (see [provider-pool.md](provider-pool.md#eth_getlogs-over-any-range)).',
+  'providers[].stateHistoryBlocks':
+    'How many of its newest blocks\' state the provider keeps (a pruning node; geth\'s full node keeps 128): state reads (`eth_getBalance`, `eth_call`, …) at older blocks go to other providers first. When not set, learned from its "missing state" answers; leave it out for an archive node (see [provider-pool.md](provider-pool.md#history-aware-routing)).',
   strategy: 'Routing strategy of requests that name none (see [strategies.md](strategies.md)).',
   strategies: 'Per-chain default strategy, by chain name; overrides `strategy`.',
   requestTimeoutMs:

@@ -82,7 +82,7 @@ describe('parseProviderPoolConfig', () => {
         breaker: { tripRule: consecutiveFailures(3) },
       }),
     ).toEqual([
-      'providers.0.upstream: unknown key (expected one of: id, chain, httpUrl, wsUrl, priority, costPerMethod, defaultCost, rateLimitPerSecond, maxLogsBlockRange)',
+      'providers.0.upstream: unknown key (expected one of: id, chain, httpUrl, wsUrl, priority, costPerMethod, defaultCost, rateLimitPerSecond, maxLogsBlockRange, stateHistoryBlocks)',
       'providers.0.httpUrl: a provider needs an httpUrl, a wsUrl or both',
       'breaker.tripRule: unknown key (expected one of: failureThreshold, halfOpenAfterMs, halfOpenMaxProbes, successThreshold)',
       expect.stringMatching(/^clock: unknown key \(expected one of: chains, providers, strategy, /),

@@ -78,6 +78,12 @@ const providerSettingsShape = {
    * split into chunks that fit. Learned from its refusals when not set.
    */
   maxLogsBlockRange: v.optional(v.number().check(v.int(), v.positive())),
+  /**
+   * How many of its newest blocks' state the provider keeps (a pruning node: geth's full node keeps 128);
+   * state reads at older blocks go to other providers first. Learned from its "missing state" answers when
+   * not set; leave it out for an archive node.
+   */
+  stateHistoryBlocks: v.optional(v.number().check(v.int(), v.positive())),
 }
 
 const needsUrl = v.refine(

@@ -11,7 +11,7 @@ import {
 } from '../errors/errors.js'
 import { urlOrigin } from '../errors/redact.js'
 import { createMessageAggregator } from '../message-aggregator/message-aggregator.js'
-import { dependsOnLatest, referencedBlockNumber } from '../methods/block-parameter.js'
+import { dependsOnLatest, referencedBlockNumber, stateBlockNumber } from '../methods/block-parameter.js'
 import { createPubSub } from '../pubsub/pubsub.js'
 import type { ChainPulseTopics, ProviderPoolEventType, RoutingDecisionEvent } from '../pubsub/topics.js'
 import { createStrategyRegistry } from '../routing/registry.js'
@@ -358,6 +358,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       return logsRequest<T>(chain, call, strategy, requestOptions, started)
     const params = call.params ?? []
     const deadline = started + (requestOptions.deadlineMs ?? requestDeadlineMs)
+    // History-aware routing: providers taken not to keep this block's state go last, and answers teach.
+    const stateBlock = stateBlockNumber(call.method, params)
     let providers: ProviderRuntime[]
     let coolingDown: ProviderRuntime[] = []
     let reasons: Record<string, string> = {}
@@ -388,6 +390,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
         method: call.method,
         needsTip: dependsOnLatest(call.method, params),
         referencedBlock,
+        stateBlock,
         // eth_getLogs: providers known to serve its range first (request/logs-splitting.ts).
         providers:
           call.method === 'eth_getLogs'
@@ -424,6 +427,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     const outcome = await executeRequest({
       method: call.method,
       params,
+      stateBlock,
       providers,
       coolingDown,
       deadline,
@@ -666,6 +670,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       breaker: provider.breaker.state,
       head: chain.heads.head(config.id),
       lag: chain.heads.lag(config.id),
+      earliestStateBlock: provider.earliestStateBlock(chain.heads.head(config.id)),
       cooldownUntil: provider.cooldownUntil > clock.now() ? provider.cooldownUntil : undefined,
       connection: provider.connection,
       transports: [

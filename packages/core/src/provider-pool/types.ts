@@ -105,6 +105,12 @@ export interface ProviderStatus {
   head: number | undefined
   /** Blocks behind the chain's best head. */
   lag: number
+  /**
+   * The oldest block whose state it is taken to keep (configured `stateHistoryBlocks`, or learned from its
+   * "missing state" answers); `undefined` while nothing says it prunes. State reads at older blocks go to
+   * other providers first.
+   */
+  earliestStateBlock: number | undefined
   cooldownUntil: number | undefined
   /** Push-channel state, for providers with a WebSocket. */
   connection: UpstreamConnectionState | undefined

@@ -25,6 +25,7 @@ export type FaultBehaviourPersonality = Partial<Omit<FaultKnobs, 'errorMix'>> & 
   retryAfterSeconds?: number | null
   lagBlocks?: number
   maxLogsBlockRange?: number | null
+  stateHistoryBlocks?: number | null
 }
 
 /** A simulated provider under test, as {@link FaultBehaviourTarget.start} gives it. */
@@ -101,7 +102,8 @@ type Outcome = { kind: 'response'; response: JsonRpcResponse } | { kind: 'error'
  * `retryAfterSeconds`, `rpcError` → JSON-RPC error -32603, `malformed` → `MalformedResponseError`);
  * `mode: 'down'` refuses (`UpstreamUnavailableError`); `mode: 'hang'` and `hangRate` never answer
  * (`UpstreamTimeoutError` at the caller's timeout); `lagBlocks` trails the head; `maxLogsBlockRange`
- * refuses wider `eth_getLogs` ranges; `wsDelayMs` delays pushes and `wsDropRate` drops the push
+ * refuses wider `eth_getLogs` ranges; `stateHistoryBlocks` refuses older state with geth's "missing trie
+ * node"; `wsDelayMs` delays pushes and `wsDropRate` drops the push
  * channel instead of pushing; and a provider's faults and latencies are exactly those its seeded fault
  * plan draws.
  *
@@ -280,6 +282,24 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
         if (answered?.code !== expected.code || answered.message !== expected.message)
           return fail(
             `a 3-block range should answer ${JSON.stringify(expected)}, got ${JSON.stringify(outcome)}`,
+          )
+      },
+    ),
+
+    define(
+      "keeps only its newest stateHistoryBlocks blocks' state",
+      { stateHistoryBlocks: 2 },
+      async (provider, fail) => {
+        const head = await target.chainHead()
+        const account = '0x000000000000000000000000000000000000dead'
+        const kept = await result(provider, fail, 'eth_getBalance', [account, `0x${(head - 1).toString(16)}`])
+        if (typeof kept !== 'string') return fail(`state at head - 1 answered ${JSON.stringify(kept)}`)
+        const { outcome } = await timed(provider, 'eth_getBalance', [account, `0x${(head - 2).toString(16)}`])
+        const answered =
+          outcome.kind === 'response' && 'error' in outcome.response ? outcome.response.error : undefined
+        if (answered?.code !== -32000 || !/^missing trie node [0-9a-f]{64} \(path \)$/.test(answered.message))
+          return fail(
+            `state at head - 2 should answer -32000 "missing trie node <root> (path )", got ${JSON.stringify(outcome)}`,
           )
       },
     ),

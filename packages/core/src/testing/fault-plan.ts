@@ -85,6 +85,18 @@ export function logsResultsError(maxResults: number): { code: number; message: s
   return { code: -32005, message: `query returned more than ${maxResults} results` }
 }
 
+/**
+ * The error a node that keeps only its newest blocks' state (`stateHistoryBlocks`) answers a state read
+ * at an older block with: geth's (hash-scheme full node) wording, naming the missing state root without
+ * `0x` (core classes it as "cannot serve", `missing-state`).
+ *
+ * @example
+ * missingStateError('0x1a3b…') // { code: -32000, message: 'missing trie node 1a3b… (path )' }
+ */
+export function missingStateError(stateRoot: string): { code: number; message: string } {
+  return { code: -32000, message: `missing trie node ${stateRoot.replace(/^0x/, '')} (path )` }
+}
+
 /** What happens to one request: answered normally, answered with an injected fault, or never answered. */
 export type RequestFaultKind = 'none' | keyof FaultErrorMix | 'hang'
 

@@ -27,6 +27,7 @@ export {
   INJECTED_ERRORS,
   logsRangeError,
   logsResultsError,
+  missingStateError,
   type RequestFault,
   type RequestFaultKind,
 } from './fault-plan.js'

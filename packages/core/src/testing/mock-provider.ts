@@ -27,6 +27,7 @@ import {
   INJECTED_ERRORS,
   logsRangeError,
   logsResultsError,
+  missingStateError,
   NEUTRAL_FAULT_KNOBS,
   sampleDelay,
 } from './fault-plan.js'
@@ -83,6 +84,8 @@ export interface MockProviderBehaviour {
   maxLogsBlockRange?: number | null
   /** Most logs an `eth_getLogs` answer may hold; a query matching more answers -32005 "query returned more than N results". `null`: no limit. @default null */
   maxLogsResults?: number | null
+  /** How many of its newest blocks' state it keeps; a state read at an older block answers -32000 "missing trie node … (path )", as a pruning geth does. `null`: all (an archive node). @default null */
+  stateHistoryBlocks?: number | null
   /** The mock's own: the next `failNext` calls fail with HTTP 503 (`UpstreamHttpError`). @default 0 */
   failNext?: number
   /** The mock's own: calls (of `methods`, or all) answer with this JSON-RPC error. @default false */
@@ -163,6 +166,7 @@ const behaviourSchema = v.strictObject({
   mode: v.optional(v.union([v.literal('up'), v.literal('down'), v.literal('hang')])),
   maxLogsBlockRange: v.optional(v.union([v.null(), v.number().check(v.int(), v.gte(1))])),
   maxLogsResults: v.optional(v.union([v.null(), v.number().check(v.int(), v.gte(1))])),
+  stateHistoryBlocks: v.optional(v.union([v.null(), v.number().check(v.int(), v.gte(1))])),
   failNext: v.optional(nonnegativeInt),
   rpcError: v.optional(
     v.union([
@@ -211,7 +215,7 @@ const toHex = (value: number | bigint): string => `0x${value.toString(16)}`
  * `eth_getLogs` (by block hash or range), `eth_getBalance` and `eth_call` from the chain (unknown
  * methods answer JSON-RPC -32601), pushes `newHeads` and `logs`, and misbehaves on command with the
  * devnet's personality knobs: latency, lag, outages, hangs, 503s, 429s, JSON-RPC errors, malformed
- * bodies, a logs range limit, a logs result limit, slow and dropped pushes. Give it to a pool as
+ * bodies, a logs range limit, a logs result limit, pruned state, slow and dropped pushes. Give it to a pool as
  * `{ id, chain, upstream: provider }`. Like the real transports, it ends a call that takes longer than
  * the caller's `timeoutMs` with `UpstreamTimeoutError`. Zero latency answers on the microtask queue.
  *
@@ -243,6 +247,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     lagBlocks: 0,
     maxLogsBlockRange: null,
     maxLogsResults: null,
+    stateHistoryBlocks: null,
     failNext: 0,
     rpcError: false,
   }
@@ -348,13 +353,19 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
         return getLogs(params[0])
       case 'eth_getBalance': {
         if (typeof params[0] !== 'string') return invalidParams('expected an address')
-        if (blockNumberOf(params[1] ?? 'latest') === undefined) return headerNotFound()
+        const block = blockNumberOf(params[1] ?? 'latest')
+        if (block === undefined) return headerNotFound()
+        const pruned = prunedState(block)
+        if (pruned) return pruned
         return rpc(toHex(chain.balanceOf(params[0])))
       }
       case 'eth_call': {
         const call = params[0] as { to?: string; data?: string; input?: string } | undefined
         if (typeof call !== 'object' || call === null) return invalidParams('expected a call object')
-        if (blockNumberOf(params[1] ?? 'latest') === undefined) return headerNotFound()
+        const block = blockNumberOf(params[1] ?? 'latest')
+        if (block === undefined) return headerNotFound()
+        const pruned = prunedState(block)
+        if (pruned) return pruned
         const result = chain.call(call)
         if (typeof result === 'string') return rpc(result)
         return rpcFailure({
@@ -398,6 +409,14 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     if (maxLogsBlockRange !== null && asked > maxLogsBlockRange)
       return rpcFailure(logsRangeError(maxLogsBlockRange))
     return capped(from > to ? [] : chain.logsInRange(from, to, logFilter))
+  }
+
+  /** The refusal of a state read at `block` by a node that keeps only its newest `stateHistoryBlocks`. */
+  function prunedState(block: number): JsonRpcResponse | undefined {
+    const { stateHistoryBlocks } = state
+    if (stateHistoryBlocks === null || block > visibleHead() - stateHistoryBlocks) return undefined
+    const stateRoot = chain.blockByNumber(block)?.stateRoot
+    return rpcFailure(missingStateError(typeof stateRoot === 'string' ? stateRoot : `0x${'0'.repeat(64)}`))
   }
 
   /** An `eth_getLogs` answer, or the refusal of one with more logs than `maxLogsResults`. */

@@ -2,6 +2,7 @@ import {
   errorResponse,
   hexToNumber,
   isJsonRpcRequest,
+  type JsonRpcErrorObject,
   type JsonRpcRequest,
   type JsonRpcResponse,
   numberToHex,
@@ -10,6 +11,7 @@ import {
 import { dependsOnHead, lagAnswer, lagRequest } from './head-lag.js'
 import { logsRangeNeedsHead, logsRangeRefusal, logsResultsRefusal } from './logs-range.js'
 import type { NodeFilters } from './node-filters.js'
+import { type BlockLookup, prunedStateRefusal, stateBlockOf } from './state-history.js'
 
 /** Answers a request locally (subscriptions) instead of forwarding it, or returns undefined to forward. */
 export type LocalHandler = (request: JsonRpcRequest) => JsonRpcResponse | undefined
@@ -35,6 +37,8 @@ export interface ForwardOptions {
   maxLogsBlockRange?: number | null
   /** Most logs an `eth_getLogs` answer may hold; `null` or omitted: no limit. */
   maxLogsResults?: number | null
+  /** How many of its newest blocks' state the provider keeps; `null` or omitted: all. */
+  stateHistoryBlocks?: number | null
   local?: LocalHandler
 }
 
@@ -61,7 +65,7 @@ export function createForwarder(nodeUrl: string, options: { filters?: NodeFilter
       return { status: response.status, body: await response.text() }
     },
 
-    async requests(items, { lagBlocks, maxLogsBlockRange, maxLogsResults, local }) {
+    async requests(items, { lagBlocks, maxLogsBlockRange, maxLogsResults, stateHistoryBlocks, local }) {
       const generation = filters?.generation ?? 0
       const answers: (JsonRpcResponse | undefined)[] = new Array(items.length)
       const wantsAnswer = items.map((item) => !isJsonRpcRequest(item) || 'id' in item)
@@ -71,7 +75,9 @@ export function createForwarder(nodeUrl: string, options: { filters?: NodeFilter
       const needsHead = items.some(
         (item) =>
           isJsonRpcRequest(item) &&
-          ((lagBlocks > 0 && dependsOnHead(item)) || (maxRange !== undefined && logsRangeNeedsHead(item))),
+          ((lagBlocks > 0 && dependsOnHead(item)) ||
+            (maxRange !== undefined && logsRangeNeedsHead(item)) ||
+            (stateHistoryBlocks != null && stateBlockOf(item) !== undefined)),
       )
       if (needsHead) {
         try {
@@ -81,6 +87,18 @@ export function createForwarder(nodeUrl: string, options: { filters?: NodeFilter
         }
       }
       const laggedHead = lagBlocks > 0 ? head : undefined
+      // Old state this provider no longer keeps: refused before anything is forwarded.
+      const pruned = new Map<number, JsonRpcErrorObject>()
+      if (stateHistoryBlocks != null && head !== undefined) {
+        const lookup = blockLookup(nodeUrl)
+        await Promise.all(
+          items.map(async (item, index) => {
+            if (!isJsonRpcRequest(item)) return
+            const refusal = await prunedStateRefusal(item, head!, stateHistoryBlocks, lookup)
+            if (refusal) pruned.set(index, refusal)
+          }),
+        )
+      }
       const upstream: { index: number; request: JsonRpcRequest }[] = []
       items.forEach((item, index) => {
         if (!isJsonRpcRequest(item)) {
@@ -93,8 +111,9 @@ export function createForwarder(nodeUrl: string, options: { filters?: NodeFilter
           return
         }
         const refusal = maxRange === undefined ? undefined : logsRangeRefusal(item, maxRange, head)
-        if (refusal) {
-          answers[index] = errorResponse(item.id, refusal)
+        const missing = refusal ?? pruned.get(index)
+        if (missing) {
+          answers[index] = errorResponse(item.id, missing)
           return
         }
         if (laggedHead !== undefined && item.method === 'eth_blockNumber') {
@@ -151,6 +170,18 @@ async function postBatch(
     return new Map(answers.map((answer) => [Number(answer.id), answer]))
   } catch {
     return undefined
+  }
+}
+
+/** Looks a block up on the node, by number or hash: its number and state root, or `undefined` when unknown. */
+function blockLookup(nodeUrl: string): BlockLookup {
+  return async (block) => {
+    const found = await rpcCall<{ number: string; stateRoot: string } | null>(
+      nodeUrl,
+      'number' in block ? 'eth_getBlockByNumber' : 'eth_getBlockByHash',
+      ['number' in block ? numberToHex(block.number) : block.hash, false],
+    ).catch(() => null)
+    return found ? { number: hexToNumber(found.number), stateRoot: found.stateRoot } : undefined
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isStateRead } from '@chainpulse/core'
 import type { RequestFault } from '@chainpulse/core/testing'
 import { errorResponse, isJsonRpcRequest, type JsonRpcResponse } from '../rpc/json-rpc.js'
 import { INJECTED_ERRORS, truncateBody } from './injected-errors.js'
@@ -83,7 +84,7 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
   const items = Array.isArray(parsed) ? parsed : [parsed]
   let reply: Reply
   // The body goes to the node verbatim unless this provider must look at its requests: to lag them, to
-  // apply its logs range limit, or to keep filters its own (see node-filters.ts).
+  // apply its logs range limit or state history, or to keep filters its own (see node-filters.ts).
   const inspect =
     parsed !== undefined &&
     items.length > 0 &&
@@ -93,7 +94,8 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
         (item) =>
           isFilterMethod(item.method) ||
           ((personality.maxLogsBlockRange !== null || personality.maxLogsResults !== null) &&
-            item.method === 'eth_getLogs'),
+            item.method === 'eth_getLogs') ||
+          (personality.stateHistoryBlocks !== null && isStateRead(item.method)),
       ))
   if (!inspect) {
     const relayed = await context.forwarder.raw(body)
@@ -103,6 +105,7 @@ async function buildReply(context: ProviderContext, body: string, fault: Request
       lagBlocks: personality.lagBlocks,
       maxLogsBlockRange: personality.maxLogsBlockRange,
       maxLogsResults: personality.maxLogsResults,
+      stateHistoryBlocks: personality.stateHistoryBlocks,
     })
     const answerBody = Array.isArray(parsed) ? JSON.stringify(answers) : JSON.stringify(answers[0] ?? '')
     reply = { status: 200, body: answerBody, headers: json() }

@@ -62,6 +62,13 @@ export interface Personality {
    * @default null
    */
   maxLogsResults: number | null
+  /**
+   * How many of its newest blocks' state the provider keeps, as a pruning node does (geth's full node:
+   * 128); a state read (`eth_getBalance`, `eth_call`, …) at an older block is answered with JSON-RPC error
+   * -32000 `missing trie node <state root> (path )`, as geth answers. `null`: all of it (an archive node).
+   * @default null
+   */
+  stateHistoryBlocks: number | null
 }
 
 /** A partial personality: the knobs to change. `errorMix` may itself be partial. */
@@ -82,6 +89,7 @@ export const neutralPersonality: Personality = Object.freeze({
   mode: 'up',
   maxLogsBlockRange: null,
   maxLogsResults: null,
+  stateHistoryBlocks: null,
 }) as Personality
 
 /** Names of the built-in personality presets. */
@@ -137,6 +145,7 @@ export const personalityPatchSchema = z.strictObject({
   mode: z.enum(['up', 'down', 'hang']).optional(),
   maxLogsBlockRange: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
   maxLogsResults: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+  stateHistoryBlocks: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
 })
 
 /**

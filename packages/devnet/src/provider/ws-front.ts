@@ -76,6 +76,7 @@ export function createWsFront(context: ProviderContext): WsFront {
         lagBlocks: personality.lagBlocks,
         maxLogsBlockRange: personality.maxLogsBlockRange,
         maxLogsResults: personality.maxLogsResults,
+        stateHistoryBlocks: personality.stateHistoryBlocks,
         local,
       })
     }

@@ -46,6 +46,8 @@ export interface DemoPersonality {
   maxLogsBlockRange: number | null
   /** Most logs an `eth_getLogs` answer may hold; `null`: no limit. */
   maxLogsResults: number | null
+  /** How many of its newest blocks' state it keeps (older state reads: `missing trie node`); `null`: all. */
+  stateHistoryBlocks: number | null
 }
 
 /** Knobs to change: any subset of {@link DemoPersonality}, `errorMix` itself partial (the rest keep their value). */

@@ -38,4 +38,5 @@ export const demoPersonalityPatchSchema = z.strictObject({
   mode: z.enum(['up', 'down', 'hang']).optional(),
   maxLogsBlockRange: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
   maxLogsResults: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+  stateHistoryBlocks: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
 })

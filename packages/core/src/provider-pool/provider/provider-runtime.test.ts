@@ -3,10 +3,10 @@ import { createFakeClock } from '../../clock/fake-clock.js'
 import { UpstreamRpcError } from '../../errors/errors.js'
 import type { ProviderPoolEventType } from '../../pubsub/topics.js'
 import { parseProviderConfig } from '../options.js'
-import { createProviderRuntime } from './provider-runtime.js'
+import { createProviderRuntime, STATE_MISS_TTL_MS } from './provider-runtime.js'
 import type { Upstream, UpstreamConnectionState } from './upstream.js'
 
-function setup(options: { failureThreshold?: number } = {}) {
+function setup(options: { failureThreshold?: number; stateHistoryBlocks?: number } = {}) {
   const clock = createFakeClock()
   const events: { type: ProviderPoolEventType; detail?: string }[] = []
   let connectionListener: ((state: UpstreamConnectionState) => void) | undefined
@@ -20,7 +20,12 @@ function setup(options: { failureThreshold?: number } = {}) {
     close: () => void closed++,
   }
   const runtime = createProviderRuntime({
-    config: parseProviderConfig({ id: 'a', chain: 'ethereum', httpUrl: 'http://127.0.0.1:1' }),
+    config: parseProviderConfig({
+      id: 'a',
+      chain: 'ethereum',
+      httpUrl: 'http://127.0.0.1:1',
+      ...(options.stateHistoryBlocks === undefined ? {} : { stateHistoryBlocks: options.stateHistoryBlocks }),
+    }),
     upstream,
     clock,
     breaker: { failureThreshold: options.failureThreshold ?? 1, halfOpenAfterMs: 1_000 },
@@ -119,5 +124,74 @@ describe('provider runtime', () => {
     clock.advance(1_234)
     runtime.noteAnswered()
     expect(runtime.lastAnsweredAt).toBe(1_234)
+  })
+
+  describe('earliest state block (history-aware routing)', () => {
+    const HEAD = 10_000
+
+    it('knows nothing of a provider that never lacked state: it may be an archive node', () => {
+      const { runtime } = setup()
+      expect(runtime.earliestStateBlock(HEAD)).toBeUndefined()
+      runtime.noteStateServed(5)
+      expect(runtime.earliestStateBlock(HEAD)).toBeUndefined()
+    })
+
+    it('takes its configured window below its head', () => {
+      const { runtime } = setup({ stateHistoryBlocks: 128 })
+      expect(runtime.earliestStateBlock(HEAD)).toBe(HEAD - 127)
+      expect(runtime.earliestStateBlock(50)).toBe(0)
+      expect(runtime.earliestStateBlock(undefined)).toBeUndefined()
+    })
+
+    it('after a miss, takes only its newest 128 blocks until it serves older ones', () => {
+      const { runtime } = setup()
+      runtime.noteStateMissing(1_000)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(HEAD - 127)
+      // Without a head, what the miss says: above 1,000.
+      expect(runtime.earliestStateBlock(undefined)).toBe(1_001)
+      runtime.noteStateServed(5_000)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(5_000)
+      runtime.noteStateServed(2_000)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(2_000)
+    })
+
+    it('never puts the earliest block at or below a block it lacked', () => {
+      const { runtime } = setup()
+      runtime.noteStateMissing(9_990)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(9_991)
+      runtime.noteStateMissing(9_000)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(9_991)
+    })
+
+    it('forgets a miss when it serves that block or an older one: one answer does not exile it', () => {
+      const { runtime } = setup()
+      runtime.noteStateMissing(1_000)
+      runtime.noteStateServed(1_000)
+      expect(runtime.earliestStateBlock(HEAD)).toBeUndefined()
+    })
+
+    it('forgets a served block when it then lacks a newer one: it pruned since', () => {
+      const { runtime } = setup()
+      runtime.noteStateServed(1_000)
+      runtime.noteStateMissing(3_000)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(HEAD - 127)
+    })
+
+    it('forgets a miss after ten minutes', () => {
+      const { clock, runtime } = setup()
+      runtime.noteStateMissing(1_000)
+      clock.advance(STATE_MISS_TTL_MS - 1)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(HEAD - 127)
+      clock.advance(1)
+      expect(runtime.earliestStateBlock(HEAD)).toBeUndefined()
+    })
+
+    it('a miss refines the configured window, and outlives it only while remembered', () => {
+      const { clock, runtime } = setup({ stateHistoryBlocks: 1_000 })
+      runtime.noteStateMissing(9_500)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(9_501)
+      clock.advance(STATE_MISS_TTL_MS)
+      expect(runtime.earliestStateBlock(HEAD)).toBe(HEAD - 999)
+    })
   })
 })

@@ -30,6 +30,18 @@ export const PROVIDER_HEALTH_STATES = [
 /** Methods a provider is known not to serve; bounded so junk method names cannot grow it. */
 const MAX_UNSUPPORTED_METHODS = 256
 
+/**
+ * How long a "missing state" answer is remembered: one answer (a node briefly behind, a load balancer
+ * that hit a pruned node once) must not exile a provider from historical reads for good.
+ */
+export const STATE_MISS_TTL_MS = 10 * 60_000
+
+/**
+ * The fewest newest blocks whose state any common node keeps (geth's full node: 128). A provider that
+ * lacked some block's state is assumed to keep at least these, and no more than it has shown.
+ */
+export const MIN_STATE_HISTORY_BLOCKS = 128
+
 /** Everything the pool tracks about one provider; one instance per provider. */
 export interface ProviderRuntime {
   readonly config: ResolvedProviderConfig
@@ -69,6 +81,23 @@ export interface ProviderRuntime {
   readonly logsBlockRange: number | undefined
   /** Notes a block-range limit it stated; only ever narrows {@link logsBlockRange}. */
   learnLogsBlockRange(maxBlocks: number): void
+  /**
+   * The oldest block whose state it is taken to serve, given its head: from its config's
+   * `stateHistoryBlocks`, and from what its answers showed (see {@link noteStateMissing}); `undefined`
+   * while nothing says it prunes (an archive node, or not known yet).
+   */
+  earliestStateBlock(head: number | undefined): number | undefined
+  /**
+   * It answered "missing state" for a state read at `block`: its state starts above it. Remembered for
+   * {@link STATE_MISS_TTL_MS}; until then it is taken to serve only blocks it has served since, or its
+   * newest {@link MIN_STATE_HISTORY_BLOCKS}. Forgets a served block at or below `block` (it pruned since).
+   */
+  noteStateMissing(block: number): void
+  /**
+   * It answered a state read at `block` (a result, or an error about the request: it had the state to
+   * run it): forgets a remembered miss at or above `block`, which was wrong or is out of date.
+   */
+  noteStateServed(block: number): void
   dispose(): void
 }
 
@@ -96,6 +125,10 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
   let cooldownTimer: TimerHandle | undefined
   let lastHealth: ProviderHealth = 'healthy'
   let logsBlockRange = config.maxLogsBlockRange
+  /** The newest block it answered "missing state" for, until when that is remembered. */
+  let stateMissing: { block: number; until: number } | undefined
+  /** The oldest block it served state for (only read while a miss is remembered). */
+  let stateServed: number | undefined
 
   const runtime: ProviderRuntime = {
     config,
@@ -174,6 +207,31 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
     },
     learnLogsBlockRange(maxBlocks) {
       if (logsBlockRange === undefined || maxBlocks < logsBlockRange) logsBlockRange = maxBlocks
+    },
+    earliestStateBlock(head) {
+      const { stateHistoryBlocks } = config
+      const configured =
+        stateHistoryBlocks === undefined || head === undefined
+          ? undefined
+          : Math.max(0, head - stateHistoryBlocks + 1)
+      if (stateMissing !== undefined && stateMissing.until <= clock.now()) stateMissing = undefined
+      if (stateMissing === undefined) return configured
+      // The miss says where its state is not; how far up it goes is unknown: take no more than its window
+      // (configured, else the least any node keeps) or the oldest block it has served, if older.
+      const window =
+        configured ?? (head === undefined ? undefined : Math.max(0, head - MIN_STATE_HISTORY_BLOCKS + 1))
+      const shown = Math.min(stateServed ?? Number.POSITIVE_INFINITY, window ?? Number.POSITIVE_INFINITY)
+      return Math.max(stateMissing.block + 1, Number.isFinite(shown) ? shown : 0)
+    },
+    noteStateMissing(block) {
+      const now = clock.now()
+      const newest = stateMissing !== undefined && stateMissing.until > now ? stateMissing.block : block
+      stateMissing = { block: Math.max(newest, block), until: now + STATE_MISS_TTL_MS }
+      if (stateServed !== undefined && stateServed <= block) stateServed = undefined
+    },
+    noteStateServed(block) {
+      if (stateMissing !== undefined && stateMissing.block >= block) stateMissing = undefined
+      if (stateServed === undefined || block < stateServed) stateServed = block
     },
     dispose() {
       if (cooldownTimer !== undefined) clock.clearTimeout(cooldownTimer)

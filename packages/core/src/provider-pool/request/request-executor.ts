@@ -21,6 +21,11 @@ import { isDuplicateSubmission, isWriteMethod, rawTransactionHash } from './writ
 export interface ExecutionPlan {
   method: string
   params: unknown
+  /**
+   * The block whose state the call reads, for a state read naming one by number: each provider's answer
+   * teaches where its state starts (a result: it keeps it; "missing state": it does not).
+   */
+  stateBlock?: number | undefined
   /** Providers in the order to try them. */
   providers: readonly ProviderRuntime[]
   /**
@@ -339,6 +344,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
         if (!('error' in response)) {
           breaker.recordSuccess(permit)
           provider.noteAnswered()
+          if (plan.stateBlock !== undefined) provider.noteStateServed(plan.stateBlock)
           plan.recordAttempt(provider, durationMs, true)
           const answered: AnsweredVerdict = {
             kind: 'answered',
@@ -408,8 +414,9 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           )
           return verdict
         case 'request-fault':
-          // The provider worked; the answer is about the request.
+          // The provider worked; the answer is about the request (a revert: it had the state to run it).
           breaker.recordSuccess(permit)
+          if (plan.stateBlock !== undefined) provider.noteStateServed(plan.stateBlock)
           plan.recordAttempt(provider, durationMs, true)
           return verdict
         case 'cannot-serve':
@@ -418,6 +425,8 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
             provider.markUnsupported(plan.method, verdict.error)
           if (verdict.reason === 'request-limit' && plan.method === 'eth_getLogs')
             learnLogsLimit(provider, verdict.error)
+          if (verdict.reason === 'missing-state' && plan.stateBlock !== undefined)
+            provider.noteStateMissing(plan.stateBlock)
           return { ...verdict, durationMs }
         case 'disputed':
           // Judged when the request ends: the permit stays open until then.

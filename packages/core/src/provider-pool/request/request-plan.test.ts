@@ -123,4 +123,62 @@ describe('planRequest', () => {
     expect(routed(plan({ probing: true, now: clock.now() })).providers).toEqual(['b'])
     expect(routed(plan({ probing: false, now: clock.now() })).providers).toEqual(['a', 'b'])
   })
+
+  describe('history-aware routing', () => {
+    it('puts providers taken not to keep the state a read needs last, the one keeping the oldest first', () => {
+      const { heads, byId, plan } = setup(['a', 'b', 'c', 'd'])
+      for (const id of ['a', 'b', 'c', 'd']) heads.update(id, 10_000)
+      byId('a').noteStateMissing(500)
+      byId('b').noteStateMissing(900)
+      byId('b').noteStateServed(2_000)
+      // a keeps 9,873 on (its newest 128), b 2,000 on, c and d never lacked state.
+      expect(routed(plan({ stateBlock: 1_000 })).providers).toEqual(['c', 'd', 'b', 'a'])
+      expect(routed(plan({ stateBlock: 3_000 })).providers).toEqual(['b', 'c', 'd', 'a'])
+      expect(routed(plan({ stateBlock: 9_990 })).providers).toEqual(['a', 'b', 'c', 'd'])
+      // Not a state read: in the strategy's order.
+      expect(routed(plan({ referencedBlock: 1_000 })).providers).toEqual(['a', 'b', 'c', 'd'])
+    })
+
+    it('never leaves a provider out for what it was taken to lack: when all did, all are asked', () => {
+      const { heads, byId, plan } = setup(['a', 'b'])
+      heads.update('a', 10_000)
+      heads.update('b', 10_000)
+      byId('a').noteStateMissing(100)
+      byId('b').noteStateMissing(100)
+      expect(routed(plan({ stateBlock: 50 }))).toMatchObject({ providers: ['a', 'b'], reasons: {} })
+    })
+
+    it("reads a configured window against each provider's own head", () => {
+      const clock = createFakeClock()
+      const heads = createHeadTracker()
+      const full = createProviderRuntime({
+        config: parseProviderConfig({
+          id: 'full',
+          chain: 'ethereum',
+          httpUrl: 'http://127.0.0.1:1',
+          stateHistoryBlocks: 128,
+        }),
+        upstream: { request: () => Promise.reject(new Error('not used')), close() {} },
+        clock,
+        unsupportedMethodTtlMs: 60_000,
+        emit() {},
+      })
+      const { byId, plan } = setup(['archive'])
+      heads.update('full', 1_000)
+      heads.update('archive', 1_000)
+      const input = { providers: [full, byId('archive')], heads }
+      expect(routed(plan({ ...input, stateBlock: 872 })).providers).toEqual(['archive', 'full'])
+      expect(routed(plan({ ...input, stateBlock: 873 })).providers).toEqual(['full', 'archive'])
+    })
+
+    it("takes a session's provider off its lead for a read of state it is taken not to keep, as a detour", () => {
+      const { heads, byId, plan } = setup(['a', 'b'])
+      heads.update('a', 10_000)
+      heads.update('b', 10_000)
+      byId('b').noteStateMissing(100)
+      const route = plan({ stateBlock: 100, preferred: 'b' })
+      expect(route).toMatchObject({ kind: 'route', preferredBehind: true })
+      expect(routed(route).providers).toEqual(['a', 'b'])
+    })
+  })
 })

@@ -12,6 +12,8 @@ export interface PlanInput {
   needsTip: boolean
   /** The highest block number the call names, if any. */
   referencedBlock: number | undefined
+  /** The block whose state the call reads, for a state read that names one by number (`stateBlockNumber`). */
+  stateBlock?: number | undefined
   providers: readonly ProviderRuntime[]
   heads: HeadTracker
   strategy: RoutingStrategy
@@ -37,8 +39,9 @@ export type RequestPlan =
       /** Why each left-out provider was left out. */
       reasons: Record<string, string>
       /**
-       * The preferred provider is usable but has not reported the block the call names yet, so it comes
-       * after those that have: a detour of this call only, not a reason to leave it.
+       * The preferred provider is usable but has not reported the block the call names yet, or is taken
+       * not to keep that block's state, so it comes after those that may: a detour of this call only, not
+       * a reason to leave it.
        */
       preferredBehind: boolean
     }
@@ -50,7 +53,8 @@ export type RequestPlan =
  * closed, or that are known not to serve the method. Set aside for the executor's throttle fallback:
  * those cooling down. Ordered by the strategy: the rest, with the preferred provider (a session's)
  * moved first when it is among them; then, last, providers lagging behind the tip
- * (for calls that need it) and providers whose head has not reached the block the call names. A call
+ * (for calls that need it), providers whose head has not reached the block the call names, and providers
+ * taken not to keep the state a state read needs (pruning nodes: history-aware routing). A call
  * naming a block above every provider's head goes to one provider only: its answer ("unknown block")
  * is the request's own, and asking every provider would only multiply it.
  */
@@ -60,6 +64,8 @@ export function planRequest(input: PlanInput): RequestPlan {
   const byId = new Map<string, ProviderRuntime>()
   const lagging: ProviderRuntime[] = []
   const behind: ProviderRuntime[] = []
+  /** Providers taken not to keep the state the call reads, with the oldest block they are taken to keep. */
+  const pruned: { provider: ProviderRuntime; earliest: number }[] = []
   const coolingDown: ProviderRuntime[] = []
   const reasons: Record<string, string> = {}
   let unsupported: { error: UpstreamRpcError; provider: ProviderRuntime } | undefined
@@ -94,10 +100,20 @@ export function planRequest(input: PlanInput): RequestPlan {
       behind.push(provider)
       continue
     }
+    if (input.stateBlock !== undefined) {
+      const earliest = provider.earliestStateBlock(head)
+      if (earliest !== undefined && input.stateBlock < earliest) {
+        pruned.push({ provider, earliest })
+        continue
+      }
+    }
     usable.push(provider.candidate)
     byId.set(id, provider)
   }
-  if (usable.length + lagging.length + behind.length + coolingDown.length === 0 && unsupported)
+  if (
+    usable.length + lagging.length + behind.length + pruned.length + coolingDown.length === 0 &&
+    unsupported
+  )
     return { kind: 'unsupported', ...unsupported }
   const ordered = input.strategy
     .select(usable, { chain: input.chain, method: input.method, store: input.store, now })
@@ -109,11 +125,20 @@ export function planRequest(input: PlanInput): RequestPlan {
   }
   // The closest to the block first: the most likely to have it by the time the call arrives.
   behind.sort((a, b) => (input.heads.head(b.config.id) ?? 0) - (input.heads.head(a.config.id) ?? 0))
-  let providers = ordered.concat(lagging, behind)
+  // Never left out (what was learned may be wrong): the one keeping the oldest state first.
+  pruned.sort((a, b) => a.earliest - b.earliest)
+  let providers = ordered.concat(
+    lagging,
+    behind,
+    pruned.map((entry) => entry.provider),
+  )
   const best = input.heads.best()
   if (input.referencedBlock !== undefined && best !== undefined && input.referencedBlock > best)
     providers = providers.slice(0, 1)
   coolingDown.sort((a, b) => a.cooldownUntil - b.cooldownUntil)
-  const preferredBehind = input.preferred !== undefined && behind.some((p) => p.config.id === input.preferred)
+  const preferredBehind =
+    input.preferred !== undefined &&
+    (behind.some((p) => p.config.id === input.preferred) ||
+      pruned.some((entry) => entry.provider.config.id === input.preferred))
   return { kind: 'route', providers, coolingDown, reasons, preferredBehind }
 }
