@@ -8,6 +8,7 @@ import { messageAggregatorSuite } from './message-aggregator.js'
 import { poolOverheadSuite } from './pool-overhead.js'
 import { proxyThroughputSuite } from './proxy-throughput.js'
 import { raceMarginsSuite } from './race-margins.js'
+import { readMixSuite } from './read-mix.js'
 import { requestPathSuite } from './request-path.js'
 import { subscriptionLatencySuite } from './subscription-latency.js'
 import { wsFanoutSuite } from './ws-fanout.js'
@@ -22,6 +23,7 @@ export const suites: BenchSuite[] = [
   faultScenarioSuite,
   failoverTimeSuite,
   proxyThroughputSuite,
+  readMixSuite,
   wsFanoutSuite,
   subscriptionLatencySuite,
   dashboardLatencySuite,

@@ -8,20 +8,17 @@
  * own canonical history, and each delivery is timed from the block's first arrival at a bare socket on
  * the node itself. Not a suite itself.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { DevnetOptions } from '@chainpulse/devnet'
 import {
   connectWs,
   type DevnetProcess,
   observeHeadArrivals,
-  spawnDevnet,
   type TestWsClient,
   waitFor,
 } from '@chainpulse/devnet/testing'
 import { type RunningChainPulse, startChainPulse } from '@chainpulse/server'
+import { nodeCall, spawnDevnetWith } from './pool-bench-kit.js'
 
 /** How long the scenario runs and how hard it shakes the upstreams. */
 export interface DropScenarioProfile {
@@ -125,17 +122,6 @@ const toHex = (value: number) => `0x${value.toString(16)}`
 const logKey = (log: { blockHash: string; logIndex: string }) =>
   `${log.blockHash.toLowerCase()}:${toNumber(log.logIndex)}`
 
-async function nodeCall<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const body = (await response.json()) as { result?: T; error?: { message: string } }
-  if (body.error) throw new Error(`${method}: ${body.error.message}`)
-  return body.result as T
-}
-
 async function startDevnetProcess(profile: DropScenarioProfile): Promise<DevnetProcess> {
   const options: DevnetOptions = {
     seed: 14,
@@ -148,14 +134,7 @@ async function startDevnetProcess(profile: DropScenarioProfile): Promise<DevnetP
       },
     ],
   }
-  const directory = await mkdtemp(join(tmpdir(), 'chainpulse-drops-'))
-  try {
-    const config = join(directory, 'devnet.json')
-    await writeFile(config, JSON.stringify(options))
-    return await spawnDevnet(['--config', config])
-  } finally {
-    await rm(directory, { recursive: true, force: true })
-  }
+  return spawnDevnetWith(options)
 }
 
 /** The chaos phase's actions, by time from its start (ms), in order. */
