@@ -82,6 +82,42 @@ describe('the demo in Chromium at laptop size (1280 × 800), as chainpulse demo 
     await page.screenshot({ path: join(screenshotDir, '1280-live-alive.png') })
   })
 
+  it('shows per chain what the cache and coalescing save, moving with the ambient traffic', async () => {
+    const cell = (chain: string, field: string) =>
+      `[data-testid="call-savings"] tr[data-chain="${chain}"] [data-field="${field}"]`
+    const figure = async (chain: string, field: string) =>
+      Number((await page.textContent(cell(chain, field)))?.replaceAll(',', ''))
+    // The ambient clients' repeated reads (eth_chainId, fee and block reads of the same head) hit the cache.
+    for (const chain of ['ethereum', 'polygon', 'arbitrum']) {
+      await page.waitForFunction(
+        (selector) => Number(document.querySelector(selector)?.textContent?.replaceAll(',', '')) > 0,
+        cell(chain, 'hits-total'),
+        { timeout: 10_000 },
+      )
+      await page.waitForFunction(
+        (selector) => /^\d+(\.\d)?%$/.test(document.querySelector(selector)?.textContent ?? ''),
+        cell(chain, 'hit-rate'),
+        { timeout: 10_000 },
+      )
+      expect(await figure(chain, 'saved-total')).toBeGreaterThanOrEqual(await figure(chain, 'hits-total'))
+      expect(await figure(chain, 'coalesced-total')).toBeGreaterThanOrEqual(0)
+      expect(await figure(chain, 'coalesced')).toBeGreaterThanOrEqual(0)
+      expect(await figure(chain, 'upstream-total')).toBeGreaterThan(0)
+    }
+    // And they move: the next snapshots count more saved calls, and the sparkline has a line.
+    const saved = await figure('ethereum', 'saved-total')
+    await page.waitForFunction(
+      ([selector, before]) =>
+        Number(document.querySelector(selector)?.textContent?.replaceAll(',', '')) > before,
+      [cell('ethereum', 'saved-total'), saved] as const,
+      { timeout: 10_000 },
+    )
+    await page.waitForSelector(`${cell('ethereum', 'saved-per-second')} polyline`)
+    await page
+      .locator('[data-testid="call-savings"]')
+      .screenshot({ path: join(screenshotDir, '1280-call-savings.png') })
+  })
+
   it('fits every tab in 1280 px: no table, cell or panel overflows horizontally', async () => {
     for (const tab of tabs) {
       await openTab(tab)
