@@ -82,6 +82,55 @@ describe('the demo in Chromium at laptop size (1280 × 800), as chainpulse demo 
     await page.screenshot({ path: join(screenshotDir, '1280-live-alive.png') })
   })
 
+  it('shows per chain what the cache and coalescing save, moving with the ambient traffic', async () => {
+    const cell = (chain: string, field: string) =>
+      `[data-testid="call-savings"] tr[data-chain="${chain}"] [data-field="${field}"]`
+    const figure = async (chain: string, field: string) =>
+      Number((await page.textContent(cell(chain, field)))?.replaceAll(',', ''))
+    const reaches = (chain: string, field: string, above: number, timeout = 10_000) =>
+      page.waitForFunction(
+        ([selector, above]) =>
+          Number(document.querySelector(selector)?.textContent?.replaceAll(',', '')) > above,
+        [cell(chain, field), above] as const,
+        { timeout },
+      )
+    // Every chain's row fills in: the ambient clients' calls, what went upstream, a hit rate over the window.
+    for (const chain of ['ethereum', 'polygon', 'arbitrum']) {
+      await reaches(chain, 'calls-total', 0)
+      await reaches(chain, 'upstream-total', 0)
+      await page.waitForFunction(
+        (selector) => /^\d+(\.\d)?%$/.test(document.querySelector(selector)?.textContent ?? ''),
+        cell(chain, 'hit-rate'),
+        { timeout: 10_000 },
+      )
+      expect(await figure(chain, 'saved-total')).toBe(
+        (await figure(chain, 'hits-total')) + (await figure(chain, 'coalesced-total')),
+      )
+    }
+    // The figures move with the ambient traffic, snapshot after snapshot.
+    await reaches('ethereum', 'calls-total', await figure('ethereum', 'calls-total'))
+    // A client's repeated reads of a value the cache keeps for good are hits (after the first, which may
+    // be the chain's first): saved calls move too.
+    const chainId = async (id: number) => {
+      const response = await fetch(`${demo!.url}/rpc/ethereum`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'eth_chainId', params: [] }),
+      })
+      await response.json()
+      return response.headers.get('x-chainpulse-cache')
+    }
+    expect(['hit', 'miss']).toContain(await chainId(0))
+    const hits = await figure('ethereum', 'hits-total')
+    for (let call = 1; call <= 5; call++) expect(await chainId(call)).toBe('hit')
+    await reaches('ethereum', 'hits-total', hits + 4)
+    await reaches('ethereum', 'saved', 4)
+    await page.waitForSelector(`${cell('ethereum', 'saved-per-second')} polyline`)
+    await page
+      .locator('[data-testid="call-savings"]')
+      .screenshot({ path: join(screenshotDir, '1280-call-savings.png') })
+  })
+
   it('fits every tab in 1280 px: no table, cell or panel overflows horizontally', async () => {
     for (const tab of tabs) {
       await openTab(tab)

@@ -32,6 +32,7 @@ export type {
 } from './demo/controls.js'
 export type { DemoProviderPreset } from './demo/personality.js'
 export { type ProxyErrorCode, type RpcErrorObject, rpcErrorCodes } from './json-rpc/rpc-errors.js'
+export type { ChainCalls } from './metrics/call-counts.js'
 export {
   createSnapshotPersistence,
   type SnapshotPersistence,

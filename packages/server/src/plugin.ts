@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.js'
 import type { DemoControls } from './demo/controls.js'
+import { createCallCounts } from './metrics/call-counts.js'
 import { metricsRoutes } from './metrics/metrics-route.js'
 import type { ProxyPool } from './proxy-pool.js'
 import { apiRoutes } from './routes/api/api-routes.js'
@@ -73,6 +74,9 @@ export const chainPulseParsedPlugin = fp(registerChainPulse, { name: 'chainpulse
 
 async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOptions): Promise<void> {
   const { config, redact, pool } = options
+  // Counted once, read by both the dashboard API and /metrics.
+  const calls = isDashboardPool(pool) ? createCallCounts(pool.pubsub) : undefined
+  if (calls) app.addHook('onClose', async () => calls.close())
   await app.register(healthRoutes, { pool })
   logHealthTransitions(app, pool, redact)
   await app.register(
@@ -94,10 +98,11 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
       ...(options.clock ? { clock: options.clock } : {}),
     })
     // The dashboard API reads the pool's store and events: a full ProviderPool has them.
-    if (isDashboardPool(pool))
+    if (isDashboardPool(pool) && calls)
       await live.register(apiRoutes, {
         prefix: '/api',
         pool,
+        calls,
         config,
         redact,
         controls: options.controls,
@@ -105,10 +110,11 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
         ambientTraffic: options.ambientTraffic,
       })
   })
-  if (isDashboardPool(pool)) {
+  if (isDashboardPool(pool) && calls) {
     if (config.metrics)
       await app.register(metricsRoutes, {
         pool,
+        calls,
         nodeMetrics: config.metrics.nodeMetrics,
         methods: config.metrics.methods,
         redact,

@@ -108,6 +108,22 @@ export interface ProviderView {
   race: { rank: number; score: number; winRate: number; totalRaces: number; avgMarginMs: number } | null
 }
 
+/** `calls` of a {@link ChainView}: how a chain's client calls were answered since the server started. */
+export interface ChainCalls {
+  /** Calls the pool answered (one per routing decision). */
+  calls: number
+  /** Answered by the response cache. */
+  cacheHits: number
+  /** Answered by joining an identical read in flight. */
+  coalesced: number
+  /** Routed to providers (a cache miss, or a call the cache does not keep). */
+  routed: number
+  /** Requests the routed calls sent to providers (failovers and hedges included). */
+  upstreamCalls: number
+  /** Upstream calls saved: `cacheHits + coalesced`. */
+  saved: number
+}
+
 /** One chain of `GET /api/chains` and the `chains` stream topic. */
 export interface ChainView {
   name: string
@@ -116,6 +132,8 @@ export interface ChainView {
   head?: number | null
   providers: string[]
   healthyProviders: number
+  /** Absent from servers older than it. */
+  calls?: ChainCalls
 }
 
 /** One leaderboard row. */

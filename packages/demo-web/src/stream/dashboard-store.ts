@@ -14,6 +14,7 @@ import type {
 import { createRingBuffer } from './ring-buffer.js'
 import type { StreamMessage, StreamStatus } from './stream-client.js'
 import { blocksTopic } from './topics/blocks.js'
+import { type CallSavings, chainsTopic } from './topics/chains.js'
 import { type ConnectionRow, connectionsTopic } from './topics/connections.js'
 import { feed } from './topics/feed.js'
 import { latestValue } from './topics/latest-value.js'
@@ -21,6 +22,7 @@ import { type ProviderTraffic, routingTopic, type TrafficStats } from './topics/
 import { emptyHistory, type RuntimeHistory, runtimeTopic } from './topics/runtime.js'
 import type { TopicHandler } from './topics/topic-handler.js'
 
+export type { CallSavings, RecentCalls } from './topics/chains.js'
 export type { ConnectionRow } from './topics/connections.js'
 export type { ProviderTraffic, TrafficStats } from './topics/routing-decisions.js'
 export type { RuntimeHistory } from './topics/runtime.js'
@@ -41,6 +43,8 @@ export interface DashboardStoreOptions {
   rateWindowSeconds?: number
   /** Width of the per-provider traffic window the topology animates (s). @default 5 */
   providerWindowSeconds?: number
+  /** Width of the per-chain cache and coalescing window (s). @default 60 */
+  callWindowSeconds?: number
   /** Wall clock (epoch ms). @default Date.now */
   now?: () => number
 }
@@ -50,6 +54,8 @@ export interface DashboardStore {
   status: Signal<StreamStatus>
   providers: Signal<ProviderView[]>
   chains: Signal<ChainView[]>
+  /** Per chain: calls answered by the cache, by coalescing and upstream, since the start and recently. */
+  callSavings: Signal<Record<string, CallSavings>>
   runtime: Signal<RuntimeView | null>
   leaderboard: Signal<Record<string, LeaderboardEntry[]>>
   /** Newest first. */
@@ -98,6 +104,7 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
     status: signal<StreamStatus>('connecting'),
     providers: signal<ProviderView[]>([]),
     chains: signal<ChainView[]>([]),
+    callSavings: signal<Record<string, CallSavings>>({}),
     runtime: signal<RuntimeView | null>(null),
     leaderboard: signal<Record<string, LeaderboardEntry[]>>({}),
     routing: signal<RoutingDecision[]>([]),
@@ -135,7 +142,7 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
     connections: connectionsTopic(store.connections, options.closedConnections ?? 20, now),
     runtime: runtimeTopic(store.runtime, store.runtimeHistory, options.runtimeWindow ?? 300),
     providers: latestValue(store.providers),
-    chains: latestValue(store.chains),
+    chains: chainsTopic(store, options.callWindowSeconds ?? 60, now),
     leaderboard: latestValue(store.leaderboard),
   }
   // Stream messages are untyped JSON: a known topic name is what vouches for its payload.

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Redactor } from '../security/redaction.js'
+import type { CallCounts } from './call-counts.js'
 import { createServerMetrics, type MetricsPool } from './metrics.js'
 
 /** Options of {@link metricsRoutes}. */
@@ -10,6 +11,8 @@ export interface MetricsRoutesOptions {
   /** Methods labelled by name besides core's known ones (`metrics.methods`). @default [] */
   methods?: readonly string[]
   redact: Redactor
+  /** The server's call counts (see `createServerMetrics`). @default counts of its own */
+  calls?: CallCounts
 }
 
 /**
@@ -21,6 +24,7 @@ export async function metricsRoutes(app: FastifyInstance, options: MetricsRoutes
     pool: options.pool,
     nodeMetrics: options.nodeMetrics ?? true,
     methods: options.methods ?? [],
+    ...(options.calls ? { calls: options.calls } : {}),
   })
   app.addHook('onClose', async () => metrics.close())
   app.get('/metrics', async (_request, reply) => {

@@ -9,6 +9,7 @@ import {
   type PubSub,
 } from '@chainpulse/core'
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { type CallCounts, createCallCounts } from './call-counts.js'
 import {
   type CounterSeries,
   type HistogramSeries,
@@ -42,6 +43,11 @@ export interface ServerMetricsOptions {
   methods?: readonly string[]
   /** Client connections tracked at once; past it new ones are not counted. @default 100_000 */
   maxClientConnections?: number
+  /**
+   * The server's per-chain call counts, which the cache-hit and coalesced counters read (the dashboard
+   * API reads the same). @default counts of its own, over `pool.pubsub`
+   */
+  calls?: CallCounts
 }
 
 /** The map under `key`, created empty the first time. */
@@ -82,6 +88,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
   const configuredMethods = new Set(options.methods ?? [])
   const maxClients = options.maxClientConnections ?? 100_000
   const registry = new Registry()
+  const calls = options.calls ?? createCallCounts(pool.pubsub)
   if (options.nodeMetrics ?? true) collectDefaultMetrics({ register: registry })
 
   // The two per-request metrics keep their label sets (see request-series.ts); the rest are prom-client's.
@@ -108,18 +115,28 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     labelNames: ['chain', 'provider'] as const,
     registers: [registry],
   })
-  const coalesced = new Counter({
-    name: 'chainpulse_coalesced_requests_total',
-    help: 'Calls answered by an identical read already in flight, with no upstream call of their own.',
-    labelNames: ['chain'] as const,
-    registers: [registry],
-  })
-  const cacheHits = new Counter({
-    name: 'chainpulse_cache_hits_total',
-    help: 'Calls answered by the response cache, with no upstream call.',
-    labelNames: ['chain'] as const,
-    registers: [registry],
-  })
+  // Read from the call counts at scrape time rather than counted here: the dashboard shows the same.
+  const perChainCounter = (name: string, help: string, field: 'coalesced' | 'cacheHits') =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['chain'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const [chain, counts] of calls.all()) if (counts[field] > 0) this.inc({ chain }, counts[field])
+      },
+    })
+  perChainCounter(
+    'chainpulse_coalesced_requests_total',
+    'Calls answered by an identical read already in flight, with no upstream call of their own.',
+    'coalesced',
+  )
+  perChainCounter(
+    'chainpulse_cache_hits_total',
+    'Calls answered by the response cache, with no upstream call.',
+    'cacheHits',
+  )
   const races = new Counter({
     name: 'chainpulse_races_total',
     help: 'Raced events (newHeads, logs) per provider and result (win: it delivered first).',
@@ -263,8 +280,6 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       child.requests.value++
       duration.observe(child.duration, decision.durationMs / 1_000)
       if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
-      if (decision.coalesced) coalesced.inc({ chain: decision.chain })
-      if (decision.cached) cacheHits.inc({ chain: decision.chain })
       if (decision.sessionMoved && decision.previousProviderId !== undefined)
         sessionMoves.inc({ chain: decision.chain, provider: decision.previousProviderId })
     }),
@@ -290,6 +305,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     registry,
     close() {
       for (const unsubscribe of unsubscribes) unsubscribe()
+      if (calls !== options.calls) calls.close()
       clients.clear()
     },
   }

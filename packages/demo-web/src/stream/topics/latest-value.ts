@@ -2,7 +2,7 @@ import type { Signal } from '@preact/signals'
 import type { TopicHandler } from './topic-handler.js'
 
 /**
- * A snapshot topic (`providers`, `chains`, `leaderboard`): the server sends the whole state every second,
+ * A snapshot topic (`providers`, `leaderboard`): the server sends the whole state every second,
  * so only the latest of a frame matters.
  */
 export function latestValue<Payload>(target: Signal<Payload>): TopicHandler<Payload> {

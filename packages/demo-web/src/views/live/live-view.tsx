@@ -9,6 +9,7 @@ import {
   formatPercent,
   shortHash,
 } from '../../format/format.js'
+import { CallSavingsTable } from './call-savings.js'
 import { DemoPanel } from './demo-panel.js'
 import { ProviderEventFeed, RoutingFeed } from './feeds.js'
 import { ProviderOverview } from './provider-overview.js'
@@ -90,6 +91,15 @@ function ProvidersPanel() {
   return (
     <Panel title="Providers" testId="provider-overview">
       <ProviderOverview providers={byChain(store.providers.value, store.chainFilter.value)} />
+    </Panel>
+  )
+}
+
+function CallSavingsPanel() {
+  const store = useStore()
+  return (
+    <Panel title="Cache and coalescing" testId="call-savings">
+      <CallSavingsTable chains={useChainNames()} savings={store.callSavings.value} />
     </Panel>
   )
 }
@@ -176,8 +186,8 @@ function ConnectionsPanel() {
 }
 
 /**
- * Live Dashboard: the demo strip (demo mode), quick stats, topology, providers, latest blocks, live
- * feeds and connections. Each part reads its own signals, so a snapshot or a routing batch re-renders
+ * Live Dashboard: the demo strip (demo mode), quick stats, topology, providers, what the cache and
+ * coalescing saved per chain, latest blocks, live feeds and connections. Each part reads its own signals, so a snapshot or a routing batch re-renders
  * only the parts it feeds.
  */
 export function LiveView() {
@@ -187,6 +197,7 @@ export function LiveView() {
       <QuickStats />
       <TopologyPanel />
       <ProvidersPanel />
+      <CallSavingsPanel />
       <BlocksPanel />
       <div class="grid feeds">
         <LiveRoutingFeed />

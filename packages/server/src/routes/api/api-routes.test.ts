@@ -39,8 +39,9 @@ function recordRaces(target: ApiFixture): void {
 }
 
 describe('snapshot endpoints', () => {
-  it('lists chains with strategy, head and provider ids', async () => {
+  it('lists chains with strategy, head, provider ids and how their calls were answered', async () => {
     const target = start()
+    await rpc(target, 'ethereum', 'eth_chainId')
     const { status, body } = await get(target, '/api/chains')
     expect(status).toBe(200)
     expect(body.chains).toEqual(
@@ -52,6 +53,7 @@ describe('snapshot endpoints', () => {
           head: undefined,
           providers: ['a', 'b', 'keyed'],
           healthyProviders: 3,
+          calls: { calls: 1, cacheHits: 0, coalesced: 0, routed: 1, upstreamCalls: 1, saved: 0 },
         },
         {
           name: 'polygon',
@@ -60,6 +62,7 @@ describe('snapshot endpoints', () => {
           head: undefined,
           providers: ['c'],
           healthyProviders: 1,
+          calls: { calls: 0, cacheHits: 0, coalesced: 0, routed: 0, upstreamCalls: 0, saved: 0 },
         },
       ].map(({ head: _head, ...chain }) => chain),
     )

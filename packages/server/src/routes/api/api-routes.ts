@@ -11,6 +11,7 @@ import { z } from 'zod'
 import type { ServerConfig } from '../../config/server-config.js'
 import type { DemoControls } from '../../demo/controls.js'
 import { demoRoutes } from '../../demo/demo-routes.js'
+import type { CallCounts } from '../../metrics/call-counts.js'
 import { createRuntimeMonitor, type RuntimeReading } from '../../runtime/runtime-monitor.js'
 import type { Redactor } from '../../security/redaction.js'
 import { ADMIN_TOKEN_HEADER, createControlAccess } from './access.js'
@@ -22,6 +23,8 @@ import { chainViews, type DashboardPool, leaderboardView, providerViews } from '
 /** Options of {@link apiRoutes}. */
 export interface ApiRoutesOptions {
   pool: DashboardPool
+  /** The server's per-chain call counts (cache hits, coalesced, upstream), shown in `chains`. */
+  calls: CallCounts
   config: ServerConfig
   redact: Redactor
   /** The simulated network behind `POST /api/demo/providers/...`; without it those answer 501. */
@@ -91,7 +94,7 @@ const rpcStatsQuery = z.strictObject({
  * body passes the redactor before it is sent, though no view carries a URL's secret to begin with.
  */
 export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions): Promise<void> {
-  const { pool, config, redact } = options
+  const { pool, calls, config, redact } = options
   const clock = options.clock ?? systemClock
   const access = createControlAccess({ demo: config.demo, adminToken: config.admin?.token })
   const monitor = createRuntimeMonitor()
@@ -152,7 +155,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
     snapshot(topic) {
       if (topic === 'runtime') return runtimeView()
       if (topic === 'providers') return providerViews(pool)
-      if (topic === 'chains') return chainViews(pool)
+      if (topic === 'chains') return chainViews(pool, calls)
       return leaderboards()
     },
   })
@@ -179,7 +182,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
     }),
   )
 
-  app.get('/chains', async () => ({ chains: chainViews(pool) }))
+  app.get('/chains', async () => ({ chains: chainViews(pool, calls) }))
 
   app.get('/providers', async (request) => {
     const { chain } = validate(providersQuery, request.query, 'query')

@@ -6,6 +6,7 @@ import type {
   ProviderStatus,
   RecentProviderStats,
 } from '@chainpulse/core'
+import type { CallCounts, ChainCalls } from '../../metrics/call-counts.js'
 
 /**
  * What the dashboard API reads from a pool: core's `ProviderPool` minus subscriptions and provider
@@ -49,6 +50,8 @@ export interface ChainView {
   /** Provider ids of the chain. */
   providers: string[]
   healthyProviders: number
+  /** How the chain's client calls were answered since the server started: cache, coalescing, upstream. */
+  calls: ChainCalls
 }
 
 /** One provider in `GET /api/providers` and the stream's `providers` topic. URLs are redacted. */
@@ -81,7 +84,7 @@ export interface LeaderboardView {
 }
 
 /** The chains, as `GET /api/chains` shows them. */
-export function chainViews(pool: DashboardPool): ChainView[] {
+export function chainViews(pool: DashboardPool, calls: CallCounts): ChainView[] {
   const providers = pool.providers()
   return pool.chains().map((chain) => {
     const own = providers.filter((provider) => provider.chain === chain.name)
@@ -92,6 +95,7 @@ export function chainViews(pool: DashboardPool): ChainView[] {
       head: chain.head,
       providers: own.map((provider) => provider.id),
       healthyProviders: own.filter((provider) => provider.health === 'healthy').length,
+      calls: calls.of(chain.name),
     }
   })
 }
