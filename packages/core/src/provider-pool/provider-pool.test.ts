@@ -166,6 +166,19 @@ describe('createProviderPool routing', () => {
     expect(clock.now() - started).toBeLessThan(1_000)
   })
 
+  it("marks the chain follower's own calls internal in their routing decisions, and no client's", async () => {
+    const { clock, pool, decisions } = setup({ headPollIntervalMs: 1_000 })
+    // A head subscriber makes the chain follow: with no stream, it polls the latest block.
+    const subscription = pool.subscribe('ethereum', 'newHeads', () => {})
+    await advanceInSteps(clock, 2_500)
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    subscription.unsubscribe()
+    const follower = decisions.filter((decision) => decision.method === 'eth_getBlockByNumber')
+    expect(follower.length).toBeGreaterThan(0)
+    expect(follower.every((decision) => decision.internal === true)).toBe(true)
+    expect(decisions.find((decision) => decision.method === 'eth_chainId')).not.toHaveProperty('internal')
+  })
+
   it('sends at most maxHedges extra copies of a read', async () => {
     const { clock, pool, providers } = setup({ hedge: { delayMs: 50, maxHedges: 1 } })
     providers.a.set({ latencyMs: 1_000 })

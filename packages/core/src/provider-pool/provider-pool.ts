@@ -126,7 +126,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       racing: options.racing,
       // The follower must see the chain, never the cache's view of it: its calls bypass the cache.
       request: async (method, params) =>
-        (await request({ chain: chain.name, method, params }, { cache: false })).result,
+        (await request({ chain: chain.name, method, params }, { cache: false, internal: true })).result,
       onListenerError: (error) => console.error('chainpulse: subscription listener threw', error),
     })
     chains.set(chain.name, runtime)
@@ -253,6 +253,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     const durationMs = clock.now() - started
     const chain = chainOf(call.chain).name
     publishDecision({
+      internal: requestOptions.internal,
       chain,
       method: call.method,
       strategy: CACHE_STRATEGY,
@@ -306,6 +307,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
             ?.settle('error' in answer ? undefined : answer.providerId)
         : undefined
     publishDecision({
+      internal: requestOptions.internal,
       chain: chain.name,
       method: call.method,
       strategy,
@@ -407,6 +409,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
         // Every provider is known not to serve the method: answer as they did, without asking again.
         const durationMs = clock.now() - started
         publishDecision({
+          internal: requestOptions.internal,
           chain: chain.name,
           method: call.method,
           strategy,
@@ -464,6 +467,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
           ? outcome.lastProvider?.config.id
           : undefined
     publishDecision({
+      internal: requestOptions.internal,
       chain: chain.name,
       method: call.method,
       strategy,
@@ -564,6 +568,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       const providerId = answer.providerId ?? FILTERS_PROVIDER
       const attempts = answer.providerId === undefined ? 0 : 1
       publishDecision({
+        internal: requestOptions.internal,
         chain: chain.name,
         method: call.method,
         strategy: FILTERS_STRATEGY,
@@ -576,6 +581,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     } catch (error) {
       const durationMs = clock.now() - started
       publishDecision({
+        internal: requestOptions.internal,
         chain: chain.name,
         method: call.method,
         strategy: FILTERS_STRATEGY,
@@ -600,6 +606,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     session?: SessionNote | undefined
     coalesced?: boolean
     cached?: boolean
+    /** The pool's own call (`internal` request option). */
+    internal?: boolean | undefined
   }
 
   function publishDecision(call: Decision): void {
@@ -616,6 +624,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     }
     if (call.coalesced) decision.coalesced = true
     if (call.cached) decision.cached = true
+    if (call.internal) decision.internal = true
     const { session } = call
     if (session !== undefined) {
       decision.session = session.session

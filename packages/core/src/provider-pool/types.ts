@@ -52,6 +52,11 @@ export interface PoolRequestOptions {
    * `cache`). @default true
    */
   cache?: boolean
+  /**
+   * The pool's own call, not a client's (its chain follower fetching heads and back-filling gaps): the
+   * routing decision says `internal: true`, so dashboards can leave it out of client traffic.
+   */
+  internal?: boolean
 }
 
 /** A successful pool request: the upstream's `result` and how it was routed. */

@@ -38,6 +38,8 @@ export interface RoutingDecisionEvent {
    * `chainpulse` and `strategy` is `cache`.
    */
   cached?: true
+  /** The pool's own call (its chain follower's), not a client's. */
+  internal?: true
 }
 
 /** What happened to a provider, in a {@link ProviderPoolEvent}. */

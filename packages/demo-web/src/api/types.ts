@@ -21,6 +21,8 @@ export interface RoutingDecision {
   previousProviderId?: string
   /** Answered from the response cache: no upstream call; `providerId` is `chainpulse`. */
   cached?: true
+  /** The pool's own call (its chain follower's), not a client's: not counted as client traffic. */
+  internal?: true
 }
 
 /** What happened to a provider, in a {@link ProviderEvent}. */

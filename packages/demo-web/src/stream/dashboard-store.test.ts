@@ -119,7 +119,14 @@ describe('createDashboardStore', () => {
           topic: 'routing:decisions',
           payload: decision(0, { ts: second * 1_000 + n, result: n === 0 ? 'error' : 'ok' }),
         })
+    // The pool's own calls (its chain follower's) are no client's requests: shown, not counted here.
+    for (let second = 1_000; second < 1_010; second++)
+      messages.push({
+        topic: 'routing:decisions',
+        payload: decision(0, { ts: second * 1_000, internal: true }),
+      })
     store.apply(messages)
+    expect(store.routing.value).toHaveLength(60)
     expect(store.traffic.value.requestsPerSecond).toBe(5)
     expect(store.traffic.value.errorRate).toBeCloseTo(0.2)
     now = 1_100_000

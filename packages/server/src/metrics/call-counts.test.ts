@@ -39,12 +39,14 @@ describe('createCallCounts', () => {
     // A joined call carries the attempts of the call it joined: they went upstream once, not twice.
     pubsub.publish('routing:decisions', decision({ coalesced: true, attempts: 3 }))
     pubsub.publish('routing:decisions', decision({ chain: 'polygon' }))
+    // The pool's own call (its chain follower's) is no client's call, but its upstream request counts.
+    pubsub.publish('routing:decisions', decision({ internal: true, attempts: 2, failoverCount: 1 }))
     expect(counts.of('ethereum')).toEqual({
       calls: 4,
       cacheHits: 2,
       coalesced: 1,
       routed: 1,
-      upstreamCalls: 3,
+      upstreamCalls: 5,
       saved: 3,
     })
     expect(counts.of('polygon')).toMatchObject({ calls: 1, routed: 1, upstreamCalls: 1, saved: 0 })

@@ -3,8 +3,8 @@ import type { ChainPulseTopics, PubSub } from '@chainpulse/core'
 /** How one chain's client calls were answered, and what they cost upstream, since the server started. */
 export interface ChainCalls {
   /**
-   * Calls the pool answered: one per routing decision (so each chunk of a split `eth_getLogs` counts,
-   * as it is a routed call of its own).
+   * Client calls the pool answered: one per routing decision (so each chunk of a split `eth_getLogs`
+   * counts, as it is a routed call of its own); the pool's own calls (`internal`) are not clients'.
    */
   calls: number
   /** Answered by the response cache, with no upstream call. */
@@ -13,7 +13,10 @@ export interface ChainCalls {
   coalesced: number
   /** Routed to providers: a cache miss, or a call the cache does not keep. */
   routed: number
-  /** Requests the routed calls sent to providers (failovers and hedges included). */
+  /**
+   * Requests sent to providers: by the routed calls (failovers and hedges included) and by the pool's
+   * own calls (its chain follower's), which cost the same quota.
+   */
   upstreamCalls: number
   /** Upstream calls saved: `cacheHits + coalesced`. */
   saved: number
@@ -65,6 +68,10 @@ export function createCallCounts(pubsub: Pick<PubSub<ChainPulseTopics>, 'subscri
     if (counts === undefined) {
       counts = { calls: 0, cacheHits: 0, coalesced: 0, upstreamCalls: 0 }
       perChain.set(decision.chain, counts)
+    }
+    if (decision.internal) {
+      if (!decision.cached && !decision.coalesced) counts.upstreamCalls += decision.attempts
+      return
     }
     counts.calls++
     if (decision.cached) counts.cacheHits++

@@ -41,7 +41,7 @@ type Buckets = Map<number, { requests: number; errors: number }>
 
 /**
  * `routing:decisions`: the latest decisions, newest first, and the request rates derived from them —
- * over the whole dashboard for `rateWindowSeconds`, and per provider over a shorter window, so the
+ * client requests over the whole dashboard for `rateWindowSeconds` (the pool's own calls left out), and per provider over a shorter window, so the
  * topology reacts within a few seconds. Rates count whole seconds only (the running one is incomplete).
  */
 export function routingTopic(targets: RoutingTargets, options: RoutingTopicOptions): RoutingTopic {
@@ -100,7 +100,8 @@ export function routingTopic(targets: RoutingTargets, options: RoutingTopicOptio
       decisions.push(decision)
       const second = Math.floor(decision.ts / 1_000)
       const failed = decision.result === 'error'
-      count(secondBuckets, second, failed)
+      // Requests/s is client traffic; the pool's own calls still load their provider (below).
+      if (!decision.internal) count(secondBuckets, second, failed)
       let own = providerBuckets.get(decision.providerId)
       if (!own) {
         own = new Map()
