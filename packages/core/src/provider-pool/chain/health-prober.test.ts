@@ -114,6 +114,16 @@ describe('health probes', () => {
     expect(pool.providers()[0]?.health).toBe('down')
   })
 
+  it('puts a revived provider back in the same round when its first probe answers badly (a 5xx)', async () => {
+    const { clock, pool, providers } = setup(PROBES)
+    providers.a.set({ mode: 'down' })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[0]?.health).toBe('down')
+    providers.a.set({ mode: 'up', failNext: 1 })
+    await advanceInSteps(clock, 1_000)
+    expect(pool.providers()[0]?.health).toBe('healthy')
+  })
+
   it('puts a revived provider back in rotation within one interval', async () => {
     const { clock, pool, providers, events } = setup(PROBES)
     providers.a.set({ mode: 'down' })

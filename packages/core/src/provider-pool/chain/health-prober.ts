@@ -1,7 +1,13 @@
 import type { Clock, TimerHandle } from '../../clock/clock.js'
+import { UpstreamTimeoutError, UpstreamUnavailableError } from '../../errors/errors.js'
 import { hexToNumber } from '../../subscriptions/block-header.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import { type AttemptVerdict, judgeRpcError, judgeThrown } from '../request/failure-model.js'
+
+/** Whether a failed probe got an answer at all (a timeout or a refused connection did not). */
+function answered(error: unknown): boolean {
+  return !(error instanceof UpstreamTimeoutError || error instanceof UpstreamUnavailableError)
+}
 
 /** Options of {@link createHealthProber}. */
 export interface HealthProberOptions {
@@ -122,8 +128,11 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
         return
       default:
         // Once more before calling it down: one dropped probe of an otherwise fine provider must not take
-        // it out of rotation for a whole interval. Still within the round.
-        if (retry && provider.downReason === undefined) return probe(provider, false)
+        // it out of rotation for a whole interval. Still within the round. A provider already down is
+        // asked again only when it answered, however badly (a 5xx, a malformed body): it is back, and
+        // one bad answer must not keep it out for another interval; silence is asked again next round.
+        if (retry && (provider.downReason === undefined || answered(outcome.error)))
+          return probe(provider, false)
         return down(provider, outcome.error.shortMessage)
     }
   }
