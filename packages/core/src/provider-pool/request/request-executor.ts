@@ -139,9 +139,13 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   let waitTimer: TimerHandle | undefined
   let deadlineCut = false
   let settled = false
-  // Only hedged requests have losers to cancel.
-  /** Attempts in flight, by their abort controller: a hedged request's losers are cancelled. */
-  const controllers = hedge ? new Map<AbortController, ProviderRuntime>() : undefined
+  /**
+   * Attempts in flight, by their abort controller, with their provider and start: a hedged request's
+   * losers are cancelled (only hedged requests have losers).
+   */
+  const controllers = hedge
+    ? new Map<AbortController, { provider: ProviderRuntime; startedAt: number }>()
+    : undefined
   let stopWaitingForAbort: (() => void) | undefined
 
   return new Promise<ExecutionResult>((resolve) => {
@@ -152,10 +156,12 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       if (waitTimer !== undefined) clock.clearTimeout(waitTimer)
       stopWaitingForAbort?.()
       if (controllers)
-        for (const [controller, provider] of controllers) {
+        for (const [controller, { provider, startedAt }] of controllers) {
           controller.abort()
-          // Another provider answered first while this one had not: it may be stuck. Probes judge.
-          if (answeredBy !== undefined) plan.suspectUnreachable(provider)
+          // Another provider answered first, and this one has answered nothing at all since the attempt
+          // began (a slow but healthy provider answers its other calls meanwhile): it may be stuck.
+          if (answeredBy !== undefined && provider.lastAnsweredAt < startedAt)
+            plan.suspectUnreachable(provider)
         }
       settleDisputes(answeredBy)
       resolve(result)
@@ -331,9 +337,9 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       // Only hedged requests have losers to cancel; otherwise the caller's signal is all an attempt
       // needs, and the hot path skips an AbortController per attempt.
       const controller = hedge ? new AbortController() : undefined
-      if (controller) controllers!.set(controller, provider)
-      const signal = controller ? controller.signal : plan.signal
       const started = clock.now()
+      if (controller) controllers!.set(controller, { provider, startedAt: started })
+      const signal = controller ? controller.signal : plan.signal
       const { breaker } = provider
       try {
         const response: UpstreamResponse = await provider.upstream.request(plan.method, plan.params, {
