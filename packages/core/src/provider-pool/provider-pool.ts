@@ -435,15 +435,19 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       coolingDown,
       deadline,
       attemptTimeoutMs: requestOptions.timeoutMs ?? requestTimeoutMs,
-      // A call of a placed session is not hedged: an answer raced from another node is the node-local
-      // answer (a pending nonce, a receipt) the session exists to keep on one node. Failover still applies.
-      hedge:
-        hedge && session?.providerId === undefined
-          ? {
-              delayMs: (provider) => hedgeDelay(hedge, chain.name, provider, call.method),
-              maxHedges: hedge.maxHedges,
-            }
-          : undefined,
+      // A call of a placed session is hedged only once its node has stalled for `maxDelayMs`: an answer
+      // raced from another node is the node-local answer (a pending nonce, a receipt) the session exists
+      // to keep on one node, so a merely slow node keeps it; one that stalls loses the session to the node
+      // that answered, as a failover would move it, seconds sooner than the attempt timeout.
+      hedge: hedge
+        ? {
+            delayMs:
+              session?.providerId === undefined
+                ? (provider) => hedgeDelay(hedge, chain.name, provider, call.method)
+                : () => hedge.maxDelayMs,
+            maxHedges: hedge.maxHedges,
+          }
+        : undefined,
       signal: requestOptions.signal,
       clock,
       defaultCooldownMs,

@@ -38,7 +38,7 @@ export interface PoolRequestOptions {
    * (not down, breaker closed, not cooling down, not lagging for calls that need the tip); when a call
    * is answered by another provider, the session moves there, and the `routing:decisions` event says so.
    * Strategy requests honour it (the strategy picks the session's first provider and orders the
-   * failovers); pinned ones (`providerId`) ignore it. A placed session's calls are not hedged. Without a key, a client's transaction-flow calls
+   * failovers); pinned ones (`providerId`) ignore it. A placed session's calls are hedged only after `hedge.maxDelayMs`. Without a key, a client's transaction-flow calls
    * share a session of their own (pool option `sessions.transactionFlow`).
    */
   session?: string

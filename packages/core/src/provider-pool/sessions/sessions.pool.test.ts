@@ -99,7 +99,7 @@ describe('session affinity', () => {
     ])
   })
 
-  it("does not hedge a placed session's calls: a slow provider keeps its session, other calls are hedged", async () => {
+  it("hedges a placed session's calls only after maxDelayMs: a slow provider keeps its session, other calls are hedged", async () => {
     const setupResult = sessionPool({ strategy: 'priority', hedge: { delayMs: 50 } })
     const { clock, pool, providers, decisions } = setupResult
     const options = { session: 'k' }
@@ -115,6 +115,26 @@ describe('session affinity', () => {
     expect(clock.now() - started).toBeGreaterThanOrEqual(1_000)
     expect(await read(setupResult, {})).toBe('b')
     expect(decisions.filter((decision) => decision.sessionMoved)).toEqual([])
+  })
+
+  it('moves a session off a node that stalls, to the node that answered its hedged call after maxDelayMs', async () => {
+    const setupResult = sessionPool({ strategy: 'priority', hedge: { delayMs: 50, maxDelayMs: 2_000 } })
+    const { clock, pool, providers, decisions } = setupResult
+    const options = { session: 'k' }
+    expect(await read(setupResult, options)).toBe('a')
+    providers.a.set({ mode: 'hang' })
+    const started = clock.now()
+    const moved = await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_chainId' }, options),
+    )
+    expect(moved).toMatchObject({ providerId: 'b', attempts: 2 })
+    // Hedged at 2 s, not failed over at the 10 s attempt timeout.
+    expect(clock.now() - started).toBeLessThan(2_500)
+    expect(decisions.filter((decision) => decision.sessionMoved)).toEqual([
+      expect.objectContaining({ providerId: 'b', previousProviderId: 'a' }),
+    ])
+    expect(await read(setupResult, options)).toBe('b')
   })
 
   it('leaves a provider the health probes found down, without trying it', async () => {
