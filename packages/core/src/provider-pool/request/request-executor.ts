@@ -108,7 +108,9 @@ const MIN_ATTEMPT_BUDGET_MS = 100
 export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   const { clock } = plan
   const isWrite = isWriteMethod(plan.method)
-  const hedge = isPureRead(plan.method) ? plan.hedge : undefined
+  // With one provider to ask there is no one to hedge to: the hot path skips hedging's controllers.
+  const hedge =
+    isPureRead(plan.method) && plan.providers.length + plan.coolingDown.length > 1 ? plan.hedge : undefined
   let hedges = 0
   const queue = [...plan.providers]
   const coolingDown = [...plan.coolingDown]
