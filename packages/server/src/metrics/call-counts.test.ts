@@ -1,5 +1,4 @@
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   type ChainPulseTopics,
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { buildServer } from '../app.js'
 import { parseServerConfig } from '../config/server-config.js'
+import { countingPool, type HeldUpstream, startHeldUpstream } from '../testing/held-upstream.js'
 import { type ChainCalls, createCallCounts } from './call-counts.js'
 
 const decision = (overrides: Partial<RoutingDecisionEvent> = {}): RoutingDecisionEvent => ({
@@ -69,52 +69,32 @@ describe('createCallCounts', () => {
 // coalescing on, over real sockets on every side: clients over HTTP, an upstream HTTP node that counts
 // what reaches it and can hold its answers, and the dashboard's stream over WebSocket.
 describe('calls saved per chain, through the proxy', () => {
-  let upstream: Server
+  let upstream: HeldUpstream
   let pool: ProviderPool
+  let handed: () => number
   let app: FastifyInstance
   let url: string
-  const received = new Map<string, number>()
-  /** Calls the proxy has handed to the pool. */
-  let requested = 0
-  let release: () => void = () => {}
-  let held: Promise<void> = Promise.resolve()
+  /** Upstream calls of `method` so far. */
+  const received = (method: string) => upstream.received.filter((call) => call.method === method).length
 
   beforeAll(async () => {
-    upstream = createServer((request, response) => {
-      let body = ''
-      request.on('data', (chunk) => {
-        body += chunk
-      })
-      request.on('end', async () => {
-        const { id, method } = JSON.parse(body) as { id: number; method: string }
-        received.set(method, (received.get(method) ?? 0) + 1)
-        const result = method === 'eth_chainId' ? '"0x1"' : method === 'eth_getBalance' ? '"0x64"' : 'null'
-        if (method === 'eth_getBalance') await held
-        response.setHeader('content-type', 'application/json')
-        response.end(`{"jsonrpc":"2.0","id":${id},"result":${result}}`)
-      })
-    })
-    upstream.listen(0, '127.0.0.1')
-    await once(upstream, 'listening')
-    const { port } = upstream.address() as AddressInfo
+    upstream = await startHeldUpstream(
+      ({ method }) => (method === 'eth_chainId' ? '"0x1"' : method === 'eth_getBalance' ? '"0x64"' : 'null'),
+      (method) => method === 'eth_getBalance',
+    )
     const { cache } = parseServerConfig({})
     if (cache === false) throw new Error('the proxy caches by default')
     pool = createProviderPool({
       chains: [{ name: 'ethereum', chainId: 1 }],
-      providers: [{ id: 'node', chain: 'ethereum', httpUrl: `http://127.0.0.1:${port}` }],
+      providers: [{ id: 'node', chain: 'ethereum', httpUrl: upstream.url }],
       racing: false,
       healthCheck: false,
       cache: createResponseCache(cache),
     })
-    // The pool as the server sees it, counting the calls handed to it.
-    const counted: ProviderPool = Object.assign(Object.create(pool) as ProviderPool, {
-      request: ((call, options) => {
-        requested++
-        return pool.request(call, options)
-      }) as ProviderPool['request'],
-    })
+    const counting = countingPool(pool)
+    handed = counting.handed
     app = buildServer({
-      pool: counted,
+      pool: counting.pool,
       logger: false,
       config: { rateLimit: false, api: { stream: { snapshotIntervalMs: 100 } } },
     })
@@ -191,21 +171,19 @@ describe('calls saved per chain, through the proxy', () => {
       'hit',
     ])
     // Three identical reads at once while the upstream holds its answer: one goes upstream, two join it.
-    held = new Promise((resolve) => {
-      release = resolve
-    })
+    upstream.hold()
     const balance = ['0x00000000000000000000000000000000000000aa', '0x1']
-    const handedBefore = requested
+    const handedBefore = handed()
     const reads = Promise.all([1, 2, 3].map(() => rpc('eth_getBalance', balance)))
-    await expect.poll(() => requested - handedBefore).toBe(3)
-    await expect.poll(() => received.get('eth_getBalance')).toBe(1)
-    release()
+    await expect.poll(() => handed() - handedBefore).toBe(3)
+    await expect.poll(() => received('eth_getBalance')).toBe(1)
+    upstream.release()
     expect((await reads).sort()).toEqual(['coalesced', 'coalesced', 'miss'])
-    expect(received.get('eth_getBalance')).toBe(1)
+    expect(received('eth_getBalance')).toBe(1)
 
     // Besides the clients' calls the pool routes its own: the cache asks the canonical follower for a
     // head (eth_getBlockByNumber, retried here as this node has no block). Those go upstream too.
-    const upstreamTotal = () => [...received.values()].reduce((sum, count) => sum + count, 0)
+    const upstreamTotal = () => upstream.received.length
     await expect
       .poll(async () => {
         const calls = await chainCalls()

@@ -1,56 +1,31 @@
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createProviderPool, type ProviderPool } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer } from '../app.js'
+import { countingPool, type HeldUpstream, startHeldUpstream } from '../testing/held-upstream.js'
 
 // Request coalescing through the proxy, with real sockets on both sides: clients over HTTP, an upstream
 // that answers slowly enough for identical calls to overlap, and counts what reaches it.
 
-let upstream: Server
+let upstream: HeldUpstream
 let pool: ProviderPool
+let handed: () => number
 let app: FastifyInstance
 let proxyUrl: string
-const received: string[] = []
-/** Calls the proxy has handed to the pool. */
-let requested = 0
-/** Answers wait until released, so every client's call is in flight at once. */
-let release: () => void = () => {}
-let held: Promise<void> = Promise.resolve()
 
 beforeAll(async () => {
-  upstream = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk) => {
-      body += chunk
-    })
-    request.on('end', async () => {
-      const { id, method, params } = JSON.parse(body) as { id: number; method: string; params: unknown[] }
-      received.push(`${method} ${JSON.stringify(params)}`)
-      await held
-      response.setHeader('content-type', 'application/json')
-      response.end(`{"jsonrpc":"2.0","id":${id},"result":"0x${(received.length * 1_000).toString(16)}"}`)
-    })
-  })
-  upstream.listen(0, '127.0.0.1')
-  await once(upstream, 'listening')
-  const { port } = upstream.address() as AddressInfo
+  // Answers wait while held, so every client's call is in flight at once.
+  upstream = await startHeldUpstream((_call, received) => `"0x${(received.length * 1_000).toString(16)}"`)
   pool = createProviderPool({
     chains: [{ name: 'ethereum', chainId: 1 }],
-    providers: [{ id: 'node', chain: 'ethereum', httpUrl: `http://127.0.0.1:${port}` }],
+    providers: [{ id: 'node', chain: 'ethereum', httpUrl: upstream.url }],
     racing: false,
     healthCheck: false,
   })
-  // The pool as the server sees it, counting the calls handed to it.
-  const counted: ProviderPool = Object.assign(Object.create(pool) as ProviderPool, {
-    request: ((call, options) => {
-      requested++
-      return pool.request(call, options)
-    }) as ProviderPool['request'],
-  })
-  app = buildServer({ pool: counted, logger: false, config: { rateLimit: false } })
+  const counting = countingPool(pool)
+  handed = counting.handed
+  app = buildServer({ pool: counting.pool, logger: false, config: { rateLimit: false } })
   await app.listen({ port: 0, host: '127.0.0.1' })
   proxyUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/rpc/ethereum`
 })
@@ -59,12 +34,6 @@ afterAll(async () => {
   await pool.close()
   upstream.close()
 })
-
-function hold(): void {
-  held = new Promise((resolve) => {
-    release = resolve
-  })
-}
 
 async function post(body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(proxyUrl, {
@@ -88,19 +57,19 @@ const balance = (id: unknown, address = '0x0000000000000000000000000000000000000
 
 describe('coalescing through the proxy', () => {
   it('answers 100 concurrent identical reads with one upstream call, each with its own id', async () => {
-    received.length = 0
-    requested = 0
-    hold()
+    upstream.received.length = 0
+    const handedBefore = handed()
+    upstream.hold()
     // Ids of every kind a client may use: numbers, strings, a large one.
     const ids = Array.from({ length: 100 }, (_, k) =>
       k % 3 === 0 ? `req-${k}` : k % 3 === 1 ? k : 2 ** 40 + k,
     )
     const replies = ids.map((id) => post(balance(id)))
     // Every call has reached the pool before the upstream answers.
-    while (requested < ids.length) await new Promise((resolve) => setTimeout(resolve, 5))
-    release()
+    while (handed() - handedBefore < ids.length) await new Promise((resolve) => setTimeout(resolve, 5))
+    upstream.release()
     const answers = await Promise.all(replies)
-    expect(received).toHaveLength(1)
+    expect(upstream.received).toHaveLength(1)
     expect(answers.map((answer) => answer.body.id)).toEqual(ids)
     expect(new Set(answers.map((answer) => answer.body.result))).toEqual(new Set(['0x3e8']))
     const cache = answers.map((answer) => answer.headers.get('x-chainpulse-cache'))
@@ -109,17 +78,17 @@ describe('coalescing through the proxy', () => {
   })
 
   it('never merges different params, and gives a client that says no-cache a call of its own', async () => {
-    received.length = 0
-    hold()
+    upstream.received.length = 0
+    upstream.hold()
     const replies = [
       post(balance(1)),
       post(balance(2, '0x00000000000000000000000000000000000000bb')),
       post(balance(3), { 'cache-control': 'no-cache' }),
     ]
-    while (received.length < 3) await new Promise((resolve) => setTimeout(resolve, 5))
-    release()
+    while (upstream.received.length < 3) await new Promise((resolve) => setTimeout(resolve, 5))
+    upstream.release()
     const answers = await Promise.all(replies)
-    expect(received).toHaveLength(3)
+    expect(upstream.received).toHaveLength(3)
     expect(answers[2]?.headers.get('x-chainpulse-cache')).toBe('bypass')
     const metrics = await (await fetch(proxyUrl.replace('/rpc/ethereum', '/metrics'))).text()
     expect(metrics).toContain('chainpulse_coalesced_requests_total{chain="ethereum"} 99')

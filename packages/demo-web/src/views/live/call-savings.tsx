@@ -62,41 +62,33 @@ export function CallSavingsTable(props: { chains: string[]; savings: Record<stri
             return (
               <tr key={chain} data-chain={chain}>
                 <td class="mono">{chain}</td>
-                <td class="num" data-field="hit-rate">
-                  {formatPercent(recent?.hitRate)}
-                </td>
-                <td class="num" data-field="coalesced">
-                  {formatCount(recent?.coalesced)}
-                </td>
-                <td class="num" data-field="saved">
-                  {formatCount(recent?.saved)}
-                </td>
+                <NumberCell field="hit-rate" text={formatPercent(recent?.hitRate)} />
+                <NumberCell field="coalesced" text={formatCount(recent?.coalesced)} />
+                <NumberCell field="saved" text={formatCount(recent?.saved)} />
                 <td class="spark" data-field="saved-per-second">
                   <Sparkline
                     values={savedPerSecond}
                     title={`${formatNumber(savedPerSecond.at(-1) ?? null, 1)} upstream calls saved/s now`}
                   />
                 </td>
-                <td class="num" data-field="calls-total">
-                  {formatCount(total.calls)}
-                </td>
-                <td class="num" data-field="hits-total">
-                  {formatCount(total.cacheHits)}
-                </td>
-                <td class="num" data-field="coalesced-total">
-                  {formatCount(total.coalesced)}
-                </td>
-                <td class="num" data-field="saved-total">
-                  {formatCount(total.saved)}
-                </td>
-                <td class="num" data-field="upstream-total">
-                  {formatCount(total.upstreamCalls)}
-                </td>
+                <NumberCell field="calls-total" text={formatCount(total.calls)} />
+                <NumberCell field="hits-total" text={formatCount(total.cacheHits)} />
+                <NumberCell field="coalesced-total" text={formatCount(total.coalesced)} />
+                <NumberCell field="saved-total" text={formatCount(total.saved)} />
+                <NumberCell field="upstream-total" text={formatCount(total.upstreamCalls)} />
               </tr>
             )
           })}
         </tbody>
       </table>
     </div>
+  )
+}
+
+function NumberCell(props: { field: string; text: string }) {
+  return (
+    <td class="num" data-field={props.field}>
+      {props.text}
+    </td>
   )
 }
