@@ -47,6 +47,20 @@ describe('createInMemoryBus', () => {
     expect(bus.sent).toHaveLength(1)
   })
 
+  it("names each message's sender as its origin: the given instance id, or the adapter's number", () => {
+    const bus = createInMemoryBus()
+    const a = createPubSub<ChainPulseTopics>({ adapter: bus.createAdapter('instance-a') })
+    const b = createPubSub<ChainPulseTopics>({ adapter: bus.createAdapter() })
+    const heardOnA: Array<string | undefined> = []
+    const heardOnB: Array<string | undefined> = []
+    a.subscribe('races', (_payload, _topic, origin) => heardOnA.push(origin))
+    b.subscribe('races', (_payload, _topic, origin) => heardOnB.push(origin))
+    a.publish('races', race('0x1'))
+    b.publish('races', race('0x2'))
+    expect(heardOnA).toEqual([undefined, '2'])
+    expect(heardOnB).toEqual(['instance-a', undefined])
+  })
+
   it('stops delivering to an instance that disposed', () => {
     const { bus, pubsubs, heard } = instances(2)
     pubsubs[1]?.dispose()

@@ -24,8 +24,11 @@ export interface InMemoryBusOptions {
  * sender — the echo suppression a real adapter does by instance id.
  */
 export interface InMemoryBus {
-  /** Makes the adapter of one more instance. */
-  createAdapter(): PubSubAdapter
+  /**
+   * Makes the adapter of one more instance; its messages reach the others with `instanceId` as their
+   * origin (by default its number, `"1"` for the first).
+   */
+  createAdapter(instanceId?: string): PubSubAdapter
   /** Every message handed to the bus so far, in order. Grows without bound: for tests only. */
   readonly sent: readonly InMemoryBusMessage[]
 }
@@ -43,13 +46,17 @@ export interface InMemoryBus {
 export function createInMemoryBus(options: InMemoryBusOptions = {}): InMemoryBus {
   const serialize = options.serialize ?? true
   const sent: InMemoryBusMessage[] = []
-  const receivers = new Set<{ id: number; deliver: (topic: string, payload: unknown) => void }>()
+  const receivers = new Set<{
+    id: number
+    deliver: (topic: string, payload: unknown, origin: string) => void
+  }>()
   let nextId = 1
 
   return {
     sent,
-    createAdapter() {
+    createAdapter(instanceId) {
       const id = nextId++
+      const origin = instanceId ?? String(id)
       return {
         publish(topic, payload) {
           // Throws (like a real adapter's serializer would) for payloads that cannot cross processes.
@@ -57,7 +64,7 @@ export function createInMemoryBus(options: InMemoryBusOptions = {}): InMemoryBus
           sent.push({ from: id, topic, payload })
           for (const receiver of [...receivers]) {
             if (receiver.id === id) continue
-            receiver.deliver(topic, wire === undefined ? payload : JSON.parse(wire))
+            receiver.deliver(topic, wire === undefined ? payload : JSON.parse(wire), origin)
           }
         },
         subscribe(deliver) {

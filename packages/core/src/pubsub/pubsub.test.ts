@@ -25,7 +25,7 @@ const race: RaceEvent = {
 /** An adapter that records what it was given and lets the test play "another instance". */
 function spyAdapter() {
   const published: Array<[string, unknown]> = []
-  let deliver: ((topic: string, payload: unknown) => void) | undefined
+  let deliver: ((topic: string, payload: unknown, origin: string) => void) | undefined
   let detached = false
   const adapter: PubSubAdapter = {
     publish: (topic, payload) => void published.push([topic, payload]),
@@ -39,7 +39,8 @@ function spyAdapter() {
   return {
     adapter,
     published,
-    fromElsewhere: (topic: string, payload: unknown) => deliver?.(topic, payload),
+    fromElsewhere: (topic: string, payload: unknown, origin = 'instance-b') =>
+      deliver?.(topic, payload, origin),
     isDetached: () => detached,
   }
 }
@@ -282,6 +283,19 @@ describe('createPubSub: adapter', () => {
     expect(heard).toEqual([4])
     expect(pubsub.recent('blocks:new')).toEqual([block(4)])
     expect(spy.published).toEqual([])
+  })
+
+  it("tells listeners where a message came from: undefined for this instance's, the origin for another's", () => {
+    const spy = spyAdapter()
+    const pubsub = createPubSub<ChainPulseTopics>({ adapter: spy.adapter })
+    const byTopic: Array<string | undefined> = []
+    pubsub.subscribe('blocks:new', (_payload, _topic, origin) => {
+      expectTypeOf(origin).toEqualTypeOf<string | undefined>()
+      byTopic.push(origin)
+    })
+    pubsub.publish('blocks:new', block(1))
+    spy.fromElsewhere('blocks:new', block(2), 'instance-b')
+    expect(byTopic).toEqual([undefined, 'instance-b'])
   })
 
   it('sends messages to the adapter in publish order even when a subscriber publishes in reaction', () => {

@@ -6,10 +6,15 @@ import { createRingBuffer, type RingBuffer } from './ring-buffer.js'
 /** The topic names of a topic map: its string keys. */
 export type TopicOf<TTopics> = Extract<keyof TTopics, string>
 
-/** Receives the payloads published on one topic. */
+/**
+ * Receives the payloads published on one topic. `origin` is the publishing instance's id for a message
+ * that came through the adapter from another instance, and `undefined` for one published here — so a
+ * listener that counts this instance's own work (metrics, call counts) can skip the others'.
+ */
 export type TopicListener<TTopics, TTopic extends TopicOf<TTopics>> = (
   payload: TTopics[TTopic],
   topic: TTopic,
+  origin: string | undefined,
 ) => void
 
 /**
@@ -27,7 +32,8 @@ export type Unsubscribe = () => void
  * Carries messages between PubSub instances in different processes (e.g. over Redis). The PubSub hands
  * every local publish to {@link PubSubAdapter.publish} and delivers what the adapter passes to its
  * `deliver` callback locally, without handing it back — so the adapter must not deliver an instance's
- * own messages back to it, or they would be delivered there twice.
+ * own messages back to it, or they would be delivered there twice. `origin` names the instance that
+ * published the message (e.g. its cluster instance id); listeners receive it.
  */
 export interface PubSubAdapter {
   /**
@@ -39,7 +45,7 @@ export interface PubSubAdapter {
    * Called once when the PubSub is created: the adapter calls `deliver` for each message from another
    * instance. Returns a function that detaches (called by `dispose`).
    */
-  subscribe(deliver: (topic: string, payload: unknown) => void): () => void
+  subscribe(deliver: (topic: string, payload: unknown, origin: string) => void): () => void
 }
 
 /** Options of {@link createPubSub}. */
@@ -74,7 +80,10 @@ export interface PubSub<TTopics> {
     topic: TTopic,
     listener: TopicListener<TTopics, TTopic>,
   ): Unsubscribe
-  /** Calls `listener` with `(topic, payload)` for every later message on any topic. */
+  /**
+   * Calls `listener` with `(topic, payload)` for every later message on any topic, wherever it was
+   * published; subscribe to a topic to learn a message's origin.
+   */
   subscribeAll(listener: AnyTopicListener<TTopics>): Unsubscribe
   /** Up to `n` of the latest messages of `topic` (at most the replay capacity), oldest first. */
   recent<TTopic extends TopicOf<TTopics>>(topic: TTopic, n?: number): TTopics[TTopic][]
@@ -95,7 +104,7 @@ const optionsSchema = v.strictObject({
 })
 
 interface Subscription {
-  listener: (first: unknown, second: unknown) => unknown
+  listener: (first: unknown, second: unknown, origin?: string) => unknown
   active: boolean
 }
 
@@ -158,27 +167,33 @@ export function createPubSub<TTopics extends object>(options: PubSubOptions = {}
     }
   }
 
-  function invoke(subscription: Subscription, first: unknown, second: unknown, topic: string): void {
+  function invoke(
+    subscription: Subscription,
+    first: unknown,
+    second: unknown,
+    origin: string | undefined,
+    topic: string,
+  ): void {
     try {
-      const result = subscription.listener(first, second)
+      const result = subscription.listener(first, second, origin)
       if (isThenable(result)) result.then(undefined, (error: unknown) => reportListenerError(error, topic))
     } catch (error) {
       reportListenerError(error, topic)
     }
   }
 
-  function deliver(topic: string, payload: unknown): void {
+  function deliver(topic: string, payload: unknown, origin: string | undefined): void {
     const channel = channelOf(topic)
     channel.replay.push(payload)
     const subscriptions = channel.subscriptions
     for (let i = 0; i < subscriptions.length; i++) {
       const subscription = subscriptions[i]!
-      if (subscription.active) invoke(subscription, payload, topic, topic)
+      if (subscription.active) invoke(subscription, payload, topic, origin, topic)
     }
     const all = everyTopic
     for (let i = 0; i < all.length; i++) {
       const subscription = all[i]!
-      if (subscription.active) invoke(subscription, topic, payload, topic)
+      if (subscription.active) invoke(subscription, topic, payload, origin, topic)
     }
   }
 
@@ -201,8 +216,8 @@ export function createPubSub<TTopics extends object>(options: PubSubOptions = {}
 
   // Messages from other instances are delivered and recorded, never handed back to the adapter: that
   // is what keeps N instances from echoing each other's messages forever.
-  const detach = adapter?.subscribe((topic, payload) => {
-    if (!disposed) deliver(topic, payload)
+  const detach = adapter?.subscribe((topic, payload, origin) => {
+    if (!disposed) deliver(topic, payload, origin)
   })
 
   return {
@@ -211,7 +226,7 @@ export function createPubSub<TTopics extends object>(options: PubSubOptions = {}
       // The adapter goes first so that a subscriber publishing in reaction cannot overtake this message
       // on its way to the other instances.
       if (adapter) sendToAdapter(adapter, topic, payload)
-      deliver(topic, payload)
+      deliver(topic, payload, undefined)
     },
     subscribe(topic, listener) {
       if (disposed) return () => {}
