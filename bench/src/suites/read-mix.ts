@@ -197,7 +197,12 @@ function countingFetch(): UndiciFetch & { calls: number } {
           : 1
       return inner(url, init)
     },
-    { enforcesTimeout: true as const, close: () => inner.close(), calls: 0 },
+    {
+      enforcesTimeout: true as const,
+      acceptsLightSignals: true as const,
+      close: () => inner.close(),
+      calls: 0,
+    },
   )
   return counted
 }

@@ -42,6 +42,7 @@ describe('public exports', () => {
         "classifyRpcError",
         "consecutiveFailures",
         "createBenchmarkStore",
+        "createCancellation",
         "createCheapestStrategy",
         "createCircuitBreaker",
         "createEip1193Provider",
@@ -78,6 +79,7 @@ describe('public exports', () => {
         "redactUrl",
         "referencedBlockNumber",
         "systemClock",
+        "toAbortSignal",
         "toEip1193Error",
         "urlSecrets",
       ]

@@ -2,6 +2,7 @@
  * @chainpulse/core — composable primitives for blockchain RPC orchestration. Every export is listed
  * explicitly; `index.test.ts` snapshots the list so API changes are deliberate.
  */
+export { type Cancellation, createCancellation, toAbortSignal } from './abort/cancellation.js'
 export { onAbort } from './abort/on-abort.js'
 export { createBenchmarkStore } from './benchmark-store/benchmark-store.js'
 export { defaultScore } from './benchmark-store/score.js'

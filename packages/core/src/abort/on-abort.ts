@@ -1,3 +1,5 @@
+import { isLightSignal } from './cancellation.js'
+
 /** Callbacks waiting on each signal, behind the signal's one real `abort` listener. */
 const waiting = new WeakMap<AbortSignal, Set<() => void>>()
 
@@ -22,6 +24,11 @@ const nothingToCancel = () => {}
  */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   if (signal.aborted) return nothingToCancel
+  // A cancellation's own listener set is already a plain Set: no WeakMap entry, no EventTarget.
+  if (isLightSignal(signal)) {
+    signal.addEventListener('abort', callback)
+    return () => signal.removeEventListener('abort', callback)
+  }
   let callbacks = waiting.get(signal)
   if (callbacks === undefined) {
     const created = new Set<() => void>()

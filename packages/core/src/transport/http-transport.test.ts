@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createCancellation } from '../abort/cancellation.js'
 import { createFakeClock } from '../clock/fake-clock.js'
 import {
   AbortedError,
@@ -379,14 +380,14 @@ describe('createHttpTransport: failures', () => {
 describe('createHttpTransport: a fetch that enforces the deadline itself', () => {
   // The fetch contract alone (no sockets): the server's createUndiciFetch is tested against a real
   // server in its own package.
-  function deadlineFetch(behave: (init: FetchInit) => Promise<Response>) {
+  function deadlineFetch(behave: (init: FetchInit) => Promise<Response>, acceptsLightSignals = false) {
     const calls: FetchInit[] = []
     const fetch: FetchLike = Object.assign(
       (_url: string, init: FetchInit) => {
         calls.push(init)
         return behave(init)
       },
-      { enforcesTimeout: true },
+      { enforcesTimeout: true, acceptsLightSignals },
     )
     return { fetch, calls }
   }
@@ -412,6 +413,23 @@ describe('createHttpTransport: a fetch that enforces the deadline itself', () =>
     expect(calls[0]?.timeoutMs).toBe(250)
     expect(calls[0]?.signal).toBe(controller.signal)
     expect(timersDuringCall).toBe(0)
+  })
+
+  it("gets a pool's light signal as it is only when it says it accepts one, else a real AbortSignal tied to it", async () => {
+    const ok = async () => answer(async () => '{"jsonrpc":"2.0","id":1,"result":"0x1"}')
+    const light = deadlineFetch(ok, true)
+    const strict = deadlineFetch(ok)
+    const cancellation = createCancellation()
+
+    await transport({ fetch: light.fetch }).request(call(), { signal: cancellation.signal })
+    await transport({ fetch: strict.fetch }).request(call(), { signal: cancellation.signal })
+
+    expect(light.calls[0]?.signal).toBe(cancellation.signal)
+    const real = strict.calls[0]?.signal
+    expect(real).toBeInstanceOf(AbortSignal)
+    expect(real).not.toBe(cancellation.signal)
+    cancellation.abort(new Error('client left'))
+    expect(real?.aborted).toBe(true)
   })
 
   it('maps a TimeoutError, while connecting or while reading the body, to UPSTREAM_TIMEOUT', async () => {

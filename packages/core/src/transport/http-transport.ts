@@ -1,3 +1,4 @@
+import { toAbortSignal } from '../abort/cancellation.js'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock } from '../clock/clock.js'
 import type { ChainPulseError } from '../errors/base-error.js'
@@ -40,9 +41,14 @@ export interface FetchInit extends RequestInit {
  * in time, as `fetch` does for `AbortSignal.timeout`. The transport then hands it the caller's signal as
  * is instead of creating an AbortController and a timer per attempt, which on Node 20 costs tens of
  * microseconds of CPU per call (see the server's `createUndiciFetch`).
+ *
+ * A fetch that sets `acceptsLightSignals` only reads `aborted` and `reason` of `init.signal` and waits on
+ * it with core's `onAbort` (or `addEventListener('abort', …)`); it may then be given the pool's own light
+ * signal (a coalesced or hedged call's) as is. Any other fetch gets a real AbortSignal.
  */
 export type FetchLike = ((url: string, init: FetchInit) => Promise<Response>) & {
   readonly enforcesTimeout?: boolean
+  readonly acceptsLightSignals?: boolean
 }
 
 /** Options of {@link createHttpTransport}. */
@@ -154,6 +160,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   const clock = parsed.clock ?? systemClock
   const doFetch: FetchLike = parsed.fetch ?? ((url, init) => globalThis.fetch(url, init))
   const fetchEnforcesTimeout = doFetch.enforcesTimeout === true
+  const fetchAcceptsLightSignals = doFetch.acceptsLightSignals === true
   const dateNow = parsed.dateNow ?? Date.now
   const { providerId } = parsed
   const scrub = createSecretScrubber(rawUrl)
@@ -206,13 +213,13 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     return interpret(payload, response, text)
   }
 
-  /** The fetch keeps the deadline: the caller's signal goes to it as is. */
+  /** The fetch keeps the deadline: the caller's signal goes to it (as a real one unless it takes light ones). */
   async function sendWithFetchDeadline(
     init: FetchInit,
     signal: AbortSignal | undefined,
     timeoutMs: number,
   ): Promise<{ response: Response; text: string }> {
-    if (signal) init.signal = signal
+    if (signal) init.signal = fetchAcceptsLightSignals ? signal : toAbortSignal(signal)
     const abortedBy = (error: unknown) =>
       (error as { name?: unknown } | undefined)?.name === 'TimeoutError'
         ? 'timeout'

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   AbortedError,
+  createCancellation,
   createHttpTransport,
   createProviderPool,
   RateLimitedError,
@@ -144,11 +145,14 @@ it('keeps the transport’s deadline itself, for the headers and for the body, o
   await timed.close()
 })
 
-it('aborts the upstream call when the caller’s signal aborts', async () => {
+it.each([
+  ['an AbortSignal', () => new AbortController()],
+  ["the pool's light signal (a coalesced or hedged call's)", () => createCancellation()],
+])('aborts the upstream call when the caller’s signal aborts: %s', async (_kind, makeSignal) => {
   const clock = createFakeClock()
   const timed = createUndiciFetch({ clock })
   const transport = createHttpTransport({ url: `${url}/hang`, fetch: timed, clock })
-  const controller = new AbortController()
+  const controller = makeSignal()
   const arrived = nextArrival()
   const pending = transport
     .request({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }, { signal: controller.signal })

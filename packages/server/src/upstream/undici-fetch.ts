@@ -18,6 +18,7 @@ export interface UndiciFetchOptions {
 /** A dispatcher-backed {@link FetchLike} that keeps the transport's deadline and can release its sockets. */
 export type UndiciFetch = FetchLike & {
   readonly enforcesTimeout: true
+  readonly acceptsLightSignals: true
   close(): Promise<void>
 }
 
@@ -120,6 +121,8 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
 
   return Object.assign(undiciFetch, {
     enforcesTimeout: true as const,
+    // It only reads `aborted`/`reason` and waits with onAbort: the pool's light signals need no real one.
+    acceptsLightSignals: true as const,
     close: () => dispatcher.close(),
   })
 }

@@ -1,3 +1,4 @@
+import { type Cancellation, createCancellation } from '../../abort/cancellation.js'
 import { onAbort } from '../../abort/on-abort.js'
 import { AbortedError } from '../../errors/errors.js'
 
@@ -32,7 +33,8 @@ export interface Coalescer {
 interface Flight {
   promise: Promise<unknown>
   waiting: number
-  controller: AbortController
+  /** A light one (abort/cancellation.ts): a real AbortSignal per flight would cost more than coalescing. */
+  cancellation: Cancellation
 }
 
 /**
@@ -53,8 +55,8 @@ export function createCoalescer(): Coalescer {
       if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }))
       let flight = flights.get(key)
       if (flight === undefined) {
-        const controller = new AbortController()
-        const created: Flight = { promise: start(controller.signal), waiting: 0, controller }
+        const cancellation = createCancellation()
+        const created: Flight = { promise: start(cancellation.signal), waiting: 0, cancellation }
         const forget = () => {
           if (flights.get(key) === created) flights.delete(key)
         }
@@ -81,7 +83,7 @@ export function createCoalescer(): Coalescer {
             // afresh rather than joining a run that is being cancelled.
             if (own.waiting === 0) {
               if (flights.get(key) === own) flights.delete(key)
-              own.controller.abort(signal.reason)
+              own.cancellation.abort(signal.reason)
             }
             reject(new AbortedError({ cause: signal.reason }))
           })

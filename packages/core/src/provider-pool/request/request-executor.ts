@@ -1,3 +1,4 @@
+import { type Cancellation, createCancellation } from '../../abort/cancellation.js'
 import { onAbort } from '../../abort/on-abort.js'
 import type { CircuitPermit } from '../../circuit-breaker/circuit-breaker.js'
 import type { Clock, TimerHandle } from '../../clock/clock.js'
@@ -108,7 +109,7 @@ const MIN_ATTEMPT_BUDGET_MS = 100
 export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   const { clock } = plan
   const isWrite = isWriteMethod(plan.method)
-  // With one provider to ask there is no one to hedge to: the hot path skips hedging's controllers.
+  // With one provider to ask there is no one to hedge to: the hot path skips hedging's bookkeeping.
   const hedge =
     isPureRead(plan.method) && plan.providers.length + plan.coolingDown.length > 1 ? plan.hedge : undefined
   let hedges = 0
@@ -142,11 +143,11 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
   let deadlineCut = false
   let settled = false
   /**
-   * Attempts in flight, by their abort controller, with their provider and start: a hedged request's
-   * losers are cancelled (only hedged requests have losers).
+   * Attempts in flight, by their cancellation, with their provider and start: a hedged request's losers
+   * are cancelled (only hedged requests have losers).
    */
-  const controllers = hedge
-    ? new Map<AbortController, { provider: ProviderRuntime; startedAt: number }>()
+  const cancellations = hedge
+    ? new Map<Cancellation, { provider: ProviderRuntime; startedAt: number }>()
     : undefined
   let stopWaitingForAbort: (() => void) | undefined
 
@@ -157,9 +158,9 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       if (hedgeTimer !== undefined) clock.clearTimeout(hedgeTimer)
       if (waitTimer !== undefined) clock.clearTimeout(waitTimer)
       stopWaitingForAbort?.()
-      if (controllers)
-        for (const [controller, { provider, startedAt }] of controllers) {
-          controller.abort()
+      if (cancellations)
+        for (const [cancellation, { provider, startedAt }] of cancellations) {
+          cancellation.abort()
           // Another provider answered first, and this one has answered nothing at all since the attempt
           // began (a slow but healthy provider answers its other calls meanwhile): it may be stuck.
           if (answeredBy !== undefined && provider.lastAnsweredAt < startedAt)
@@ -337,11 +338,12 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       cutByDeadline: boolean,
     ): Promise<AttemptVerdict & { permit?: CircuitPermit; durationMs?: number }> => {
       // Only hedged requests have losers to cancel; otherwise the caller's signal is all an attempt
-      // needs, and the hot path skips an AbortController per attempt.
-      const controller = hedge ? new AbortController() : undefined
+      // needs. A hedged one's is light (abort/cancellation.ts): a real AbortSignal per attempt would
+      // cost more CPU than the rest of hedging.
+      const cancellation = hedge ? createCancellation() : undefined
       const started = clock.now()
-      if (controller) controllers!.set(controller, { provider, startedAt: started })
-      const signal = controller ? controller.signal : plan.signal
+      if (cancellation) cancellations!.set(cancellation, { provider, startedAt: started })
+      const signal = cancellation ? cancellation.signal : plan.signal
       const { breaker } = provider
       try {
         const response: UpstreamResponse = await provider.upstream.request(plan.method, plan.params, {
@@ -396,7 +398,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           durationMs,
         )
       } finally {
-        if (controller) controllers!.delete(controller)
+        if (cancellation) cancellations!.delete(cancellation)
       }
     }
 
