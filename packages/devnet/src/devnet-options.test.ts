@@ -37,6 +37,17 @@ describe('resolveDevnetOptions', () => {
     expect(chain?.providers[0]?.personality).toMatchObject({ latencyMs: 140, errorRate: 0.5 })
   })
 
+  it("leaves the node's hardfork and history to anvil unless asked, and accepts only hardforks anvil runs", () => {
+    const [plain, long] = resolveDevnetOptions({
+      chains: ['ethereum', { name: 'polygon', hardfork: 'cancun', pruneHistory: true }],
+    }).chains
+    expect([plain?.hardfork, plain?.pruneHistory]).toEqual([undefined, false])
+    expect([long?.hardfork, long?.pruneHistory]).toEqual(['cancun', true])
+    expect(() =>
+      resolveDevnetOptions({ chains: [{ name: 'ethereum', hardfork: 'merge' as never }] }),
+    ).toThrowError(DevnetConfigError)
+  })
+
   it('needs a chain id for an unknown chain', () => {
     expect(() => resolveDevnetOptions({ chains: [{ name: 'gnosis' }] })).toThrowError(/chains\[0\]\.chainId/)
     expect(resolveDevnetOptions({ chains: [{ name: 'gnosis', chainId: 100 }] }).chains[0]?.chainId).toBe(100)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { BlockTime } from './anvil/spawn-anvil.js'
+import { ANVIL_HARDFORKS, type AnvilHardfork, type BlockTime } from './anvil/spawn-anvil.js'
 import { DevnetConfigError } from './errors.js'
 import {
   applyPersonalityPatch,
@@ -44,6 +44,17 @@ export interface ChainOptions {
   blockTimeMs?: BlockTime
   /** Fixed port of the anvil node. @default a free port */
   nodePort?: number
+  /**
+   * The node's EVM hardfork. A long chain wants `'cancun'` (with `pruneHistory`): from Prague on, anvil's
+   * mining slows with every block mined. @default anvil's latest
+   */
+  hardfork?: AnvilHardfork
+  /**
+   * Keep no past states in the node, so mining costs the same at any height (tens of thousands of blocks
+   * in seconds, with `hardfork: 'cancun'`). Blocks, receipts and logs stay; calls against a past block's
+   * state fail. @default false
+   */
+  pruneHistory?: boolean
   /** Providers in front of the node: a count (default personalities) or a list. @default 4 */
   providers?: number | ProviderOptions[]
   /** Background transactions: on/off or a tick interval. @default on with a tick per block, off for manual mining */
@@ -78,6 +89,8 @@ export interface ResolvedChain {
   chainId: number
   blockTime: BlockTime
   nodePort: number
+  hardfork: AnvilHardfork | undefined
+  pruneHistory: boolean
   providers: ResolvedProvider[]
   traffic: { intervalMs: number } | false
 }
@@ -129,6 +142,8 @@ const chainOptionsSchema = z.strictObject({
     .union([z.number().min(50).max(3_600_000), z.literal('manual'), z.literal('auto')])
     .optional(),
   nodePort: port.optional(),
+  hardfork: z.enum(ANVIL_HARDFORKS).optional(),
+  pruneHistory: z.boolean().optional(),
   providers: z.union([z.number().int().min(0).max(NATO.length), z.array(providerOptionsSchema)]).optional(),
   traffic: z
     .union([z.boolean(), z.strictObject({ intervalMs: z.number().min(10).max(3_600_000) })])
@@ -197,6 +212,8 @@ export function resolveDevnetOptions(input: DevnetOptions = {}): ResolvedDevnetO
       chainId,
       blockTime,
       nodePort: chain.nodePort ?? 0,
+      hardfork: chain.hardfork,
+      pruneHistory: chain.pruneHistory ?? false,
       providers,
       traffic: resolveTraffic(chain.traffic, blockTime),
     }

@@ -165,6 +165,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       chainId: config.chainId,
       blockTime: config.blockTime,
       port: config.nodePort,
+      ...(config.hardfork ? { hardfork: config.hardfork } : {}),
+      pruneHistory: config.pruneHistory,
       ...(resolved.anvilPath ? { anvilPath: resolved.anvilPath } : {}),
     })
     nodes.push(node)

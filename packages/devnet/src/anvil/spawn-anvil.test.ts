@@ -45,6 +45,21 @@ describe('spawnAnvil', () => {
     expect(hexToNumber(await rpcCall(node.url, 'eth_blockNumber'))).toBe(2)
   })
 
+  it('runs the hardfork asked for and, with pruned history, mines a long chain at a flat cost per block', async () => {
+    const node = await start({ chainId: 1, hardfork: 'cancun', pruneHistory: true })
+    const started = performance.now()
+    await rpcCall(node.url, 'anvil_mine', ['0x4e20'])
+    // 20,000 blocks: 1-3 s on 2 cores; with anvil's defaults, minutes (each block costs more than the last).
+    expect(performance.now() - started).toBeLessThan(15_000)
+    const block = await rpcCall<Record<string, unknown>>(node.url, 'eth_getBlockByNumber', ['0x4e20', false])
+    expect(block).toHaveProperty('parentBeaconBlockRoot') // Cancun's
+    expect(block).not.toHaveProperty('requestsHash') // Prague's
+    const account = (await rpcCall<string[]>(node.url, 'eth_accounts'))[0]
+    await expect(rpcCall(node.url, 'eth_getBalance', [account, 'latest'])).resolves.toMatch(/^0x/)
+    // No past states: a call against one is refused.
+    await expect(rpcCall(node.url, 'eth_getBalance', [account, '0x2'])).rejects.toThrow(/block height/i)
+  })
+
   it('leaves no process behind when stopped', async () => {
     const node = await spawnAnvil({ chainId: 1 })
     expect(isProcessAlive(node.pid)).toBe(true)

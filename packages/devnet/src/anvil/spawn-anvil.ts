@@ -7,6 +7,12 @@ import { locateAnvil } from './locate-anvil.js'
 /** How a chain produces blocks: every `n` ms, only when asked (`manual`), or one block per transaction (`auto`). */
 export type BlockTime = number | 'manual' | 'auto'
 
+/** EVM hardforks anvil can run, oldest first. */
+export const ANVIL_HARDFORKS = ['london', 'paris', 'shanghai', 'cancun', 'prague', 'osaka'] as const
+
+/** An EVM hardfork anvil can run (its `--hardfork`). */
+export type AnvilHardfork = (typeof ANVIL_HARDFORKS)[number]
+
 /** Options of {@link spawnAnvil}. */
 export interface SpawnAnvilOptions {
   chainId: number
@@ -18,6 +24,20 @@ export interface SpawnAnvilOptions {
   anvilPath?: string
   /** How long to wait for the node to answer. @default 15000 */
   readyTimeoutMs?: number
+  /**
+   * The EVM hardfork (`--hardfork`). From Prague on, every block writes its parent's hash into the
+   * EIP-2935 history contract and anvil recomputes the state root over that contract's growing storage
+   * (up to 8,191 slots), so each block costs more than the last; `'cancun'` keeps the cost flat.
+   * @default anvil's latest
+   */
+  hardfork?: AnvilHardfork
+  /**
+   * Keep no past states (`--prune-history`). Otherwise anvil copies the whole state, every block hash
+   * included, for each block it mines, so mining slows as the chain grows. Blocks, receipts and logs are
+   * all kept; only calls against a past block's state (`eth_getBalance(address, '0x2')`) fail.
+   * @default false
+   */
+  pruneHistory?: boolean
 }
 
 /** A running anvil node. */
@@ -103,6 +123,8 @@ export async function spawnAnvil(options: SpawnAnvilOptions): Promise<AnvilNode>
     '--color',
     'never',
     ...blockTimeArgs(options.blockTime ?? 'manual'),
+    ...(options.hardfork ? ['--hardfork', options.hardfork] : []),
+    ...(options.pruneHistory ? ['--prune-history'] : []),
   ]
   const useWatchdog = process.platform !== 'win32'
   const child = useWatchdog
