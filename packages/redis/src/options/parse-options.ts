@@ -8,7 +8,11 @@ import type * as z from 'zod/mini'
  *
  * @throws {ConfigError} when validation fails.
  */
-export function parseOptions<S extends z.ZodMiniType>(schema: S, input: unknown, subject: string): z.output<S> {
+export function parseOptions<S extends z.ZodMiniType>(
+  schema: S,
+  input: unknown,
+  subject: string,
+): z.output<S> {
   const result = schema.safeParse(input)
   if (result.success) return result.data
   throw new ConfigError(subject, result.error.issues.flatMap(toConfigIssues))

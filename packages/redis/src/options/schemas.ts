@@ -5,9 +5,7 @@ import * as z from 'zod/mini'
 export type RedisTarget = string | Redis
 
 function isRedisClient(value: unknown): value is Redis {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as Redis).duplicate === 'function'
-  )
+  return typeof value === 'object' && value !== null && typeof (value as Redis).duplicate === 'function'
 }
 
 /** The `redis` option shared by every factory of this package. */

@@ -71,6 +71,7 @@ async function cluster(ids: string[], options: { maxPendingPublishes?: number; u
 
 function rawClient(): Redis {
   const client = new Redis(server.url)
+  client.on('error', () => {})
   clients.push(client)
   return client
 }
@@ -237,7 +238,11 @@ describe('createRedisPubSubAdapter', () => {
 
   it('copies the settings of a given ioredis client and leaves that client open', async () => {
     const client = rawClient()
-    const adapter = createRedisPubSubAdapter({ redis: client, instanceId: 'from-client', channel: 'test:client' })
+    const adapter = createRedisPubSubAdapter({
+      redis: client,
+      instanceId: 'from-client',
+      channel: 'test:client',
+    })
     const {
       instances: [b],
     } = await cluster(['b'])
