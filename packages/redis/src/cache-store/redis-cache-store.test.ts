@@ -153,7 +153,7 @@ describe('createRedisCacheStore', () => {
   it('misses within timeoutMs on a hung Redis, and keeps at most maxPendingCommands waiting', async () => {
     const store = await open({ timeoutMs: 50, maxPendingCommands: 5 })
     await store.set('kept', immutable)
-    server.pause()
+    await server.pause()
     const elapsed = await timed(async () => {
       const answers = await Promise.all(Array.from({ length: 20 }, () => store.get('kept')))
       expect(answers.every((answer) => answer === undefined)).toBe(true)

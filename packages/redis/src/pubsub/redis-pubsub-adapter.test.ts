@@ -103,6 +103,7 @@ describe('createRedisPubSubAdapter', () => {
       [1, undefined],
       [2, 'b'],
     ])
+    await waitFor(() => a!.adapter.status().published === 1, { what: "Redis's answer to a's publish" })
     expect(a!.adapter.status()).toMatchObject({ published: 1, delivered: 1, dropped: 0, malformed: 0 })
   })
 
@@ -112,9 +113,14 @@ describe('createRedisPubSubAdapter', () => {
     for (let n = 0; n < count; n++) {
       for (const instance of instances) instance.pubsub.publish('note', { from: instance.id, n })
     }
-    await waitFor(() => instances.every((instance) => instance.heard.length === 3 * count), {
-      what: 'every instance to hear every message',
-    })
+    // The other instances may hear a message before Redis's answer to its PUBLISH reaches the publisher.
+    await waitFor(
+      () =>
+        instances.every(
+          (instance) => instance.heard.length === 3 * count && instance.adapter.status().published === count,
+        ),
+      { what: 'every instance to hear every message' },
+    )
     const sequence = Array.from({ length: count }, (_, n) => n)
     for (const instance of instances) {
       expect(from(instance, instance.id)).toEqual([])
@@ -224,7 +230,7 @@ describe('createRedisPubSubAdapter', () => {
     const {
       instances: [a, b],
     } = await cluster(['a', 'b'], { maxPendingPublishes: 10 })
-    server.pause()
+    await server.pause()
     for (let n = 0; n < 50; n++) a!.pubsub.publish('note', { from: 'a', n })
     expect(a!.adapter.status()).toMatchObject({ pending: 10, dropped: 40, published: 0 })
     expect(a!.heard).toHaveLength(50)

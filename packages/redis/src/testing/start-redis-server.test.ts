@@ -69,7 +69,7 @@ describe('startRedisServer', () => {
 
   it('answers nothing while paused, and again once resumed', async () => {
     const server = await start()
-    server.pause()
+    await server.pause()
     expect(await ask(server.port, 'PING', 300)).toBeUndefined()
     server.resume()
     expect(await ask(server.port, 'PING')).toBe('+PONG')
@@ -77,7 +77,7 @@ describe('startRedisServer', () => {
 
   it('stops a paused server', async () => {
     const server = await start()
-    server.pause()
+    await server.pause()
     await server.stop()
     expect(server.running).toBe(false)
   })

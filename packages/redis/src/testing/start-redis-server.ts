@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { connect as connectTcp, createServer } from 'node:net'
 
 /** Options of {@link startRedisServer}. */
@@ -24,8 +25,11 @@ export interface RedisServer {
   kill(): Promise<void>
   /** Starts the server again on the same port (stopping it first if it runs), so clients can reconnect. */
   restart(): Promise<void>
-  /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as with a hung server. */
-  pause(): void
+  /**
+   * Freezes the process (SIGSTOP): connections stay open and nothing answers, as with a hung server.
+   * Resolves once the process is stopped (on Linux; elsewhere once the signal is sent).
+   */
+  pause(): Promise<void>
   /** Lets a paused server run again (SIGCONT). */
   resume(): void
 }
@@ -81,6 +85,25 @@ function answersPing(port: number, timeoutMs: number): Promise<boolean> {
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+/**
+ * Resolves once the kernel reports `child` stopped, so a command sent next cannot slip in before the
+ * SIGSTOP takes hold. Reads /proc (Linux); where there is none, resolves at once.
+ */
+async function stopped(child: ChildProcess): Promise<void> {
+  const deadline = performance.now() + 2_000
+  while (performance.now() < deadline) {
+    let stat: string
+    try {
+      stat = await readFile(`/proc/${child.pid}/stat`, 'utf8')
+    } catch {
+      return
+    }
+    // The state follows the parenthesised command name: `<pid> (redis-server) T ...`.
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }
 
 /**
@@ -171,8 +194,10 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
       await end(current, 'SIGTERM')
       current = await launch(port)
     },
-    pause() {
-      if (isRunning()) current.kill('SIGSTOP')
+    async pause() {
+      if (!isRunning()) return
+      current.kill('SIGSTOP')
+      await stopped(current)
     },
     resume() {
       if (isRunning()) current.kill('SIGCONT')
