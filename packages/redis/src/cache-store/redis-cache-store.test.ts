@@ -166,6 +166,13 @@ describe('createRedisCacheStore', () => {
     expect(await store.get('kept')).toEqual(immutable)
   })
 
+  it('resolves a write it cannot encode quietly, as a failure', async () => {
+    const store = await open()
+    const entry = { json: '1', block: [1n, '0x'] } as unknown as CacheEntry
+    await expect(store.set('odd', entry)).resolves.toBeUndefined()
+    expect(store.status()).toMatchObject({ failures: 1, pending: 0 })
+  })
+
   it('is accepted as a response cache store', async () => {
     const store = await open()
     expect(() => createResponseCache({ store })).not.toThrow()

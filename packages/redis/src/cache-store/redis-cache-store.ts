@@ -116,8 +116,16 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
       counts.failures++
       return Promise.resolve(undefined)
     }
+    let sent: Promise<T>
+    try {
+      sent = send()
+    } catch {
+      // An entry that cannot be encoded (say, a bigint smuggled into `block`): a failed write, not a throw.
+      counts.failures++
+      return Promise.resolve(undefined)
+    }
     counts.pending++
-    const answer = send().then(
+    const answer = sent.then(
       (value) => ({ value }),
       () => undefined,
     )
