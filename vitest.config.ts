@@ -10,6 +10,7 @@ export default defineConfig({
       'packages/core',
       'packages/core/vitest.timing.config.ts',
       'packages/devnet',
+      'packages/redis',
       'packages/server',
       'packages/demo-web',
       'packages/demo-web/vitest.e2e.config.ts',

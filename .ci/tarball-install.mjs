@@ -1,10 +1,11 @@
 // CI step: what a stranger gets from npm. Packs every publishable package (deploy/pack.sh), installs the
 // tarballs with npm into empty projects the way the Dockerfile does (deploy/install.sh), then runs the
 // first commands a user would: --version, config check, serve (through deploy/start.sh) against a real
-// anvil node, and demo with and without @chainpulse/devnet installed. Run from the repository root after
-// `pnpm build`; exits non-zero on the first failure.
+// anvil node, demo with and without @chainpulse/devnet installed, and @chainpulse/redis beside core
+// sharing a message and a cache entry between two instances through a real redis-server. Run from the
+// repository root after `pnpm build`; exits non-zero on the first failure.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -222,5 +223,57 @@ const demo = await start(
 const head = await rpc(`http://127.0.0.1:${demoPort}/rpc/ethereum`, 'eth_blockNumber')
 check(/^0x[0-9a-f]+$/.test(head.result ?? ''), `demo answers eth_blockNumber (${head.result})`)
 check((await stop(demo)) === 0, 'demo exits 0 on SIGTERM')
+
+console.log('@chainpulse/redis beside core, with npm')
+const redisApp = join(work, 'app-with-redis')
+mkdirSync(redisApp)
+writeFileSync(join(redisApp, 'package.json'), '{ "name": "redis-app", "private": true, "type": "module" }\n')
+run(
+  'npm',
+  [
+    'install',
+    '--engine-strict',
+    '--omit=dev',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    ...readdirSync(tarballs)
+      .filter((name) => /^chainpulse-(core|redis)-.*\.tgz$/.test(name))
+      .map((name) => join(tarballs, name)),
+  ],
+  { cwd: redisApp, stdio: 'inherit' },
+)
+// The first thing a user does: share a cache entry and a PubSub message between two instances through a
+// real redis-server, importing the package by name from its installed tarball.
+writeFileSync(
+  join(redisApp, 'check.mjs'),
+  `import { createPubSub } from '@chainpulse/core'
+import { createRedisCacheStore, createRedisPubSubAdapter } from '@chainpulse/redis'
+import { startRedisServer, waitFor } from '@chainpulse/redis/testing'
+
+const redis = await startRedisServer()
+try {
+  const [a, b] = ['a', 'b'].map((instanceId) => createRedisPubSubAdapter({ redis: redis.url, instanceId }))
+  const heard = []
+  createPubSub({ adapter: b }).subscribe('note', (payload, _topic, origin) => heard.push([payload, origin]))
+  await waitFor(() => a.status().connected && b.status().connected, { what: 'the adapters to connect' })
+  createPubSub({ adapter: a }).publish('note', { n: 1 })
+  await waitFor(() => heard.length === 1, { what: 'b to hear a' })
+  const store = createRedisCacheStore({ redis: redis.url })
+  await waitFor(() => store.status().connected, { what: 'the store to connect' })
+  await store.set('k', { json: '"0x1"' })
+  const entry = await store.get('k')
+  await Promise.all([a.close(), b.close(), store.close()])
+  console.log(JSON.stringify({ heard, entry }))
+} finally {
+  await redis.stop()
+}
+`,
+)
+const shared = JSON.parse(run('node', ['check.mjs'], { cwd: redisApp }))
+check(
+  JSON.stringify(shared) === JSON.stringify({ heard: [[{ n: 1 }, 'a']], entry: { json: '"0x1"' } }),
+  `two instances share a PubSub message and a cache entry through redis-server (${JSON.stringify(shared)})`,
+)
 
 console.log('tarball install: every check passed')

@@ -1,0 +1,197 @@
+import { type CacheEntry, ConfigError, createResponseCache } from '@chainpulse/core'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisServer, startRedisServer } from '../testing/start-redis-server.js'
+import { waitFor } from '../testing/wait-for.js'
+import {
+  createRedisCacheStore,
+  type RedisCacheStore,
+  type RedisCacheStoreOptions,
+} from './redis-cache-store.js'
+
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
+const immutable: CacheEntry = { json: '"0x1"' }
+const blockScoped: CacheEntry = { json: '{"number":"0x10"}', block: [16, hash(16)] }
+const headScoped: CacheEntry = { json: '"0x20"', head: [32, hash(32)] }
+
+let server: RedisServer
+let client: Redis
+const stores: RedisCacheStore[] = []
+
+beforeAll(async () => {
+  server = await startRedisServer()
+  client = new Redis(server.url)
+  // The tests kill the server: this client reconnects, its errors meanwhile are expected.
+  client.on('error', () => {})
+})
+afterAll(async () => {
+  client?.disconnect()
+  await server?.stop()
+})
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()))
+  if (!server.running) await server.restart()
+  server.resume()
+  await waitFor(() => client.status === 'ready', { what: 'the test client to reconnect' })
+  await client.flushall()
+})
+
+async function open(options: Partial<RedisCacheStoreOptions> = {}): Promise<RedisCacheStore> {
+  const store = createRedisCacheStore({ redis: server.url, ...options })
+  stores.push(store)
+  await waitFor(() => store.status().connected, { what: 'the store to connect' })
+  return store
+}
+
+/** Resolves with how long `run` took, in ms. */
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  await run()
+  return performance.now() - started
+}
+
+describe('createRedisCacheStore', () => {
+  it('round-trips entries of each shape', async () => {
+    const store = await open()
+    await store.set('immutable', immutable)
+    await store.set('block', blockScoped)
+    await store.set('head', headScoped)
+    expect(await store.get('immutable')).toEqual(immutable)
+    expect(await store.get('block')).toEqual(blockScoped)
+    expect(await store.get('head')).toEqual(headScoped)
+    expect(store.status()).toMatchObject({ hits: 3, misses: 0, failures: 0 })
+  })
+
+  it('stores compact JSON under the key prefix, and only the fields of an entry', async () => {
+    const store = await open({ keyPrefix: 'cp:test:' })
+    await store.set('ethereum\neth_chainId\n[]', { ...immutable, extra: 'not kept' } as CacheEntry)
+    expect(await client.get('cp:test:ethereum\neth_chainId\n[]')).toBe('{"json":"\\"0x1\\""}')
+    await store.set('b', blockScoped)
+    expect(JSON.parse((await client.get('cp:test:b'))!)).toEqual(blockScoped)
+  })
+
+  it('answers a miss for a key it does not hold', async () => {
+    const store = await open()
+    expect(await store.get('nothing here')).toBeUndefined()
+    expect(store.status()).toMatchObject({ hits: 0, misses: 1, failures: 0 })
+  })
+
+  it('answers a miss for a stored value that is not an entry, and counts it', async () => {
+    const store = await open()
+    const values = [
+      'not json',
+      '{"json":1}',
+      '{"json":"x","block":[1]}',
+      '{"json":"x","head":["1","0x"]}',
+      '7',
+    ]
+    for (const [i, value] of values.entries()) await client.set(`chainpulse:cache:bad${i}`, value)
+    for (let i = 0; i < values.length; i++) expect(await store.get(`bad${i}`)).toBeUndefined()
+    expect(store.status()).toMatchObject({ misses: values.length, malformed: values.length, failures: 0 })
+  })
+
+  it('expires head-scoped entries after 60 s, block-scoped after a day and the rest after 7 days', async () => {
+    const store = await open()
+    await store.set('immutable', immutable)
+    await store.set('block', blockScoped)
+    await store.set('head', headScoped)
+    // Both a block and a head: the head's shorter life bounds it.
+    await store.set('both', { ...blockScoped, head: headScoped.head! })
+    const ttl = (key: string) => client.ttl(`chainpulse:cache:${key}`)
+    // TTL counts down from the value set: allow a few seconds for a busy machine.
+    expect(await ttl('head')).toBeGreaterThan(55)
+    expect(await ttl('head')).toBeLessThanOrEqual(60)
+    expect(await ttl('both')).toBeLessThanOrEqual(60)
+    expect(await ttl('block')).toBeGreaterThan(86_400 - 5)
+    expect(await ttl('block')).toBeLessThanOrEqual(86_400)
+    expect(await ttl('immutable')).toBeGreaterThan(7 * 86_400 - 5)
+    expect(await ttl('immutable')).toBeLessThanOrEqual(7 * 86_400)
+  })
+
+  it('takes each TTL from ttlSeconds', async () => {
+    const store = await open({ ttlSeconds: { head: 5, block: 50, immutable: 500 } })
+    await store.set('immutable', immutable)
+    await store.set('block', blockScoped)
+    await store.set('head', headScoped)
+    const pttl = (key: string) => client.pttl(`chainpulse:cache:${key}`)
+    expect(await pttl('head')).toBeGreaterThan(0)
+    expect(await pttl('head')).toBeLessThanOrEqual(5_000)
+    expect(await pttl('block')).toBeGreaterThan(5_000)
+    expect(await pttl('block')).toBeLessThanOrEqual(50_000)
+    expect(await pttl('immutable')).toBeGreaterThan(50_000)
+    expect(await pttl('immutable')).toBeLessThanOrEqual(500_000)
+  })
+
+  it('shares entries between two stores (two instances) on one Redis', async () => {
+    const [a, b] = await Promise.all([open(), open()])
+    await a.set('shared', blockScoped)
+    expect(await b.get('shared')).toEqual(blockScoped)
+    await b.delete('shared')
+    expect(await a.get('shared')).toBeUndefined()
+  })
+
+  it('misses fast while Redis is down, writes quietly, and recovers when it is back', async () => {
+    const store = await open()
+    await store.set('kept', immutable)
+    await server.kill()
+    await waitFor(() => !store.status().connected, { what: 'the store to see Redis gone' })
+    const elapsed = await timed(async () => {
+      expect(await store.get('kept')).toBeUndefined()
+      await expect(store.set('other', immutable)).resolves.toBeUndefined()
+      await expect(store.delete('kept')).resolves.toBeUndefined()
+    })
+    expect(elapsed).toBeLessThan(1_000)
+    expect(store.status()).toMatchObject({ failures: 3, misses: 1 })
+
+    await server.restart()
+    await waitFor(() => store.status().connected, { what: 'the store to reconnect' })
+    // The restarted server kept nothing (no persistence): write and read again.
+    await store.set('kept', immutable)
+    expect(await store.get('kept')).toEqual(immutable)
+  })
+
+  it('misses within timeoutMs on a hung Redis, and keeps at most maxPendingCommands waiting', async () => {
+    const store = await open({ timeoutMs: 50, maxPendingCommands: 5 })
+    await store.set('kept', immutable)
+    await server.pause()
+    const elapsed = await timed(async () => {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => store.get('kept')))
+      expect(answers.every((answer) => answer === undefined)).toBe(true)
+    })
+    // 50 ms timeouts running side by side: well under a second even on a busy machine.
+    expect(elapsed).toBeLessThan(1_000)
+    expect(store.status()).toMatchObject({ pending: 5, failures: 20, misses: 20 })
+    server.resume()
+    await waitFor(() => store.status().pending === 0, { what: 'the late answers' })
+    expect(await store.get('kept')).toEqual(immutable)
+  })
+
+  it('resolves a write it cannot encode quietly, as a failure', async () => {
+    const store = await open()
+    const entry = { json: '1', block: [1n, '0x'] } as unknown as CacheEntry
+    await expect(store.set('odd', entry)).resolves.toBeUndefined()
+    expect(store.status()).toMatchObject({ failures: 1, pending: 0 })
+  })
+
+  it('is accepted as a response cache store', async () => {
+    const store = await open()
+    expect(() => createResponseCache({ store })).not.toThrow()
+  })
+
+  it('misses and writes nothing once closed', async () => {
+    const store = await open()
+    await store.close()
+    expect(store.status().connected).toBe(false)
+    expect(await store.get('x')).toBeUndefined()
+    await store.set('x', immutable)
+    expect(await client.exists('chainpulse:cache:x')).toBe(0)
+  })
+
+  it('rejects invalid options with a ConfigError naming each field', () => {
+    const create = (options: object) => () => createRedisCacheStore(options as RedisCacheStoreOptions)
+    expect(create({ redis: 42 })).toThrow(ConfigError)
+    expect(create({ redis: server.url, ttlSeconds: { head: 0 } })).toThrow(/ttlSeconds\.head/)
+    expect(create({ redis: server.url, ttlSeconds: { heads: 1 } })).toThrow(/ttlSeconds\.heads: unknown key/)
+    expect(create({ redis: server.url, timeoutMs: -1 })).toThrow(/timeoutMs/)
+  })
+})

@@ -1,0 +1,14 @@
+export {
+  type CacheTtlSeconds,
+  createRedisCacheStore,
+  type RedisCacheStore,
+  type RedisCacheStoreOptions,
+  type RedisCacheStoreStatus,
+} from './cache-store/redis-cache-store.js'
+export type { RedisTarget } from './options/schemas.js'
+export {
+  createRedisPubSubAdapter,
+  type RedisPubSubAdapter,
+  type RedisPubSubAdapterOptions,
+  type RedisPubSubAdapterStatus,
+} from './pubsub/redis-pubsub-adapter.js'

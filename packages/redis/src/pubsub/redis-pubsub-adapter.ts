@@ -1,0 +1,192 @@
+import type { PubSubAdapter } from '@chainpulse/core'
+import * as z from 'zod/mini'
+import { connect, disconnect } from '../connection/connect.js'
+import { parseOptions } from '../options/parse-options.js'
+import { callbackSchema, type RedisTarget, redisTargetSchema } from '../options/schemas.js'
+import { decodeEnvelope, encodeEnvelope } from './envelope.js'
+
+/** Options of {@link createRedisPubSubAdapter}. */
+export interface RedisPubSubAdapterOptions {
+  /**
+   * Where Redis is: a `redis://` URL, or an ioredis client whose settings (host, credentials, TLS,
+   * database) are copied into the adapter's own two connections. The client itself is left alone.
+   */
+  redis: RedisTarget
+  /** This instance's id, unique in the cluster: the origin of its messages, and how it skips its own. */
+  instanceId: string
+  /** The Redis channel every instance of the cluster publishes on. @default "chainpulse:events" */
+  channel?: string
+  /**
+   * Most publishes waiting for Redis's answer at once; past it a publish is dropped (and counted), so a
+   * slow or hung Redis costs bounded memory. @default 1000
+   */
+  maxPendingPublishes?: number
+  /**
+   * Receives connection errors (once per distinct error until the connection is back), payloads that
+   * cannot be serialised, and errors thrown by the PubSub's delivery.
+   * @default logs with `console.warn`
+   */
+  onError?: (error: unknown) => void
+}
+
+/** Counters of a {@link RedisPubSubAdapter} since it was created. */
+export interface RedisPubSubAdapterStatus {
+  /** Both connections are up and the channel is subscribed: messages flow both ways. */
+  connected: boolean
+  /** Messages Redis accepted from this instance. */
+  published: number
+  /** Messages from other instances handed to the PubSub. */
+  delivered: number
+  /** Messages of this instance not sent: Redis down, too many pending, or a payload JSON cannot carry. */
+  dropped: number
+  /** Messages on the channel that are not a known envelope; ignored. */
+  malformed: number
+  /** Publishes sent and not yet answered by Redis (at most `maxPendingPublishes`). */
+  pending: number
+}
+
+/** A {@link PubSubAdapter} over a Redis channel, with counters and a way to close it. */
+export interface RedisPubSubAdapter extends PubSubAdapter {
+  /** What the adapter has done so far, and whether it is connected now. */
+  status(): RedisPubSubAdapterStatus
+  /** Closes both connections; later publishes are dropped. Resolves once they are closed; never rejects. */
+  close(): Promise<void>
+}
+
+const optionsSchema = z.strictObject({
+  redis: redisTargetSchema,
+  instanceId: z.string().check(z.minLength(1, 'expected a non-empty instance id')),
+  channel: z._default(z.string().check(z.minLength(1, 'expected a non-empty channel')), 'chainpulse:events'),
+  maxPendingPublishes: z._default(z.number().check(z.int(), z.positive(), z.lte(1_000_000)), 1_000),
+  onError: callbackSchema<(error: unknown) => void>(),
+})
+
+function logError(error: unknown): void {
+  console.warn('ChainPulse: Redis PubSub adapter:', error)
+}
+
+/**
+ * Creates a {@link PubSubAdapter} that fans a PubSub's messages out to every instance of a cluster
+ * through one Redis channel, and delivers theirs. It never throws at or blocks a publisher: when Redis
+ * is slow or down, messages for the other instances are dropped and counted while local delivery goes
+ * on, and the adapter reconnects and resubscribes by itself when Redis is back.
+ *
+ * @throws {ConfigError} when an option is invalid.
+ * @example
+ * const adapter = createRedisPubSubAdapter({ redis: 'redis://127.0.0.1:6379', instanceId: 'proxy-1' })
+ * const pubsub = createPubSub<ChainPulseTopics>({ adapter })
+ * // on shutdown
+ * pubsub.dispose()
+ * await adapter.close()
+ */
+export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): RedisPubSubAdapter {
+  const config = parseOptions(optionsSchema, options, 'Redis PubSub adapter options')
+  const { instanceId, channel, maxPendingPublishes } = config
+  const onError = config.onError ?? logError
+
+  // A connection in subscriber mode cannot publish, hence two.
+  const publisher = connect(config.redis, `chainpulse:pub:${instanceId}`)
+  const subscriber = connect(config.redis, `chainpulse:sub:${instanceId}`)
+  const receivers = new Set<(topic: string, payload: unknown, origin: string) => void>()
+  const counts = { published: 0, delivered: 0, dropped: 0, malformed: 0, pending: 0 }
+  let subscribed = false
+  let closed = false
+
+  function report(error: unknown): void {
+    try {
+      onError(error)
+    } catch {
+      // An error handler that throws must not break the connection's event handling.
+    }
+  }
+
+  // ioredis emits an error on every failed reconnection attempt: say it once until the connection is back.
+  const reportedErrors = new Set<string>()
+  function onConnectionError(error: Error): void {
+    if (reportedErrors.has(error.message)) return
+    reportedErrors.add(error.message)
+    report(error)
+  }
+  for (const connection of [publisher, subscriber]) {
+    connection.on('error', onConnectionError)
+    connection.on('ready', () => reportedErrors.clear())
+  }
+
+  subscriber.on('ready', () => {
+    subscriber.subscribe(channel).then(
+      () => {
+        subscribed = true
+      },
+      // The connection dropped while subscribing: the next `ready` tries again.
+      () => {},
+    )
+  })
+  subscriber.on('close', () => {
+    subscribed = false
+  })
+  subscriber.on('message', (from: string, text: string) => {
+    if (from !== channel) return
+    const envelope = decodeEnvelope(text)
+    if (!envelope) {
+      counts.malformed++
+      return
+    }
+    if (envelope.origin === instanceId) return
+    counts.delivered++
+    for (const deliver of receivers) {
+      try {
+        deliver(envelope.topic, envelope.payload, envelope.origin)
+      } catch (error) {
+        report(error)
+      }
+    }
+  })
+
+  return {
+    publish(topic, payload) {
+      if (closed || publisher.status !== 'ready' || counts.pending >= maxPendingPublishes) {
+        counts.dropped++
+        return
+      }
+      let text: string
+      try {
+        text = encodeEnvelope(instanceId, topic, payload)
+      } catch (error) {
+        counts.dropped++
+        report(error)
+        return
+      }
+      counts.pending++
+      // Settled here, never handed back: a failed publish is a counted drop, not a rejection for the
+      // PubSub to log once per message during an outage.
+      publisher.publish(channel, text).then(
+        () => {
+          counts.pending--
+          counts.published++
+        },
+        () => {
+          counts.pending--
+          counts.dropped++
+        },
+      )
+    },
+    subscribe(deliver) {
+      receivers.add(deliver)
+      return () => {
+        receivers.delete(deliver)
+      }
+    },
+    status() {
+      return {
+        connected: !closed && subscribed && publisher.status === 'ready',
+        ...counts,
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      receivers.clear()
+      await Promise.all([disconnect(publisher), disconnect(subscriber)])
+    },
+  }
+}

@@ -1,0 +1,2 @@
+export { type RedisServer, type StartRedisServerOptions, startRedisServer } from './start-redis-server.js'
+export { waitFor } from './wait-for.js'
