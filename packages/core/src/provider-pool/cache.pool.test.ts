@@ -4,6 +4,7 @@ import type { RoutingDecisionEvent } from '../pubsub/topics.js'
 import { createMockChain } from '../testing/mock-chain.js'
 import { createMockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
+import { type CacheStore, createMemoryCacheStore } from './cache/cache-store.js'
 import { createResponseCache } from './cache/response-cache.js'
 import { createProviderPool } from './provider-pool.js'
 import type { PoolRequest, ProviderPool } from './types.js'
@@ -19,7 +20,7 @@ afterEach(async () => {
   pool = undefined
 })
 
-async function setup() {
+async function setup(store?: CacheStore) {
   const clock = createFakeClock()
   const chain = createMockChain({ clock, chainId: 1 })
   chain.mine(10)
@@ -40,7 +41,7 @@ async function setup() {
     racing: false,
     healthCheck: false,
     headPollIntervalMs: 60_000,
-    cache: createResponseCache({ finalityDepth: 6 }),
+    cache: createResponseCache({ finalityDepth: 6, ...(store ? { store } : {}) }),
   })
   const decisions: RoutingDecisionEvent[] = []
   pool.pubsub.subscribe('routing:decisions', (decision) => decisions.push(decision))
@@ -72,6 +73,25 @@ describe('the response cache in the pool', () => {
     expect(second.result).toEqual(first.result)
     expect(upstream('eth_getBlockByNumber')).toBe(1)
     expect(decisions.at(-1)).toMatchObject({ cached: true, providerId: 'chainpulse', attempts: 0 })
+  })
+
+  it('asks upstream when a shared store hands back text that does not parse, as for a miss', async () => {
+    const memory = createMemoryCacheStore({ maxBytes: 1_000_000 })
+    const mangling: CacheStore = {
+      get: (key) => {
+        const entry = memory.get(key)
+        return entry && { ...entry, json: entry.json.slice(0, 3) }
+      },
+      set: (key, entry) => memory.set(key, entry),
+      delete: (key) => memory.delete(key),
+    }
+    const { ask, upstream } = await setup(mangling)
+    const call = { method: 'eth_getBlockByNumber', params: ['0x3', false] }
+    const first = await ask(call)
+    const second = await ask(call)
+    expect(second).toMatchObject({ cache: 'miss' })
+    expect(second.result).toEqual(first.result)
+    expect(upstream('eth_getBlockByNumber')).toBe(2)
   })
 
   it('keeps a latest answer until the next head, and no longer', async () => {

@@ -250,6 +250,14 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       // A copy: the answer object may be shared with callers that joined it without the cache.
       return { ...answer, cache: 'miss' }
     }
+    let result: T
+    try {
+      // Parsed afresh for every hit: a caller that changes its result cannot change the cached one.
+      result = JSON.parse(found.json) as T
+    } catch {
+      // Text a shared store mangled: ask upstream, as for a miss (it is not stored back).
+      return { ...(await routedRequest<T>(call, requestOptions)), cache: 'miss' }
+    }
     const durationMs = clock.now() - started
     const chain = chainOf(call.chain).name
     publishDecision({
@@ -264,8 +272,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       cached: true,
     })
     return {
-      // Parsed afresh for every hit: a caller that changes its result cannot change the cached one.
-      result: JSON.parse(found.json) as T,
+      result,
       rawResult: found.json,
       providerId: CHAINPULSE_PROVIDER,
       strategy: CACHE_STRATEGY,

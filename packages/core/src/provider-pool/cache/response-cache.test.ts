@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { Clock } from '../../clock/clock.js'
+import { createFakeClock } from '../../clock/fake-clock.js'
 import type { BlockHeader } from '../../subscriptions/block-header.js'
 import type { CacheStore } from './cache-store.js'
 import { type CacheChainSource, type CacheLookup, createResponseCache } from './response-cache.js'
@@ -14,7 +16,7 @@ const header = (number: number, branch = 0, parentBranch = branch): BlockHeader 
   parentHash: hashOf(number - 1, parentBranch),
 })
 
-function setup(store?: CacheStore) {
+function setup(store?: CacheStore, clock?: Clock) {
   let listener: ((block: BlockHeader) => void) | undefined
   let best: number | undefined
   let anchors = 0
@@ -31,7 +33,11 @@ function setup(store?: CacheStore) {
     bestHead: () => best,
     providerHead: () => best,
   }
-  const cache = createResponseCache({ finalityDepth: 3, ...(store ? { store } : {}) })
+  const cache = createResponseCache({
+    finalityDepth: 3,
+    ...(store ? { store } : {}),
+    ...(clock ? { clock, storeTimeoutMs: 100 } : {}),
+  })
   cache.follow('ethereum', source)
   const deliver = (...blocks: BlockHeader[]) => {
     for (const block of blocks) {
@@ -108,5 +114,48 @@ describe('createResponseCache', () => {
     deliver(header(10))
     expect(await ask('eth_chainId', [], '0x1')).toBe('miss')
     expect(await ask('eth_chainId', [], '0x1')).toBe('miss')
+  })
+
+  it('treats a store that throws synchronously as a miss too', async () => {
+    const throwing: CacheStore = {
+      get: () => {
+        throw new Error('not connected')
+      },
+      set: () => {
+        throw new Error('not connected')
+      },
+      delete: () => {
+        throw new Error('not connected')
+      },
+    }
+    const { ask, deliver } = setup(throwing)
+    deliver(header(10))
+    expect(await ask('eth_chainId', [], '0x1')).toBe('miss')
+    // A reorg makes the cache delete what it indexed: that throws too, and must not reach the follower.
+    expect(await ask('eth_getBlockByNumber', ['0xa', false], { number: '0xa' })).toBe('miss')
+    expect(() => deliver(header(10, 1, 0))).not.toThrow()
+  })
+
+  it('takes a store that does not answer within storeTimeoutMs as a miss', async () => {
+    const clock = createFakeClock()
+    const hung: CacheStore = {
+      get: () => new Promise(() => {}),
+      set: () => {},
+      delete: () => {},
+    }
+    const { lookup, deliver } = setup(hung, clock)
+    deliver(header(10))
+    let settled: CacheLookup | undefined
+    void lookup('eth_chainId', []).then((found) => {
+      settled = found
+    })
+    const flush = () => new Promise((resolve) => setImmediate(resolve))
+    clock.advance(99)
+    await flush()
+    expect(settled).toBeUndefined()
+    clock.advance(1)
+    await flush()
+    expect(settled?.hit).toBe(false)
+    expect(clock.pendingTimers()).toBe(0)
   })
 })

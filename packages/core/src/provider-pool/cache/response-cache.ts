@@ -1,7 +1,8 @@
+import { systemClock } from '../../clock/clock.js'
 import { type BlockHeader, hexToNumber } from '../../subscriptions/block-header.js'
 import { parseOptions } from '../../validation/parse-options.js'
 import * as v from '../../validation/schema.js'
-import { implementsSchema } from '../../validation/schemas.js'
+import { clockSchema, implementsSchema } from '../../validation/schemas.js'
 import { canonicalParams } from '../request/coalescing.js'
 import { type CacheChainView, type CacheValidity, cachePolicy, isCacheable } from './cache-policy.js'
 import { type CacheEntry, type CacheStore, createMemoryCacheStore } from './cache-store.js'
@@ -28,6 +29,13 @@ const optionsSchema = v.strictObject({
   methods: v.optional(v.record(v.string(), policy)),
   /** Where entries live. @default createMemoryCacheStore({ maxBytes }) */
   store: v.optional(implementsSchema<CacheStore>(['get', 'set', 'delete'], 'expected a CacheStore')),
+  /**
+   * How long a lookup waits for a store that answers with a promise (one in another process) before
+   * taking it as a miss: a hung store slows calls by this much at most, never holds them. @default 250
+   */
+  storeTimeoutMs: v._default(v.number().check(v.int(), v.positive()), 250),
+  /** Times `storeTimeoutMs`. @default systemClock */
+  clock: v.optional(clockSchema),
 })
 
 /** Options of {@link createResponseCache}. */
@@ -93,12 +101,37 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   const settings = parseOptions(optionsSchema, options, 'response cache options')
   const store = settings.store ?? createMemoryCacheStore({ maxBytes: settings.maxBytes })
   const overrides = settings.methods ?? {}
+  const clock = settings.clock ?? systemClock
   const chains = new Map<string, FollowedChain>()
 
-  // A store in another process may fail; a failed delete only leaves an entry that `valid` refuses.
-  const remove = (key: string) => Promise.resolve(store.delete(key)).catch(() => {})
+  /**
+   * Calls the store so that nothing it does reaches a call: a throw, sync or async, is `undefined` (a
+   * miss, or a write that did not happen). A store in another process may fail; a failed delete only
+   * leaves an entry that `valid` refuses.
+   */
+  const quietly = <T>(operation: () => T | Promise<T>): T | undefined | Promise<T | undefined> => {
+    try {
+      const result = operation()
+      return result instanceof Promise ? result.catch(() => undefined) : result
+    } catch {
+      return undefined
+    }
+  }
+  /** A store's answer, or `undefined` (a miss) if it has none within `storeTimeoutMs`. */
+  const read = (key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> => {
+    const answer = quietly(() => store.get(key))
+    if (!(answer instanceof Promise)) return answer
+    return new Promise((resolve) => {
+      const timer = clock.setTimeout(() => resolve(undefined), settings.storeTimeoutMs)
+      void answer.then((entry) => {
+        clock.clearTimeout(timer)
+        resolve(entry)
+      })
+    })
+  }
+  const remove = (key: string) => void quietly(() => store.delete(key))
   const drop = (index: Map<string, Set<string>>, hash: string) => {
-    for (const key of index.get(hash) ?? []) void remove(key)
+    for (const key of index.get(hash) ?? []) remove(key)
     index.delete(hash)
   }
   const index = (map: Map<string, Set<string>>, hash: string, key: string) => {
@@ -179,10 +212,10 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
       }
       const key = `${name}\n${method}\n${canonicalParams(params ?? [])}`
       return (async (): Promise<CacheLookup> => {
-        // A store that cannot answer is a miss, never a failed call.
-        const entry = await Promise.resolve(store.get(key)).catch(() => undefined)
+        // A store that cannot answer (in time) is a miss, never a failed call.
+        const entry = await read(key)
         if (entry && valid(chain, entry)) return { hit: true, json: entry.json }
-        if (entry) void remove(key)
+        if (entry) remove(key)
         const moves = chain.moves
         return {
           hit: false,
@@ -209,7 +242,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
               entry.head = head
               index(chain.byHead, head[1], key)
             }
-            Promise.resolve(store.set(key, entry)).catch(() => {})
+            void quietly(() => store.set(key, entry))
           },
         }
       })()
