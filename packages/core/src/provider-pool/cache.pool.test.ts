@@ -4,7 +4,7 @@ import type { RoutingDecisionEvent } from '../pubsub/topics.js'
 import { createMockChain } from '../testing/mock-chain.js'
 import { createMockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
-import { type CacheStore, createMemoryCacheStore } from './cache/cache-store.js'
+import { type CacheEntry, type CacheStore, createMemoryCacheStore } from './cache/cache-store.js'
 import { createResponseCache } from './cache/response-cache.js'
 import { createProviderPool } from './provider-pool.js'
 import type { PoolRequest, ProviderPool } from './types.js'
@@ -79,7 +79,8 @@ describe('the response cache in the pool', () => {
     const memory = createMemoryCacheStore({ maxBytes: 1_000_000 })
     const mangling: CacheStore = {
       get: (key) => {
-        const entry = memory.get(key)
+        // The memory store answers synchronously.
+        const entry = memory.get(key) as CacheEntry | undefined
         return entry && { ...entry, json: entry.json.slice(0, 3) }
       },
       set: (key, entry) => memory.set(key, entry),
