@@ -92,6 +92,17 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('process_cpu_user_seconds_total')
   })
 
+  it("counts a failover once: a coalesced call's failovers are the call it joined", async () => {
+    fixture = createApiFixture({ config: { metrics: { nodeMetrics: false } } })
+    // The metrics subscribe once the app is ready.
+    expect(sample(await scrape(fixture), 'chainpulse_failovers_total', { chain: 'ethereum' })).toBeUndefined()
+    const failedOver = { ...decision('eth_getBalance'), attempts: 2, failoverCount: 1 }
+    fixture.pool.pubsub.publish('routing:decisions', failedOver)
+    fixture.pool.pubsub.publish('routing:decisions', { ...failedOver, coalesced: true })
+    fixture.pool.pubsub.publish('routing:decisions', { ...failedOver, coalesced: true })
+    expect(sample(await scrape(fixture), 'chainpulse_failovers_total', { chain: 'ethereum' })).toBe(1)
+  })
+
   it('counts session moves by the provider they left, and never shows a session', async () => {
     fixture = createApiFixture({ config: { metrics: { nodeMetrics: false } } })
     const key = 'wallet-session-9'

@@ -279,7 +279,9 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       )
       child.requests.value++
       duration.observe(child.duration, decision.durationMs / 1_000)
-      if (decision.failoverCount > 0) failovers.inc({ chain: decision.chain }, decision.failoverCount)
+      // A coalesced call carries the failovers of the call it joined, already counted there.
+      if (decision.failoverCount > 0 && !decision.coalesced)
+        failovers.inc({ chain: decision.chain }, decision.failoverCount)
       if (decision.sessionMoved && decision.previousProviderId !== undefined)
         sessionMoves.inc({ chain: decision.chain, provider: decision.previousProviderId })
     }),
