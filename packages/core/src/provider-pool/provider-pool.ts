@@ -344,16 +344,16 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       requestOptions.session !== undefined ||
       (options.sessions.transactionFlow !== false &&
         options.sessions.transactionFlow.methods.includes(call.method))
-    return JSON.stringify([
-      chain,
-      call.method,
-      canonicalParams(call.params ?? []),
+    // A JSON array written piece by piece: the params are JSON already (stringifying them again inside
+    // the array would escape every quote), and names from clients are quoted, so no two keys collide.
+    const routing = JSON.stringify([
       strategy,
       requestOptions.providerId ?? null,
       requestOptions.timeoutMs ?? null,
       requestOptions.deadlineMs ?? null,
       inSession ? [requestOptions.clientId ?? DEFAULT_CLIENT, requestOptions.session ?? null] : null,
     ])
+    return `[${JSON.stringify(chain)},${JSON.stringify(call.method)},${canonicalParams(call.params ?? [])},${routing}]`
   }
 
   async function route<T>(

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { AbortedError } from '../../errors/errors.js'
 import { canonicalParams, createCoalescer } from './coalescing.js'
@@ -24,6 +25,45 @@ describe('canonicalParams', () => {
     expect(canonicalParams(['0x1', 'latest'])).not.toBe(canonicalParams(['0x2', 'latest']))
     expect(canonicalParams(['0x1', 'latest'])).not.toBe(canonicalParams(['0x1', 'pending']))
     expect(canonicalParams(['Hello'])).not.toBe(canonicalParams(['hello']))
+  })
+
+  it('writes exactly what JSON.stringify writes with keys sorted and hex lowercased, for any JSON value', () => {
+    // The plain definition, as a replacer: the oracle for the hand-written serializer.
+    const byReplacer = (params: unknown) =>
+      JSON.stringify(params, (_key, value: unknown) => {
+        if (typeof value === 'string') return /^0x[0-9a-fA-F]*$/.test(value) ? value.toLowerCase() : value
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+        const sorted: Record<string, unknown> = {}
+        for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key]
+        return sorted
+      })
+    const hex = fc.stringMatching(/^0x[0-9a-fA-F]{0,8}$/)
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        hex,
+        fc.string(),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.array(tie('any'), { maxLength: 4 }),
+        // Keys that are not array indices: an object re-sorted by the replacer lists those first.
+        fc.dictionary(
+          fc.string({ maxLength: 4 }).filter((key) => !/^\d+$/.test(key)),
+          tie('any'),
+          { maxKeys: 4 },
+        ),
+      ),
+    })).any
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 4 }), (params) => {
+        expect(canonicalParams(params)).toBe(byReplacer(params))
+      }),
+    )
+    expect(canonicalParams([{ toJSON: () => '0xAB' }])).toBe('["0xab"]')
+    // Index-like keys sort as text too (a plain object would list them first, in numeric order).
+    expect(canonicalParams([{ b: 1, 10: 2, 9: 3 }])).toBe('[{"10":2,"9":3,"b":1}]')
   })
 })
 
