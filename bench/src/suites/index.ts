@@ -1,6 +1,7 @@
 import type { BenchSuite } from '../suite.js'
 import { benchmarkStoreSuite } from './benchmark-store.js'
 import { bundleSizeSuite } from './bundle-size.js'
+import { clusterEventsSuite } from './cluster-events.js'
 import { dashboardLatencySuite } from './dashboard-latency.js'
 import { failoverTimeSuite } from './failover-time.js'
 import { faultScenarioSuite } from './fault-scenario.js'
@@ -27,5 +28,6 @@ export const suites: BenchSuite[] = [
   wsFanoutSuite,
   subscriptionLatencySuite,
   dashboardLatencySuite,
+  clusterEventsSuite,
   bundleSizeSuite,
 ]

@@ -1,27 +1,49 @@
+/** One message in an {@link Envelope}. */
+export interface EnvelopeMessage {
+  topic: string
+  /** Absent when the payload was `undefined` (JSON has no such value); delivered as `undefined`. */
+  payload?: unknown
+}
+
 /**
- * What travels over the Redis channel: one JSON object per message. `v` lets a later format live beside
+ * What travels over the Redis channel: one JSON object per PUBLISH, carrying every message one instance
+ * published in one turn of its event loop (a busy instance publishes a routing decision per request:
+ * one Redis command per message would cost more than the request). `v` lets a later format live beside
  * this one during a rolling upgrade (an instance drops versions it does not know, counted as malformed).
  */
 export interface Envelope {
   v: 1
   /** The publishing instance's id: receivers drop their own messages and report it as the origin. */
   origin: string
-  topic: string
-  /** Absent when the payload was `undefined` (JSON has no such value); delivered as `undefined`. */
-  payload: unknown
+  messages: EnvelopeMessage[]
 }
 
 /**
- * Serialises one message. Throws (as JSON.stringify does) for a payload that cannot cross processes:
- * a bigint, a cycle.
+ * Serialises one message for an envelope. Throws (as JSON.stringify does) for a payload that cannot
+ * cross processes: a bigint, a cycle — so the publisher learns it at once, for that message alone.
  */
-export function encodeEnvelope(origin: string, topic: string, payload: unknown): string {
-  const envelope: Envelope = { v: 1, origin, topic, payload }
-  return JSON.stringify(envelope)
+export function encodeMessage(topic: string, payload: unknown): string {
+  const message: EnvelopeMessage = { topic, payload }
+  return JSON.stringify(message)
 }
 
-/** Parses one message from the channel, or returns `undefined` for anything that is not an envelope. */
-export function decodeEnvelope(text: string): Envelope | undefined {
+/** Wraps messages from {@link encodeMessage} into one envelope's text. */
+export function encodeEnvelope(origin: string, encodedMessages: readonly string[]): string {
+  return `{"v":1,"origin":${JSON.stringify(origin)},"messages":[${encodedMessages.join(',')}]}`
+}
+
+/** What {@link decodeEnvelope} makes of a text: the good messages, and how many were not messages. */
+export interface DecodedEnvelope {
+  origin: string
+  messages: EnvelopeMessage[]
+  malformed: number
+}
+
+/**
+ * Parses one envelope from the channel: `undefined` for anything that is not an envelope at all; inside
+ * one, a message without a topic is counted in `malformed` and left out.
+ */
+export function decodeEnvelope(text: string): DecodedEnvelope | undefined {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -32,6 +54,13 @@ export function decodeEnvelope(text: string): Envelope | undefined {
   const envelope = value as Partial<Envelope>
   if (envelope.v !== 1) return undefined
   if (typeof envelope.origin !== 'string' || envelope.origin === '') return undefined
-  if (typeof envelope.topic !== 'string' || envelope.topic === '') return undefined
-  return envelope as Envelope
+  if (!Array.isArray(envelope.messages)) return undefined
+  const messages = envelope.messages.filter(
+    (message): message is EnvelopeMessage =>
+      typeof message === 'object' &&
+      message !== null &&
+      typeof (message as EnvelopeMessage).topic === 'string' &&
+      (message as EnvelopeMessage).topic !== '',
+  )
+  return { origin: envelope.origin, messages, malformed: envelope.messages.length - messages.length }
 }

@@ -45,7 +45,7 @@ afterEach(async () => {
 })
 
 /** Instances on one fresh channel, connected (subscribed) before this resolves. */
-async function cluster(ids: string[], options: { maxPendingPublishes?: number; url?: string } = {}) {
+async function cluster(ids: string[], options: { maxPendingMessages?: number; url?: string } = {}) {
   const channel = `test:${++channelCount}`
   const instances = ids.map((id): Instance => {
     const errors: unknown[] = []
@@ -54,7 +54,7 @@ async function cluster(ids: string[], options: { maxPendingPublishes?: number; u
       instanceId: id,
       channel,
       onError: (error) => errors.push(error),
-      ...(options.maxPendingPublishes ? { maxPendingPublishes: options.maxPendingPublishes } : {}),
+      ...(options.maxPendingMessages ? { maxPendingMessages: options.maxPendingMessages } : {}),
     })
     const pubsub = createPubSub<Topics>({ adapter })
     const heard: Heard[] = []
@@ -134,7 +134,7 @@ describe('createRedisPubSubAdapter', () => {
     }
   })
 
-  it('puts one JSON envelope per message on the channel, and reads one written by anything', async () => {
+  it('puts one JSON envelope per turn on the channel, and reads one written by anything', async () => {
     const {
       channel,
       instances: [a],
@@ -145,14 +145,41 @@ describe('createRedisPubSubAdapter', () => {
     await listener.subscribe(channel)
     a!.pubsub.publish('note', { from: 'a', n: 7 })
     await waitFor(() => seen.length === 1, { what: 'the envelope on the channel' })
-    expect(JSON.parse(seen[0]!)).toEqual({ v: 1, origin: 'a', topic: 'note', payload: { from: 'a', n: 7 } })
+    expect(JSON.parse(seen[0]!)).toEqual({
+      v: 1,
+      origin: 'a',
+      messages: [{ topic: 'note', payload: { from: 'a', n: 7 } }],
+    })
 
     await rawClient().publish(
       channel,
-      JSON.stringify({ v: 1, origin: 'elsewhere', topic: 'note', payload: { from: 'x', n: 8 } }),
+      JSON.stringify({
+        v: 1,
+        origin: 'elsewhere',
+        messages: [{ topic: 'note', payload: { from: 'x', n: 8 } }],
+      }),
     )
     await waitFor(() => a!.heard.length === 2, { what: 'a to hear the hand-written envelope' })
     expect(a!.heard[1]).toEqual({ payload: { from: 'x', n: 8 }, origin: 'elsewhere' })
+  })
+
+  it('sends a burst published in one turn as a few envelopes, and every message arrives in order', async () => {
+    const {
+      channel,
+      instances: [a, b],
+    } = await cluster(['a', 'b'])
+    const listener = rawClient()
+    let envelopes = 0
+    listener.on('message', () => {
+      envelopes++
+    })
+    await listener.subscribe(channel)
+    for (let n = 0; n < 3_000; n++) a!.pubsub.publish('note', { from: 'a', n })
+    await waitFor(() => from(b!, 'a').length === 3_000, { what: 'the whole burst on b' })
+    expect(from(b!, 'a')).toEqual(Array.from({ length: 3_000 }, (_, n) => n))
+    // 500 messages per envelope at most.
+    expect(envelopes).toBe(6)
+    expect(a!.adapter.status()).toMatchObject({ published: 3_000, dropped: 0, pending: 0 })
   })
 
   it('counts and drops malformed envelopes without delivering or throwing', async () => {
@@ -165,12 +192,15 @@ describe('createRedisPubSubAdapter', () => {
       'not json',
       'null',
       '[1,2]',
-      JSON.stringify({ v: 2, origin: 'x', topic: 'note', payload: {} }),
-      JSON.stringify({ v: 1, topic: 'note', payload: {} }),
-      JSON.stringify({ v: 1, origin: 'x', topic: '', payload: {} }),
+      JSON.stringify({ v: 2, origin: 'x', messages: [{ topic: 'note', payload: {} }] }),
+      JSON.stringify({ v: 1, messages: [{ topic: 'note', payload: {} }] }),
+      JSON.stringify({ v: 1, origin: 'x', messages: [{ topic: '', payload: {} }] }),
     ]
     for (const text of bad) await client.publish(channel, text)
-    await client.publish(channel, JSON.stringify({ v: 1, origin: 'x', topic: 'note', payload: { n: 1 } }))
+    await client.publish(
+      channel,
+      JSON.stringify({ v: 1, origin: 'x', messages: [{ topic: 'note', payload: { n: 1 } }] }),
+    )
     await waitFor(() => a!.adapter.status().delivered === 1, { what: 'the good envelope after the bad ones' })
     expect(a!.adapter.status()).toMatchObject({ malformed: bad.length, delivered: 1 })
     expect(a!.heard).toHaveLength(1)
@@ -226,10 +256,10 @@ describe('createRedisPubSubAdapter', () => {
     }
   })
 
-  it('keeps at most maxPendingPublishes waiting on a hung Redis and drops the rest at once', async () => {
+  it('keeps at most maxPendingMessages waiting on a hung Redis and drops the rest at once', async () => {
     const {
       instances: [a, b],
-    } = await cluster(['a', 'b'], { maxPendingPublishes: 10 })
+    } = await cluster(['a', 'b'], { maxPendingMessages: 10 })
     await server.pause()
     for (let n = 0; n < 50; n++) a!.pubsub.publish('note', { from: 'a', n })
     expect(a!.adapter.status()).toMatchObject({ pending: 10, dropped: 40, published: 0 })
@@ -290,8 +320,8 @@ describe('createRedisPubSubAdapter', () => {
     expect(create({ redis: 'http://localhost', instanceId: 'a' })).toThrow(ConfigError)
     expect(create({ redis: 'http://localhost', instanceId: 'a' })).toThrow(/redis: expected a redis:\/\//)
     expect(create({ redis: server.url, instanceId: '' })).toThrow(/instanceId: expected a non-empty/)
-    expect(create({ redis: server.url, instanceId: 'a', maxPendingPublishes: 0 })).toThrow(
-      /maxPendingPublishes/,
+    expect(create({ redis: server.url, instanceId: 'a', maxPendingMessages: 0 })).toThrow(
+      /maxPendingMessages/,
     )
     expect(create({ redis: server.url, instanceId: 'a', chanel: 'x' })).toThrow(/chanel: unknown key/)
   })

@@ -3,7 +3,7 @@ import * as z from 'zod/mini'
 import { connect, disconnect } from '../connection/connect.js'
 import { parseOptions } from '../options/parse-options.js'
 import { callbackSchema, type RedisTarget, redisTargetSchema } from '../options/schemas.js'
-import { decodeEnvelope, encodeEnvelope } from './envelope.js'
+import { decodeEnvelope, encodeEnvelope, encodeMessage } from './envelope.js'
 
 /** Options of {@link createRedisPubSubAdapter}. */
 export interface RedisPubSubAdapterOptions {
@@ -17,10 +17,11 @@ export interface RedisPubSubAdapterOptions {
   /** The Redis channel every instance of the cluster publishes on. @default "chainpulse:events" */
   channel?: string
   /**
-   * Most publishes waiting for Redis's answer at once; past it a publish is dropped (and counted), so a
-   * slow or hung Redis costs bounded memory. @default 1000
+   * Most messages waiting to reach Redis at once (batched for the next PUBLISH, or sent and not yet
+   * answered); past it a message is dropped (and counted), so a slow or hung Redis costs bounded memory.
+   * @default 10000
    */
-  maxPendingPublishes?: number
+  maxPendingMessages?: number
   /**
    * Receives connection errors (once per distinct error until the connection is back), payloads that
    * cannot be serialised, and errors thrown by the PubSub's delivery.
@@ -41,7 +42,7 @@ export interface RedisPubSubAdapterStatus {
   dropped: number
   /** Messages on the channel that are not a known envelope; ignored. */
   malformed: number
-  /** Publishes sent and not yet answered by Redis (at most `maxPendingPublishes`). */
+  /** Messages batched or sent and not yet answered by Redis (at most `maxPendingMessages`). */
   pending: number
 }
 
@@ -57,9 +58,12 @@ const optionsSchema = z.strictObject({
   redis: redisTargetSchema,
   instanceId: z.string().check(z.minLength(1, 'expected a non-empty instance id')),
   channel: z._default(z.string().check(z.minLength(1, 'expected a non-empty channel')), 'chainpulse:events'),
-  maxPendingPublishes: z._default(z.number().check(z.int(), z.positive(), z.lte(1_000_000)), 1_000),
+  maxPendingMessages: z._default(z.number().check(z.int(), z.positive(), z.lte(1_000_000)), 10_000),
   onError: callbackSchema<(error: unknown) => void>(),
 })
+
+/** A bound on one PUBLISH's size: a burst goes out as several envelopes rather than one huge one. */
+const MAX_MESSAGES_PER_PUBLISH = 500
 
 function logError(error: unknown): void {
   console.warn('ChainPulse: Redis PubSub adapter:', error)
@@ -81,7 +85,7 @@ function logError(error: unknown): void {
  */
 export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): RedisPubSubAdapter {
   const config = parseOptions(optionsSchema, options, 'Redis PubSub adapter options')
-  const { instanceId, channel, maxPendingPublishes } = config
+  const { instanceId, channel, maxPendingMessages } = config
   const onError = config.onError ?? logError
 
   // A connection in subscriber mode cannot publish, hence two.
@@ -132,43 +136,58 @@ export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): Re
       return
     }
     if (envelope.origin === instanceId) return
-    counts.delivered++
-    for (const deliver of receivers) {
-      try {
-        deliver(envelope.topic, envelope.payload, envelope.origin)
-      } catch (error) {
-        report(error)
+    counts.malformed += envelope.malformed
+    for (const { topic, payload } of envelope.messages) {
+      counts.delivered++
+      for (const deliver of receivers) {
+        try {
+          deliver(topic, payload, envelope.origin)
+        } catch (error) {
+          report(error)
+        }
       }
     }
   })
 
+  /** Messages published in this turn of the event loop, encoded, waiting for `flush`. */
+  let batch: string[] = []
+  const flush = () => {
+    const messages = batch
+    batch = []
+    for (let start = 0; start < messages.length; start += MAX_MESSAGES_PER_PUBLISH) {
+      const slice = messages.slice(start, start + MAX_MESSAGES_PER_PUBLISH)
+      // Settled here, never handed back: a failed publish is a counted drop, not a rejection for the
+      // PubSub to log once per message during an outage.
+      publisher.publish(channel, encodeEnvelope(instanceId, slice)).then(
+        () => {
+          counts.pending -= slice.length
+          counts.published += slice.length
+        },
+        () => {
+          counts.pending -= slice.length
+          counts.dropped += slice.length
+        },
+      )
+    }
+  }
+
   return {
     publish(topic, payload) {
-      if (closed || publisher.status !== 'ready' || counts.pending >= maxPendingPublishes) {
+      if (closed || publisher.status !== 'ready' || counts.pending >= maxPendingMessages) {
         counts.dropped++
         return
       }
       let text: string
       try {
-        text = encodeEnvelope(instanceId, topic, payload)
+        text = encodeMessage(topic, payload)
       } catch (error) {
         counts.dropped++
         report(error)
         return
       }
       counts.pending++
-      // Settled here, never handed back: a failed publish is a counted drop, not a rejection for the
-      // PubSub to log once per message during an outage.
-      publisher.publish(channel, text).then(
-        () => {
-          counts.pending--
-          counts.published++
-        },
-        () => {
-          counts.pending--
-          counts.dropped++
-        },
-      )
+      if (batch.length === 0) setImmediate(flush)
+      batch.push(text)
     },
     subscribe(deliver) {
       receivers.add(deliver)
