@@ -11,6 +11,7 @@ export {
 } from './benchmark-store/merge-snapshots.js'
 export { defaultScore } from './benchmark-store/score.js'
 export type {
+  BenchmarkSnapshotOptions,
   BenchmarkStore,
   BenchmarkStoreOptions,
   BenchmarkStoreSnapshot,

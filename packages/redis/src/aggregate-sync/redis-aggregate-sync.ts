@@ -29,7 +29,7 @@ export interface RedisAggregateSyncOptions {
   redis: RedisTarget
   /** This instance's id, unique in the cluster: two live instances with one id hide each other. */
   instanceId: string
-  /** This instance's own store (`pool.store`): what it shares. Only `snapshot()` is called. */
+  /** This instance's own store (`pool.store`): what it shares. Only `snapshot({ maxEntries: 0 })` is called. */
   store: Pick<BenchmarkStore, 'snapshot'>
   /** How often this instance shares its aggregates and reads the others'. @default 2000 */
   intervalMs?: number
@@ -227,7 +227,7 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
 
   async function sync(): Promise<void> {
     try {
-      const value = await encodeShared({ instanceId, snapshot: shareable(store.snapshot()) })
+      const value = await encodeShared({ instanceId, snapshot: shareable(store.snapshot({ maxEntries: 0 })) })
       counts.sharedBytes = value.length
       others = await accept(await roundTrip(value))
       scope = 'cluster'
@@ -261,7 +261,10 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
   }
 
   function build(): AggregateView {
-    const merged = mergeBenchmarkSnapshots([shareable(store.snapshot()), ...others.values()], VIEW_LIMITS)
+    const merged = mergeBenchmarkSnapshots(
+      [shareable(store.snapshot({ maxEntries: 0 })), ...others.values()],
+      VIEW_LIMITS,
+    )
     const cluster = createBenchmarkStore(VIEW_LIMITS)
     cluster.restore(merged)
     return {

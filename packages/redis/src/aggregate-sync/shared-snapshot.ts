@@ -17,8 +17,9 @@ export interface SharedAggregates {
 /**
  * The part of a snapshot the cluster needs: all-history aggregates (wins, margin and latency sketches)
  * only. The retained entry tables are most of a busy store's snapshot (two 10,000-row tables: ~1 MB of
- * JSON) and no leaderboard, rpcStats or marginStats reads them; the recent figures steer this
- * instance's routing only.
+ * JSON) and no leaderboard, rpcStats or marginStats reads them, so the sync asks for none
+ * (`snapshot({ maxEntries: 0 })`, which also skips copying them) and this drops any a store sent anyway;
+ * the recent figures steer this instance's routing only.
  */
 export function shareable(snapshot: BenchmarkStoreSnapshot): BenchmarkStoreSnapshot {
   return {
