@@ -267,6 +267,24 @@ describe('createRedisAggregateSync', () => {
     expect(sync.status().lastSyncAt).toBe(1_000)
   })
 
+  it('ranks the cluster leaderboard with the given score', async () => {
+    const store = createBenchmarkStore()
+    store.recordRaceWin('ethereum', 'fast', 'newHeads', 1)
+    store.recordRaceLoss('ethereum', 'slow', 'newHeads', 1, 50)
+    // A score that prefers losers: the view must rank by it, not by the default.
+    const sync = await open('a', store, { score: (stats) => stats.losses })
+    await sync.syncNow()
+    expect(
+      sync
+        .clusterStore()
+        .leaderboard('ethereum')
+        .map((row) => [row.providerId, row.score]),
+    ).toEqual([
+      ['slow', 1],
+      ['fast', 0],
+    ])
+  })
+
   it('rejects invalid options', () => {
     const store = createBenchmarkStore()
     expect(() => createRedisAggregateSync({ redis: 'nope', instanceId: 'a', store })).toThrow(ConfigError)

@@ -5,6 +5,7 @@ import {
   createBenchmarkStore,
   type MergeBenchmarkSnapshotsOptions,
   mergeBenchmarkSnapshots,
+  type ScoreFunction,
   systemClock,
 } from '@chainpulse/core'
 import * as z from 'zod/mini'
@@ -31,6 +32,11 @@ export interface RedisAggregateSyncOptions {
   instanceId: string
   /** This instance's own store (`pool.store`): what it shares. Only `snapshot({ maxEntries: 0 })` is called. */
   store: Pick<BenchmarkStore, 'snapshot'>
+  /**
+   * Ranks the cluster leaderboard: pass the local store's `score` option if it has one, so both rank
+   * alike. @default defaultScore
+   */
+  score?: ScoreFunction
   /** How often this instance shares its aggregates and reads the others'. @default 2000 */
   intervalMs?: number
   /**
@@ -112,6 +118,7 @@ const optionsSchema = z
         typeof (value as BenchmarkStore).snapshot === 'function',
       'expected a BenchmarkStore (a snapshot function)',
     ),
+    score: callbackSchema<ScoreFunction>(),
     intervalMs: z._default(milliseconds, 2_000),
     ttlMs: z.optional(milliseconds),
     keyPrefix: z._default(z.string(), 'chainpulse:aggregates:'),
@@ -265,7 +272,9 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
       [shareable(store.snapshot({ maxEntries: 0 })), ...others.values()],
       VIEW_LIMITS,
     )
-    const cluster = createBenchmarkStore(VIEW_LIMITS)
+    const cluster = createBenchmarkStore(
+      config.score === undefined ? VIEW_LIMITS : { ...VIEW_LIMITS, score: config.score },
+    )
     cluster.restore(merged)
     return {
       leaderboard: (chain) => cluster.leaderboard(chain),
