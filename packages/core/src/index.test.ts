@@ -71,6 +71,7 @@ describe('public exports', () => {
         "isStateRead",
         "logKey",
         "matchesLogFilter",
+        "mergeBenchmarkSnapshots",
         "newHeadsKey",
         "onAbort",
         "parseProviderPoolConfig",

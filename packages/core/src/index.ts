@@ -5,8 +5,13 @@
 export { type Cancellation, createCancellation, toAbortSignal } from './abort/cancellation.js'
 export { onAbort } from './abort/on-abort.js'
 export { createBenchmarkStore } from './benchmark-store/benchmark-store.js'
+export {
+  type MergeBenchmarkSnapshotsOptions,
+  mergeBenchmarkSnapshots,
+} from './benchmark-store/merge-snapshots.js'
 export { defaultScore } from './benchmark-store/score.js'
 export type {
+  BenchmarkSnapshotOptions,
   BenchmarkStore,
   BenchmarkStoreOptions,
   BenchmarkStoreSnapshot,

@@ -1,4 +1,11 @@
 export {
+  type AggregateView,
+  createRedisAggregateSync,
+  type RedisAggregateSync,
+  type RedisAggregateSyncOptions,
+  type RedisAggregateSyncStatus,
+} from './aggregate-sync/redis-aggregate-sync.js'
+export {
   type CacheTtlSeconds,
   createRedisCacheStore,
   type RedisCacheStore,

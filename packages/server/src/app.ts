@@ -25,6 +25,8 @@ export interface BuildServerOptions {
    * API keys are always masked. @default []
    */
   secrets?: readonly string[]
+  /** Race and RPC figures merged across a cluster, for the dashboard API (see `ChainPulsePluginOptions`). @default none */
+  aggregates?: ChainPulsePluginOptions['aggregates']
   /** The simulated network behind the dashboard's demo controls (see `DemoControls`). @default none */
   controls?: ChainPulsePluginOptions['controls']
   /** Timers of the dashboard API (stream snapshots, score history, demo load) and of close(). @default systemClock */
@@ -103,6 +105,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     pool: options.pool,
     config,
     redact,
+    ...(options.aggregates ? { aggregates: options.aggregates } : {}),
     ...(options.controls ? { controls: options.controls } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),

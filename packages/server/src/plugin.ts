@@ -7,6 +7,7 @@ import { createCallCounts } from './metrics/call-counts.js'
 import { metricsRoutes } from './metrics/metrics-route.js'
 import type { ProxyPool } from './proxy-pool.js'
 import { apiRoutes } from './routes/api/api-routes.js'
+import type { ClusterAggregates } from './routes/api/stats-source.js'
 import { isDashboardPool } from './routes/api/views.js'
 import { dashboardRoutes } from './routes/dashboard.js'
 import { healthRoutes, logHealthTransitions } from './routes/health.js'
@@ -24,6 +25,13 @@ export interface ChainPulsePluginOptions {
   config?: ServerConfigInput
   /** Masks secrets in error bodies. @default a redactor for URLs and the configured API keys */
   redact?: Redactor
+  /**
+   * Race and RPC figures merged across the instances of a cluster, e.g. `createRedisAggregateSync({
+   * redis, instanceId, store: pool.store })` of `@chainpulse/redis`: the dashboard API's leaderboard,
+   * margins, RPC stats and providers then show the whole cluster's (`?scope=instance` this instance's).
+   * The caller owns it (and closes it). @default none: this instance's own figures
+   */
+  aggregates?: ClusterAggregates
   /** The simulated network the dashboard's Live Test tab drives (`chainpulse demo` passes the devnet's). */
   controls?: DemoControls
   /** Timers of the dashboard API (stream snapshots, score history, demo load). @default systemClock */
@@ -105,6 +113,7 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
         calls,
         config,
         redact,
+        aggregates: options.aggregates,
         controls: options.controls,
         clock: options.clock,
         ambientTraffic: options.ambientTraffic,

@@ -401,6 +401,28 @@ describe('snapshot and restore', () => {
     expect(copy.snapshot()).toEqual(store.snapshot())
   })
 
+  it('trims the entry tables to the newest maxEntries, aggregates untouched', () => {
+    const { store } = busyStore()
+    const full = store.snapshot()
+    const trimmed = store.snapshot({ maxEntries: 3 })
+    const none = store.snapshot({ maxEntries: 0 })
+    full.chains.forEach((chain, index) => {
+      expect(trimmed.chains[index]!.races.ts).toEqual(chain.races.ts.slice(-3))
+      expect(trimmed.chains[index]!.rpcCalls.durationMs).toEqual(chain.rpcCalls.durationMs.slice(-3))
+      expect(none.chains[index]!.races.ts).toEqual([])
+      expect(none.chains[index]!.rpcCalls.ts).toEqual([])
+      const { races: _r, rpcCalls: _c, ...aggregates } = chain
+      expect(none.chains[index]).toMatchObject(aggregates)
+    })
+    const copy = createBenchmarkStore({ maxEntriesPerChain: 40 })
+    copy.restore(none)
+    for (const chain of store.chains()) {
+      expect(copy.leaderboard(chain)).toEqual(store.leaderboard(chain))
+      expect(copy.rpcStats(chain)).toEqual(store.rpcStats(chain))
+      expect(copy.rpcEntries(chain)).toEqual([])
+    }
+  })
+
   it('shifts timestamps so ages survive a restart on a clock that starts again at 0', () => {
     const { store } = busyStore(createFakeClock(1_000_000))
     const snapshot = JSON.parse(JSON.stringify(store.snapshot())) as BenchmarkStoreSnapshot

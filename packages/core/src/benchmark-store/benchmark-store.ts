@@ -134,8 +134,9 @@ export function createBenchmarkStore(options: BenchmarkStoreOptions = {}): Bench
     raceEntries: (chain) => existing(chain)?.races.entries() ?? [],
     rpcEntries: (chain) => existing(chain)?.calls.entries() ?? [],
     chains: () => [...chainNames.list],
-    snapshot(): BenchmarkStoreSnapshot {
-      return { version: 1, savedAt: clock.now(), chains: states.map((state) => state.toJSON()) }
+    snapshot(options): BenchmarkStoreSnapshot {
+      const maxEntries = options?.maxEntries
+      return { version: 1, savedAt: clock.now(), chains: states.map((state) => state.toJSON(maxEntries)) }
     },
     restore(snapshot) {
       const result = validate(snapshotSchema, snapshot)

@@ -198,7 +198,8 @@ export class CallLedger {
     return entries
   }
 
-  toJSON(): CallLedgerSnapshot {
+  /** The ledger's part of a snapshot, with the newest `maxEntries` retained calls (all by default). */
+  toJSON(maxEntries?: number): CallLedgerSnapshot {
     const recent: ChainSnapshot['recent'] = []
     this.recentStats.forEach((state, provider) => {
       if (state === undefined) return
@@ -208,7 +209,7 @@ export class CallLedger {
       })
     })
     return {
-      rpcCalls: this.calls.toColumns(),
+      rpcCalls: this.calls.toColumns(maxEntries),
       rpcSeries: [...this.series.values()].map((series) => ({
         provider: series.provider,
         method: series.method,

@@ -39,15 +39,15 @@ export class ChainState {
     this.calls = new CallLedger(this, config.recent, config.maxEntries)
   }
 
-  toJSON(): ChainSnapshot {
+  toJSON(maxEntries?: number): ChainSnapshot {
     return {
       chain: this.name,
       providers: [...this.providers.list],
       eventTypes: [...this.eventTypes.list],
       methods: [...this.methods.list],
       strategies: [...this.strategies.list],
-      ...this.races.toJSON(),
-      ...this.calls.toJSON(),
+      ...this.races.toJSON(maxEntries),
+      ...this.calls.toJSON(maxEntries),
     }
   }
 

@@ -143,7 +143,7 @@ export class LogHistogram {
       max: this.max,
       zero: this.zero,
       offset: this.offset + first,
-      counts: counts === undefined || last < first ? [] : Array.from(counts.subarray(first, last + 1)),
+      counts: counts === undefined || last < first ? [] : copyRange(counts, first, last + 1),
     }
   }
 
@@ -193,6 +193,13 @@ export class LogHistogram {
     this.offset = newLow
     return counts
   }
+}
+
+/** `counts[from..to)` as a plain array: a loop is ~4× faster than `Array.from` on a typed array, and a busy store snapshots thousands of sketches. */
+function copyRange(counts: Float64Array, from: number, to: number): number[] {
+  const out: number[] = new Array(to - from)
+  for (let k = from; k < to; k++) out[k - from] = counts[k]!
+  return out
 }
 
 /** The value reported for bucket `index`, clamped to the exact `[min, max]`. */

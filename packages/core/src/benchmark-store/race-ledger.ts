@@ -198,7 +198,8 @@ export class RaceLedger {
     return entries
   }
 
-  toJSON(): RaceLedgerSnapshot {
+  /** The ledger's part of a snapshot, with the newest `maxEntries` retained races (all by default). */
+  toJSON(maxEntries?: number): RaceLedgerSnapshot {
     const raceAggregates: ChainSnapshot['raceAggregates'] = []
     this.aggregates.forEach((byEvent, provider) => {
       byEvent.forEach((aggregate, eventType) => {
@@ -211,7 +212,7 @@ export class RaceLedger {
           })
       })
     })
-    return { races: this.races.toColumns(), raceAggregates }
+    return { races: this.races.toColumns(maxEntries), raceAggregates }
   }
 
   /** Adds a saved ledger (already checked against the snapshot schema), its timestamps shifted by `shift`. */

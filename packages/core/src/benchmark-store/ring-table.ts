@@ -82,10 +82,10 @@ export class RingTable<K extends ColumnKinds> {
     return slot >= capacity ? slot - capacity : slot
   }
 
-  /** Every column's values, oldest row first. */
-  toColumns(): ColumnValues<K> {
+  /** Every column's values, oldest row first; only the newest `limit` rows when given. */
+  toColumns(limit = this.rows): ColumnValues<K> {
     const values = Object.fromEntries(this.names.map((name) => [name, [] as number[]])) as ColumnValues<K>
-    for (let k = 0; k < this.rows; k++) {
+    for (let k = Math.max(0, this.rows - limit); k < this.rows; k++) {
       const slot = this.slot(k)
       for (const name of this.names) values[name].push(this.columns[name][slot]!)
     }

@@ -180,6 +180,16 @@ export interface ChainSnapshot {
   recent: RecentStatsSnapshot[]
 }
 
+/** Options of {@link BenchmarkStore.snapshot}. */
+export interface BenchmarkSnapshotOptions {
+  /**
+   * At most this many of the newest retained entries per chain and table. 0 keeps the all-history
+   * aggregates alone: what a cluster shares, at a fraction of the cost of copying the entry tables.
+   * @default every retained entry
+   */
+  maxEntries?: number
+}
+
 /**
  * JSON-serialisable state of a {@link BenchmarkStore}, for persistence across restarts:
  * `JSON.parse(JSON.stringify(snapshot))` restores an equal store. Treat the inner layout as opaque.
@@ -260,8 +270,8 @@ export interface BenchmarkStore {
   rpcEntries(chain: string): readonly RpcEntry[]
   /** Chains seen so far, in first-seen order. */
   chains(): string[]
-  /** The whole state as plain JSON-safe data. */
-  snapshot(): BenchmarkStoreSnapshot
+  /** The whole state as plain JSON-safe data (`options.maxEntries` trims the retained entry tables). */
+  snapshot(options?: BenchmarkSnapshotOptions): BenchmarkStoreSnapshot
   /**
    * Replaces the whole state with `snapshot`'s, shifting its timestamps so ages are kept. Entries past
    * `maxEntriesPerChain` are dropped oldest first.

@@ -5,6 +5,7 @@ import { buildServer } from '../../app.js'
 import type { ServerConfigInput } from '../../config/server-config.js'
 import type { DemoControls } from '../../demo/controls.js'
 import { createTestUpstream, type TestUpstream } from '../../testing/harness.js'
+import type { ClusterAggregates } from './stats-source.js'
 
 /** A key planted in a provider URL: it must never appear in an API response or /metrics. */
 export const PLANTED_KEY = 'abcdef0123456789abcdef0123456789'
@@ -23,7 +24,12 @@ export interface ApiFixture {
  * ethereum: tried last, an HTTP URL carrying {@link PLANTED_KEY}, never called.
  */
 export function createApiFixture(
-  options: { config?: ServerConfigInput; controls?: DemoControls } = {},
+  options: {
+    config?: ServerConfigInput
+    controls?: DemoControls
+    /** The cluster figures the API shows, made from the fixture's pool. */
+    aggregates?: (pool: ProviderPool) => ClusterAggregates
+  } = {},
 ): ApiFixture {
   const clock = createFakeClock()
   const upstreams = { a: createTestUpstream('a'), b: createTestUpstream('b'), c: createTestUpstream('c') }
@@ -51,6 +57,7 @@ export function createApiFixture(
     logger: false,
     clock,
     ...(options.controls ? { controls: options.controls } : {}),
+    ...(options.aggregates ? { aggregates: options.aggregates(pool) } : {}),
   })
   return {
     app,

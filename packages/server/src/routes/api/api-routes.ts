@@ -17,6 +17,7 @@ import type { Redactor } from '../../security/redaction.js'
 import { ADMIN_TOKEN_HEADER, createControlAccess } from './access.js'
 import { apiErrorHandler, validate } from './http-errors.js'
 import { createScoreHistory, type ScoreHistoryView } from './score-history.js'
+import { type ClusterAggregates, createStatsSource } from './stats-source.js'
 import { createStreamHub, pubsubStreamTopics, type StreamStats, streamRoutes } from './stream.js'
 import { chainViews, type DashboardPool, leaderboardView, providerViews } from './views.js'
 
@@ -27,6 +28,13 @@ export interface ApiRoutesOptions {
   calls: CallCounts
   config: ServerConfig
   redact: Redactor
+  /**
+   * Race and RPC figures merged across a cluster (e.g. `createRedisAggregateSync`'s sync): the
+   * leaderboard, margins, RPC stats, providers' figures, score history and stream then show the
+   * cluster's; `?scope=instance` on `leaderboard` and `rpc-stats` still shows this instance's own.
+   * @default none: this instance's `pool.store`
+   */
+  aggregates?: ClusterAggregates | undefined
   /** The simulated network behind `POST /api/demo/providers/...`; without it those answer 501. */
   controls?: DemoControls | undefined
   /** Drives the stream's snapshot timer, the score history and the demo load. @default systemClock */
@@ -76,6 +84,9 @@ export interface RuntimeView extends RuntimeReading {
 }
 
 const chainParams = z.strictObject({ chain: z.string().min(1).max(128) })
+const scope = z.enum(['instance', 'cluster']).optional()
+// Not strict: the endpoint took no query before, and a cache-busting parameter must not become a 400.
+const leaderboardQuery = z.object({ scope })
 const providersQuery = z.strictObject({ chain: z.string().min(1).max(128).optional() })
 const feedParams = z.strictObject({ topic: z.enum(pubsubStreamTopics) })
 const feedQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1_000).default(100) })
@@ -86,6 +97,7 @@ const rpcStatsQuery = z.strictObject({
     .default(dimensions.join(','))
     .transform((text) => text.split(',').filter((part) => part.length > 0))
     .pipe(z.array(z.enum(dimensions)).min(1).max(3)),
+  scope,
 })
 
 /**
@@ -98,8 +110,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
   const clock = options.clock ?? systemClock
   const access = createControlAccess({ demo: config.demo, adminToken: config.admin?.token })
   const monitor = createRuntimeMonitor()
+  const statsFor = createStatsSource(pool.store, options.aggregates)
   const history = createScoreHistory({
-    store: pool.store,
+    store: { leaderboard: (chain) => statsFor().stats.leaderboard(chain) },
     chains: () => pool.chains().map((chain) => chain.name),
     intervalMs: config.api.scoreHistory.intervalMs,
     capacity: config.api.scoreHistory.samples,
@@ -136,7 +149,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
   }
   const leaderboards = () => {
     const boards: Record<string, LeaderboardEntry[]> = {}
-    for (const chain of pool.chains()) boards[chain.name] = pool.store.leaderboard(chain.name)
+    const { stats } = statsFor()
+    for (const chain of pool.chains()) boards[chain.name] = stats.leaderboard(chain.name)
     return boards
   }
 
@@ -154,7 +168,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
     },
     snapshot(topic) {
       if (topic === 'runtime') return runtimeView()
-      if (topic === 'providers') return providerViews(pool)
+      if (topic === 'providers') return providerViews(pool, undefined, statsFor().stats)
       if (topic === 'chains') return chainViews(pool, calls)
       return leaderboards()
     },
@@ -186,12 +200,15 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
 
   app.get('/providers', async (request) => {
     const { chain } = validate(providersQuery, request.query, 'query')
-    return { providers: providerViews(pool, chain === undefined ? undefined : pool.resolveChain(chain)) }
+    const name = chain === undefined ? undefined : pool.resolveChain(chain)
+    return { providers: providerViews(pool, name, statsFor().stats) }
   })
 
   app.get('/leaderboard/:chain', async (request) => {
     const { chain } = validate(chainParams, request.params, 'params')
-    return leaderboardView(pool, pool.resolveChain(chain))
+    const query = validate(leaderboardQuery, request.query, 'query')
+    const { stats, scope } = statsFor(query.scope)
+    return leaderboardView(stats, pool.resolveChain(chain), scope)
   })
 
   app.get('/leaderboard/:chain/history', async (request): Promise<ScoreHistoryView> => {
@@ -207,10 +224,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
 
   app.get('/rpc-stats/:chain', async (request) => {
     const { chain } = validate(chainParams, request.params, 'params')
-    const { groupBy } = validate(rpcStatsQuery, request.query, 'query')
+    const query = validate(rpcStatsQuery, request.query, 'query')
     const name = pool.resolveChain(chain)
-    const unique = [...new Set(groupBy)] as RpcStatsDimension[]
-    return { chain: name, groupBy: unique, rows: pool.store.rpcStats(name, unique) }
+    const unique = [...new Set(query.groupBy)] as RpcStatsDimension[]
+    const { stats, scope } = statsFor(query.scope)
+    return { chain: name, scope, groupBy: unique, rows: stats.rpcStats(name, unique) }
   })
 
   app.get('/feed/:topic', async (request) => {

@@ -7,6 +7,7 @@ import type {
   RecentProviderStats,
 } from '@chainpulse/core'
 import type { CallCounts, ChainCalls } from '../../metrics/call-counts.js'
+import type { StatsReader, StatsScope } from './stats-source.js'
 
 /**
  * What the dashboard API reads from a pool: core's `ProviderPool` minus subscriptions and provider
@@ -74,6 +75,8 @@ export interface ProviderView extends ProviderStatus {
 /** Body of `GET /api/leaderboard/:chain`. */
 export interface LeaderboardView {
   chain: string
+  /** Whose races: this instance's, or the cluster's (when the server shares aggregates). */
+  scope: StatsScope
   leaderboard: LeaderboardEntry[]
   /** Wins and losses per provider × event type. */
   byEventType: EventTypeRaceStats[]
@@ -100,8 +103,15 @@ export function chainViews(pool: DashboardPool, calls: CallCounts): ChainView[] 
   })
 }
 
-/** The providers (of one chain, or all), with RPC and race figures. */
-export function providerViews(pool: DashboardPool, chain?: string): ProviderView[] {
+/**
+ * The providers (of one chain, or all), with all-history RPC and race figures from `stats` (the pool's
+ * store, or the cluster's figures); `recent` is always this instance's own, the figures its routing reads.
+ */
+export function providerViews(
+  pool: DashboardPool,
+  chain?: string,
+  stats: StatsReader = pool.store,
+): ProviderView[] {
   const statuses = pool.providers(chain)
   const perChain = new Map<
     string,
@@ -111,7 +121,7 @@ export function providerViews(pool: DashboardPool, chain?: string): ProviderView
     let figures = perChain.get(name)
     if (!figures) {
       const rpc = new Map<string, ProviderView['rpc']>()
-      for (const row of pool.store.rpcStats(name, ['providerId'])) {
+      for (const row of stats.rpcStats(name, ['providerId'])) {
         rpc.set(row.providerId ?? '', {
           count: row.count,
           errors: row.errors,
@@ -121,7 +131,7 @@ export function providerViews(pool: DashboardPool, chain?: string): ProviderView
           p95Ms: row.p95Ms,
         })
       }
-      const race = new Map(pool.store.leaderboard(name).map((row) => [row.providerId, row]))
+      const race = new Map(stats.leaderboard(name).map((row) => [row.providerId, row]))
       figures = { rpc, race }
       perChain.set(name, figures)
     }
@@ -154,17 +164,17 @@ export function providerViews(pool: DashboardPool, chain?: string): ProviderView
   })
 }
 
-/** The race standing of one chain (a resolved chain name). */
-export function leaderboardView(pool: DashboardPool, chain: string): LeaderboardView {
-  const leaderboard = pool.store.leaderboard(chain)
+/** The race standing of one chain (a resolved chain name), from `stats` (scoped as `scope` says). */
+export function leaderboardView(stats: StatsReader, chain: string, scope: StatsScope): LeaderboardView {
+  const leaderboard = stats.leaderboard(chain)
   const marginsByProvider: Record<string, MarginStats> = {}
-  for (const row of leaderboard)
-    marginsByProvider[row.providerId] = pool.store.marginStats(chain, row.providerId)
+  for (const row of leaderboard) marginsByProvider[row.providerId] = stats.marginStats(chain, row.providerId)
   return {
     chain,
+    scope,
     leaderboard,
-    byEventType: pool.store.raceStatsByEventType(chain),
-    margins: pool.store.marginStats(chain),
+    byEventType: stats.raceStatsByEventType(chain),
+    margins: stats.marginStats(chain),
     marginsByProvider,
   }
 }
