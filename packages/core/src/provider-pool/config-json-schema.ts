@@ -45,6 +45,12 @@ const fields: Record<string, string | { description: string; default: unknown }>
     description: `Longest a probe waits for its answer, in milliseconds; by default ${DEFAULT_HEALTH_CHECK_TIMEOUT_MS}, or \`requestTimeoutMs\` when that is shorter.`,
     default: DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   },
+  peerEvidence:
+    "Shared provider observations between the instances of a cluster whose pools share a PubSub adapter (e.g. Redis): a peer's fresh verdict that a provider is down or circuit-open keeps it out of this instance's rotation until this instance's own probe (sent at once) says it answers, the peer sees it recover, or `maxAgeMs` after the peer saw it; a peer's cooldown (a 429's Retry-After) applies here too for the time that remains. Evidence never puts a provider back in rotation by itself, and events that follow a peer's are marked `viaPeer` and never acted on. Without an adapter it does nothing. `false` turns it off.",
+  'peerEvidence.maxAgeMs':
+    "Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down verdict holds a provider out of rotation at most this long after the peer saw it, in milliseconds.",
+  'peerEvidence.probeIntervalMs':
+    "Least time between two probes of one provider prompted by peers' events, in milliseconds: a flood of them costs at most one probe per provider per interval, never two at once.",
   filters:
     'Filters (`eth_newFilter`, `eth_newBlockFilter`, …), answered by ChainPulse from its canonical follower so their ids survive failover: their limits.',
   'filters.idleTimeoutMs': 'A filter not polled for this long is removed, in milliseconds.',
