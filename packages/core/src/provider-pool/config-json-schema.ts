@@ -46,7 +46,7 @@ const fields: Record<string, string | { description: string; default: unknown }>
     default: DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   },
   peerEvidence:
-    "Shared provider observations between the instances of a cluster whose pools share a PubSub adapter (e.g. Redis): a peer's fresh verdict that a provider is down or circuit-open keeps it out of this instance's rotation until this instance's own probe (sent at once) says it answers, the peer sees it recover, or `maxAgeMs` after the peer saw it; a peer's cooldown (a 429's Retry-After) applies here too for the time that remains. Evidence never puts a provider back in rotation by itself, and events that follow a peer's are marked `viaPeer` and never acted on. Without an adapter it does nothing. `false` turns it off.",
+    "Shared provider observations between a cluster's instances (through a PubSub adapter): a peer's fresh down or circuit-open verdict keeps a provider out of rotation until this instance's own probe, sent at once, judges it (at most `maxAgeMs`); a peer's cooldown applies for the time it has left. `false` turns it off (see [provider-pool.md](provider-pool.md#shared-observations-across-instances)).",
   'peerEvidence.maxAgeMs':
     "Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down verdict holds a provider out of rotation at most this long after the peer saw it, in milliseconds.",
   'peerEvidence.probeIntervalMs':
