@@ -54,11 +54,12 @@ afterEach(async () => {
 })
 
 /**
- * Three instances under traffic (each `reads` client reads, 4 at a time, round-robin), the dead provider
- * killed once A has done 60. Returns the client calls B and C sent it after the first first-hand verdict
+ * Three instances under traffic (each at least `reads` client reads, 4 at a time, round-robin), the dead
+ * provider killed once A has done 60, and the traffic kept up for `afterKillMs` at least after that (so
+ * the count does not depend on how fast this machine runs the reads). Returns the client calls B and C sent it after the first first-hand verdict
  * on it (`unhealthy` or `circuit_open`, whichever instance made it), and that instance.
  */
-async function killUnderTraffic(options: Partial<ProviderPoolOptions>, reads = 300) {
+async function killUnderTraffic(options: Partial<ProviderPoolOptions>, reads = 300, afterKillMs = 2_000) {
   const bus = createInMemoryBus()
   const byUrl = new Map(devnet.manifest.providers.map((provider) => [provider.httpUrl, provider.id]))
   /** Every upstream call and provider event of every instance, in the order they happened. */
@@ -100,11 +101,12 @@ async function killUnderTraffic(options: Partial<ProviderPoolOptions>, reads = 3
   })
 
   const failed: unknown[] = []
+  let killedAt: number | undefined
   const traffic = async (pool: ProviderPool, onProgress?: (done: number) => Promise<void>) => {
     let started = 0
     let done = 0
     const worker = async () => {
-      while (started < reads) {
+      while (started < reads || killedAt === undefined || performance.now() - killedAt < afterKillMs) {
         started++
         await pool.request({ chain: 'ethereum', method: CLIENT_METHOD }).catch((error) => failed.push(error))
         await onProgress?.(++done)
@@ -116,12 +118,13 @@ async function killUnderTraffic(options: Partial<ProviderPoolOptions>, reads = 3
     if (done !== 60) return
     log.push({ instance: 'A', kind: 'killed', providerId: DEAD })
     await devnet.provider(DEAD).kill()
+    killedAt = performance.now()
   }
   await Promise.all(cluster.map(({ instance, pool }) => traffic(pool, instance === 'A' ? killed : undefined)))
 
-  const killedAt = log.findIndex((entry) => entry.kind === 'killed')
+  const kill = log.findIndex((entry) => entry.kind === 'killed')
   const first = log.findIndex(
-    (entry, index) => index > killedAt && entry.kind === 'verdict' && entry.providerId === DEAD,
+    (entry, index) => index > kill && entry.kind === 'verdict' && entry.providerId === DEAD,
   )
   expect(first).toBeGreaterThanOrEqual(0)
   const judge = log[first]!.instance

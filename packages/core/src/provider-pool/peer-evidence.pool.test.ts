@@ -24,6 +24,7 @@ interface Instance {
   id: string
   pool: ProviderPool
   providers: Record<'a' | 'b' | 'c', MockProvider>
+  /** The events this instance published. */
   events: ProviderPoolEvent[]
 }
 
@@ -69,7 +70,10 @@ function cluster(options: Partial<ProviderPoolOptions> = {}): {
     })
     pools.push(pool)
     const events: ProviderPoolEvent[] = []
-    pool.pubsub.subscribe('provider_pool:events', (event) => events.push(event))
+    // This instance's own events only (a peer's arrive with its id as their origin).
+    pool.pubsub.subscribe('provider_pool:events', (event, _topic, origin) => {
+      if (origin === undefined) events.push(event)
+    })
     return { id, pool, providers, events }
   }
   return { clock, bus, instances: { A: instance('A'), B: instance('B'), C: instance('C') } }
@@ -139,7 +143,21 @@ describe('peer evidence across three instances', () => {
     await advanceInSteps(clock, 10)
     expect(health(A, 'a')?.health).toBe('down')
 
-    for (const instance of [B, C]) {
+    for (const [instance, other] of [
+      [B, C],
+      [C, B],
+    ] as const) {
+      // Held out on A's word only until its own probe, sent at once, found a answering (or the other's
+      // did first and said so: that recovery ends the evidence too, and this says whose it was).
+      expect(
+        instance.events
+          .filter((event) => event.providerId === 'a')
+          .map((event) => [event.type, event.viaPeer ?? 'first-hand']),
+      ).toEqual([
+        ['unhealthy', 'A'],
+        ['healthy', expect.toBeOneOf(['first-hand', other.id])],
+      ])
+      expect(instance.providers.a.calls('eth_blockNumber')).toBeGreaterThan(0)
       expect(health(instance, 'a')?.health).toBe('healthy')
       expect((await read(clock, instance)).providerId).toBe('a')
     }

@@ -108,7 +108,7 @@ export function followPeerEvidence(options: PeerEvidenceOptions): Unsubscribe {
         target.probe()
         return
       case 'recovered':
-        provider.clearPeerDown()
+        provider.clearPeerDown(origin)
         if (provider.downReason !== undefined) target.probe()
         return
       case 'cooldown':
