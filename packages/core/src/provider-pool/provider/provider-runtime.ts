@@ -98,8 +98,11 @@ export interface ProviderRuntime {
    * until {@link markUp}, {@link clearPeerDown} or the time is up, whichever comes first.
    */
   notePeerDown(evidence: PeerDownEvidence, holdMs: number): void
-  /** A peer saw it recover: drops the peer evidence (the provider's own verdicts stay). */
-  clearPeerDown(): void
+  /**
+   * Drops the peer evidence (the provider's own verdicts stay): a peer saw it recover (`viaPeer`: that
+   * peer, named by the events this publishes), or the evidence expired.
+   */
+  clearPeerDown(viaPeer?: string): void
   /** Notes an answer (a result), so a provider busy answering needs no probe to prove it is up. */
   noteAnswered(): void
   /** Remembers, for `ttlMs`, that it does not serve `method` (and what it said). */
@@ -248,11 +251,11 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       peerDownTimer = clock.setTimeout(() => runtime.clearPeerDown(), holdMs)
       if (!wasHeld) noteHealth(undefined, evidence.peer)
     },
-    clearPeerDown() {
+    clearPeerDown(viaPeer) {
       if (peerDown === undefined) return
       const { peer } = peerDown
       dropPeerDown()
-      noteHealth(undefined, peer)
+      noteHealth(undefined, viaPeer ?? peer)
     },
     noteAnswered() {
       runtime.lastAnsweredAt = clock.now()
