@@ -274,6 +274,30 @@ describe('peer evidence across three instances', () => {
     expect((await read(clock, B)).providerId).toBe('a')
   })
 
+  it("never fails a call on peers' word: with every provider held out, the call is routed as if none were", async () => {
+    const { clock, bus, instances } = cluster({ healthCheck: false })
+    const { B } = instances
+    const X = createPubSub<ChainPulseTopics>({ adapter: bus.createAdapter('X') })
+    for (const providerId of ['a', 'b', 'c'])
+      X.publish('provider_pool:events', {
+        ts: EPOCH + clock.now(),
+        chain: 'ethereum',
+        providerId,
+        type: 'unhealthy',
+      })
+    expect(B.pool.providers().map((provider) => provider.health)).toEqual(['down', 'down', 'down'])
+    expect((await read(clock, B)).providerId).toBe('a')
+    // A peer saw c recover: with one provider left to prefer, the call goes there.
+    X.publish('provider_pool:events', {
+      ts: EPOCH + clock.now(),
+      chain: 'ethereum',
+      providerId: 'c',
+      type: 'healthy',
+    })
+    expect((await read(clock, B)).providerId).toBe('c')
+    X.dispose()
+  })
+
   it('ignores stale observations, and ones that follow a peer', async () => {
     const { clock, bus, instances } = cluster({ peerEvidence: { maxAgeMs: 3_000 } })
     const { B } = instances
