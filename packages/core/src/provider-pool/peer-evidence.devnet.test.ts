@@ -18,6 +18,11 @@ const DEAD = 'ethereum-bravo'
 /** The client reads: a method no probe uses, so every call of it is a client call. */
 const CLIENT_METHOD = 'net_version'
 const INSTANCES = ['A', 'B', 'C'] as const
+/**
+ * Most reads one instance sends, whatever happens: the traffic ends even if the kill never comes or the
+ * test times out and its pools close under it (a loop of instant rejections would otherwise never end).
+ */
+const MAX_READS = 5_000
 /** Well-behaved providers (the devnet's own personalities inject errors, hangs and lag). */
 const neutral = {
   latencyMs: 0,
@@ -106,7 +111,9 @@ async function killUnderTraffic(options: Partial<ProviderPoolOptions>, reads = 3
     let started = 0
     let done = 0
     const worker = async () => {
-      while (started < reads || killedAt === undefined || performance.now() - killedAt < afterKillMs) {
+      const wanted = () =>
+        started < reads || killedAt === undefined || performance.now() - killedAt < afterKillMs
+      while (started < MAX_READS && wanted()) {
         started++
         await pool.request({ chain: 'ethereum', method: CLIENT_METHOD }).catch((error) => failed.push(error))
         await onProgress?.(++done)
@@ -147,14 +154,19 @@ describe.each([
     { healthCheck: false as const, breaker: { failureThreshold: 3, halfOpenAfterMs: 300 } },
   ],
 ])('a provider killed while traffic flows through three instances, %s', (_, judging) => {
-  it("the other instances send it fewer than 5 client calls in total after the first instance's verdict", async () => {
+  // Generous: a busy machine runs the reads slowly; the counts do not depend on it.
+  it("the other instances send it fewer than 5 client calls in total after the first instance's verdict", {
+    timeout: 90_000,
+  }, async () => {
     const { failed, judge, callsAfterVerdict } = await killUnderTraffic(judging)
     console.info(`peer evidence on, ${_}: ${callsAfterVerdict} calls after ${judge}'s verdict`)
     expect(failed).toEqual([])
     expect(callsAfterVerdict).toBeLessThan(5)
   })
 
-  it('without peer evidence, each instance finds it dead by itself (for comparison)', async () => {
+  it('without peer evidence, each instance finds it dead by itself (for comparison)', {
+    timeout: 90_000,
+  }, async () => {
     const { failed, judge, callsAfterVerdict } = await killUnderTraffic({ ...judging, peerEvidence: false })
     console.info(`peer evidence off, ${_}: ${callsAfterVerdict} calls after ${judge}'s verdict`)
     expect(failed).toEqual([])
