@@ -18,6 +18,7 @@ import { createStrategyRegistry } from '../routing/registry.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import { type ChainRuntime, createChainRuntime } from './chain/chain-runtime.js'
+import { followPeerEvidence } from './chain/peer-evidence.js'
 import { createFilterRegistry, FILTER_METHODS, type FilterRegistry } from './filters/filter-registry.js'
 import {
   type ProviderConfig,
@@ -27,13 +28,17 @@ import {
   type ResolvedProviderConfig,
   type ResolvedProviderPoolOptions,
 } from './options.js'
-import { createProviderRuntime, type ProviderRuntime } from './provider/provider-runtime.js'
+import {
+  createProviderRuntime,
+  type ProviderEventExtras,
+  type ProviderRuntime,
+} from './provider/provider-runtime.js'
 import { createUrlUpstream } from './provider/upstream.js'
 import { canonicalParams, createCoalescer } from './request/coalescing.js'
 import { logsRangeWidth, providersForWidth, requestLogs } from './request/logs-splitting.js'
 import { isPureRead } from './request/read-methods.js'
 import { executeRequest } from './request/request-executor.js'
-import { planRequest } from './request/request-plan.js'
+import { type PlanInput, planRequest, type RequestPlan } from './request/request-plan.js'
 import { createSessions, type SessionNote } from './sessions/sessions.js'
 import type {
   PoolRequest,
@@ -90,6 +95,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     healthCheck,
     hedge,
     coalescing,
+    peerEvidence,
   } = options
   // Objects with state of their own: one per pool, so they cannot be schema defaults.
   const store = options.store ?? createBenchmarkStore({ clock })
@@ -123,6 +129,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       headPollIntervalMs: options.headPollIntervalMs,
       healthCheck,
       defaultCooldownMs,
+      ...(peerEvidence ? { peerProbeIntervalMs: peerEvidence.probeIntervalMs } : {}),
       racing: options.racing,
       // The follower must see the chain, never the cache's view of it: its calls bypass the cache.
       request: async (method, params) =>
@@ -156,6 +163,21 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
 
   aggregator.onRace((race) => pubsub.publish('races', race))
 
+  // Peers' observations (through a PubSub adapter): evidence for this pool's own probes (docs in options).
+  const stopPeerEvidence = peerEvidence
+    ? followPeerEvidence({
+        pubsub,
+        wallClock,
+        maxAgeMs: peerEvidence.maxAgeMs,
+        target(chainName, providerId) {
+          const chain = providerChains.get(providerId)
+          const provider = chain?.byId.get(providerId)
+          if (chain === undefined || provider === undefined || chain.name !== chainName) return undefined
+          return { provider, probe: () => chain.probeForPeer(provider) }
+        },
+      })
+    : undefined
+
   function chainOf(chain: string | number): ChainRuntime {
     const byName = typeof chain === 'string' ? chains.get(chain) : undefined
     if (byName) return byName
@@ -176,14 +198,19 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     const provider = parseProviderConfig(input)
     const chain = chainOf(provider.chain)
     if (providerChains.has(provider.id)) throw new DuplicateProviderError(provider.id)
-    const emit = (type: ProviderPoolEventType, detail?: string) =>
+    const emit = (type: ProviderPoolEventType, detail?: string, extras: ProviderEventExtras = {}) => {
+      const ts = wallClock()
       pubsub.publish('provider_pool:events', {
-        ts: wallClock(),
+        ts,
         chain: chain.name,
         providerId: provider.id,
         type,
         ...(detail === undefined ? {} : { detail }),
+        // Epoch ms, not a duration: it means the same on every instance, however late the event arrives.
+        ...(extras.cooldownMs === undefined ? {} : { until: Math.round(ts + extras.cooldownMs) }),
+        ...(extras.viaPeer === undefined ? {} : { viaPeer: extras.viaPeer }),
       })
+    }
     const upstream =
       provider.upstream ??
       createUrlUpstream({
@@ -394,7 +421,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       if (referencedBlock !== undefined && best !== undefined && referencedBlock === best + 1)
         // Leave the call itself at least a second of the deadline.
         await chain.waitForHead(referencedBlock, Math.min(chain.blockTimeMs, deadline - clock.now() - 1_000))
-      const plan = planRequest({
+      const planInput: PlanInput = {
         chain: chain.name,
         method: call.method,
         needsTip: dependsOnLatest(call.method, params),
@@ -411,7 +438,10 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
         now: clock.now(),
         probing: healthCheck !== false,
         preferred: session?.providerId,
-      })
+      }
+      const plan = planInput.providers.some((provider) => provider.peerDown !== undefined)
+        ? planWithoutPeerSuspects(planInput)
+        : planRequest(planInput)
       if (plan.kind === 'unsupported') {
         // Every provider is known not to serve the method: answer as they did, without asking again.
         const durationMs = clock.now() - started
@@ -523,6 +553,24 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
           durationMs,
         } satisfies RoutingMetadata)
     }
+  }
+
+  /**
+   * A plan that leaves out providers a peer instance saw down (until this pool's own probe has judged
+   * them), saying why in its reasons. Peers' evidence is a reason to prefer the others, never to fail a
+   * call: when no other provider could take it, the plan is made over them all.
+   */
+  function planWithoutPeerSuspects(input: PlanInput): RequestPlan {
+    const candidates = input.providers
+    const plan = planRequest({
+      ...input,
+      providers: candidates.filter((provider) => provider.peerDown === undefined),
+    })
+    if (plan.kind === 'unsupported' || plan.providers.length + plan.coolingDown.length === 0)
+      return planRequest(input)
+    for (const provider of candidates)
+      if (provider.peerDown !== undefined) plan.reasons[provider.config.id] = provider.peerDown.detail
+    return plan
   }
 
   /**
@@ -686,7 +734,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       id: config.id,
       chain: chain.name,
       health: provider.health(),
-      downReason: provider.downReason,
+      // This pool's own verdict first; else why a peer's keeps it out of rotation.
+      downReason: provider.downReason ?? provider.peerDown?.detail,
       breaker: provider.breaker.state,
       head: chain.heads.head(config.id),
       lag: chain.heads.lag(config.id),
@@ -748,6 +797,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     async close() {
       if (closed) return
       closed = true
+      stopPeerEvidence?.()
       for (const registry of filters.values()) registry.close()
       await Promise.all([...chains.values()].map((chain) => chain.close()))
       for (const chain of chains.values()) for (const provider of chain.providers) provider.dispose()

@@ -66,6 +66,17 @@ export interface ProviderPoolEvent {
   type: ProviderPoolEventType
   /** Human-readable context, e.g. "429, Retry-After 5 s" (credentials redacted). */
   detail?: string
+  /**
+   * `cooldown_start` only: when the cooldown ends (Unix epoch ms), so other instances sharing the
+   * provider's rate limit can cool it down for the time that remains.
+   */
+  until?: number
+  /**
+   * Set when the event follows another instance's observation rather than this instance's own (see
+   * `peerEvidence`): that instance's id. Instances act only on first-hand events (no `viaPeer`), so an
+   * observation is never echoed back and forth between them.
+   */
+  viaPeer?: string
 }
 
 /** Payload of `blocks:new`: a new head, as first seen by any provider. */

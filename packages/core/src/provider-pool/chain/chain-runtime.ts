@@ -37,6 +37,8 @@ export interface ChainRuntimeOptions {
   healthCheck: { intervalMs: number; timeoutMs: number } | false
   /** Cooldown after a throttle that did not say how long to wait. */
   defaultCooldownMs: number
+  /** Least time between two probes of one provider prompted by peers' observations (ms). */
+  peerProbeIntervalMs?: number
   /** Keep upstream `newHeads` subscribed without user demand. */
   racing: boolean
   request: ChainRequest
@@ -59,6 +61,11 @@ export interface ChainRuntime {
    * judge it now rather than at their next round, so a dead provider leaves rotation within a round trip.
    */
   suspectUnreachable(provider: ProviderRuntime): void
+  /**
+   * Another instance saw `provider` go down or come back: have this instance's own probe judge it now
+   * (bounded: see `HealthProber.probeForPeer`).
+   */
+  probeForPeer(provider: ProviderRuntime): void
   /**
    * Makes sure the canonical chain follows from now: when it has no block yet, the latest one is fetched
    * and becomes its first, so later blocks are delivered (and gaps back-filled) from here on. What a
@@ -260,6 +267,9 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
     intervalMs: healthCheck ? healthCheck.intervalMs : options.headPollIntervalMs,
     timeoutMs: healthCheck ? healthCheck.timeoutMs : options.headPollIntervalMs,
     defaultCooldownMs: options.defaultCooldownMs,
+    ...(options.peerProbeIntervalMs === undefined
+      ? {}
+      : { peerProbeIntervalMs: options.peerProbeIntervalMs }),
     judge: healthCheck !== false,
     // A stream whose socket is down proves nothing about the provider being up.
     isStreaming: (provider) =>
@@ -432,6 +442,7 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       }
     },
     suspectUnreachable: (provider) => prober.probeSoon(provider),
+    probeForPeer: (provider) => prober.probeForPeer(provider),
     upstreamSubscriptionCount: () => upstreamSubscriptions.size,
     async close() {
       closed = true

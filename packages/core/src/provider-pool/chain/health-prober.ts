@@ -19,6 +19,8 @@ export interface HealthProberOptions {
   intervalMs: number
   /** Timeout of one probe (ms). */
   timeoutMs: number
+  /** Least time between two probes of one provider prompted by peers' observations (ms). @default 1_000 */
+  peerProbeIntervalMs?: number
   /** Cooldown after a throttled probe that did not say how long to wait. */
   defaultCooldownMs: number
   /**
@@ -48,6 +50,14 @@ export interface HealthProber {
    * it cools down, once it is down, or without judging probes.
    */
   probeSoon(provider: ProviderRuntime): void
+  /**
+   * Probes `provider` now because another instance saw it go down or come back: this instance's own
+   * probe decides, as soon as it can. Unlike {@link probeSoon} it also probes a provider this instance
+   * has found down (a peer saw it recover). Bounded, however many peer events arrive: nothing while a
+   * probe of it is in flight or while it cools down, and at most one such probe per provider every
+   * `peerProbeIntervalMs`.
+   */
+  probeForPeer(provider: ProviderRuntime): void
   stop(): void
 }
 
@@ -67,6 +77,9 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
   const probing = new Set<ProviderRuntime>()
   /** When each provider was last probed outside the rounds (`probeSoon`). */
   const lastProbedSoon = new WeakMap<ProviderRuntime, number>()
+  /** When each provider was last probed because of a peer's observation (`probeForPeer`). */
+  const lastProbedForPeer = new WeakMap<ProviderRuntime, number>()
+  const peerProbeIntervalMs = options.peerProbeIntervalMs ?? 1_000
   let timer: TimerHandle | undefined
   let stopped = false
   let round: Promise<void> | undefined
@@ -204,6 +217,17 @@ export function createHealthProber(options: HealthProberOptions): HealthProber {
       )
         return
       lastProbedSoon.set(provider, now)
+      void probeAlone(provider)
+    },
+    probeForPeer(provider) {
+      if (stopped || !options.judge || probing.has(provider)) return
+      const now = clock.now()
+      if (
+        provider.cooldownUntil > now ||
+        now - (lastProbedForPeer.get(provider) ?? -Infinity) < peerProbeIntervalMs
+      )
+        return
+      lastProbedForPeer.set(provider, now)
       void probeAlone(provider)
     },
     stop() {

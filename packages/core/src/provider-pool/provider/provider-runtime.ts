@@ -42,6 +42,26 @@ export const STATE_MISS_TTL_MS = 10 * 60_000
  */
 export const MIN_STATE_HISTORY_BLOCKS = 128
 
+/**
+ * Another instance's fresh verdict that a provider is down or circuit-open (see `peerEvidence`): it keeps
+ * the provider out of this instance's rotation until this instance's own probe says it answers, a peer
+ * sees it recover, or the evidence grows older than the freshness window.
+ */
+export interface PeerDownEvidence {
+  /** The instance that saw it. */
+  peer: string
+  /** What routing and the provider's status say about it, e.g. "peer b saw it down at 2026-…Z". */
+  detail: string
+}
+
+/** Extra fields of a provider pool event, beyond its type and detail. */
+export interface ProviderEventExtras {
+  /** `cooldown_start`: the cooldown's length (ms), published as its end in epoch ms. */
+  cooldownMs?: number
+  /** The event follows this peer instance's observation, not this instance's own. */
+  viaPeer?: string
+}
+
 /** Everything the pool tracks about one provider; one instance per provider. */
 export interface ProviderRuntime {
   readonly config: ResolvedProviderConfig
@@ -59,15 +79,30 @@ export interface ProviderRuntime {
   lastAnsweredAt: number
   connection: UpstreamConnectionState | undefined
   health(): ProviderHealth
-  /** Cools the provider down for `ms` (a 429, a rate-limit error, or an operator's command). */
-  startCooldown(ms: number, reason: string): void
+  /**
+   * Cools the provider down for `ms` (a 429, a rate-limit error, or an operator's command); `viaPeer`
+   * names the instance whose cooldown this one follows (its events say so, and peers do not act on them).
+   */
+  startCooldown(ms: number, reason: string, viaPeer?: string): void
   /** Ends a cooldown early. */
   endCooldown(): void
   setLagging(lagging: boolean, lag: number): void
   /** Background probes failed: out of rotation until one succeeds. */
   markDown(reason: string): void
-  /** A background probe succeeded: back in rotation. */
+  /** A background probe succeeded: back in rotation, whatever a peer said. */
   markUp(): void
+  /** Another instance's fresh down verdict, while it holds (`undefined` once cleared or expired). */
+  readonly peerDown: PeerDownEvidence | undefined
+  /**
+   * Takes a peer's down verdict as evidence for `holdMs`: the provider counts as `down` (out of rotation)
+   * until {@link markUp}, {@link clearPeerDown} or the time is up, whichever comes first.
+   */
+  notePeerDown(evidence: PeerDownEvidence, holdMs: number): void
+  /**
+   * Drops the peer evidence (the provider's own verdicts stay): a peer saw it recover (`viaPeer`: that
+   * peer, named by the events this publishes), or the evidence expired.
+   */
+  clearPeerDown(viaPeer?: string): void
   /** Notes an answer (a result), so a provider busy answering needs no probe to prove it is up. */
   noteAnswered(): void
   /** Remembers, for `ttlMs`, that it does not serve `method` (and what it said). */
@@ -110,7 +145,7 @@ export interface ProviderRuntimeOptions {
   /** How long "does not serve this method" is remembered (ms). */
   unsupportedMethodTtlMs: number
   /** Publishes a `provider_pool:events` entry. */
-  emit(type: ProviderPoolEventType, detail?: string): void
+  emit(type: ProviderPoolEventType, detail?: string, extras?: ProviderEventExtras): void
 }
 
 /**
@@ -123,6 +158,12 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
   const breaker = createCircuitBreaker({ ...options.breaker, name: config.id, clock })
   const unsupported = new Map<string, { until: number; error: UpstreamRpcError }>()
   let cooldownTimer: TimerHandle | undefined
+  /** The peer whose cooldown the current one follows, if it does. */
+  let cooldownViaPeer: string | undefined
+  let peerDown: PeerDownEvidence | undefined
+  let peerDownTimer: TimerHandle | undefined
+  /** Clock time until which the peer evidence holds (0: none held). */
+  let peerDownUntil = 0
   let lastHealth: ProviderHealth = 'healthy'
   let logsBlockRange = config.maxLogsBlockRange
   /** The newest block it answered "missing state" for, until when that is remembered. */
@@ -151,28 +192,32 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       return logsBlockRange
     },
     health() {
-      if (runtime.downReason !== undefined) return 'down'
+      if (runtime.downReason !== undefined || peerDown !== undefined) return 'down'
       if (breaker.state !== 'closed') return 'unhealthy'
       if (runtime.cooldownUntil > clock.now()) return 'cooldown'
       if (runtime.lagging) return 'lagging'
       return 'healthy'
     },
-    startCooldown(ms, reason) {
+    startCooldown(ms, reason, viaPeer) {
       const until = clock.now() + ms
       if (until <= runtime.cooldownUntil) return
       runtime.cooldownUntil = until
+      cooldownViaPeer = viaPeer
       if (cooldownTimer !== undefined) clock.clearTimeout(cooldownTimer)
       cooldownTimer = clock.setTimeout(() => runtime.endCooldown(), ms)
-      emit('cooldown_start', `${reason}; ${Math.round(ms)} ms`)
-      noteHealth()
+      emit('cooldown_start', `${reason}; ${Math.round(ms)} ms`, withPeer({ cooldownMs: ms }, viaPeer))
+      noteHealth(undefined, viaPeer)
     },
     endCooldown() {
       if (cooldownTimer !== undefined) clock.clearTimeout(cooldownTimer)
       cooldownTimer = undefined
       if (runtime.cooldownUntil === 0) return
       runtime.cooldownUntil = 0
-      emit('cooldown_end')
-      noteHealth()
+      // The end of a cooldown that followed a peer's is the peer's news too, not a fresh observation.
+      const viaPeer = cooldownViaPeer
+      cooldownViaPeer = undefined
+      emit('cooldown_end', undefined, withPeer({}, viaPeer))
+      noteHealth(undefined, viaPeer)
     },
     setLagging(lagging, lag) {
       if (runtime.lagging === lagging) return
@@ -186,9 +231,31 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       noteHealth(reason)
     },
     markUp() {
-      if (runtime.downReason === undefined) return
+      if (runtime.downReason === undefined && peerDown === undefined) return
       runtime.downReason = undefined
+      dropPeerDown()
       noteHealth()
+    },
+    get peerDown() {
+      return peerDown
+    },
+    notePeerDown(evidence, holdMs) {
+      const until = clock.now() + holdMs
+      if (until <= peerDownUntil) return
+      const wasHeld = peerDown !== undefined
+      if (peerDownTimer !== undefined) clock.clearTimeout(peerDownTimer)
+      // Held already: the first evidence still says why (a breaker's opening and the `unhealthy` that
+      // follows it are one observation); a fresher one only makes it hold longer.
+      peerDown ??= evidence
+      peerDownUntil = until
+      peerDownTimer = clock.setTimeout(() => runtime.clearPeerDown(), holdMs)
+      if (!wasHeld) noteHealth(undefined, evidence.peer)
+    },
+    clearPeerDown(viaPeer) {
+      if (peerDown === undefined) return
+      const { peer } = peerDown
+      dropPeerDown()
+      noteHealth(undefined, viaPeer ?? peer)
     },
     noteAnswered() {
       runtime.lastAnsweredAt = clock.now()
@@ -235,24 +302,42 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
     },
     dispose() {
       if (cooldownTimer !== undefined) clock.clearTimeout(cooldownTimer)
+      dropPeerDown()
       breaker.dispose()
       options.upstream.close()
     },
   }
 
+  function dropPeerDown(): void {
+    if (peerDownTimer !== undefined) clock.clearTimeout(peerDownTimer)
+    peerDownTimer = undefined
+    peerDown = undefined
+    peerDownUntil = 0
+  }
+
+  function withPeer(extras: ProviderEventExtras, viaPeer: string | undefined): ProviderEventExtras {
+    return viaPeer === undefined ? extras : { ...extras, viaPeer }
+  }
+
   /**
    * Publishes `healthy` / `unhealthy` when the provider enters or leaves rotation (down or breaker not
-   * closed), after the specific event; cooldowns and lag have events of their own.
+   * closed), after the specific event; cooldowns and lag have events of their own. `viaPeer`: the change
+   * follows that peer's observation (marked so that no instance takes it for a first-hand one).
    */
-  function noteHealth(reason?: string): void {
+  function noteHealth(reason?: string, viaPeer?: string): void {
     const health = runtime.health()
     if (health === lastHealth) return
     const wasOut = lastHealth === 'down' || lastHealth === 'unhealthy'
     const isOut = health === 'down' || health === 'unhealthy'
     lastHealth = health
-    if (health === 'healthy') emit('healthy')
+    const extras = withPeer({}, viaPeer)
+    if (health === 'healthy') emit('healthy', undefined, extras)
     else if (isOut && !wasOut)
-      emit('unhealthy', health === 'down' ? `down: ${reason ?? runtime.downReason}` : 'circuit open')
+      emit(
+        'unhealthy',
+        health === 'down' ? `down: ${reason ?? runtime.downReason ?? peerDown?.detail}` : 'circuit open',
+        extras,
+      )
   }
 
   breaker.onStateChange((change) => {
