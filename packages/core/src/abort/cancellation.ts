@@ -25,7 +25,9 @@ class LightSignal {
 
   addEventListener(type: string, listener: () => void): void {
     // The event fires once, so `{ once: true }` changes nothing and other options do not apply.
-    if (type === 'abort' && !this.aborted) (this.listeners ??= new Set()).add(listener)
+    if (type !== 'abort' || this.aborted) return
+    this.listeners ??= new Set()
+    this.listeners.add(listener)
   }
 
   removeEventListener(type: string, listener: () => void): void {
