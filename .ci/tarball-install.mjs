@@ -100,7 +100,7 @@ const demoApp = join(work, 'app-with-devnet')
 console.log('pack')
 run('sh', ['deploy/pack.sh', tarballs], { stdio: 'inherit' })
 
-console.log('install (core + server, as the Dockerfile does)')
+console.log('install (core + redis + server, as the Dockerfile does)')
 run('sh', ['deploy/install.sh', tarballs, app], { stdio: 'inherit' })
 const installed = (name) => {
   try {
@@ -110,7 +110,10 @@ const installed = (name) => {
     return false
   }
 }
-check(installed('@chainpulse/server') && installed('@chainpulse/core'), 'server and core installed with npm')
+check(
+  installed('@chainpulse/server') && installed('@chainpulse/core') && installed('@chainpulse/redis'),
+  'server, core and redis (cluster mode) installed with npm',
+)
 check(
   !installed('@chainpulse/devnet') && !installed('@chainpulse/demo-web'),
   'neither devnet nor demo-web installed',

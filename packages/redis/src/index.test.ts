@@ -5,7 +5,11 @@ import * as testing from './testing/index.js'
 // The public API, spelled out: a change here is a deliberate change of what users may import.
 describe('exports', () => {
   it('of @chainpulse/redis', () => {
-    expect(Object.keys(redis).sort()).toEqual(['createRedisCacheStore', 'createRedisPubSubAdapter'])
+    expect(Object.keys(redis).sort()).toEqual([
+      'createRedisCacheStore',
+      'createRedisConnection',
+      'createRedisPubSubAdapter',
+    ])
   })
 
   it('of @chainpulse/redis/testing', () => {

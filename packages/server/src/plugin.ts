@@ -1,6 +1,7 @@
 import type { Clock } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Cluster } from './cluster/start-cluster.js'
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.js'
 import type { DemoControls } from './demo/controls.js'
 import { createCallCounts } from './metrics/call-counts.js'
@@ -38,6 +39,8 @@ export interface ChainPulsePluginOptions {
    * sampler) once the server listens; `POST /api/demo/ambient/stop` and `/start` switch it. @default false
    */
   ambientTraffic?: boolean
+  /** The instance's cluster connections (see `BuildServerOptions.cluster`). @default none */
+  cluster?: Cluster
 }
 
 /**
@@ -82,7 +85,19 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
   await app.register(
     async (rpc) => {
       if (config.cors) registerCors(rpc, config.cors)
-      await rpc.register(rpcRoutes, { pool, config, redact })
+      await rpc.register(rpcRoutes, {
+        pool,
+        config,
+        redact,
+        ...(options.cluster
+          ? {
+              sharedRateLimit: {
+                redis: options.cluster.rateLimitRedis,
+                keyPrefix: `${options.cluster.config.keyPrefix}ratelimit:`,
+              },
+            }
+          : {}),
+      })
     },
     { prefix: '/rpc' },
   )
@@ -108,6 +123,7 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
         controls: options.controls,
         clock: options.clock,
         ambientTraffic: options.ambientTraffic,
+        cluster: options.cluster,
       })
   })
   if (isDashboardPool(pool) && calls) {

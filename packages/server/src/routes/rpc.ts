@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { PoolRequestOptions } from '@chainpulse/core'
+import type { RedisConnection } from '@chainpulse/redis'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerConfig } from '../config/server-config.js'
@@ -28,6 +30,11 @@ export interface RpcRoutesOptions {
   pool: ProxyPool
   config: ServerConfig
   redact: Redactor
+  /**
+   * Count the rate limit in Redis, so every instance of a cluster draws on one budget per client.
+   * @default counted in this process
+   */
+  sharedRateLimit?: { redis: RedisConnection['client']; keyPrefix: string }
 }
 
 const JSON_CONTENT_TYPES = ['application/json', 'application/json-rpc', 'application/jsonrequest']
@@ -58,13 +65,29 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
   const clientIds = new WeakMap<FastifyRequest, string>()
 
   if (config.rateLimit) {
+    const shared = options.sharedRateLimit
     // Global within this plugin: one budget per client across every /rpc route (route-level limits
     // would give each route pattern its own budget).
     await app.register(rateLimit, {
       global: true,
       max: config.rateLimit.max,
       timeWindow: config.rateLimit.timeWindowMs,
-      keyGenerator: (request) => clientIds.get(request) ?? request.ip,
+      keyGenerator: shared
+        ? // A client's key is an API key: Redis gets its hash, never the key itself.
+          (request) =>
+            createHash('sha256')
+              .update(clientIds.get(request) ?? request.ip)
+              .digest('base64url')
+        : (request) => clientIds.get(request) ?? request.ip,
+      ...(shared
+        ? {
+            redis: shared.redis,
+            nameSpace: shared.keyPrefix,
+            // Redis is down or slow (the connection's command timeout): serve the request rather than fail
+            // it. A cluster without Redis is unlimited for that while; a client is never refused for it.
+            skipOnError: true,
+          }
+        : {}),
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         [RATE_LIMITED]: true,
