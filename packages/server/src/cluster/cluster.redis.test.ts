@@ -169,6 +169,21 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
     expect(view.stale).toBe(false)
   })
 
+  it('serves requests while Redis hangs (paused), with no rate limit to wait on past the command timeout', async () => {
+    const { instances } = await startCluster(2, { rateLimit: { max: 1_000, timeWindowMs: 60_000 } })
+    await redis.pause()
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          call(instances[i % 2]!, ['while-paused', i]).then((r) => r.status),
+        ),
+      )
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
+    } finally {
+      redis.resume()
+    }
+  })
+
   it('serves every request through a Redis crash and reconnects without a restart', async () => {
     const { instances } = await startCluster(3, { rateLimit: { max: 100_000, timeWindowMs: 1_000 } })
     let failed = 0
