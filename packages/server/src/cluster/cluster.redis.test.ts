@@ -86,7 +86,7 @@ async function call(instance: RunningChainPulse, params: unknown[] = [], headers
 }
 
 /** Opens a dashboard stream subscribed to `topics`; `messages` fills as they arrive. */
-async function openStream(instance: RunningChainPulse, topics: string[]) {
+async function openStream(instance: RunningChainPulse, topics: string[], replay = 0) {
   const socket = new WebSocket(`${instance.url.replace('http', 'ws')}/api/stream`)
   const messages: {
     topic?: string
@@ -99,7 +99,7 @@ async function openStream(instance: RunningChainPulse, topics: string[]) {
     socket.once('open', resolve)
     socket.once('error', reject)
   })
-  socket.send(JSON.stringify({ subscribe: topics }))
+  socket.send(JSON.stringify({ subscribe: topics, ...(replay ? { replay } : {}) }))
   await waitFor(() => messages.some((message) => message.subscribed), { what: 'the subscription ack' })
   return { socket, messages }
 }
@@ -117,6 +117,16 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
         return found.length >= 2 ? found : undefined
       })
       expect(decisions.map((message) => message.instance).sort()).toEqual(['node-0', 'node-1'])
+      // A dashboard opened later gets them in its replay, still tagged by instance.
+      const late = await openStream(b, ['routing:decisions'], 10)
+      const replayed = await waitFor(() => {
+        const found = late.messages.filter((message) => message.topic === 'routing:decisions')
+        return found.length >= 2 ? found : undefined
+      })
+      late.socket.close()
+      expect(replayed.map((message) => [message.payload?.method, message.instance])).toEqual(
+        decisions.map((message) => [message.payload?.method, message.instance]),
+      )
     } finally {
       stream.socket.close()
     }
