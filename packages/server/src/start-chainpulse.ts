@@ -118,20 +118,28 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
         ...(options.pool.clock ? { clock: options.pool.clock } : {}),
       })
     : undefined
-  const pool = createProviderPool({
-    ...(cache === false
-      ? {}
-      : {
-          cache: createResponseCache({
-            ...cache,
-            ...(cluster?.cacheStore ? { store: cluster.cacheStore } : {}),
+  // A pool option that is invalid must not leave the cluster's Redis connections open behind it.
+  let pool: ProviderPool
+  try {
+    pool = createProviderPool({
+      ...(cache === false
+        ? {}
+        : {
+            cache: createResponseCache({
+              ...cache,
+              ...(cluster?.cacheStore ? { store: cluster.cacheStore } : {}),
+            }),
           }),
-        }),
-    ...(cluster ? { pubsub: cluster.pubsub } : {}),
-    ...options.pool,
-    store,
-    ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
-  })
+      ...(cluster ? { pubsub: cluster.pubsub } : {}),
+      ...options.pool,
+      store,
+      ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
+    })
+  } catch (error) {
+    await cluster?.close()
+    await upstreamFetch?.close()
+    throw error
+  }
   cluster?.attach(pool)
   let closing: Promise<void> | undefined
   let app: FastifyInstance

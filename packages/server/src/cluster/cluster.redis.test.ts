@@ -77,11 +77,11 @@ async function clusterView(instance: RunningChainPulse): Promise<Extract<Cluster
   return body
 }
 
-async function call(instance: RunningChainPulse, params: unknown[] = [], headers = {}): Promise<Response> {
+async function call(instance: RunningChainPulse, params: unknown[] = [], method = 'echo'): Promise<Response> {
   return fetch(`${instance.url}/rpc/ethereum`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params }),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   })
 }
 
@@ -153,6 +153,19 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
       }),
     )
     expect(upstreams.reduce((sum, upstream) => sum + upstream.calls.length, 0)).toBe(21)
+  })
+
+  it('shares the response cache: an answer fetched by one instance is a hit on another', async () => {
+    const { instances, upstreams } = await startCluster(2, { cache: {} })
+    const [a, b] = instances as [RunningChainPulse, RunningChainPulse]
+    const chainIdCalls = () =>
+      upstreams.flatMap((upstream) => upstream.calls).filter((entry) => entry.method === 'eth_chainId').length
+    expect(await (await call(a, [], 'eth_chainId')).json()).toMatchObject({ result: 'eth_chainId' })
+    // The write to Redis is in the background: wait until A's store has nothing pending.
+    await waitFor(() => a.cluster!.redisStatus().cache?.pending === 0, { what: "A's cache write" })
+    expect(await (await call(b, [], 'eth_chainId')).json()).toMatchObject({ result: 'eth_chainId' })
+    expect(chainIdCalls()).toBe(1)
+    expect(b.cluster!.redisStatus().cache?.hits).toBe(1)
   })
 
   it('rate-limits one client spread over three instances as one client', async () => {
