@@ -208,7 +208,11 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
   })
 
   it('serves every request through a Redis crash and reconnects without a restart', async () => {
-    const { instances } = await startCluster(3, { rateLimit: { max: 100_000, timeWindowMs: 1_000 } })
+    // The defaults otherwise: the shared cache is on too.
+    const { instances } = await startCluster(3, {
+      rateLimit: { max: 100_000, timeWindowMs: 1_000 },
+      cache: {},
+    })
     let failed = 0
     let sent = 0
     let flowing = true
