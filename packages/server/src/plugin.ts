@@ -134,6 +134,7 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
         nodeMetrics: config.metrics.nodeMetrics,
         methods: config.metrics.methods,
         redact,
+        cluster: options.cluster,
       })
     // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
     if (options.dashboardDir !== false) await app.register(dashboardRoutes, { distDir: options.dashboardDir })

@@ -233,6 +233,9 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
       return !view.redis.connected && view.stale ? view : undefined
     })
     expect(down.instances.length).toBe(3)
+    const metricsWhileDown = await (await fetch(`${instances[1]!.url}/metrics`)).text()
+    expect(metricsWhileDown).toContain('chainpulse_cluster_redis_connected 0')
+    expect(metricsWhileDown).toContain('chainpulse_cluster_instances 3')
     const sentWhileDown = sent
     await waitFor(() => sent > sentWhileDown + 30, { what: 'requests while Redis is down' })
     await redis.restart()
@@ -249,6 +252,9 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
     )
     flowing = false
     await Promise.all(clients)
+    expect(await (await fetch(`${instances[1]!.url}/metrics`)).text()).toContain(
+      'chainpulse_cluster_redis_connected 1',
+    )
     expect(sent).toBeGreaterThan(60)
     expect(failed).toBe(0)
 
