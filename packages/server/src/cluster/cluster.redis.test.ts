@@ -176,6 +176,27 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
     expect(statuses.slice(30).every((status) => status === 429)).toBe(true)
   })
 
+  it('limits each instance on its own while Redis is down, and shares the budget again once it is back', async () => {
+    const { instances } = await startCluster(2, { rateLimit: { max: 5, timeWindowMs: 60_000 } })
+    await redis.kill()
+    try {
+      await waitFor(async () => !(await clusterView(instances[0]!)).redis.connected, { what: 'Redis down' })
+      const statuses: number[] = []
+      for (let i = 0; i < 8; i++) statuses.push((await call(instances[0]!, [i])).status)
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429])
+    } finally {
+      await redis.restart()
+    }
+    for (const instance of instances)
+      await waitFor(async () => (await clusterView(instance)).redis.commands.connected, {
+        what: 'Redis back',
+      })
+    // Redis lost its counters with the crash: a fresh shared window, spread over both instances.
+    const statuses: number[] = []
+    for (let i = 0; i < 7; i++) statuses.push((await call(instances[i % 2]!, [i])).status)
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429])
+  })
+
   it('lists every instance in GET /api/cluster with its load and health', async () => {
     const { instances } = await startCluster(3)
     const view = await waitFor(async () => {

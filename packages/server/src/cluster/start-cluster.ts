@@ -99,7 +99,7 @@ export async function startCluster(config: ClusterConfig, options: StartClusterO
       ? undefined
       : redis.createRedisCacheStore({ redis: config.redisUrl, keyPrefix: `${config.keyPrefix}cache:` })
   // A rate-limit check waits on this connection before a request is served: a hung Redis must cost at
-  // most this, after which the request is let through (skipOnError).
+  // most this, after which the request is counted locally (see sharedRateLimitStore).
   const commands = redis.createRedisConnection(config.redisUrl, {
     name: `chainpulse:server:${instanceId}`,
     commandTimeoutMs: 250,

@@ -6,6 +6,7 @@ import type { PoolRequestOptions } from '@chainpulse/core'
 import type { RedisConnection } from '@chainpulse/redis'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { sharedRateLimitStore } from '../cluster/shared-rate-limit-store.js'
 import type { ServerConfig } from '../config/server-config.js'
 import { type CallHandler, type CallRouting, dispatchRpcBody } from '../json-rpc/dispatch.js'
 import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
@@ -79,15 +80,8 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
               .update(clientIds.get(request) ?? request.ip)
               .digest('base64url')
         : (request) => clientIds.get(request) ?? request.ip,
-      ...(shared
-        ? {
-            redis: shared.redis,
-            nameSpace: shared.keyPrefix,
-            // Redis is down or slow (the connection's command timeout): serve the request rather than fail
-            // it. A cluster without Redis is unlimited for that while; a client is never refused for it.
-            skipOnError: true,
-          }
-        : {}),
+      // Counted in Redis, falling back to this process while Redis is away (see sharedRateLimitStore).
+      ...(shared ? { store: sharedRateLimitStore(shared.redis, shared.keyPrefix) } : {}),
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         [RATE_LIMITED]: true,
