@@ -139,11 +139,25 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
       for (let i = 0; i < count; i++) expect((await call(instances[index]!, [index, i])).status).toBe(200)
     // Every instance has heard the others' decisions (so a double count would have happened by now).
     await Promise.all(
+      instances.map((instance) =>
+        waitFor(() => instance.pool.pubsub.recent('routing:decisions').length === 21, {
+          what: "every instance to hear the others' decisions",
+        }),
+      ),
+    )
+    await Promise.all(
       instances.map(async (instance, index) => {
         const chains = (await (await fetch(`${instance.url}/api/chains`)).json()) as {
           chains: { calls: { calls: number } }[]
         }
         expect(chains.chains[0]!.calls.calls).toBe(served[index])
+        const runtime = (await (await fetch(`${instance.url}/api/runtime`)).json()) as {
+          buffers: { pubsub: { topic: string; published: number; buffered: number }[] }
+        }
+        const routing = runtime.buffers.pubsub.find((topic) => topic.topic === 'routing:decisions')!
+        expect(routing.published).toBe(served[index])
+        // The replay buffer holds the whole cluster's decisions: that is what the feeds show.
+        expect(routing.buffered).toBe(21)
         const metrics = await (await fetch(`${instance.url}/metrics`)).text()
         const requests = metrics
           .split('\n')
