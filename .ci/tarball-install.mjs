@@ -1,7 +1,8 @@
 // CI step: what a stranger gets from npm. Packs every publishable package (deploy/pack.sh), installs the
 // tarballs with npm into empty projects the way the Dockerfile does (deploy/install.sh), then runs the
 // first commands a user would: --version, config check, serve (through deploy/start.sh) against a real
-// anvil node, demo with and without @chainpulse/devnet installed, and @chainpulse/redis beside core
+// anvil node (alone, and in cluster mode over a real redis-server), demo with and without
+// @chainpulse/devnet installed, and @chainpulse/redis beside core
 // sharing a message and a cache entry between two instances through a real redis-server. Run from the
 // repository root after `pnpm build`; exits non-zero on the first failure.
 import { execFileSync, spawn } from 'node:child_process'
@@ -100,7 +101,7 @@ const demoApp = join(work, 'app-with-devnet')
 console.log('pack')
 run('sh', ['deploy/pack.sh', tarballs], { stdio: 'inherit' })
 
-console.log('install (core + server, as the Dockerfile does)')
+console.log('install (core + redis + server, as the Dockerfile does)')
 run('sh', ['deploy/install.sh', tarballs, app], { stdio: 'inherit' })
 const installed = (name) => {
   try {
@@ -110,7 +111,10 @@ const installed = (name) => {
     return false
   }
 }
-check(installed('@chainpulse/server') && installed('@chainpulse/core'), 'server and core installed with npm')
+check(
+  installed('@chainpulse/server') && installed('@chainpulse/core') && installed('@chainpulse/redis'),
+  'server, core and redis (cluster mode) installed with npm',
+)
 check(
   !installed('@chainpulse/devnet') && !installed('@chainpulse/demo-web'),
   'neither devnet nor demo-web installed',
@@ -210,6 +214,69 @@ check(
   }),
   `stdout holds only JSON log lines (${logLines.length})`,
 )
+
+console.log('chainpulse serve in cluster mode (server.cluster) over a real redis-server')
+const redisPort = await freePort()
+const redisPassword = 'tarball-cluster-password'
+const redisServer = await start(
+  'redis-server',
+  [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--requirepass',
+    redisPassword,
+  ],
+  {},
+  (output) => output.stdout.includes('Ready to accept connections'),
+)
+const clusterConfig = join(work, 'cluster.yaml')
+writeFileSync(
+  clusterConfig,
+  `${readFileSync(serveConfig, 'utf8')}\nserver:\n  cluster: { redisUrl: "\${REDIS_URL}", instanceId: tarball-1 }\n`,
+)
+const clusterPort = await freePort()
+const clusterBase = `http://127.0.0.1:${clusterPort}`
+const clustered = await start(
+  'sh',
+  ['deploy/start.sh'],
+  {
+    env: {
+      ...process.env,
+      CHAINPULSE_HOME: app,
+      CHAINPULSE_CONFIG: clusterConfig,
+      HOST: '127.0.0.1',
+      PORT: String(clusterPort),
+      REDIS_URL: `redis://:${redisPassword}@127.0.0.1:${redisPort}`,
+    },
+  },
+  (output) => output.stderr.includes(`${clusterBase}/healthz`),
+)
+let clusterView
+for (let attempt = 0; attempt < 50; attempt++) {
+  clusterView = await (await fetch(`${clusterBase}/api/cluster`)).json()
+  if (clusterView.redis?.connected && clusterView.instances?.length === 1) break
+  await new Promise((resolve) => setTimeout(resolve, 100))
+}
+check(
+  clusterView.enabled && clusterView.redis.connected && clusterView.instances[0].instanceId === 'tarball-1',
+  'the installed server loads @chainpulse/redis on demand and joins the cluster (GET /api/cluster)',
+)
+const clusteredChainId = await rpc(`${clusterBase}/rpc/ethereum`, 'eth_chainId')
+check(clusteredChainId.result === '0x1', 'eth_chainId through the clustered proxy answers 0x1')
+check((await stop(clustered)) === 0, 'cluster-mode serve exits 0 on SIGTERM')
+check(
+  !`${clustered.output.stdout}${clustered.output.stderr}${JSON.stringify(clusterView)}`.includes(
+    redisPassword,
+  ),
+  'the Redis password is in no log line and no /api body',
+)
+await stop(redisServer)
 await stop(anvil)
 
 console.log('chainpulse demo with the devnet')

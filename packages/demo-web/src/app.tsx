@@ -73,6 +73,25 @@ function Header(props: { store: DashboardStore }) {
           ))}
         </select>
       </label>
+      {store.instances.value.length > 0 ? (
+        <label class="inline">
+          instance
+          <select
+            data-testid="instance-filter"
+            value={store.instanceFilter.value}
+            onChange={(event) => {
+              store.instanceFilter.value = (event.target as HTMLSelectElement).value
+            }}
+          >
+            <option value="">all instances</option>
+            {store.instances.value.map((instance) => (
+              <option key={instance} value={instance}>
+                {instance}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       <span class={`conn ${status}`} data-testid="stream-status" data-status={status}>
         {statusLabel[status]}
       </span>

@@ -8,6 +8,7 @@ describe('exports', () => {
     expect(Object.keys(redis).sort()).toEqual([
       'createRedisAggregateSync',
       'createRedisCacheStore',
+      'createRedisConnection',
       'createRedisPubSubAdapter',
     ])
   })

@@ -12,6 +12,11 @@ export {
   type RedisCacheStoreOptions,
   type RedisCacheStoreStatus,
 } from './cache-store/redis-cache-store.js'
+export {
+  createRedisConnection,
+  type RedisConnection,
+  type RedisConnectionOptions,
+} from './connection/create-redis-connection.js'
 export type { RedisTarget } from './options/schemas.js'
 export {
   createRedisPubSubAdapter,

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net'
 import { systemClock, type TimerHandle } from '@chainpulse/core'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { redisUrlSecrets } from './cluster/cluster-config.js'
+import type { Cluster } from './cluster/start-cluster.js'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
 import { type ChainPulsePluginOptions, chainPulseParsedPlugin } from './plugin.js'
 import type { ProxyPool } from './proxy-pool.js'
@@ -40,6 +42,12 @@ export interface BuildServerOptions {
    * request stuck on a hanging upstream must not hold shutdown forever). @default 10_000
    */
   drainTimeoutMs?: number
+  /**
+   * The instance's cluster connections (`startCluster`, which `startChainPulse` calls when the config
+   * has `cluster`): the rate limit counts in Redis, the dashboard stream tags events by instance, and
+   * `GET /api/cluster` lists the instances. @default none: the instance stands alone
+   */
+  cluster?: Cluster
 }
 
 /**
@@ -53,7 +61,14 @@ export interface BuildServerOptions {
  */
 export function buildServer(options: BuildServerOptions): FastifyInstance {
   const config = parseServerConfig(options.config)
-  const redact = createRedactor({ secrets: [...(options.secrets ?? []), ...(config.auth?.apiKeys ?? [])] })
+  const redact = createRedactor({
+    secrets: [
+      ...(options.secrets ?? []),
+      ...(config.auth?.apiKeys ?? []),
+      // The Redis URL's password, however it was written (the redactor only knows http and ws URLs).
+      ...(config.cluster ? redisUrlSecrets(config.cluster.redisUrl) : []),
+    ],
+  })
   const fallbacks = createRpcFallbacks({ redact })
   const app = Fastify({
     logger:
@@ -110,6 +125,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
     ...(options.ambientTraffic ? { ambientTraffic: true } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   })
   return app as unknown as FastifyInstance
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Cluster } from './cluster/start-cluster.js'
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.js'
 import type { DemoControls } from './demo/controls.js'
 import { createCallCounts } from './metrics/call-counts.js'
@@ -46,6 +47,8 @@ export interface ChainPulsePluginOptions {
    * sampler) once the server listens; `POST /api/demo/ambient/stop` and `/start` switch it. @default false
    */
   ambientTraffic?: boolean
+  /** The instance's cluster connections (see `BuildServerOptions.cluster`). @default none */
+  cluster?: Cluster
 }
 
 /**
@@ -90,7 +93,19 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
   await app.register(
     async (rpc) => {
       if (config.cors) registerCors(rpc, config.cors)
-      await rpc.register(rpcRoutes, { pool, config, redact })
+      await rpc.register(rpcRoutes, {
+        pool,
+        config,
+        redact,
+        ...(options.cluster
+          ? {
+              sharedRateLimit: {
+                redis: options.cluster.rateLimitRedis,
+                keyPrefix: `${options.cluster.config.keyPrefix}ratelimit:`,
+              },
+            }
+          : {}),
+      })
     },
     { prefix: '/rpc' },
   )
@@ -117,6 +132,7 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
         controls: options.controls,
         clock: options.clock,
         ambientTraffic: options.ambientTraffic,
+        cluster: options.cluster,
       })
   })
   if (isDashboardPool(pool) && calls) {
@@ -127,6 +143,7 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
         nodeMetrics: config.metrics.nodeMetrics,
         methods: config.metrics.methods,
         redact,
+        cluster: options.cluster,
       })
     // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
     if (options.dashboardDir !== false) await app.register(dashboardRoutes, { distDir: options.dashboardDir })

@@ -7,12 +7,15 @@ import {
 } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { type BuildServerOptions, buildServer } from './app.js'
+import { redisUrlSecrets } from './cluster/cluster-config.js'
+import { type Cluster, startCluster } from './cluster/start-cluster.js'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
 import {
   createSnapshotPersistence,
   type SnapshotPersistence,
   type SnapshotRestoreResult,
 } from './persistence/snapshot-file.js'
+import { createRedactor } from './security/redaction.js'
 import { createUndiciFetch } from './upstream/undici-fetch.js'
 
 /** Options of {@link startChainPulse}. */
@@ -53,9 +56,12 @@ export interface RunningChainPulse {
   /** What happened to the benchmark snapshot at start; undefined without persistence. */
   readonly restored: SnapshotRestoreResult | undefined
   readonly persistence: SnapshotPersistence | undefined
+  /** The instance's cluster connections; undefined without `server.cluster`. */
+  readonly cluster: Cluster | undefined
   /**
    * Shuts down gracefully: stops accepting connections, lets in-flight requests finish (WebSockets are
-   * closed by the routes' close hooks), closes the pool, runs `onClose`, writes the last snapshot.
+   * closed by the routes' close hooks), closes the pool and the cluster's Redis connections, runs
+   * `onClose`, writes the last snapshot.
    * Idempotent: later calls return the same promise.
    */
   close(): Promise<void>
@@ -64,7 +70,8 @@ export interface RunningChainPulse {
 /**
  * Starts a ChainPulse server process-style: restores the benchmark snapshot, creates the pool over the
  * restored store, builds the server, listens and writes snapshots periodically. The CLI's `serve` and
- * `demo` commands both run through it.
+ * `demo` commands both run through it. With `server.cluster`, it connects to the cluster's Redis first:
+ * the pool's PubSub and response cache go through it, and so does the rate limit.
  *
  * @throws {ConfigError} for invalid pool or server options; whatever `listen` throws (port in use).
  * @example
@@ -91,17 +98,54 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
   // for a fraction of it (see upstream/undici-fetch.ts). A caller-supplied fetch wins.
   const upstreamFetch = options.pool.fetch ? undefined : createUndiciFetch()
   // The proxy caches by default (the server config's `cache`); a pool option `cache` wins.
-  const { cache } = parseServerConfig(options.server)
-  const pool = createProviderPool({
-    ...(cache === false ? {} : { cache: createResponseCache(cache) }),
-    ...options.pool,
-    store,
-    ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
+  const serverConfig = parseServerConfig(options.server)
+  const { cache } = serverConfig
+  // Redis problems are logged through the server's logger (redacted) once it exists; before, redacted here.
+  const redact = createRedactor({
+    secrets: [
+      ...(options.secrets ?? []),
+      ...(serverConfig.cluster ? redisUrlSecrets(serverConfig.cluster.redisUrl) : []),
+    ],
   })
+  let logClusterError = (error: unknown) =>
+    console.warn(
+      redact(`ChainPulse: cluster Redis: ${error instanceof Error ? error.message : String(error)}`),
+    )
+  const cluster = serverConfig.cluster
+    ? await startCluster(serverConfig.cluster, {
+        cache: cache !== false,
+        onError: (error) => logClusterError(error),
+        ...(options.pool.clock ? { clock: options.pool.clock } : {}),
+      })
+    : undefined
+  // A pool option that is invalid must not leave the cluster's Redis connections open behind it.
+  let pool: ProviderPool
+  try {
+    pool = createProviderPool({
+      ...(cache === false
+        ? {}
+        : {
+            cache: createResponseCache({
+              ...cache,
+              ...(cluster?.cacheStore ? { store: cluster.cacheStore } : {}),
+            }),
+          }),
+      ...(cluster ? { pubsub: cluster.pubsub } : {}),
+      ...options.pool,
+      store,
+      ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
+    })
+  } catch (error) {
+    await cluster?.close()
+    await upstreamFetch?.close()
+    throw error
+  }
+  cluster?.attach(pool)
   let closing: Promise<void> | undefined
   let app: FastifyInstance
   try {
     app = buildServer({
+      ...(cluster ? { cluster } : {}),
       pool,
       drainTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
       ...(options.server ? { config: options.server } : {}),
@@ -109,9 +153,13 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...options.serverOptions?.(pool),
     })
+    const log = app.log
+    logClusterError = (error) =>
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'cluster Redis unavailable')
     await app.listen({ port: options.listen.port, host: options.listen.host })
   } catch (error) {
     await pool.close()
+    await cluster?.close()
     await upstreamFetch?.close()
     await options.onClose?.()
     throw error
@@ -130,6 +178,7 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
     // close() waits for requests in flight, up to shutdownTimeoutMs (buildServer's drainTimeoutMs).
     await step(() => app.close())
     await step(() => pool.close())
+    await step(() => cluster?.close())
     await step(async () => upstreamFetch?.close())
     await step(() => options.onClose?.())
     await step(() => persistence?.stop())
@@ -142,6 +191,7 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
     url: baseUrl(app),
     restored,
     persistence,
+    cluster,
     close: () => {
       closing ??= shutdown()
       return closing

@@ -1,5 +1,6 @@
 import type {
   Capabilities,
+  ClusterView,
   DemoProvider,
   DemoReorg,
   DemoStatus,
@@ -55,6 +56,7 @@ const enc = encodeURIComponent
 export const api = {
   capabilities: () => getJson<Capabilities>('/api/capabilities'),
   strategies: () => getJson<StrategiesView>('/api/strategies'),
+  cluster: () => getJson<ClusterView>('/api/cluster'),
   leaderboard: (chain: string) => getJson<LeaderboardDetail>(`/api/leaderboard/${enc(chain)}`),
   scoreHistory: (chain: string) => getJson<ScoreHistory>(`/api/leaderboard/${enc(chain)}/history`),
   rpcStats: (chain: string, groupBy: string) =>

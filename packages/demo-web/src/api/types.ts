@@ -356,3 +356,34 @@ export interface StreamPayloads {
   chains: ChainView[]
   leaderboard: Record<string, LeaderboardEntry[]>
 }
+
+/** One instance in `GET /api/cluster`: what its heartbeat said. */
+export interface ClusterInstance {
+  instanceId: string
+  startedAt: number
+  lastSeenAt: number
+  version: string
+  /** Client calls it answered per second, over the last 10 s. */
+  requestsPerSecond: number
+  providers: { healthy: number; total: number }
+  /** The instance answering this request. */
+  self: boolean
+}
+
+/** Body of `GET /api/cluster`. */
+export type ClusterView =
+  | { enabled: false }
+  | {
+      enabled: true
+      instanceId: string
+      redis: {
+        connected: boolean
+        pubsub: { connected: boolean; published: number; delivered: number; dropped: number }
+        cache: { connected: boolean; hits: number; misses: number; failures: number } | null
+        commands: { connected: boolean }
+      }
+      instances: ClusterInstance[]
+      /** The last read of the instances failed (Redis away): the list is the last known. */
+      stale: boolean
+      readAt: number | null
+    }

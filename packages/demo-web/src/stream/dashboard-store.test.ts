@@ -41,6 +41,22 @@ const runtime = (ts: number, heapUsedMb: number) =>
   }) satisfies RuntimeView
 
 describe('createDashboardStore', () => {
+  it('remembers which cluster instance published each live item, and lists the instances seen', () => {
+    const store = createDashboardStore()
+    const fromA = decision(1)
+    const fromB = decision(2)
+    store.apply([
+      { topic: 'routing:decisions', payload: fromA, instance: 'node-a' },
+      { topic: 'routing:decisions', payload: fromB, instance: 'node-b' },
+    ])
+    expect(store.instances.value).toEqual(['node-a', 'node-b'])
+    expect(store.routing.value.map((item) => store.instanceOf(item))).toEqual(['node-b', 'node-a'])
+    // A lone server's messages carry no instance: no filter to offer.
+    const lone = createDashboardStore()
+    lone.apply([{ topic: 'routing:decisions', payload: decision(3) }])
+    expect(lone.instances.value).toEqual([])
+  })
+
   it('keeps the latest feedSize decisions, newest first, however many arrive', () => {
     const store = createDashboardStore({ feedSize: 100 })
     store.apply(

@@ -79,6 +79,12 @@ export interface DashboardStore {
   counters: Signal<{ received: number; dropped: number }>
   /** Selected chain name across views, or '' for all. */
   chainFilter: Signal<string>
+  /** Cluster mode: the instance ids seen on live topics so far, sorted; empty for a lone server. */
+  instances: Signal<string[]>
+  /** Selected instance id for the live feeds, or '' for all. */
+  instanceFilter: Signal<string>
+  /** The instance that published a live-topic item (cluster mode), or undefined. */
+  instanceOf(item: object): string | undefined
   /** Applies one frame's messages; every signal changes at most once. */
   apply(messages: StreamMessage[], dropped?: number): void
   /** Forgets the live feeds (a new connection replays them). */
@@ -100,6 +106,10 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
   let received = 0
   let droppedTotal = 0
 
+  // Items are the payload objects themselves, so their instance is remembered beside them, not in them.
+  const instanceOf = new WeakMap<object, string>()
+  const seenInstances = new Set<string>()
+
   const store: DashboardStore = {
     status: signal<StreamStatus>('connecting'),
     providers: signal<ProviderView[]>([]),
@@ -119,6 +129,9 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
     inspector: signal<{ at: number; json: string }[]>([]),
     counters: signal({ received: 0, dropped: 0 }),
     chainFilter: signal(''),
+    instances: signal<string[]>([]),
+    instanceFilter: signal(''),
+    instanceOf: (item) => instanceOf.get(item),
     apply,
     resetFeeds() {
       batch(() => {
@@ -154,7 +167,15 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
     // `peek`: whoever calls apply must not come to depend on the inspected topic.
     const inspectorTopic = store.inspectorTopic.peek()
     let inspected = false
-    for (const { topic, payload } of messages) {
+    let newInstance = false
+    for (const { topic, payload, instance } of messages) {
+      if (instance !== undefined && typeof payload === 'object' && payload !== null) {
+        instanceOf.set(payload, instance)
+        if (!seenInstances.has(instance)) {
+          seenInstances.add(instance)
+          newInstance = true
+        }
+      }
       if (topic === inspectorTopic) {
         inspectorBuffer.push({ at: now(), json: JSON.stringify(payload) })
         inspected = true
@@ -173,6 +194,7 @@ export function createDashboardStore(options: DashboardStoreOptions = {}): Dashb
       if (inspected) store.inspector.value = inspectorBuffer.toArray().reverse()
       routing.refreshTraffic()
       store.counters.value = { received, dropped: droppedTotal }
+      if (newInstance) store.instances.value = [...seenInstances].sort()
     })
   }
 

@@ -5,6 +5,8 @@ export type StreamStatus = 'connecting' | 'open' | 'reconnecting'
 export interface StreamMessage {
   topic: string
   payload: unknown
+  /** In cluster mode, the id of the instance that published a live-topic message. */
+  instance?: string
 }
 
 /** The part of the browser's WebSocket the client uses (a test passes a fake). */
@@ -136,7 +138,12 @@ export function createStreamClient(options: StreamClientOptions): StreamClient {
         scheduleFrame(flush)
       }
     }
-    if (typeof record.topic === 'string') enqueue({ topic: record.topic, payload: record.payload })
+    if (typeof record.topic === 'string')
+      enqueue(
+        typeof record.instance === 'string'
+          ? { topic: record.topic, payload: record.payload, instance: record.instance }
+          : { topic: record.topic, payload: record.payload },
+      )
   }
 
   function connect(): void {

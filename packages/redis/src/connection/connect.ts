@@ -32,8 +32,8 @@ const failFast: RedisOptions = {
  * which keeps its host, credentials, TLS and database but none of its state. `name` shows in
  * `CLIENT LIST`, so an operator can tell ChainPulse's connections apart.
  */
-export function connect(target: RedisTarget, name: string): Redis {
-  const options: RedisOptions = { ...failFast, connectionName: name }
+export function connect(target: RedisTarget, name: string, extra: RedisOptions = {}): Redis {
+  const options: RedisOptions = { ...failFast, ...extra, connectionName: name }
   return typeof target === 'string' ? new Redis(target, options) : target.duplicate(options)
 }
 

@@ -3,6 +3,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path'
 import { ConfigError, type ConfigIssue, type ResolvedProviderPoolConfig } from '@chainpulse/core'
 import { parseDocument } from 'yaml'
 import { z } from 'zod'
+import { redisUrlSecrets } from '../cluster/cluster-config.js'
 import { createRedactor, urlSecrets } from '../security/redaction.js'
 import { described } from './config-reference.js'
 import { validatePoolSection, withProviderIds } from './pool-section.js'
@@ -178,6 +179,10 @@ export function parseConfigText(text: string, options: ParseConfigTextOptions = 
   for (const provider of listOf(providers))
     for (const url of [provider.httpUrl, provider.wsUrl])
       if (typeof url === 'string') for (const s of urlSecrets(url)) if (!shown.has(s)) secrets.add(s)
+  // The cluster's Redis password, even when written literally.
+  const cluster = isObject(sections.server) ? sections.server.cluster : undefined
+  if (isObject(cluster) && typeof cluster.redisUrl === 'string')
+    for (const s of redisUrlSecrets(cluster.redisUrl)) secrets.add(s)
   const secretList = [...secrets]
 
   if (issues.length > 0 || !file.success || !server.success || !pool.success) {

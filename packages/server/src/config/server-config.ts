@@ -1,5 +1,6 @@
 import { ConfigError, DEFAULT_CACHE_MAX_BYTES, DEFAULT_FINALITY_DEPTH } from '@chainpulse/core'
 import { z } from 'zod'
+import { clusterConfigSchema } from '../cluster/cluster-config.js'
 import {
   defaultDeniedMethods,
   defaultDenyGroups,
@@ -343,6 +344,12 @@ export const serverConfigSchema = z.strictObject({
         }),
       ])
       .prefault({}),
+  ),
+  cluster: described(
+    'Cluster mode: N instances behind a load balancer share events, the response cache and rate limits ' +
+      'through one Redis (see [operations.md](operations.md#running-several-instances)). Without it, ' +
+      'everything stays in-process. Acted on by `startChainPulse` (the CLI).',
+    clusterConfigSchema.optional(),
   ),
 })
 

@@ -63,7 +63,9 @@ const view = (counts: Counts | undefined): ChainCalls => {
  */
 export function createCallCounts(pubsub: Pick<PubSub<ChainPulseTopics>, 'subscribe'>): CallCounts {
   const perChain = new Map<string, Counts>()
-  const unsubscribe = pubsub.subscribe('routing:decisions', (decision) => {
+  const unsubscribe = pubsub.subscribe('routing:decisions', (decision, _topic, origin) => {
+    // Another instance's decision (cluster mode): its calls are counted there, not here.
+    if (origin !== undefined) return
     let counts = perChain.get(decision.chain)
     if (counts === undefined) {
       counts = { calls: 0, cacheHits: 0, coalesced: 0, upstreamCalls: 0 }

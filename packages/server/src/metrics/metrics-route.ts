@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { registerClusterMetrics } from '../cluster/cluster-metrics.js'
+import type { Cluster } from '../cluster/start-cluster.js'
 import type { Redactor } from '../security/redaction.js'
 import type { CallCounts } from './call-counts.js'
 import { createServerMetrics, type MetricsPool } from './metrics.js'
@@ -13,6 +15,8 @@ export interface MetricsRoutesOptions {
   redact: Redactor
   /** The server's call counts (see `createServerMetrics`). @default counts of its own */
   calls?: CallCounts
+  /** The instance's cluster: adds the `chainpulse_cluster_*` series. @default none */
+  cluster?: Cluster | undefined
 }
 
 /**
@@ -26,6 +30,7 @@ export async function metricsRoutes(app: FastifyInstance, options: MetricsRoutes
     methods: options.methods ?? [],
     ...(options.calls ? { calls: options.calls } : {}),
   })
+  if (options.cluster) registerClusterMetrics(metrics.registry, options.cluster)
   app.addHook('onClose', async () => metrics.close())
   app.get('/metrics', async (_request, reply) => {
     const text = await metrics.registry.metrics()

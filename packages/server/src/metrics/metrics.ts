@@ -268,7 +268,10 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
   }
 
   const unsubscribes = [
-    pool.pubsub.subscribe('routing:decisions', (decision) => {
+    // In a cluster the PubSub also delivers other instances' messages (origin set): each instance's
+    // /metrics counts its own work, and Prometheus sums the instances.
+    pool.pubsub.subscribe('routing:decisions', (decision, _topic, origin) => {
+      if (origin !== undefined) return
       const method = methodLabel(decision.method)
       const child = childrenOf(
         decision.chain,
@@ -285,7 +288,8 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       if (decision.sessionMoved && decision.previousProviderId !== undefined)
         sessionMoves.inc({ chain: decision.chain, provider: decision.previousProviderId })
     }),
-    pool.pubsub.subscribe('races', (race) => {
+    pool.pubsub.subscribe('races', (race, _topic, origin) => {
+      if (origin !== undefined) return
       races.inc({
         chain: race.chain,
         provider: race.providerId,
@@ -293,8 +297,9 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
         result: race.result,
       })
     }),
-    pool.pubsub.subscribe('connections', (event) => {
-      if (event.kind !== 'client') return
+    pool.pubsub.subscribe('connections', (event, _topic, origin) => {
+      // The other instances' clients are connected to them, not here.
+      if (origin !== undefined || event.kind !== 'client') return
       const key = `${event.chain}\u0000${event.id}`
       if (event.state === 'disconnected') clients.delete(key)
       else if (event.state === 'connected' && (clients.has(key) || clients.size < maxClients)) {

@@ -61,7 +61,9 @@ export async function healthRoutes(app: FastifyInstance, options: { pool: ProxyP
 export function logHealthTransitions(app: FastifyInstance, pool: ProxyPool, redact: Redactor): void {
   // `healthy` also follows the end of a cooldown or of lag, which took nothing out of rotation.
   const out = new Set<string>()
-  const unsubscribe = pool.pubsub.subscribe('provider_pool:events', (event) => {
+  const unsubscribe = pool.pubsub.subscribe('provider_pool:events', (event, _topic, origin) => {
+    // Another instance's verdict (cluster mode) is its own to log: this log says what this pool does.
+    if (origin !== undefined) return
     if (event.type === 'unhealthy') {
       out.add(event.providerId)
       app.log.warn(

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { PoolRequestOptions } from '@chainpulse/core'
+import type { RedisConnection } from '@chainpulse/redis'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { sharedRateLimitStore } from '../cluster/shared-rate-limit-store.js'
 import type { ServerConfig } from '../config/server-config.js'
 import { type CallHandler, type CallRouting, dispatchRpcBody } from '../json-rpc/dispatch.js'
 import { parseRpcBody, type RpcCall } from '../json-rpc/parse-body.js'
@@ -28,6 +31,11 @@ export interface RpcRoutesOptions {
   pool: ProxyPool
   config: ServerConfig
   redact: Redactor
+  /**
+   * Count the rate limit in Redis, so every instance of a cluster draws on one budget per client.
+   * @default counted in this process
+   */
+  sharedRateLimit?: { redis: RedisConnection['client']; keyPrefix: string }
 }
 
 const JSON_CONTENT_TYPES = ['application/json', 'application/json-rpc', 'application/jsonrequest']
@@ -58,13 +66,22 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
   const clientIds = new WeakMap<FastifyRequest, string>()
 
   if (config.rateLimit) {
+    const shared = options.sharedRateLimit
     // Global within this plugin: one budget per client across every /rpc route (route-level limits
     // would give each route pattern its own budget).
     await app.register(rateLimit, {
       global: true,
       max: config.rateLimit.max,
       timeWindow: config.rateLimit.timeWindowMs,
-      keyGenerator: (request) => clientIds.get(request) ?? request.ip,
+      keyGenerator: shared
+        ? // A client's key is an API key: Redis gets its hash, never the key itself.
+          (request) =>
+            createHash('sha256')
+              .update(clientIds.get(request) ?? request.ip)
+              .digest('base64url')
+        : (request) => clientIds.get(request) ?? request.ip,
+      // Counted in Redis, falling back to this process while Redis is away (see sharedRateLimitStore).
+      ...(shared ? { store: sharedRateLimitStore(shared.redis, shared.keyPrefix) } : {}),
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         [RATE_LIMITED]: true,

@@ -19,16 +19,39 @@ import './live.css'
 const byChain = <T extends { chain: string }>(items: T[], chain: string) =>
   chain ? items.filter((item) => item.chain === chain) : items
 
+/** Items of the selected cluster instance ('' for all). */
+const byInstance = <T extends object>(
+  items: T[],
+  instance: string,
+  instanceOf: (item: object) => string | undefined,
+) => (instance ? items.filter((item) => instanceOf(item) === instance) : items)
+
 // The feeds read their signals themselves: a routing batch (every frame under load) re-renders the
 // feed only, not the whole view with its topology and tables.
 function LiveRoutingFeed() {
   const store = useStore()
-  return <RoutingFeed items={byChain(store.routing.value, store.chainFilter.value)} />
+  return (
+    <RoutingFeed
+      items={byInstance(
+        byChain(store.routing.value, store.chainFilter.value),
+        store.instanceFilter.value,
+        store.instanceOf,
+      )}
+    />
+  )
 }
 
 function LiveProviderEventFeed() {
   const store = useStore()
-  return <ProviderEventFeed items={byChain(store.providerEvents.value, store.chainFilter.value)} />
+  return (
+    <ProviderEventFeed
+      items={byInstance(
+        byChain(store.providerEvents.value, store.chainFilter.value),
+        store.instanceFilter.value,
+        store.instanceOf,
+      )}
+    />
+  )
 }
 
 /** Live chain names: the filtered one, or every chain of the latest snapshot. */

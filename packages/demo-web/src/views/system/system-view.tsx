@@ -12,6 +12,7 @@ import {
   formatPercent,
   formatSeconds,
 } from '../../format/format.js'
+import { ClusterPanel } from './cluster-panel.js'
 import { gcTrackerOf } from './gc-history.js'
 import { GcPanel } from './gc-panel.js'
 
@@ -39,6 +40,7 @@ export function SystemView() {
         />
         <Stat label="uptime" value={formatSeconds(runtime.uptimeSeconds)} />
       </div>
+      <ClusterPanel />
       <div class="grid charts-four">
         <Panel title="Memory (MiB)">
           <TimeChart

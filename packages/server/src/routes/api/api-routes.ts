@@ -8,6 +8,8 @@ import {
 } from '@chainpulse/core'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { clusterRoutes } from '../../cluster/cluster-routes.js'
+import type { Cluster } from '../../cluster/start-cluster.js'
 import type { ServerConfig } from '../../config/server-config.js'
 import type { DemoControls } from '../../demo/controls.js'
 import { demoRoutes } from '../../demo/demo-routes.js'
@@ -41,6 +43,8 @@ export interface ApiRoutesOptions {
   clock?: Clock | undefined
   /** Start the demo's ambient traffic once the server listens (see `demoRoutes`). @default false */
   ambientTraffic?: boolean | undefined
+  /** The instance's cluster, for `GET /api/cluster` and the stream's `instance` tags. @default none */
+  cluster?: Cluster | undefined
 }
 
 /** Body of `GET /api/capabilities`: what the dashboard may show. */
@@ -63,7 +67,7 @@ export interface StrategiesView {
 /** One PubSub topic in `GET /api/runtime`'s topic inspector. */
 export interface TopicCounters {
   topic: ChainPulseTopic
-  /** Messages published since the server started. */
+  /** Messages this instance published since it started (other instances' are not counted here). */
   published: number
   /** Messages in the topic's replay buffer (what `GET /api/feed/:topic` can return). */
   buffered: number
@@ -122,12 +126,19 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
   const topicCounters = new Map<ChainPulseTopic, TopicCounters>(
     pubsubStreamTopics.map((topic) => [topic, { topic, published: 0, buffered: 0, lastAt: null }]),
   )
-  const stopCounting = pool.pubsub.subscribeAll((topic, _payload) => {
-    const counters = topicCounters.get(topic)
-    if (!counters) return
-    counters.published++
-    counters.lastAt = Date.now()
-  })
+  // Per topic, not subscribeAll: in a cluster only a topic's listeners learn that a message came from
+  // another instance, and this instance counts its own.
+  const stopCountingTopics = pubsubStreamTopics.map((topic) =>
+    pool.pubsub.subscribe(topic, (_payload, _topic, origin) => {
+      if (origin !== undefined) return
+      const counters = topicCounters.get(topic)!
+      counters.published++
+      counters.lastAt = Date.now()
+    }),
+  )
+  const stopCounting = () => {
+    for (const unsubscribe of stopCountingTopics) unsubscribe()
+  }
 
   let latestRuntime: RuntimeReading | undefined
   const runtimeView = (): RuntimeView => {
@@ -156,6 +167,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
 
   const hub = createStreamHub({
     pubsub: pool.pubsub,
+    ...(options.cluster ? { instanceId: options.cluster.instanceId } : {}),
     redact,
     clock,
     snapshotIntervalMs: config.api.stream.snapshotIntervalMs,
@@ -248,6 +260,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
   )
 
   await app.register(streamRoutes, { hub })
+  await app.register(clusterRoutes, { cluster: options.cluster })
   await app.register(demoRoutes, {
     prefix: '/demo',
     pool,

@@ -5,6 +5,7 @@
 // core's topic payloads.
 import type { LeaderboardEntry, MarginStats, RpcStatsRow } from '@chainpulse/core'
 import type * as Dashboard from '@chainpulse/demo-web/api-types'
+import type { ClusterView } from '../../cluster/cluster-routes.js'
 import type { DemoReorgResult } from '../../demo/controls.js'
 import type { DemoStatus } from '../../demo/demo-routes.js'
 import type { Capabilities, RuntimeView, StrategiesView } from './api-routes.js'
@@ -30,5 +31,6 @@ export type ApiBodiesFit = [
   Fits<StrategiesView, Dashboard.StrategiesView>,
   Fits<DemoStatus, Dashboard.DemoStatus>,
   Fits<DemoReorgResult & { chain: string }, Dashboard.DemoReorg>,
+  Fits<ClusterView, Dashboard.ClusterView>,
   Same<SnapshotStreamTopic, Dashboard.SnapshotTopic>,
 ]

@@ -12,7 +12,8 @@ import { createOutbox, type Outbox, type OutboxStats } from './stream-outbox.js'
 
 /**
  * PubSub topics a stream client may subscribe to: every topic ChainPulse publishes. Each message is
- * `{ topic, payload }` as published.
+ * `{ topic, payload }` as published; in cluster mode `{ topic, payload, instance }`, where `instance`
+ * is the id of the instance that published it (this one's own id for its own messages).
  */
 export const pubsubStreamTopics = CHAINPULSE_TOPICS
 
@@ -81,7 +82,12 @@ export interface StreamSocket {
 
 /** Options of {@link createStreamHub}. */
 export interface StreamHubOptions {
-  pubsub: Pick<PubSub<ChainPulseTopics>, 'subscribeAll' | 'recent'>
+  pubsub: Pick<PubSub<ChainPulseTopics>, 'subscribe' | 'recent'>
+  /**
+   * This instance's cluster id: PubSub messages then carry `instance` (theirs for other instances'
+   * messages, this one for its own), so a dashboard can tell them apart. @default none (no `instance`)
+   */
+  instanceId?: string
   /** Builds a snapshot topic's payload (called at most once per tick per topic, only when subscribed). */
   snapshot(topic: SnapshotStreamTopic): unknown
   /** Called every tick before the snapshots, e.g. to take the runtime reading. */
@@ -126,13 +132,30 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
   let timer: unknown
   let closed = false
 
-  const encode = (topic: string, payload: unknown) => options.redact(JSON.stringify({ topic, payload }))
+  const localId = options.instanceId
+  // Who published a replayed message: `recent()` keeps payloads only, and payloads are shared objects, so
+  // other instances' payloads are remembered here (a local one is never in it) for as long as they live.
+  const originOf = new WeakMap<object, string>()
+  const encode = (topic: string, payload: unknown, origin?: string) =>
+    options.redact(
+      JSON.stringify(
+        localId === undefined ? { topic, payload } : { topic, payload, instance: origin ?? localId },
+      ),
+    )
 
-  const unsubscribePubsub = options.pubsub.subscribeAll((topic, payload) => {
-    if ((subscribers.get(topic) ?? 0) === 0) return
-    const data = encode(topic, payload)
-    for (const connection of connections) if (connection.topics.has(topic)) connection.outbox.push(data)
-  })
+  // One listener per topic rather than subscribeAll: only a topic's listeners learn a message's origin.
+  const unsubscribes = pubsubStreamTopics.map((topic) =>
+    options.pubsub.subscribe(topic, (payload, _topic, origin) => {
+      if (origin !== undefined && typeof payload === 'object' && payload !== null)
+        originOf.set(payload, origin)
+      if ((subscribers.get(topic) ?? 0) === 0) return
+      const data = encode(topic, payload, origin)
+      for (const connection of connections) if (connection.topics.has(topic)) connection.outbox.push(data)
+    }),
+  )
+  const unsubscribePubsub = () => {
+    for (const unsubscribe of unsubscribes) unsubscribe()
+  }
 
   function sendSnapshot(topic: SnapshotStreamTopic, only?: Connection): void {
     const data = encode(topic, options.snapshot(topic))
@@ -200,7 +223,14 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       if (isSnapshotTopic(topic)) sendSnapshot(topic, connection)
       else if (parsed.data.replay) {
         const recent = options.pubsub.recent(topic, parsed.data.replay)
-        for (const payload of recent) connection.outbox.push(encode(topic, payload))
+        for (const payload of recent)
+          connection.outbox.push(
+            encode(
+              topic,
+              payload,
+              typeof payload === 'object' && payload !== null ? originOf.get(payload) : undefined,
+            ),
+          )
       }
     }
   }
@@ -283,7 +313,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
 /**
  * `GET /stream` (mounted under `/api`): the dashboard's one WebSocket. The client sends
  * `{"subscribe":["blocks:new","runtime"],"replay":20}` / `{"unsubscribe":[...]}` and receives
- * `{"topic":...,"payload":...}` messages, `{"subscribed":[...]}` acknowledgements, `{"error":{message,path}}`
+ * `{"topic":...,"payload":...}` messages (with `"instance"` in cluster mode), `{"subscribed":[...]}` acknowledgements, `{"error":{message,path}}`
  * for a bad message, and `{"dropped":n}` when it read too slowly and `n` messages were dropped.
  */
 export async function streamRoutes(app: FastifyInstance, options: { hub: StreamHub }): Promise<void> {
