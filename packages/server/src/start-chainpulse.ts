@@ -146,6 +146,7 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
   try {
     app = buildServer({
       ...(cluster ? { cluster } : {}),
+      ...(cluster?.aggregates ? { aggregates: cluster.aggregates } : {}),
       pool,
       drainTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
       ...(options.server ? { config: options.server } : {}),

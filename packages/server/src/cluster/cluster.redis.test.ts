@@ -169,6 +169,34 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
     expect(upstreams.reduce((sum, upstream) => sum + upstream.calls.length, 0)).toBe(21)
   })
 
+  it("answers every instance's RPC stats for the whole cluster, each call counted once", async () => {
+    const { instances } = await startCluster(3)
+    const served = [2, 3, 4]
+    for (const [index, count] of served.entries())
+      for (let i = 0; i < count; i++) expect((await call(instances[index]!, [index, i])).status).toBe(200)
+    type RpcStats = { scope: string; rows: { method?: string; count: number }[] }
+    const stats = async (instance: RunningChainPulse, scope = '') =>
+      (await (
+        await fetch(`${instance.url}/api/rpc-stats/ethereum?groupBy=method${scope}`)
+      ).json()) as RpcStats
+    // Client calls only: the pool's own head polls are recorded too.
+    const echoCalls = (view: RpcStats) =>
+      view.rows.filter((row) => row.method === 'echo').reduce((sum, row) => sum + row.count, 0)
+    // Each instance shares its totals every sync interval (2 s), so within two of them all agree.
+    await Promise.all(
+      instances.map((instance) =>
+        waitFor(async () => echoCalls(await stats(instance)) === 9, {
+          what: "the instance's cluster RPC stats to reach 9 calls",
+          timeoutMs: 20_000,
+        }),
+      ),
+    )
+    for (const [index, instance] of instances.entries()) {
+      expect((await stats(instance)).scope).toBe('cluster')
+      expect(echoCalls(await stats(instance, '&scope=instance'))).toBe(served[index])
+    }
+  })
+
   it('shares the response cache: an answer fetched by one instance is a hit on another', async () => {
     const { instances, upstreams } = await startCluster(2, { cache: {} })
     const [a, b] = instances as [RunningChainPulse, RunningChainPulse]

@@ -1,4 +1,5 @@
 import {
+  type BenchmarkStore,
   type CacheStore,
   type ChainPulseTopics,
   type Clock,
@@ -6,7 +7,12 @@ import {
   type PubSub,
   systemClock,
 } from '@chainpulse/core'
-import type { RedisCacheStoreStatus, RedisConnection, RedisPubSubAdapterStatus } from '@chainpulse/redis'
+import type {
+  RedisAggregateSync,
+  RedisCacheStoreStatus,
+  RedisConnection,
+  RedisPubSubAdapterStatus,
+} from '@chainpulse/redis'
 import { packageVersion } from '../package/package-info.js'
 import { type ClusterConfig, defaultInstanceId } from './cluster-config.js'
 import { type ClusterMembers, type Heartbeat, startHeartbeat } from './heartbeat.js'
@@ -36,9 +42,15 @@ export interface Cluster {
   readonly rateLimitRedis: RedisConnection['client']
   /**
    * Starts the heartbeat over the pool (it reads the pool's providers, and counts the instance's own
-   * client calls from its PubSub). Call once, after the pool is made.
+   * client calls from its PubSub) and the sharing of its race and RPC figures. Call once, after the pool
+   * is made.
    */
   attach(pool: ClusterPool): void
+  /**
+   * The cluster's race and RPC figures (every instance's, merged; `createRedisAggregateSync`), for the
+   * dashboard API; undefined before `attach`.
+   */
+  readonly aggregates: RedisAggregateSync | undefined
   redisStatus(): ClusterRedisStatus
   members(): ClusterMembers
   /** Stops the heartbeat and closes every Redis connection. Never rejects. */
@@ -49,6 +61,8 @@ export interface Cluster {
 export interface ClusterPool {
   pubsub: Pick<PubSub<ChainPulseTopics>, 'subscribe'>
   providers(): readonly { health: string }[]
+  /** Holds only this instance's own observations: what it shares. */
+  store: Pick<BenchmarkStore, 'snapshot'>
 }
 
 /** Options of {@link startCluster}. */
@@ -108,6 +122,7 @@ export async function startCluster(config: ClusterConfig, options: StartClusterO
   commands.client.on('ready', () => reported.clear())
 
   let heartbeat: Heartbeat | undefined
+  let aggregates: RedisAggregateSync | undefined
   let stopCounting: (() => void) | undefined
 
   return {
@@ -116,8 +131,21 @@ export async function startCluster(config: ClusterConfig, options: StartClusterO
     pubsub,
     cacheStore,
     rateLimitRedis: commands.client,
+    get aggregates() {
+      return aggregates
+    },
     attach(pool) {
       if (heartbeat) return
+      // Each instance writes its own totals and reads the others' (never adds to shared counters), so
+      // nothing can be counted twice; the dashboard API reads the merge (routes/api/stats-source.ts).
+      aggregates = redis.createRedisAggregateSync({
+        redis: config.redisUrl,
+        instanceId,
+        store: pool.store,
+        keyPrefix: `${config.keyPrefix}aggregates:`,
+        clock,
+        onError: report,
+      })
       const rate = createRequestRate(clock)
       // This instance's own client calls: other instances' decisions arrive here too (origin set).
       stopCounting = pool.pubsub.subscribe('routing:decisions', (decision, _topic, origin) => {
@@ -161,7 +189,7 @@ export async function startCluster(config: ClusterConfig, options: StartClusterO
       heartbeat?.stop()
       stopCounting?.()
       pubsub.dispose()
-      await Promise.all([adapter.close(), cacheStore?.close(), commands.close()])
+      await Promise.all([adapter.close(), cacheStore?.close(), aggregates?.close(), commands.close()])
     },
   }
 }
