@@ -33,11 +33,11 @@ export function renderSection(
     '|---|---|---|',
     ...result.verdicts.map(
       (verdict) =>
-        `| ${escape(verdict.invariant)} | ${verdict.holds ? 'holds' : '**violated**'} | ${escape(verdict.measured)} |`,
+        `| ${cell(verdict.invariant)} | ${verdict.holds ? 'holds' : '**violated**'} | ${cell(verdict.measured)} |`,
     ),
   ]
   const violations = result.verdicts.flatMap((verdict) =>
-    verdict.violations.map((violation) => `- ${escape(verdict.invariant)}: ${escape(violation)}`),
+    verdict.violations.map((violation) => `- ${cell(verdict.invariant)}: ${cell(violation)}`),
   )
   if (violations.length) lines.push('', 'Violations (first few each):', '', ...violations)
   if (result.notes.length) lines.push('', ...result.notes.map((note) => `- ${note}`))
@@ -46,7 +46,7 @@ export function renderSection(
 }
 
 /** Keeps a table cell on one line and its pipes literal. */
-function escape(text: string): string {
+function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 }
 
