@@ -130,3 +130,29 @@ export function redirectsNeverFollowed(upstream: readonly UpstreamEvent[]): Verd
     followed.map((event) => `${event.providerId}'s redirect followed at ${Math.round(event.at)} ms`),
   )
 }
+
+/** `providerId` answers a client call again within `boundMs` of `since` (it is back in rotation). */
+export function servesAgainWithin(
+  upstream: readonly UpstreamEvent[],
+  providerId: string,
+  since: number,
+  boundMs: number,
+): Verdict {
+  const first = upstream.find(
+    (event) =>
+      event.kind === 'decision' &&
+      event.providerId === providerId &&
+      event.result === 'ok' &&
+      event.at >= since,
+  )
+  const afterMs = first ? first.at - since : Number.POSITIVE_INFINITY
+  return verdict(
+    `${providerId} serves again within ${Math.round(boundMs)} ms of its revive`,
+    Number.isFinite(afterMs) ? `after ${Math.round(afterMs)} ms` : 'never',
+    afterMs > boundMs
+      ? [
+          `${providerId} first served ${Number.isFinite(afterMs) ? `after ${Math.round(afterMs)} ms` : 'never'}`,
+        ]
+      : [],
+  )
+}
