@@ -25,6 +25,16 @@ describe('report', () => {
     expect(section.startsWith('<!-- chaos:demo:start -->')).toBe(true)
   })
 
+  it('reports targets apart from the invariants, as not asserted', () => {
+    const withTarget = {
+      ...result,
+      targets: [{ invariant: 'p99 within 2×', holds: false, measured: '3.1×', violations: ['p99 724 ms'] }],
+    }
+    const section = renderSection(scenario, withTarget, 'long', 'Node.')
+    expect(section).toContain('Invariant violations: **1** of 2. Targets not met: 1 of 1.')
+    expect(section).toContain('| target (reported, not asserted): p99 within 2× | **not met** | 3.1× |')
+  })
+
   it('upserts one scenario without touching the others', () => {
     const first = upsertSection('# Title\n', 'a', '<!-- chaos:a:start -->\nA1\n<!-- chaos:a:end -->')
     const both = upsertSection(first, 'b', '<!-- chaos:b:start -->\nB1\n<!-- chaos:b:end -->')

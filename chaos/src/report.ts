@@ -20,7 +20,7 @@ export function renderSection(
     startMarker(scenario.id),
     `## ${scenario.id}. ${scenario.title}`,
     '',
-    `Profile **${profile}**, ${environment} Invariant violations: **${violated}** of ${result.verdicts.length}.`,
+    `Profile **${profile}**, ${environment} Invariant violations: **${violated}** of ${result.verdicts.length}.${targetsNotMet(result)}`,
     '',
     '| phase | requests | errors | p50 ms | p99 ms |',
     '|---|---:|---:|---:|---:|',
@@ -35,8 +35,12 @@ export function renderSection(
       (verdict) =>
         `| ${cell(verdict.invariant)} | ${verdict.holds ? 'holds' : '**violated**'} | ${cell(verdict.measured)} |`,
     ),
+    ...(result.targets ?? []).map(
+      (target) =>
+        `| target (reported, not asserted): ${cell(target.invariant)} | ${target.holds ? 'met' : '**not met**'} | ${cell(target.measured)} |`,
+    ),
   ]
-  const violations = result.verdicts.flatMap((verdict) =>
+  const violations = [...result.verdicts, ...(result.targets ?? [])].flatMap((verdict) =>
     verdict.violations.map((violation) => `- ${cell(verdict.invariant)}: ${cell(violation)}`),
   )
   if (violations.length) lines.push('', 'Violations (first few each):', '', ...violations)
@@ -59,4 +63,10 @@ export function upsertSection(document: string, scenarioId: string, section: str
   const end = document.indexOf(endMarker(scenarioId))
   if (start === -1 || end === -1 || end < start) return `${document.trimEnd()}\n\n${section}\n`
   return document.slice(0, start) + section + document.slice(end + endMarker(scenarioId).length)
+}
+
+function targetsNotMet(result: ScenarioResult): string {
+  const targets = result.targets ?? []
+  if (targets.length === 0) return ''
+  return ` Targets not met: ${targets.filter((target) => !target.holds).length} of ${targets.length}.`
 }

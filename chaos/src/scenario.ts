@@ -17,7 +17,13 @@ export interface ScenarioRow {
 /** What a scenario run produced: its history, a table, and a verdict per invariant. */
 export interface ScenarioResult {
   rows: ScenarioRow[]
+  /** Invariants: correctness that must hold on any machine; CI fails on a violation. */
   verdicts: Verdict[]
+  /**
+   * Targets: figures the issue sets that depend on the machine (latency under CPU contention); reported
+   * with their measured figure, never asserted. @default []
+   */
+  targets?: Verdict[]
   /** Parameters and what was done (who was killed, which faults), for the report. */
   notes: string[]
   history: History

@@ -156,3 +156,18 @@ export function servesAgainWithin(
       : [],
   )
 }
+
+/** No provider's health or breaker changed within `window`: what clients did was not held against any. */
+export function noHealthChanges(upstream: readonly UpstreamEvent[], window: Window): Verdict {
+  const changes = upstream.filter(
+    (event) => event.kind === 'provider' && TRANSITIONS.has(event.type) && inWindow(event.at, window),
+  )
+  return verdict(
+    'no provider’s health changes',
+    `${changes.length} health transitions`,
+    changes.map(
+      (event) =>
+        `${event.providerId} ${event.kind === 'provider' ? event.type : ''} at ${Math.round(event.at)} ms`,
+    ),
+  )
+}
