@@ -163,6 +163,11 @@ describe('upstream invariants', () => {
     ).toBe(false)
   })
 
+  it('served nothing and only probes reach: an empty window is a violation, not a vacuous pass', () => {
+    expect(servedNothing([], 'alpha', { from: 2_000, to: 1_000 }).holds).toBe(false)
+    expect(onlyProbesReach([], 'alpha', { from: 2_000, to: 2_000 }, 6).holds).toBe(false)
+  })
+
   it('only probes reach: breaks on a client method or too many probes', () => {
     const window = { from: 1_000, to: 3_000 }
     const probes = [

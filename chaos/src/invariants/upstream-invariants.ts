@@ -25,10 +25,14 @@ export function servedNothing(
       event.result === 'ok' &&
       inWindow(event.at, window),
   )
+  const violations = served.map(
+    (event) => `${event.kind === 'decision' ? event.method : ''} at ${Math.round(event.at)} ms`,
+  )
+  if (window.to <= window.from) violations.push('empty window: the scenario did not run long enough to check')
   return verdict(
     `${providerId} answers no client call from ${Math.round(window.from)} to ${Math.round(window.to)} ms`,
     `${served.length} answered`,
-    served.map((event) => `${event.kind === 'decision' ? event.method : ''} at ${Math.round(event.at)} ms`),
+    violations,
   )
 }
 
@@ -53,6 +57,7 @@ export function onlyProbesReach(
     (event) => `${event.kind === 'received' ? event.method : ''} at ${Math.round(event.at)} ms`,
   )
   if (received.length > maxProbes) violations.push(`${received.length} requests > ${maxProbes} probes`)
+  if (window.to <= window.from) violations.push('empty window: the scenario did not run long enough to check')
   return verdict(
     `only probes reach ${providerId} while it is out (≤ ${maxProbes})`,
     `${received.length} received, ${nonProbes.length} not probes`,
@@ -70,8 +75,8 @@ const TRANSITIONS: ReadonlySet<string> = new Set([
 ])
 
 /**
- * No oscillation storm: `providerId`'s health and breaker transitions stay within `perMinute` for every
- * sliding minute of the run (scaled down for runs shorter than a minute).
+ * No oscillation storm: `providerId`'s health and breaker transitions stay within `perMinute` in every
+ * sliding minute of the history (a history shorter than a minute is one window: its total counts).
  */
 export function boundedTransitions(
   upstream: readonly UpstreamEvent[],
