@@ -35,7 +35,9 @@ export const cascadeFlap: Scenario = {
   title: 'Cascading failures down to one provider, recovery, and a flapping provider',
   async run(profile: Profile): Promise<ScenarioResult> {
     const stepMs = profile === 'short' ? 4_000 : 20_000
-    const flapMs = profile === 'short' ? 8_000 : 120_000
+    const flapMs = profile === 'short' ? 6_000 : 120_000
+    // Revived providers are checked to serve again over the rest of the run, so this phase can be short.
+    const recoveredMs = profile === 'short' ? 2_000 : stepMs
     const stage = await startStage({
       devnet: {
         seed: 4,
@@ -82,7 +84,7 @@ export const cascadeFlap: Scenario = {
       const revivedAt = clock.now()
       await Promise.all([first, second, third].map((id) => devnet.revive(id)))
       for (const id of [first, second, third]) stage.action(id, 'revive')
-      await sleep(stepMs)
+      await sleep(recoveredMs)
       phases.enter('flapping')
       const flapFrom = clock.now()
       await devnet.set(second, {

@@ -7,6 +7,7 @@ import {
   servedNothing,
 } from '../invariants/upstream-invariants.js'
 import { startHttpLoad } from '../load/http-load.js'
+import type { UpstreamEvent } from '../record/history.js'
 import { createPhases } from '../record/phases.js'
 import type { Profile, Scenario, ScenarioResult } from '../scenario.js'
 import { startStage } from '../setup/stage.js'
@@ -43,6 +44,14 @@ const MATRIX: readonly MatrixFault[] = [
 
 const VICTIM = 'ethereum-charlie'
 const WRONG_CHAIN_PHASE = 'wrong chain id'
+
+/** Whether the victim has answered a request with `fault` since `from`. */
+function injectedSince(upstream: readonly UpstreamEvent[], fault: string, from: number): boolean {
+  return upstream.some(
+    (event) =>
+      event.kind === 'received' && event.providerId === VICTIM && event.fault === fault && event.at >= from,
+  )
+}
 
 /**
  * Scenario 2: one provider (the fastest, so the pool wants it) shows each failure of the matrix in turn
@@ -103,14 +112,23 @@ export const failureMatrix: Scenario = {
       await sleep(phaseMs)
       victimFront.setFault(undefined)
       const wrongChainTo = clock.now()
+      const setRate = async (fault: MatrixFault, errorRate: number) => {
+        if ('devnet' in fault) await stage.devnet.set(VICTIM, { ...fault.devnet, errorRate })
+        else victimFront.setFault(errorRate > 0 ? { fault: fault.hostile, rate: errorRate } : undefined)
+      }
       for (const fault of MATRIX) {
         phases.enter(fault.name)
         stage.action(VICTIM, fault.name)
-        if ('devnet' in fault) await stage.devnet.set(VICTIM, { errorRate: rate, ...fault.devnet })
-        else victimFront.setFault({ fault: fault.hostile, rate })
-        await sleep(phaseMs)
-        if ('devnet' in fault) await stage.devnet.set(VICTIM, { errorRate: 0 })
-        else victimFront.setFault(undefined)
+        const phaseEnd = clock.now() + phaseMs
+        // Every request gets the fault until the first one has (a probe reaches the victim every second
+        // even while it is out of rotation), then the phase's rate: so each fault is seen at least once
+        // however little traffic the victim draws, and a short run does not flake on a draw of zero.
+        const from = clock.now()
+        await setRate(fault, 1)
+        while (clock.now() < phaseEnd && !injectedSince(stage.upstream, fault.recorded, from)) await sleep(25)
+        await setRate(fault, rate)
+        await sleep(phaseEnd - clock.now())
+        await setRate(fault, 0)
       }
       phases.enter('clean')
       await sleep(1_000)
@@ -147,7 +165,7 @@ export const failureMatrix: Scenario = {
         verdicts,
         notes: [
           `3 providers (alpha 15 ms, bravo 30 ms, ${VICTIM} 0 ms: the fastest); 12 clients, one request per 50 ms each, half of them round-robin.`,
-          `Each fault on ${Math.round(rate * 100)} % of ${VICTIM}'s requests for ${phaseMs / 1_000} s; ${victimCalls} requests reached it in all. 5xx, 429s, -32603 and truncated bodies come from the devnet's personality; non-JSON 200, empty 200, 3xx and the wrong chain id from the chaos package's recording front.`,
+          `Each fault for ${phaseMs / 1_000} s: on every request of ${VICTIM} until the first is injected, then on ${Math.round(rate * 100)} %; ${victimCalls} requests reached it in all. 5xx, 429s, -32603 and truncated bodies come from the devnet's personality; non-JSON 200, empty 200, 3xx and the wrong chain id from the chaos package's recording front.`,
         ],
         history: { clients: events, upstream: stage.upstream, phases: phases.list, endedAt },
       }

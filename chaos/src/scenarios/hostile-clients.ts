@@ -36,7 +36,7 @@ export const hostileClients: Scenario = {
   id: 'hostile-clients',
   title: 'Hostile clients mixed into normal load',
   async run(profile: Profile): Promise<ScenarioResult> {
-    const phaseMs = profile === 'short' ? 5_000 : 60_000
+    const phaseMs = profile === 'short' ? 4_000 : 60_000
     const idleSockets = profile === 'short' ? 1_000 : 5_000
     const stage = await startStage({
       devnet: {
