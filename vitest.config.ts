@@ -16,6 +16,7 @@ export default defineConfig({
       'packages/demo-web/vitest.e2e.config.ts',
       'examples',
       'bench',
+      'chaos',
     ],
   },
 })

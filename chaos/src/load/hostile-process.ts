@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { HostileKind } from './hostile-clients.js'
+
+/** What the hostile clients sent, and the statuses they got back, once they have stopped. */
+export interface HostileReport {
+  sent: Record<HostileKind, number>
+  statuses: Record<string, Record<number, number>>
+}
+
+/** Hostile clients running in a child process. */
+export interface HostileProcess {
+  /** Stops them (closing the child's stdin) and resolves with their report. */
+  stop(): Promise<HostileReport>
+}
+
+const fromSource = import.meta.url.endsWith('.ts')
+const mainPath = fileURLToPath(
+  new URL(fromSource ? './hostile-main.ts' : './hostile-main.js', import.meta.url),
+)
+const nodeArgs = fromSource
+  ? [
+      '--conditions=source',
+      '--import',
+      pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+      mainPath,
+    ]
+  : [mainPath]
+
+/**
+ * Starts the hostile clients of {@link startHostileClients} in their own process, as real hostile
+ * clients are: their CPU (building huge batches, opening thousands of sockets) is not the server's, and
+ * their sockets are not in the server's process. Stops by itself after `durationMs`.
+ *
+ * @example
+ * const hostile = spawnHostileClients({ url, durationMs: 5_000, idleSockets: 1_000 })
+ * const report = await hostile.stop()
+ */
+export function spawnHostileClients(options: {
+  url: string
+  durationMs: number
+  idleSockets: number
+}): HostileProcess {
+  const child = spawn(process.execPath, [...nodeArgs, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exited = new Promise<HostileReport>((resolve, reject) => {
+    child.once('exit', (code) => {
+      const line = output.trim().split('\n').at(-1)
+      if (code === 0 && line) resolve(JSON.parse(line) as HostileReport)
+      else reject(new Error(`hostile clients exited with code ${code}: ${output}`))
+    })
+  })
+  return {
+    stop() {
+      child.stdin!.end()
+      return exited
+    },
+  }
+}
