@@ -2,6 +2,7 @@ import type { BenchSuite } from '../suite.js'
 import { benchmarkStoreSuite } from './benchmark-store.js'
 import { bundleSizeSuite } from './bundle-size.js'
 import { clusterEventsSuite } from './cluster-events.js'
+import { clusterThroughputSuite } from './cluster-throughput.js'
 import { dashboardLatencySuite } from './dashboard-latency.js'
 import { failoverTimeSuite } from './failover-time.js'
 import { faultScenarioSuite } from './fault-scenario.js'
@@ -29,5 +30,6 @@ export const suites: BenchSuite[] = [
   subscriptionLatencySuite,
   dashboardLatencySuite,
   clusterEventsSuite,
+  clusterThroughputSuite,
   bundleSizeSuite,
 ]

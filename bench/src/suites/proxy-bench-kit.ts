@@ -2,8 +2,10 @@
  * Shared tools of the HTTP proxy suites (proxy-throughput, read-mix): the baseline forwarders a proxy is
  * measured against, and one autocannon round. Not a suite itself.
  */
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Agent as HttpAgent, request as httpRequest, Agent as NodeAgent } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type Agent, request } from 'undici'
@@ -206,4 +208,65 @@ function lowerCased(headers: Record<string, unknown>): Record<string, string> {
   const result: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) result[name.toLowerCase()] = String(value)
   return result
+}
+
+/**
+ * The upstream, run in a child process so its CPU is not the benchmark process's: a node:http JSON-RPC
+ * server answering every POST at once (`eth_chainId` → 0x1, else 0x10) and `GET /calls` with its count.
+ */
+const UPSTREAM_SOURCE = `
+const http = require('node:http')
+let calls = 0
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    return res.end(JSON.stringify({ calls }))
+  }
+  const chunks = []
+  req.on('data', (chunk) => chunks.push(chunk))
+  req.on('end', () => {
+    calls++
+    const call = JSON.parse(Buffer.concat(chunks).toString())
+    const text = JSON.stringify({ jsonrpc: '2.0', id: call.id, result: call.method === 'eth_chainId' ? '0x1' : '0x10' })
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+    res.end(text)
+  })
+})
+server.keepAliveTimeout = 60000
+server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })))
+process.stdin.on('end', () => process.exit(0))
+process.stdin.resume()
+`
+
+/** The upstream process of {@link startUpstreamProcess}. */
+export interface Upstream {
+  child: ChildProcess
+  url: string
+  calls(): Promise<number>
+  stop(): Promise<void>
+}
+
+export async function startUpstreamProcess(): Promise<Upstream> {
+  const child = spawn(process.execPath, ['-e', UPSTREAM_SOURCE], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout! })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`upstream process exited with ${code}`)))
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port))
+  })
+  const url = `http://127.0.0.1:${port}`
+  return {
+    child,
+    url,
+    async calls() {
+      const response = await fetch(`${url}/calls`)
+      return ((await response.json()) as { calls: number }).calls
+    },
+    async stop() {
+      lines.close()
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.stdin?.end()
+      await exited
+    },
+  }
 }

@@ -3,9 +3,7 @@
  * against the same upstream called directly and through a naive Fastify + undici forwarder, all driven
  * by autocannon in one run.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { cpus } from 'node:os'
-import { createInterface } from 'node:readline'
 import { createProviderPool } from '@chainpulse/core'
 import { buildServer, createUndiciFetch } from '@chainpulse/server'
 import { Agent } from 'undici'
@@ -18,6 +16,7 @@ import {
   fire,
   startBareForwarder,
   startNaiveForwarder,
+  startUpstreamProcess,
   type Totals,
 } from './proxy-bench-kit.js'
 
@@ -34,66 +33,6 @@ const WARMUP_SECONDS = 0.5
 const TARGET_SHARE = 0.85
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {})
-
-/**
- * The upstream, run in a child process so its CPU is not the benchmark process's: a node:http JSON-RPC
- * server answering every POST at once (`eth_chainId` → 0x1, else 0x10) and `GET /calls` with its count.
- */
-const UPSTREAM_SOURCE = `
-const http = require('node:http')
-let calls = 0
-const server = http.createServer((req, res) => {
-  if (req.method === 'GET') {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    return res.end(JSON.stringify({ calls }))
-  }
-  const chunks = []
-  req.on('data', (chunk) => chunks.push(chunk))
-  req.on('end', () => {
-    calls++
-    const call = JSON.parse(Buffer.concat(chunks).toString())
-    const text = JSON.stringify({ jsonrpc: '2.0', id: call.id, result: call.method === 'eth_chainId' ? '0x1' : '0x10' })
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
-    res.end(text)
-  })
-})
-server.keepAliveTimeout = 60000
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })))
-process.stdin.on('end', () => process.exit(0))
-process.stdin.resume()
-`
-
-interface Upstream {
-  child: ChildProcess
-  url: string
-  calls(): Promise<number>
-  stop(): Promise<void>
-}
-
-async function startUpstreamProcess(): Promise<Upstream> {
-  const child = spawn(process.execPath, ['-e', UPSTREAM_SOURCE], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const lines = createInterface({ input: child.stdout! })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`upstream process exited with ${code}`)))
-    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port))
-  })
-  const url = `http://127.0.0.1:${port}`
-  return {
-    child,
-    url,
-    async calls() {
-      const response = await fetch(`${url}/calls`)
-      return ((await response.json()) as { calls: number }).calls
-    },
-    async stop() {
-      lines.close()
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.stdin?.end()
-      await exited
-    },
-  }
-}
 
 /** Checks one answer by hand, so a subject answering errors fast cannot win. */
 async function expectChainId(url: string, body: string): Promise<void> {
