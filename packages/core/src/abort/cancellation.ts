@@ -2,8 +2,9 @@
  * A cancellation ChainPulse makes for its own fan-out: one per coalesced flight, one per attempt of a
  * hedged read. Its `signal` does what the pool's code needs of an AbortSignal — `aborted`, `reason`,
  * `throwIfAborted()`, `addEventListener('abort', fn)` / `removeEventListener` (the listener is called
- * with no event), and `onAbort` — at the cost of a plain object. On Node 20 each real AbortSignal costs about 7 µs of CPU and garbage collection to create,
- * and a proxied read would make one or two of them: more than the rest of coalescing and hedging.
+ * with no event), and `onAbort` — at the cost of a plain object. On Node 20 each real AbortSignal
+ * costs about 7 µs of CPU and garbage collection to create, and a proxied read would make one or two
+ * of them: more than the rest of coalescing and hedging.
  *
  * It is not an AbortSignal: where one leaves ChainPulse's code (a user's `fetch`) it goes through
  * {@link toAbortSignal}, which makes a real one linked to it, once, and only there.
