@@ -1,4 +1,4 @@
-import { createBenchmarkStore } from '@chainpulse/core'
+import { createBenchmarkStore, parseBenchmarkSnapshot } from '@chainpulse/core'
 import { createFakeClock } from '@chainpulse/core/testing'
 
 export async function main() {
@@ -45,10 +45,10 @@ export async function main() {
   // What a routing strategy reads on every request: O(1), decayed over time.
   const recent = store.recent('ethereum', 'infura', 'eth_call')
 
-  // Persist across restarts: the snapshot is plain JSON.
+  // Persist across restarts: the snapshot is plain JSON, checked again when read back.
   const saved = JSON.stringify(store.snapshot())
   const restarted = createBenchmarkStore({ maxEntriesPerChain: 1_000, clock })
-  restarted.restore(JSON.parse(saved))
+  restarted.restore(parseBenchmarkSnapshot(JSON.parse(saved)))
 
   return {
     leaderboard,

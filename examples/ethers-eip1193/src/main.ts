@@ -1,4 +1,4 @@
-import { createProviderPool } from '@chainpulse/core'
+import { createEip1193Provider, createProviderPool } from '@chainpulse/core'
 import { startDevnet } from '@chainpulse/devnet'
 import { BrowserProvider, formatEther, parseEther } from 'ethers'
 
@@ -20,10 +20,11 @@ const pool = createProviderPool({
 })
 
 try {
-  // pool.eip1193(chain) is a standard EIP-1193 provider, which is what BrowserProvider wraps. (ethers
-  // polls for receipts every 4 s by default, where local blocks come every 250 ms; and it answers a
-  // repeated call from its own cache for 250 ms, which would show the balance from before the transfer.)
-  const provider = new BrowserProvider(pool.eip1193('ethereum'), undefined, {
+  // createEip1193Provider(pool, chain) returns a standard EIP-1193 provider, which is what
+  // BrowserProvider wraps. (ethers polls for receipts every 4 s by default, where local blocks come every
+  // 250 ms; and it answers a repeated call from its own cache for 250 ms, which would show the balance
+  // from before the transfer.)
+  const provider = new BrowserProvider(createEip1193Provider(pool, 'ethereum'), undefined, {
     pollingInterval: 250,
     cacheTimeout: -1,
   })

@@ -74,6 +74,7 @@ describe('public exports', () => {
         "mergeBenchmarkSnapshots",
         "newHeadsKey",
         "onAbort",
+        "parseBenchmarkSnapshot",
         "parseProviderPoolConfig",
         "parseRetryAfter",
         "providerPoolConfigJsonSchema",

@@ -10,6 +10,7 @@ export {
   mergeBenchmarkSnapshots,
 } from './benchmark-store/merge-snapshots.js'
 export { defaultScore } from './benchmark-store/score.js'
+export { parseBenchmarkSnapshot } from './benchmark-store/snapshot-schema.js'
 export type {
   BenchmarkSnapshotOptions,
   BenchmarkStore,
@@ -33,6 +34,7 @@ export type {
   RpcStatsRow,
   ScoreFunction,
 } from './benchmark-store/types.js'
+export type { ValidBenchmarkSnapshot } from './benchmark-store/valid-snapshots.js'
 export {
   type CircuitBreaker,
   type CircuitBreakerContext,

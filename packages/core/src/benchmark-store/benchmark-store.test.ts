@@ -3,6 +3,7 @@ import { createFakeClock } from '../clock/fake-clock.js'
 import { BenchmarkSnapshotError, ConfigError } from '../errors/errors.js'
 import { createBenchmarkStore } from './benchmark-store.js'
 import { defaultScore } from './score.js'
+import { parseBenchmarkSnapshot } from './snapshot-schema.js'
 import type { BenchmarkStore, BenchmarkStoreSnapshot } from './types.js'
 
 /** Records `wins` wins and `losses` losses (each `marginMs` behind) for one provider. */
@@ -384,7 +385,7 @@ describe('snapshot and restore', () => {
     const { store, clock } = busyStore()
     const snapshot = store.snapshot()
     const copy = createBenchmarkStore({ maxEntriesPerChain: 40, clock })
-    copy.restore(JSON.parse(JSON.stringify(snapshot)) as BenchmarkStoreSnapshot)
+    copy.restore(parseBenchmarkSnapshot(JSON.parse(JSON.stringify(snapshot))))
     expect(copy.snapshot()).toEqual(snapshot)
     expect(copy.chains()).toEqual(store.chains())
     for (const chain of store.chains()) {
@@ -425,7 +426,7 @@ describe('snapshot and restore', () => {
 
   it('shifts timestamps so ages survive a restart on a clock that starts again at 0', () => {
     const { store } = busyStore(createFakeClock(1_000_000))
-    const snapshot = JSON.parse(JSON.stringify(store.snapshot())) as BenchmarkStoreSnapshot
+    const snapshot = parseBenchmarkSnapshot(JSON.parse(JSON.stringify(store.snapshot())))
     const restarted = createBenchmarkStore({ maxEntriesPerChain: 40, clock: createFakeClock(0) })
     restarted.restore(snapshot)
     const shift = -snapshot.savedAt
@@ -453,9 +454,9 @@ describe('snapshot and restore', () => {
     const broken = JSON.parse(JSON.stringify(before)) as BenchmarkStoreSnapshot
     broken.chains[0]!.races.ts.pop()
     broken.chains[0]!.rpcSeries[0]!.latency.count += 1
-    expect(() => store.restore(broken)).toThrow(BenchmarkSnapshotError)
+    expect(() => parseBenchmarkSnapshot(broken)).toThrow(BenchmarkSnapshotError)
     try {
-      store.restore(broken)
+      parseBenchmarkSnapshot(broken)
     } catch (error) {
       expect((error as BenchmarkSnapshotError).issues.map((issue) => issue.path)).toEqual([
         'chains.0.races',
@@ -465,9 +466,9 @@ describe('snapshot and restore', () => {
     const inconsistent = JSON.parse(JSON.stringify(before)) as BenchmarkStoreSnapshot
     inconsistent.chains[0]!.rpcCalls.provider[1] = 99
     inconsistent.chains[0]!.recent = inconsistent.chains[0]!.recent.filter((recent) => recent.method !== -1)
-    expect(() => store.restore(inconsistent)).toThrow(BenchmarkSnapshotError)
+    expect(() => parseBenchmarkSnapshot(inconsistent)).toThrow(BenchmarkSnapshotError)
     try {
-      store.restore(inconsistent)
+      parseBenchmarkSnapshot(inconsistent)
     } catch (error) {
       const issues = (error as BenchmarkSnapshotError).issues
       expect(issues[0]).toEqual({ path: 'chains.0.rpcCalls.provider.1', message: 'index 99 is out of range' })
@@ -475,7 +476,9 @@ describe('snapshot and restore', () => {
         'provider has no all-methods (method -1) state',
       )
     }
-    expect(() => store.restore({ version: 2 } as never)).toThrow(/version/)
+    expect(() => parseBenchmarkSnapshot({ version: 2 })).toThrow(/version/)
+    // restore itself takes only what was checked: a snapshot that went through JSON must be parsed again.
+    expect(() => store.restore(JSON.parse(JSON.stringify(before)))).toThrow(/parseBenchmarkSnapshot/)
     const narrow = createBenchmarkStore({ maxProvidersPerChain: 2, clock })
     expect(() => narrow.restore(before)).toThrow(/past the limit of 2/)
     expect(store.snapshot()).toEqual(before)

@@ -1,21 +1,14 @@
 import { systemClock } from '../clock/clock.js'
 import { BenchmarkSnapshotError, type ConfigIssue } from '../errors/errors.js'
-import { parseOptions, validate } from '../validation/parse-options.js'
+import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema } from '../validation/schemas.js'
 import { BoundedNames } from './bounded-names.js'
 import { type ChainConfig, ChainState } from './chain-state.js'
 import { emptyMarginBuckets } from './race-ledger.js'
 import { defaultScore } from './score.js'
-import { snapshotSchema } from './snapshot-schema.js'
-import type {
-  BenchmarkStore,
-  BenchmarkStoreOptions,
-  BenchmarkStoreSnapshot,
-  MarginStats,
-  RaceStats,
-  ScoreFunction,
-} from './types.js'
+import type { BenchmarkStore, BenchmarkStoreOptions, MarginStats, RaceStats, ScoreFunction } from './types.js'
+import { isMarkedValid, markValid } from './valid-snapshots.js'
 
 /** Name limits are at most 1000 so name indices fit the store's 16-bit columns and 10-bit keys. */
 const limit = (fallback: number) => v._default(v.number().check(v.int(), v.gte(1), v.lte(1000)), fallback)
@@ -134,14 +127,16 @@ export function createBenchmarkStore(options: BenchmarkStoreOptions = {}): Bench
     raceEntries: (chain) => existing(chain)?.races.entries() ?? [],
     rpcEntries: (chain) => existing(chain)?.calls.entries() ?? [],
     chains: () => [...chainNames.list],
-    snapshot(options): BenchmarkStoreSnapshot {
+    snapshot(options) {
       const maxEntries = options?.maxEntries
-      return { version: 1, savedAt: clock.now(), chains: states.map((state) => state.toJSON(maxEntries)) }
+      const chains = states.map((state) => state.toJSON(maxEntries))
+      return markValid({ version: 1, savedAt: clock.now(), chains })
     },
-    restore(snapshot) {
-      const result = validate(snapshotSchema, snapshot)
-      if (!result.success) throw new BenchmarkSnapshotError(result.issues)
-      const valid = result.data
+    restore(valid) {
+      if (!isMarkedValid(valid))
+        throw new BenchmarkSnapshotError([
+          { path: '', message: 'not a checked snapshot: pass it through parseBenchmarkSnapshot() first' },
+        ])
       // Ages are what survive a restart: a monotonic clock (performance.now()) restarts near 0.
       const shift = clock.now() - valid.savedAt
       const issues: ConfigIssue[] = []

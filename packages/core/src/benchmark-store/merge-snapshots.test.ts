@@ -5,6 +5,7 @@ import { BenchmarkSnapshotError, ConfigError } from '../errors/errors.js'
 import { createBenchmarkStore } from './benchmark-store.js'
 import { mergeBenchmarkSnapshots } from './merge-snapshots.js'
 import type { BenchmarkStore, BenchmarkStoreSnapshot, RpcStatsDimension } from './types.js'
+import type { ValidBenchmarkSnapshot } from './valid-snapshots.js'
 
 type Record =
   | { kind: 'win'; chain: string; provider: string; eventType: string; at: number }
@@ -33,7 +34,7 @@ function feed(store: BenchmarkStore, record: Record): void {
     })
 }
 
-function restored(snapshot: BenchmarkStoreSnapshot): BenchmarkStore {
+function restored(snapshot: ValidBenchmarkSnapshot): BenchmarkStore {
   const store = createBenchmarkStore()
   store.restore(snapshot)
   return store

@@ -1,7 +1,10 @@
+import { BenchmarkSnapshotError } from '../errors/errors.js'
+import { validate } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { histogramIssue, historyMapping } from './log-histogram.js'
 import { recentMapping } from './recent-stats.js'
 import type { ChainSnapshot } from './types.js'
+import { markValid, type ValidBenchmarkSnapshot } from './valid-snapshots.js'
 
 const nonnegativeInt = v.number().check(v.int(), v.gte(0))
 const nonnegative = v.number().check(v.gte(0))
@@ -134,13 +137,25 @@ function checkConsistency(chain: ChainSnapshot, context: v.RefinementContext): v
 
 const chain = chainShape.check(v.superRefine(checkConsistency))
 
-/**
- * Schema of a {@link BenchmarkStoreSnapshot}: shapes, finite numbers, integer indices, and what each
- * chain's fields must agree on (equal column lengths, indices in range, sketches adding up). Internal;
- * runs on restore only, never on a hot path.
- */
-export const snapshotSchema = v.object({
+/** Schema of a {@link BenchmarkStoreSnapshot}, behind {@link parseBenchmarkSnapshot}. */
+const snapshotSchema = v.object({
   version: v.literal(1),
   savedAt: v.number(),
   chains: v.array(chain),
 })
+
+/**
+ * Checks a snapshot read back from outside (a file, another process) and returns it ready for
+ * `store.restore()`: the shapes, finite numbers and integer indices, and what each chain's fields must
+ * agree on (equal column lengths, indices in range, sketches adding up). A store that never restores
+ * never loads these checks, which is why they are not part of `restore` itself.
+ *
+ * @throws {BenchmarkSnapshotError} naming every problem by its path (e.g. `chains.0.races.ts`).
+ * @example
+ * store.restore(parseBenchmarkSnapshot(JSON.parse(await readFile(path, 'utf8'))))
+ */
+export function parseBenchmarkSnapshot(value: unknown): ValidBenchmarkSnapshot {
+  const result = validate(snapshotSchema, value)
+  if (!result.success) throw new BenchmarkSnapshotError(result.issues)
+  return markValid(result.data)
+}

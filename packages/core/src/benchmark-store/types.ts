@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js'
+import type { ValidBenchmarkSnapshot } from './valid-snapshots.js'
 
 /** Which kind of raced event an entry is about: `newHeads`, `logs`, or a user-defined stream. */
 export type RaceEventType = 'newHeads' | 'logs' | (string & {})
@@ -270,12 +271,18 @@ export interface BenchmarkStore {
   rpcEntries(chain: string): readonly RpcEntry[]
   /** Chains seen so far, in first-seen order. */
   chains(): string[]
-  /** The whole state as plain JSON-safe data (`options.maxEntries` trims the retained entry tables). */
-  snapshot(options?: BenchmarkSnapshotOptions): BenchmarkStoreSnapshot
+  /**
+   * The whole state as plain JSON-safe data (`options.maxEntries` trims the retained entry tables),
+   * restorable as it is; once it has been through JSON, `parseBenchmarkSnapshot` checks it again.
+   */
+  snapshot(options?: BenchmarkSnapshotOptions): ValidBenchmarkSnapshot
   /**
    * Replaces the whole state with `snapshot`'s, shifting its timestamps so ages are kept. Entries past
-   * `maxEntriesPerChain` are dropped oldest first.
-   * @throws {BenchmarkSnapshotError} when the snapshot is malformed or holds more names than the limits allow.
+   * `maxEntriesPerChain` are dropped oldest first. Takes only a checked snapshot: a store's own
+   * `snapshot()`, `mergeBenchmarkSnapshots`' result, or `parseBenchmarkSnapshot(value)` for anything read
+   * back from outside.
+   * @throws {BenchmarkSnapshotError} when the snapshot was not checked, or holds more names than the
+   * limits allow.
    */
-  restore(snapshot: BenchmarkStoreSnapshot): void
+  restore(snapshot: ValidBenchmarkSnapshot): void
 }

@@ -1,5 +1,4 @@
 import { createBenchmarkStore } from '../benchmark-store/benchmark-store.js'
-import { createEip1193Provider } from '../eip1193/eip1193.js'
 import {
   AllProvidersFailedError,
   DuplicateProviderError,
@@ -791,7 +790,6 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     },
     cooldown: (providerId, ms) => providerOf(providerId).startCooldown(ms, 'manual'),
     endCooldown: (providerId) => providerOf(providerId).endCooldown(),
-    eip1193: (chain) => createEip1193Provider(pool, chain),
     upstreamSubscriptionCount: () =>
       [...chains.values()].reduce((total, chain) => total + chain.upstreamSubscriptionCount(), 0),
     async close() {

@@ -1,6 +1,5 @@
 import type { BenchmarkStore } from '../benchmark-store/types.js'
 import type { CircuitState } from '../circuit-breaker/circuit-breaker.js'
-import type { Eip1193Provider } from '../eip1193/eip1193.js'
 import type { PubSub } from '../pubsub/pubsub.js'
 import type { ChainPulseTopics } from '../pubsub/topics.js'
 import type { StrategyRegistry } from '../routing/registry.js'
@@ -180,8 +179,6 @@ export interface ProviderPool {
   endCooldown(providerId: string): void
   /** Number of live upstream subscriptions (racing and user demand), for diagnostics and tests. */
   upstreamSubscriptionCount(): number
-  /** An EIP-1193 provider for one chain (`request`, `on('message' | 'connect' | 'disconnect')`). */
-  eip1193(chain: string | number): Eip1193Provider
   /** Stops every subscription, timer and connection. */
   close(): Promise<void>
 }

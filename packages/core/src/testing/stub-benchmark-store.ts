@@ -4,6 +4,7 @@ import type {
   RaceStats,
   RecentProviderStats,
 } from '../benchmark-store/types.js'
+import { markValid } from '../benchmark-store/valid-snapshots.js'
 
 /** Race figures of one provider in a {@link StubBenchmarkStore}. */
 export interface StubRaceFigures {
@@ -142,7 +143,7 @@ export function createStubBenchmarkStore(): StubBenchmarkStore {
       return [...chains]
     },
     snapshot() {
-      return { version: 1, savedAt: 0, chains: [] }
+      return markValid({ version: 1, savedAt: 0, chains: [] })
     },
     restore() {
       writes++

@@ -1,6 +1,12 @@
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { type BenchmarkStore, type Clock, systemClock, type TimerHandle } from '@chainpulse/core'
+import {
+  type BenchmarkStore,
+  type Clock,
+  parseBenchmarkSnapshot,
+  systemClock,
+  type TimerHandle,
+} from '@chainpulse/core'
 
 /** What happened to the snapshot file at start. */
 export type SnapshotRestoreResult =
@@ -103,9 +109,9 @@ export function createSnapshotPersistence(options: SnapshotPersistenceOptions): 
         return { status: 'corrupt', reason: (error as Error).message, movedTo: undefined }
       }
       try {
-        const snapshot = JSON.parse(text)
+        const snapshot = parseBenchmarkSnapshot(JSON.parse(text))
         options.store.restore(snapshot)
-        return { status: 'restored', chains: Array.isArray(snapshot?.chains) ? snapshot.chains.length : 0 }
+        return { status: 'restored', chains: snapshot.chains.length }
       } catch (error) {
         const movedTo = `${options.path}.corrupt`
         const moved = await rename(options.path, movedTo).then(
