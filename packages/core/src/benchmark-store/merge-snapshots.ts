@@ -217,9 +217,8 @@ export function mergeBenchmarkSnapshots(
   const issues: ConfigIssue[] = []
   const valid: BenchmarkStoreSnapshot[] = []
   snapshots.forEach((snapshot, index) => {
-    if (isMarkedValid(snapshot)) return valid.push(snapshot)
     try {
-      valid.push(parseBenchmarkSnapshot(snapshot))
+      valid.push(isMarkedValid(snapshot) ? snapshot : parseBenchmarkSnapshot(snapshot))
     } catch (error) {
       for (const issue of (error as BenchmarkSnapshotError).issues)
         issues.push({ ...issue, path: `${index}.${issue.path}` })
