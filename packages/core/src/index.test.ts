@@ -50,6 +50,7 @@ describe('public exports', () => {
         "createHttpTransport",
         "createHybridStrategy",
         "createLeaderboardStrategy",
+        "createLogsSplitting",
         "createMemoryCacheStore",
         "createMessageAggregator",
         "createPriorityStrategy",

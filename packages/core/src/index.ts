@@ -148,6 +148,11 @@ export type {
   UpstreamSubscription,
 } from './provider-pool/provider/upstream.js'
 export { createProviderPool } from './provider-pool/provider-pool.js'
+export {
+  createLogsSplitting,
+  type LogsSplitting,
+  type LogsSplittingOptions,
+} from './provider-pool/request/logs-splitting.js'
 export { TRANSACTION_FLOW_METHODS } from './provider-pool/sessions/sessions.js'
 export type {
   ChainStatus,

@@ -1,5 +1,6 @@
 import {
   createBenchmarkStore,
+  createLogsSplitting,
   createProviderPool,
   createResponseCache,
   type ProviderPool,
@@ -130,6 +131,8 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
               ...(cluster?.cacheStore ? { store: cluster.cacheStore } : {}),
             }),
           }),
+      // The proxy never answers a range error while some provider can serve the range in parts.
+      logsSplitting: createLogsSplitting(),
       ...(cluster ? { pubsub: cluster.pubsub } : {}),
       ...options.pool,
       store,

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RoutingDecisionEvent } from '../pubsub/topics.js'
 import type { Log } from '../subscriptions/log-filter.js'
 import { createProviderPool } from './provider-pool.js'
+import { createLogsSplitting } from './request/logs-splitting.js'
 import type { ProviderPool } from './types.js'
 
 // Issue 16: eth_getLogs over 50,000 blocks of a real anvil chain, through devnet providers that limit what
@@ -151,6 +152,7 @@ function makePool(providerIds: string[]) {
     racing: false,
     // Which provider answered each chunk is what this test reads: a hedged copy could answer first.
     hedge: false,
+    logsSplitting: createLogsSplitting(),
   })
   pools.push(pool)
   const decisions: RoutingDecisionEvent[] = []

@@ -4,6 +4,7 @@ import type { Log } from '../subscriptions/log-filter.js'
 import { createMockProvider } from '../testing/mock-provider.js'
 import { settleOnClock } from '../testing/run-clock.js'
 import { setup } from './mock-pool-setup.js'
+import { createLogsSplitting } from './request/logs-splitting.js'
 
 // eth_getLogs without range errors, through the pool over mock providers on a fake clock: ranges too
 // wide for the providers are fetched in chunks and merged into what an unlimited node would answer.
@@ -12,8 +13,8 @@ const TOKEN = '0x00000000000000000000000000000000000000aa'
 const TOPIC = `0x${'11'.repeat(32)}`
 
 /** A pool whose chain has 300 more blocks: 3 logs in every 7th, 12 in the `dense` one. */
-function logsSetup(...args: Parameters<typeof setup>) {
-  const context = setup(...args)
+function logsSetup(options: Parameters<typeof setup>[0] = {}) {
+  const context = setup({ logsSplitting: createLogsSplitting(), ...options })
   let dense = 0
   for (let i = 0; i < 300; i++) {
     const count = i === 150 ? 12 : i % 7 === 0 ? 3 : 0
@@ -64,7 +65,10 @@ describe('eth_getLogs through the pool', () => {
   })
 
   it('answers 50,000 blocks through a 1,000-block provider and a 2,000-result one as an unlimited node does', async () => {
-    const { chain, providers, pool, clock, decisions } = setup({}, { a: 1, b: 0, c: 2 })
+    const { chain, providers, pool, clock, decisions } = setup(
+      { logsSplitting: createLogsSplitting() },
+      { a: 1, b: 0, c: 2 },
+    )
     const log = (n: number) => ({
       address: TOKEN,
       topics: [TOPIC],
@@ -243,5 +247,37 @@ describe('eth_getLogs through the pool', () => {
     // The whole range refused by each provider (300 ms), then 31 chunks, 4 at a time, 100 ms each (800 ms):
     // the chunks still to go when the 1,000 ms are up end the request.
     expect(failed).toMatchObject({ code: 'ALL_PROVIDERS_FAILED' })
+  })
+
+  it('is an add-on: without it a too-wide query goes whole, and a refusal fails over like any error', async () => {
+    const { providers, head, getLogs } = logsSetup({ logsSplitting: undefined })
+    providers.a.set({ maxLogsBlockRange: 20 })
+
+    const answer = await getLogs({ fromBlock: '0x0', toBlock: hex(head) })
+
+    // a refused the whole range; b, which has no limit, answered it whole. Nothing was cut.
+    expect(answer.providerId).toBe('b')
+    expect(answer.chunks).toBeUndefined()
+    expect(providers.a.calls('eth_getLogs')).toBe(1)
+    for (const provider of Object.values(providers)) provider.set({ maxLogsBlockRange: 20 })
+    const refused = await getLogs({ fromBlock: '0x0', toBlock: hex(head) }).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(UpstreamRpcError)
+  })
+
+  it('takes the chunks in flight from its options, and refuses a bad one', async () => {
+    const { providers, head, getLogs, clock, logsCalls } = logsSetup({
+      logsSplitting: createLogsSplitting({ concurrency: 2 }),
+    })
+    for (const provider of Object.values(providers)) provider.set({ maxLogsBlockRange: 10 })
+    await getLogs({ fromBlock: '0x0', toBlock: hex(head) }) // every provider's limit is now known
+    for (const provider of Object.values(providers)) provider.set({ latencyMs: 100 })
+    const before = logsCalls()
+    const controller = new AbortController()
+    clock.setTimeout(() => controller.abort(), 250)
+    await getLogs({ fromBlock: '0x0', toBlock: hex(head) }, { signal: controller.signal }).catch(() => {})
+    // 2 chunks at a time, 100 ms each: the third two were in flight at 250 ms.
+    expect(logsCalls() - before).toBe(6)
+
+    expect(() => createLogsSplitting({ concurrency: 0 })).toThrow(/concurrency: expected an integer/)
   })
 })

@@ -17,6 +17,7 @@ import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 import type { ResponseCache } from './cache/response-cache.js'
 import type { Upstream } from './provider/upstream.js'
+import type { LogsSplitting } from './request/logs-splitting.js'
 import { TRANSACTION_FLOW_METHODS } from './sessions/sessions.js'
 
 // The options of `createProviderPool`, as one strict schema: every option, its constraints and its
@@ -74,8 +75,9 @@ const providerSettingsShape = {
   /** Max requests per second this pool sends to the provider; beyond it the provider is skipped. */
   rateLimitPerSecond: v.optional(positive),
   /**
-   * Widest `eth_getLogs` block range the provider serves (`toBlock - fromBlock + 1`); wider queries are
-   * split into chunks that fit. Learned from its refusals when not set.
+   * Widest `eth_getLogs` block range the provider serves (`toBlock - fromBlock + 1`); with the pool's
+   * `logsSplitting` (the server always has it), wider queries are split into chunks that fit. Learned from
+   * its refusals when not set.
    */
   maxLogsBlockRange: v.optional(v.number().check(v.int(), v.positive())),
   /**
@@ -316,6 +318,15 @@ const optionsShape = {
    * An object rather than settings, so a pool without one carries none of its code. @default none
    */
   cache: v.optional(implementsSchema<ResponseCache>(['follow', 'lookup'], 'expected a ResponseCache')),
+  /**
+   * eth_getLogs range splitting (`createLogsSplitting()`): limits learned from refusals, routing by them,
+   * and ranges no provider serves whole fetched in chunks (docs/provider-pool.md). An object, like
+   * `cache`, so a pool without it carries none of its code; without it an `eth_getLogs` is routed as any
+   * read. `startChainPulse` always gives one. @default none
+   */
+  logsSplitting: v.optional(
+    implementsSchema<LogsSplitting>(['providersFor', 'learn', 'request'], 'expected createLogsSplitting()'),
+  ),
   /** Monotonic time and timers of every timeout, cooldown and probe. @default systemClock */
   clock: v._default(clockSchema, systemClock),
   /** Wall-clock time for event timestamps (epoch ms). @default Date.now */

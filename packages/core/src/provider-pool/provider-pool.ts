@@ -34,7 +34,7 @@ import {
 } from './provider/provider-runtime.js'
 import { createUrlUpstream } from './provider/upstream.js'
 import { canonicalParams, createCoalescer } from './request/coalescing.js'
-import { logsRangeWidth, providersForWidth, requestLogs } from './request/logs-splitting.js'
+import type { LogsSplitting } from './request/logs-splitting.js'
 import { isPureRead } from './request/read-methods.js'
 import { executeRequest } from './request/request-executor.js'
 import { type PlanInput, planRequest, type RequestPlan } from './request/request-plan.js'
@@ -95,6 +95,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     hedge,
     coalescing,
     peerEvidence,
+    logsSplitting,
   } = options
   // Objects with state of their own: one per pool, so they cannot be schema defaults.
   const store = options.store ?? createBenchmarkStore({ clock })
@@ -389,8 +390,13 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     requestOptions: PoolRequestOptions,
     started: number,
   ): Promise<PoolRequestResult<T>> {
-    if (call.method === 'eth_getLogs' && requestOptions.providerId === undefined && !unsplit.has(call))
-      return logsRequest<T>(chain, call, strategy, requestOptions, started)
+    if (
+      logsSplitting &&
+      call.method === 'eth_getLogs' &&
+      requestOptions.providerId === undefined &&
+      !unsplit.has(call)
+    )
+      return logsRequest<T>(logsSplitting, chain, call, strategy, requestOptions, started)
     const params = call.params ?? []
     const deadline = started + (requestOptions.deadlineMs ?? requestDeadlineMs)
     // History-aware routing: providers taken not to keep this block's state go last, and answers teach.
@@ -428,8 +434,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
         stateBlock,
         // eth_getLogs: providers known to serve its range first (request/logs-splitting.ts).
         providers:
-          call.method === 'eth_getLogs'
-            ? providersForWidth(chain.providers, logsRangeWidth(params, chain.heads.best()))
+          logsSplitting && call.method === 'eth_getLogs'
+            ? logsSplitting.providersFor(chain.providers, params, chain.heads.best())
             : chain.providers,
         heads: chain.heads,
         strategy: registry.get(strategy),
@@ -496,6 +502,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
           ok,
         }),
       suspectUnreachable: (provider) => chain.suspectUnreachable(provider),
+      learnRequestLimit: call.method === 'eth_getLogs' ? logsSplitting?.learn : undefined,
     })
 
     const durationMs = clock.now() - started
@@ -578,6 +585,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
    * each a routed call of its own, all within this request's deadline.
    */
   function logsRequest<T>(
+    splitting: LogsSplitting,
     chain: ChainRuntime,
     call: PoolRequest,
     strategy: string,
@@ -590,7 +598,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
       signal,
       deadlineMs: Math.max(0, deadline - clock.now()),
     })
-    return requestLogs({
+    return splitting.request({
       params: call.params ?? [],
       providers: () => chain.providers,
       bestHead: chain.heads.best(),

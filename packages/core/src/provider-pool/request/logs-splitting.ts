@@ -1,7 +1,7 @@
 import { onAbort } from '../../abort/on-abort.js'
 import type { Clock } from '../../clock/clock.js'
 import type { ChainPulseError } from '../../errors/base-error.js'
-import { AbortedError, UpstreamRpcError } from '../../errors/errors.js'
+import { AbortedError, ConfigError, UpstreamRpcError } from '../../errors/errors.js'
 import type { Log } from '../../subscriptions/log-filter.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { PoolRequestResult } from '../types.js'
@@ -12,10 +12,57 @@ import type { PoolRequestResult } from '../types.js'
 // `maxLogsBlockRange`), and a range no provider serves whole is cut into chunks that fit, fetched with
 // bounded concurrency and merged in order. A chunk refused for its size is halved and retried, down to
 // a single block. This module holds the pure parts (reading limits from errors, cutting, merging) and the
-// walk over the chunks; the pool gives it a way to route one call.
+// walk over the chunks; the pool gives it a way to route one call. It is an add-on the pool is given
+// (`createLogsSplitting()`), like the response cache, so a pool without it carries none of this code.
 
 /** Chunks of one `eth_getLogs` request in flight at once. */
 export const LOGS_CHUNK_CONCURRENCY = 4
+
+/** Options of {@link createLogsSplitting}. */
+export interface LogsSplittingOptions {
+  /** Chunks of one `eth_getLogs` request in flight at once. @default 4 */
+  concurrency?: number
+}
+
+/**
+ * eth_getLogs without range errors, for `createProviderPool({ logsSplitting })`: each provider's block-range
+ * limit is learned from its refusals (or taken from its `maxLogsBlockRange`), routing prefers providers
+ * whose limit admits a query's range, and a range no provider serves whole is fetched in chunks and merged
+ * in order (docs/provider-pool.md). Its members are the pool's hooks, not an API of their own.
+ */
+export interface LogsSplitting {
+  /** The providers to try for a query over `params`, those known to serve its range first. */
+  providersFor(
+    providers: readonly ProviderRuntime[],
+    params: unknown,
+    bestHead: number | undefined,
+  ): readonly ProviderRuntime[]
+  /** Learns from a provider's size refusal of an `eth_getLogs`. */
+  learn(provider: ProviderRuntime, error: ChainPulseError): void
+  /** One `eth_getLogs` through the pool, split when it must be. */
+  request(input: LogsRequestInput): Promise<PoolRequestResult<Log[]>>
+}
+
+/**
+ * Makes the `eth_getLogs` range splitting a pool is given as its `logsSplitting` option. `startChainPulse`
+ * (the CLI's server) always gives its pool one.
+ *
+ * @example
+ * const pool = createProviderPool({ chains, providers, logsSplitting: createLogsSplitting() })
+ */
+export function createLogsSplitting(options: LogsSplittingOptions = {}): LogsSplitting {
+  const concurrency = options.concurrency ?? LOGS_CHUNK_CONCURRENCY
+  if (!(Number.isInteger(concurrency) && concurrency >= 1))
+    throw new ConfigError('logs splitting options', [
+      { path: 'concurrency', message: `expected an integer of at least 1, got ${String(concurrency)}` },
+    ])
+  return {
+    providersFor: (providers, params, bestHead) =>
+      providersForWidth(providers, logsRangeWidth(params, bestHead)),
+    learn: learnLogsLimit,
+    request: (input) => requestLogs({ concurrency, ...input }),
+  }
+}
 
 /** What a size refusal says about the provider's limit. */
 export interface LogsLimitHint {

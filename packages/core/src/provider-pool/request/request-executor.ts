@@ -14,7 +14,6 @@ import {
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 import type { UpstreamResponse } from '../provider/upstream.js'
 import { type AttemptVerdict, judgeRpcError, judgeThrown, preferredRpcError } from './failure-model.js'
-import { learnLogsLimit } from './logs-splitting.js'
 import { isPureRead } from './read-methods.js'
 import { isDuplicateSubmission, isWriteMethod, rawTransactionHash } from './write-methods.js'
 
@@ -56,6 +55,8 @@ export interface ExecutionPlan {
    * read first: the provider may be down or stuck.
    */
   suspectUnreachable(provider: ProviderRuntime): void
+  /** A provider refused the request for its size (e.g. an `eth_getLogs` range): learn its limit. */
+  learnRequestLimit?: ((provider: ProviderRuntime, error: ChainPulseError) => void) | undefined
 }
 
 /** How a request ended. */
@@ -433,8 +434,7 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
           breaker.release(permit)
           if (verdict.reason === 'method-unsupported' && verdict.error instanceof UpstreamRpcError)
             provider.markUnsupported(plan.method, verdict.error)
-          if (verdict.reason === 'request-limit' && plan.method === 'eth_getLogs')
-            learnLogsLimit(provider, verdict.error)
+          if (verdict.reason === 'request-limit') plan.learnRequestLimit?.(provider, verdict.error)
           if (verdict.reason === 'missing-state' && plan.stateBlock !== undefined)
             provider.noteStateMissing(plan.stateBlock)
           return { ...verdict, durationMs }
