@@ -4,16 +4,11 @@ import { build, version as esbuildVersion, type Plugin } from 'esbuild'
 
 /**
  * The most a browser bundle of `consumer.ts` (a pool plus the viem transport, viem left to the app)
- * may weigh, gzipped, in decimal kilobytes like the issues' own figures. Issue 12 set 40 KB. Issue 16's
- * request path (hedged reads, the response cache's hooks, eth_getLogs range splitting, history-aware
- * routing) took the pool to 42.2 KB, and the budget to 43 KB; issue 17's peer evidence (a pool in a
- * cluster acting on other instances' provider verdicts, ~1.1 KB) to 44 KB. Both are pool defaults, not
- * add-ons an app must find and wire. Each raise is deliberate and recorded here; docs/benchmarks.md keeps
- * issue 12's figure beside the budget. Winning it back means making cluster-only parts opt-in modules.
+ * may weigh, gzipped, in decimal kilobytes like the issues' own figures: issue 12's 40 KB. What serves
+ * many clients or many instances (the response cache, eth_getLogs range splitting, served filters) is an
+ * add-on the server installs, outside this bundle unless an app uses it.
  */
-export const browserBundleBudgetBytes = 44_000
-/** Issue 12's original target, reported beside the budget. */
-export const issue12TargetBytes = 40_000
+export const browserBundleBudgetBytes = 40_000
 
 /** Options of {@link buildBrowserBundle}. */
 export interface BrowserBundleOptions {

@@ -58,6 +58,7 @@ describe('public exports', () => {
         "createPubSub",
         "createResponseCache",
         "createRoundRobinStrategy",
+        "createServedFilters",
         "createStrategyRegistry",
         "createWsTransport",
         "defaultScore",

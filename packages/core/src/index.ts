@@ -131,6 +131,10 @@ export {
 } from './provider-pool/cache/response-cache.js'
 export { providerPoolConfigJsonSchema } from './provider-pool/config-json-schema.js'
 export {
+  createServedFilters,
+  type ServedFilters,
+} from './provider-pool/filters/filter-registry.js'
+export {
   type ChainConfig,
   type ProviderConfig,
   type ProviderPoolConfig,

@@ -3,6 +3,7 @@ import {
   createLogsSplitting,
   createProviderPool,
   createResponseCache,
+  createServedFilters,
   type ProviderPool,
   type ProviderPoolOptions,
 } from '@chainpulse/core'
@@ -131,8 +132,10 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
               ...(cluster?.cacheStore ? { store: cluster.cacheStore } : {}),
             }),
           }),
-      // The proxy never answers a range error while some provider can serve the range in parts.
+      // The proxy never answers a range error while some provider can serve the range in parts, and
+      // its filters survive failover (both add-ons of the pool).
       logsSplitting: createLogsSplitting(),
+      servedFilters: createServedFilters(),
       ...(cluster ? { pubsub: cluster.pubsub } : {}),
       ...options.pool,
       store,

@@ -16,6 +16,7 @@ import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 import type { ResponseCache } from './cache/response-cache.js'
+import type { ServedFilters } from './filters/filter-registry.js'
 import type { Upstream } from './provider/upstream.js'
 import type { LogsSplitting } from './request/logs-splitting.js'
 import { TRANSACTION_FLOW_METHODS } from './sessions/sessions.js'
@@ -242,8 +243,8 @@ const knobsShape = {
   /** How long a provider's "method not found" is remembered, so it is not asked again meanwhile (ms). @default 600_000 */
   unsupportedMethodTtlMs: v._default(nonnegative, 600_000),
   /**
-   * Filters (`eth_newFilter`, `eth_newBlockFilter`, …) are answered by ChainPulse from its canonical
-   * follower, so their ids survive failover; these are their limits (see docs/filters-and-sessions.md).
+   * Limits of the filters ChainPulse serves with `servedFilters` (`eth_newFilter`, `eth_newBlockFilter`,
+   * … answered from its canonical follower, so their ids survive failover; docs/filters-and-sessions.md).
    */
   filters: filtersSchema,
   /**
@@ -324,6 +325,14 @@ const optionsShape = {
    * `cache`, so a pool without it carries none of its code; without it an `eth_getLogs` is routed as any
    * read. `startChainPulse` always gives one. @default none
    */
+  /**
+   * Filters served by ChainPulse (`createServedFilters()`): ids that survive failover, each change
+   * polled once, limits from `filters` (docs/filters-and-sessions.md). An object, like `cache`, so a
+   * pool without it carries none of its code; without it filter calls are routed upstream like any
+   * other call, which holds only while they reach the node that made the filter (one provider, or a
+   * pinned `providerId`). `startChainPulse` always gives one. @default none
+   */
+  servedFilters: v.optional(implementsSchema<ServedFilters>(['registry'], 'expected createServedFilters()')),
   logsSplitting: v.optional(
     implementsSchema<LogsSplitting>(['providersFor', 'learn', 'request'], 'expected createLogsSplitting()'),
   ),

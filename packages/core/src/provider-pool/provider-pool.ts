@@ -18,7 +18,7 @@ import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import { type ChainRuntime, createChainRuntime } from './chain/chain-runtime.js'
 import { followPeerEvidence } from './chain/peer-evidence.js'
-import { createFilterRegistry, FILTER_METHODS, type FilterRegistry } from './filters/filter-registry.js'
+import { FILTER_METHODS, type FilterRegistry } from './filters/filter-registry.js'
 import {
   type ProviderConfig,
   type ProviderPoolOptions,
@@ -96,6 +96,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     coalescing,
     peerEvidence,
     logsSplitting,
+    servedFilters,
   } = options
   // Objects with state of their own: one per pool, so they cannot be schema defaults.
   const store = options.store ?? createBenchmarkStore({ clock })
@@ -138,27 +139,28 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     })
     chains.set(chain.name, runtime)
     chainIds.set(chain.chainId, chain.name)
-    filters.set(
-      chain.name,
-      createFilterRegistry({
-        ...options.filters,
-        clock,
-        // A filter id as nodes make them: `0x` and 32 random hex digits.
-        newId: () => `0x${randomHex(16)}`,
-        chain: {
-          anchor: () => runtime.anchor(),
-          subscribeHeads: (listener) => runtime.subscribeHeads(listener),
-          subscribeLogs: (filter, listener) => runtime.subscribeLogs(filter, listener),
-          request: async (method, params, providerId) => {
-            const answer = await request(
-              { chain: chain.name, method, params },
-              providerId === undefined ? {} : { providerId },
-            )
-            return { result: answer.result, providerId: answer.providerId }
+    if (servedFilters)
+      filters.set(
+        chain.name,
+        servedFilters.registry({
+          ...options.filters,
+          clock,
+          // A filter id as nodes make them: `0x` and 32 random hex digits.
+          newId: () => `0x${randomHex(16)}`,
+          chain: {
+            anchor: () => runtime.anchor(),
+            subscribeHeads: (listener) => runtime.subscribeHeads(listener),
+            subscribeLogs: (filter, listener) => runtime.subscribeLogs(filter, listener),
+            request: async (method, params, providerId) => {
+              const answer = await request(
+                { chain: chain.name, method, params },
+                providerId === undefined ? {} : { providerId },
+              )
+              return { result: answer.result, providerId: answer.providerId }
+            },
           },
-        },
-      }),
-    )
+        }),
+      )
   }
 
   aggregator.onRace((race) => pubsub.publish('races', race))
@@ -316,7 +318,8 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     if (closed) throw new PoolClosedError()
     const started = clock.now()
     const chain = chainOf(call.chain)
-    if (FILTER_METHODS.has(call.method)) return filterRequest<T>(chain, call, requestOptions, started)
+    const filterRegistry = FILTER_METHODS.has(call.method) ? filters.get(chain.name) : undefined
+    if (filterRegistry) return filterRequest<T>(filterRegistry, chain, call, requestOptions, started)
     // A pinned call uses no strategy; say so in metrics and headers rather than naming the default.
     const strategy =
       requestOptions.providerId !== undefined ? 'pinned' : (requestOptions.strategy ?? chain.strategy)
@@ -621,13 +624,13 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
    * metadata names `chainpulse` as the provider, or the provider that answered when one did.
    */
   async function filterRequest<T>(
+    registry: FilterRegistry,
     chain: ChainRuntime,
     call: PoolRequest,
     requestOptions: PoolRequestOptions,
     started: number,
   ): Promise<PoolRequestResult<T>> {
     const params = Array.isArray(call.params) ? call.params : call.params === undefined ? [] : [call.params]
-    const registry = filters.get(chain.name)!
     try {
       const answer = await registry.call(call.method, params, requestOptions.clientId ?? DEFAULT_CLIENT)
       const durationMs = clock.now() - started

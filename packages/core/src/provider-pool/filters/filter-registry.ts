@@ -329,3 +329,25 @@ function inRange(blockNumber: number, criteria: LogCriteria): boolean {
   if (criteria.toBlock !== undefined && blockNumber > criteria.toBlock) return false
   return true
 }
+
+/**
+ * Filters served by ChainPulse, for `createProviderPool({ servedFilters: createServedFilters() })`:
+ * `eth_newFilter`, `eth_newBlockFilter` and their polls are answered from each chain's canonical follower,
+ * so their ids survive failover (docs/filters-and-sessions.md). An add-on, like the response cache: a
+ * pool without it carries none of this code, and routes filter calls upstream like any other call.
+ * `startChainPulse` (the CLI's server) always installs it. The limits are the pool's `filters` option.
+ */
+export interface ServedFilters {
+  /** Makes one chain's registry (the pool's hook). */
+  registry(options: FilterRegistryOptions): FilterRegistry
+}
+
+/**
+ * Makes the {@link ServedFilters} add-on.
+ *
+ * @example
+ * const pool = createProviderPool({ chains, providers, servedFilters: createServedFilters() })
+ */
+export function createServedFilters(): ServedFilters {
+  return { registry: createFilterRegistry }
+}

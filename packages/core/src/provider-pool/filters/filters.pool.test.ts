@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Log } from '../../subscriptions/log-filter.js'
 import { advanceInSteps, settleOnClock } from '../../testing/run-clock.js'
 import { setup } from '../mock-pool-setup.js'
+import { createServedFilters } from './filter-registry.js'
 
 // Filters through the pool: ids of ChainPulse's own, served from the canonical follower, over mock
 // providers that fail and a chain that reorganises.
@@ -11,7 +12,7 @@ const TRANSFER = `0x${'dd'.repeat(32)}`
 
 function filterPool() {
   // No streams (HTTP-like providers): the follower polls for new blocks every 100 ms of fake time.
-  return setup({ headPollIntervalMs: 100, healthCheck: false })
+  return setup({ headPollIntervalMs: 100, healthCheck: false, servedFilters: createServedFilters() })
 }
 
 describe('filters served by the pool', () => {
@@ -74,5 +75,13 @@ describe('filters served by the pool', () => {
       code: 'FILTER_NOT_FOUND',
       rpcError: { code: -32000, message: 'filter not found' },
     })
+  })
+
+  it('is an add-on: without it, filter calls are routed upstream like any other call', async () => {
+    const { clock, pool, providers } = setup({ headPollIntervalMs: 100, healthCheck: false })
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_newBlockFilter' })).catch(
+      () => {},
+    )
+    expect(providers.a.calls('eth_newBlockFilter')).toBe(1)
   })
 })
