@@ -86,34 +86,64 @@ async function send(
   method: string,
   params: readonly unknown[],
 ): Promise<ClientEvent> {
+  const { event } = await postJsonRpc({ ...options, agent, client, id, method, params })
+  return event
+}
+
+/** One recorded JSON-RPC call of {@link postJsonRpc}. */
+export interface PostJsonRpcOptions {
+  url: string
+  agent: Agent
+  client: number
+  id: number
+  method: string
+  params: readonly unknown[]
+  timeoutMs: number
+  clock: RunClock
+  phase: () => string
+}
+
+/**
+ * Sends one JSON-RPC request over `agent` and records it as a {@link ClientEvent}, whatever became of
+ * it; `result` is the answer's `result` when there was one (a filter poller reads what it was given).
+ */
+export async function postJsonRpc(
+  options: PostJsonRpcOptions,
+): Promise<{ event: ClientEvent; result?: unknown }> {
+  const { client, id, method, params } = options
   const phase = options.phase()
   const sentAt = options.clock.now()
   const base = { client, id, method, phase, sentAt }
   try {
     const response = await request(options.url, {
       method: 'POST',
-      dispatcher: agent,
+      dispatcher: options.agent,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
       signal: AbortSignal.timeout(options.timeoutMs),
     })
     const text = await response.body.text()
     const provider = response.headers['x-chainpulse-provider']
-    return {
+    const event: ClientEvent = {
       ...base,
       durationMs: options.clock.now() - sentAt,
       status: response.statusCode,
       ...(typeof provider === 'string' ? { provider } : {}),
       ...classifyAnswer(response.statusCode, text),
     }
+    return event.outcome === 'result'
+      ? { event, result: (JSON.parse(text) as { result: unknown }).result }
+      : { event }
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
     return {
-      ...base,
-      durationMs: options.clock.now() - sentAt,
-      status: 0,
-      outcome: timedOut ? 'timeout' : 'transport-error',
-      detail: String(error),
+      event: {
+        ...base,
+        durationMs: options.clock.now() - sentAt,
+        status: 0,
+        outcome: timedOut ? 'timeout' : 'transport-error',
+        detail: String(error),
+      },
     }
   }
 }
