@@ -157,3 +157,13 @@ export function checkLogs(
       violations.push(`canonical log ${key} (block ${block}) missing${context.block(block)}`)
   return { violations, reorgs }
 }
+
+/** Keys of the logs a client holds once removals are applied. */
+export function liveLogKeys(logs: readonly Delivery<Log>[]): Set<string> {
+  const live = new Set<string>()
+  for (const { value } of logs) {
+    if (value.removed) live.delete(logKey(value))
+    else live.add(logKey(value))
+  }
+  return live
+}

@@ -59,7 +59,7 @@ export function startHttpLoad(options: HttpLoadOptions): HttpLoad {
     for (let n = 0; running(); n++) {
       const [method, params] = options.calls[(index + n) % options.calls.length]!
       const id = index * ID_STRIDE + n
-      const event = await send(options, agent, index, id, method, params)
+      const { event } = await postJsonRpc({ ...options, agent, client: index, id, method, params })
       events.push(event)
       const wait = options.periodMs - event.durationMs
       if (wait > 0 && running()) await new Promise((resolve) => setTimeout(resolve, wait))
@@ -78,19 +78,7 @@ export function startHttpLoad(options: HttpLoadOptions): HttpLoad {
   }
 }
 
-async function send(
-  options: HttpLoadOptions,
-  agent: Agent,
-  client: number,
-  id: number,
-  method: string,
-  params: readonly unknown[],
-): Promise<ClientEvent> {
-  const { event } = await postJsonRpc({ ...options, agent, client, id, method, params })
-  return event
-}
-
-/** One recorded JSON-RPC call of {@link postJsonRpc}. */
+/** Options of {@link postJsonRpc}. */
 export interface PostJsonRpcOptions {
   url: string
   agent: Agent

@@ -8,7 +8,7 @@ import {
   type DeliveryContext,
   type Head,
   type Log,
-  logKey,
+  liveLogKeys,
   type StreamCheck,
   toNumber,
 } from '../invariants/chain-delivery.js'
@@ -16,7 +16,8 @@ import { everyRequestSucceeded, exactIds } from '../invariants/client-invariants
 import { quantile } from '../invariants/latency.js'
 import { type Verdict, verdict } from '../invariants/verdict.js'
 import { type FilterPoller, startFilterPoller } from '../load/filter-pollers.js'
-import { connectSubscriber, observeNode, type WsSubscriber } from '../load/ws-subscribers.js'
+import { connectSubscriber, type WsSubscriber } from '../load/ws-subscribers.js'
+import { canonicalHistory, headsOfHashes, observeNode } from '../record/node-history.js'
 import { createPhases } from '../record/phases.js'
 import type { DeliveryRow, Profile, Scenario, ScenarioResult } from '../scenario.js'
 import { devnetStats, nodeCall, reorgDevnetChain } from '../setup/devnet.js'
@@ -29,7 +30,7 @@ const BLOCK_TIME_MS = 1_000
 const PROVIDERS = ['ethereum-alpha', 'ethereum-bravo', 'ethereum-charlie'] as const
 /** Per subscription event, the chance a provider drops the socket instead (devnet `wsDropRate`). */
 const WS_DROP_RATE = 0.1
-/** Filter clients poll both their filters this often, as viem's watchers do by default (4 s) but faster. */
+/** Filter clients poll both their filters this often (viem's watchers poll every 4 s; faster here, so polls fall between faults). */
 const POLL_PERIOD_MS = 250
 /** Background transactions to the log emitter, so most blocks carry a few logs. */
 const TRAFFIC_INTERVAL_MS = 250
@@ -381,55 +382,6 @@ export const subscriptionsFilters: Scenario = {
 }
 
 const seconds = (ms: number) => `${(ms / 1_000).toFixed(1)} s`
-
-/** The node's canonical blocks of `from`..`to` and the emitter's logs in them. */
-async function canonicalHistory(
-  nodeUrl: string,
-  address: string,
-  from: number,
-  to: number,
-): Promise<CanonicalHistory> {
-  const hashes = new Map<number, string>()
-  for (let number = from; number <= to; number++) {
-    const block = await nodeCall<Head>(nodeUrl, 'eth_getBlockByNumber', [`0x${number.toString(16)}`, false])
-    hashes.set(number, block.hash)
-  }
-  const logs = await nodeCall<Log[]>(nodeUrl, 'eth_getLogs', [
-    { address, fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` },
-  ])
-  return { from, to, hashes, logs: new Map(logs.map((log) => [logKey(log), toNumber(log.blockNumber)])) }
-}
-
-/** Keys of the logs a client holds once removals are applied. */
-function liveLogKeys(logs: readonly Delivery<Log>[]): Set<string> {
-  const live = new Set<string>()
-  for (const { value } of logs) {
-    if (value.removed) live.delete(logKey(value))
-    else live.add(logKey(value))
-  }
-  return live
-}
-
-/**
- * A block filter's hashes as headers, from the node's own announcements (a hash the node never announced
- * is looked up on the node; one it does not know either is a violation).
- */
-async function headsOfHashes(
-  hashes: readonly Delivery<string>[],
-  announced: ReadonlyMap<string, Delivery<Head>>,
-  nodeUrl: string,
-): Promise<{ heads: Delivery<Head>[]; unknown: string[] }> {
-  const heads: Delivery<Head>[] = []
-  const unknown: string[] = []
-  for (const { at, value: hash } of hashes) {
-    const head =
-      announced.get(hash)?.value ??
-      (await nodeCall<Head | null>(nodeUrl, 'eth_getBlockByHash', [hash, false]))
-    if (head) heads.push({ at, value: head })
-    else unknown.push(`block ${hash}, delivered at ${seconds(at)}, is unknown to the node`)
-  }
-  return { heads, unknown }
-}
 
 /** Places a violation: the last fault before a delivery, or before the node announced a block. */
 function faultContext(
