@@ -35,6 +35,21 @@ describe('report', () => {
     expect(section).toContain('| target (reported, not asserted): p99 within 2× | **not met** | 3.1× |')
   })
 
+  it('renders a delivery table per client kind when the scenario has streaming clients', () => {
+    const withDeliveries: ScenarioResult = {
+      ...result,
+      deliveries: [
+        { kind: 'ws heads', clients: 3, deliveries: 1_050, violations: 0, p50DelayMs: 31, p99DelayMs: 240 },
+      ],
+    }
+    const section = renderSection(scenario, withDeliveries, 'short', 'Node.')
+    expect(section).toContain(
+      '| client kind | clients | deliveries | violations | p50 delay ms | p99 delay ms |',
+    )
+    expect(section).toContain('| ws heads | 3 | 1,050 | 0 | 31 | 240 |')
+    expect(renderSection(scenario, result, 'short', 'Node.')).not.toContain('| client kind |')
+  })
+
   it('upserts one scenario without touching the others', () => {
     const first = upsertSection('# Title\n', 'a', '<!-- chaos:a:start -->\nA1\n<!-- chaos:a:end -->')
     const both = upsertSection(first, 'b', '<!-- chaos:b:start -->\nB1\n<!-- chaos:b:end -->')

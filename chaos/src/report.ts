@@ -28,6 +28,7 @@ export function renderSection(
       (row) =>
         `| ${row.phase} | ${number(row.requests)} | ${number(row.errors)} | ${number(row.p50Ms)} | ${number(row.p99Ms)} |`,
     ),
+    ...deliveryTable(result),
     '',
     '| invariant | verdict | measured |',
     '|---|---|---|',
@@ -63,6 +64,20 @@ export function upsertSection(document: string, scenarioId: string, section: str
   const end = document.indexOf(endMarker(scenarioId))
   if (start === -1 || end === -1 || end < start) return `${document.trimEnd()}\n\n${section}\n`
   return document.slice(0, start) + section + document.slice(end + endMarker(scenarioId).length)
+}
+
+function deliveryTable(result: ScenarioResult): string[] {
+  const rows = result.deliveries ?? []
+  if (rows.length === 0) return []
+  return [
+    '',
+    '| client kind | clients | deliveries | violations | p50 delay ms | p99 delay ms |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${cell(row.kind)} | ${number(row.clients)} | ${number(row.deliveries)} | ${number(row.violations)} | ${number(row.p50DelayMs)} | ${number(row.p99DelayMs)} |`,
+    ),
+  ]
 }
 
 function targetsNotMet(result: ScenarioResult): string {

@@ -14,6 +14,20 @@ export interface ScenarioRow {
   p99Ms: number
 }
 
+/** One row of a scenario's delivery table: a kind of streaming client and what it was delivered. */
+export interface DeliveryRow {
+  /** e.g. `ws heads`, `filter logs`. */
+  kind: string
+  clients: number
+  /** Items delivered, every client of the kind together (blocks, logs; removed logs included). */
+  deliveries: number
+  /** Invariant violations found in these clients' streams. */
+  violations: number
+  /** Delay from the node's announcement of the block to the client's receipt. */
+  p50DelayMs: number
+  p99DelayMs: number
+}
+
 /** What a scenario run produced: its history, a table, and a verdict per invariant. */
 export interface ScenarioResult {
   rows: ScenarioRow[]
@@ -24,6 +38,8 @@ export interface ScenarioResult {
    * with their measured figure, never asserted. @default []
    */
   targets?: Verdict[]
+  /** Streaming clients (subscriptions, filters): a second table, one row per kind. @default [] */
+  deliveries?: DeliveryRow[]
   /** Parameters and what was done (who was killed, which faults), for the report. */
   notes: string[]
   history: History

@@ -59,7 +59,7 @@ export function startHttpLoad(options: HttpLoadOptions): HttpLoad {
     for (let n = 0; running(); n++) {
       const [method, params] = options.calls[(index + n) % options.calls.length]!
       const id = index * ID_STRIDE + n
-      const event = await send(options, agent, index, id, method, params)
+      const { event } = await postJsonRpc({ ...options, agent, client: index, id, method, params })
       events.push(event)
       const wait = options.periodMs - event.durationMs
       if (wait > 0 && running()) await new Promise((resolve) => setTimeout(resolve, wait))
@@ -78,42 +78,60 @@ export function startHttpLoad(options: HttpLoadOptions): HttpLoad {
   }
 }
 
-async function send(
-  options: HttpLoadOptions,
-  agent: Agent,
-  client: number,
-  id: number,
-  method: string,
-  params: readonly unknown[],
-): Promise<ClientEvent> {
+/** Options of {@link postJsonRpc}. */
+export interface PostJsonRpcOptions {
+  url: string
+  agent: Agent
+  client: number
+  id: number
+  method: string
+  params: readonly unknown[]
+  timeoutMs: number
+  clock: RunClock
+  phase: () => string
+}
+
+/**
+ * Sends one JSON-RPC request over `agent` and records it as a {@link ClientEvent}, whatever became of
+ * it; `result` is the answer's `result` when there was one (a filter poller reads what it was given).
+ */
+export async function postJsonRpc(
+  options: PostJsonRpcOptions,
+): Promise<{ event: ClientEvent; result?: unknown }> {
+  const { client, id, method, params } = options
   const phase = options.phase()
   const sentAt = options.clock.now()
   const base = { client, id, method, phase, sentAt }
   try {
     const response = await request(options.url, {
       method: 'POST',
-      dispatcher: agent,
+      dispatcher: options.agent,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
       signal: AbortSignal.timeout(options.timeoutMs),
     })
     const text = await response.body.text()
     const provider = response.headers['x-chainpulse-provider']
-    return {
+    const event: ClientEvent = {
       ...base,
       durationMs: options.clock.now() - sentAt,
       status: response.statusCode,
       ...(typeof provider === 'string' ? { provider } : {}),
       ...classifyAnswer(response.statusCode, text),
     }
+    return event.outcome === 'result'
+      ? { event, result: (JSON.parse(text) as { result: unknown }).result }
+      : { event }
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
     return {
-      ...base,
-      durationMs: options.clock.now() - sentAt,
-      status: 0,
-      outcome: timedOut ? 'timeout' : 'transport-error',
-      detail: String(error),
+      event: {
+        ...base,
+        durationMs: options.clock.now() - sentAt,
+        status: 0,
+        outcome: timedOut ? 'timeout' : 'transport-error',
+        detail: String(error),
+      },
     }
   }
 }

@@ -4,6 +4,7 @@ import { cascadeFlap } from './cascade-flap.js'
 import { failureMatrix } from './failure-matrix.js'
 import { hostileClients } from './hostile-clients.js'
 import { killHangRevive } from './kill-hang-revive.js'
+import { subscriptionsFilters } from './subscriptions-filters.js'
 
 /** Every finished scenario, in the order `pnpm chaos` runs them. */
 export const scenarios: readonly Scenario[] = [
@@ -12,4 +13,5 @@ export const scenarios: readonly Scenario[] = [
   killHangRevive,
   cascadeFlap,
   hostileClients,
+  subscriptionsFilters,
 ]

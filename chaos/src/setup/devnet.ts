@@ -30,3 +30,47 @@ export async function devnetStats(devnet: DevnetProcess, providerId: string): Pr
   if (!response.ok) throw new Error(`devnet control: ${response.status} ${await response.text()}`)
   return ((await response.json()) as { stats: ProviderStats }).stats
 }
+
+/** What a reorg through the control API replaced (see the devnet's `POST /chains/:name/reorg`). */
+export interface DevnetReorg {
+  depth: number
+  replaced: { number: number; hash: string }[]
+  blocks: { number: number; hash: string }[]
+}
+
+/**
+ * Reorganises `chain` `depth` blocks deep through the devnet's control API (the replaced blocks'
+ * transactions go into the new ones, so their logs come back under new block hashes).
+ *
+ * @throws {Error} when the devnet refuses, e.g. a block arrived while the chain was being reorganised
+ */
+export async function reorgDevnetChain(
+  devnet: DevnetProcess,
+  chain: string,
+  depth: number,
+): Promise<DevnetReorg> {
+  const response = await fetch(`${devnet.manifest.controlUrl}/chains/${chain}/reorg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ depth }),
+  })
+  if (!response.ok) throw new Error(`devnet reorg: ${response.status} ${await response.text()}`)
+  return (await response.json()) as DevnetReorg
+}
+
+/**
+ * One JSON-RPC call straight to a node (the anvil node itself, not a simulated provider): the ground
+ * truth a scenario's clients are checked against.
+ *
+ * @throws {Error} on a JSON-RPC error
+ */
+export async function nodeCall<T>(nodeUrl: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(nodeUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  const body = (await response.json()) as { result?: T; error?: { message: string } }
+  if (body.error) throw new Error(`${method}: ${body.error.message}`)
+  return body.result as T
+}
