@@ -169,4 +169,37 @@ describe('the response cache in the pool', () => {
     expect(await ask({ method: 'eth_blockNumber' })).toMatchObject({ result: hex(17), cache: 'miss' })
     expect((await ask({ method: 'eth_chainId' })).cache).toBe('hit')
   })
+
+  it('anchors the follower without handing its block to head subscribers: they get only new heads', async () => {
+    const clock = createFakeClock()
+    const chain = createMockChain({ clock, chainId: 1 })
+    chain.mine(4)
+    const provider = createMockProvider({ chain, clock, id: 'a', latencyMs: 5 })
+    pool = createProviderPool({
+      chains: [{ name: 'ethereum', chainId: 1 }],
+      providers: [{ id: 'a', chain: 'ethereum', upstream: provider }],
+      clock,
+      racing: false,
+      healthCheck: false,
+      headPollIntervalMs: 60_000,
+      cache: createResponseCache(),
+    })
+    const heads: string[] = []
+    // Subscribed before anything else: as a client that resubscribes to a freshly restarted server.
+    pool.subscribe('ethereum', 'newHeads', (block) => heads.push(block.number))
+    // The first cacheable read anchors the follower at the current head (block 4).
+    await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_getBalance', params: [ADDRESS, 'latest'] }),
+    )
+    await advanceInSteps(clock, 100)
+    expect(heads).toEqual([])
+    chain.mine(1)
+    await settleOnClock(
+      clock,
+      pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }, { cache: false }),
+    )
+    await advanceInSteps(clock, 100)
+    expect(heads).toEqual(['0x5'])
+  })
 })

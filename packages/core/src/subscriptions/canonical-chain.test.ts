@@ -41,6 +41,21 @@ function follower(
 }
 
 describe('createCanonicalChain', () => {
+  it('starts from a seeded block without delivering it, and links later heads to it', async () => {
+    const store = blockStore()
+    const [b1, b2, b3] = store.line(1, 3, '0xa0')
+    const { chain, events } = follower(store)
+    await chain.seed(b1!)
+    expect(events).toEqual([])
+    expect(chain.head()).toBe(b1)
+    // A seed once the chain has a head changes nothing.
+    await chain.seed(b3!)
+    expect(chain.head()).toBe(b1)
+    await chain.push(b3!)
+    // b2 back-filled from the seed, b1 never delivered.
+    expect(events).toEqual([`+${b2!.hash}`, `+${b3!.hash}`])
+  })
+
   it('delivers consecutive heads once each', async () => {
     const store = blockStore()
     const [b1, b2, b3] = store.line(1, 3, '0x0')

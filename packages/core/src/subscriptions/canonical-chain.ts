@@ -20,6 +20,11 @@ export interface CanonicalChainOptions {
 export interface CanonicalChain {
   /** Offers a head; resolves once it (and any back-filled ancestors) has been delivered or skipped. */
   push(header: BlockHeader): Promise<void>
+  /**
+   * Starts an empty chain at `header` without delivering it: later heads link to it. For following from
+   * an existing block (the chain's current head) that nobody saw arrive; a no-op once there is a head.
+   */
+  seed(header: BlockHeader): Promise<void>
   /** The newest delivered block, if any. */
   head(): BlockHeader | undefined
 }
@@ -50,10 +55,14 @@ export function createCanonicalChain(options: CanonicalChainOptions): CanonicalC
     return history[number - hexToNumber(first.number)]?.hash
   }
 
-  function deliver(header: BlockHeader): void {
+  function remember(header: BlockHeader): void {
     history.push(header)
     delivered.add(header.hash)
     while (history.length > historySize) delivered.delete(history.shift()!.hash)
+  }
+
+  function deliver(header: BlockHeader): void {
+    remember(header)
     options.onBlock(header)
   }
 
@@ -98,6 +107,12 @@ export function createCanonicalChain(options: CanonicalChainOptions): CanonicalC
   return {
     push(header) {
       queue = queue.then(() => process(header)).catch((error: unknown) => options.onError?.(error))
+      return queue
+    },
+    seed(header) {
+      queue = queue.then(() => {
+        if (!last()) remember(header)
+      })
       return queue
     },
     head: last,

@@ -16,7 +16,7 @@ const header = (number: number, branch = 0, parentBranch = branch): BlockHeader 
   parentHash: hashOf(number - 1, parentBranch),
 })
 
-function setup(store?: CacheStore, clock?: Clock) {
+function setup(store?: CacheStore, clock?: Clock, anchoredAt?: BlockHeader) {
   let listener: ((block: BlockHeader) => void) | undefined
   let best: number | undefined
   let anchors = 0
@@ -29,6 +29,9 @@ function setup(store?: CacheStore, clock?: Clock) {
     },
     anchor: async () => {
       anchors++
+      // The providers report their heads whether or not the follower delivered the block.
+      if (anchoredAt) best = Math.max(best ?? 0, Number(anchoredAt.number))
+      return anchoredAt
     },
     bestHead: () => best,
     providerHead: () => best,
@@ -73,6 +76,15 @@ describe('createResponseCache', () => {
     deliver(header(10))
     expect(await ask(...balance('latest'), '0x1')).toBe('miss')
     expect(await ask(...balance('latest'), '0x1')).toBe('hit')
+  })
+
+  it('follows from the block the follower was anchored at, which is not delivered as a head', async () => {
+    const { ask, deliver } = setup(undefined, undefined, header(10))
+    // Anchored before the answer came: it is kept, tied to the anchor's block, until the next head.
+    expect(await ask(...balance('latest'), '0x1')).toBe('miss')
+    expect(await ask(...balance('latest'), '0x1')).toBe('hit')
+    deliver(header(11))
+    expect(await ask(...balance('latest'), '0x1')).toBe('miss')
   })
 
   it('forgets what it remembered when a block does not link to the one before', async () => {

@@ -45,8 +45,11 @@ export type ResponseCacheOptions = v.input<typeof optionsSchema>
 export interface CacheChainSource {
   /** Delivers each canonical block once, in order (a reorg's new branch after the blocks it replaces). */
   subscribeHeads(listener: (block: BlockHeader) => void): () => void
-  /** Makes the follower fetch the head now when it has none yet (it then follows from there). */
-  anchor(): Promise<void>
+  /**
+   * Makes the follower fetch the head now when it has none yet (it then follows from there, without
+   * delivering that block to `subscribeHeads`); resolves with the block it follows from.
+   */
+  anchor(): Promise<BlockHeader | undefined>
   /** The highest head any provider reported. */
   bestHead(): number | undefined
   /** The head a provider last reported. */
@@ -84,6 +87,8 @@ interface FollowedChain extends CacheChainView {
   byBlock: Map<string, Set<string>>
   byHead: Map<string, Set<string>>
   anchoring: boolean
+  /** Follows one canonical block (a delivered head, or the block the follower was anchored at). */
+  takeHead(block: BlockHeader): void
   /** Counts canonical blocks delivered: a call that saw it change was answered across a move. */
   moves: number
 }
@@ -162,6 +167,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         byHead: new Map(),
         moves: 0,
         anchoring: false,
+        takeHead: () => {},
       }
       const forget = (number: number) => {
         const hash = hashes.get(number)
@@ -172,7 +178,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         drop(chain.byHead, hash)
       }
       chains.set(name, chain)
-      const stop = source.subscribeHeads((block) => {
+      chain.takeHead = (block) => {
         const number = hexToNumber(block.number)
         const hash = block.hash.toLowerCase()
         // Not linked to what the follower delivered before (it restarted after a gap or a reorg deeper
@@ -189,7 +195,8 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         chain.finalized = number - finalityDepth
         // Heights below the window are final: answers about them are stored for good, not tied.
         for (const height of hashes.keys()) if (height < chain.finalized) forget(height)
-      })
+      }
+      const stop = source.subscribeHeads(chain.takeHead)
       return () => {
         stop()
         chains.delete(name)
@@ -205,6 +212,10 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         chain.anchoring = true
         chain.source
           .anchor()
+          // The block the follower starts from is not delivered as a head: take it as the first one.
+          .then((head) => {
+            if (head && !chain.head) chain.takeHead(head)
+          })
           .catch(() => {})
           .finally(() => {
             chain.anchoring = false

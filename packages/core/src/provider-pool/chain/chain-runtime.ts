@@ -68,10 +68,12 @@ export interface ChainRuntime {
   probeForPeer(provider: ProviderRuntime): void
   /**
    * Makes sure the canonical chain follows from now: when it has no block yet, the latest one is fetched
-   * and becomes its first, so later blocks are delivered (and gaps back-filled) from here on. What a
-   * filter created now must see starts after this.
+   * and becomes its first, so later blocks are delivered (and gaps back-filled) from here on. That block
+   * itself is not delivered: it is not new, and a subscriber (one resubscribing after a restart, say)
+   * gets only heads that come after it subscribed, as from a node. What a filter created now must see
+   * starts after this. Resolves with the chain's first block (`undefined` when none could be fetched).
    */
-  anchor(): Promise<void>
+  anchor(): Promise<BlockHeader | undefined>
   /** Resolves once some provider's head reaches `blockNumber`, or after `timeoutMs` (whichever first). */
   waitForHead(blockNumber: number, timeoutMs: number): Promise<void>
   subscribeHeads(listener: (block: BlockHeader) => void): () => void
@@ -405,9 +407,11 @@ export function createChainRuntime(options: ChainRuntimeOptions): ChainRuntime {
       void stopRacing(provider.config.id)
     },
     async anchor() {
-      if (canonical.head()) return
-      const latest = await options.request('eth_getBlockByNumber', ['latest', false])
-      if (isBlockHeader(latest)) await canonical.push(toHeader(latest))
+      if (!canonical.head()) {
+        const latest = await options.request('eth_getBlockByNumber', ['latest', false])
+        if (isBlockHeader(latest)) await canonical.seed(toHeader(latest))
+      }
+      return canonical.head()
     },
     waitForHead(blockNumber, timeoutMs) {
       if ((heads.best() ?? -1) >= blockNumber || timeoutMs <= 0) return Promise.resolve()

@@ -17,7 +17,7 @@ export const FILTER_METHODS: ReadonlySet<string> = new Set([
 /** What a filter call needs from the pool, for one chain. */
 export interface FilterChain {
   /** Makes the canonical follower start from the current head, if it has not started yet. */
-  anchor(): Promise<void>
+  anchor(): Promise<unknown>
   /** An exactly-once subscription on the chain's canonical follower; returns its release. */
   subscribeHeads(listener: (block: BlockHeader) => void): () => void
   subscribeLogs(filter: LogFilter, listener: (log: Log) => void): () => void
