@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { exactIds, noneHangs } from '../invariants/client-invariants.js'
-import { type Outage, answeredWhileUp, historyRestored } from '../invariants/restart-invariants.js'
+import { answeredWhileUp, historyRestored, type Outage } from '../invariants/restart-invariants.js'
 import { noBlockTwice, parentLinked, resumedForward, resumes } from '../invariants/subscription-invariants.js'
 import { type Verdict, verdict } from '../invariants/verdict.js'
 import { startHttpLoad } from '../load/http-load.js'
@@ -12,7 +12,7 @@ import type { SubscriptionEvent, UpstreamEvent } from '../record/history.js'
 import { createPhases } from '../record/phases.js'
 import type { Profile, Scenario, ScenarioResult } from '../scenario.js'
 import { apiFigures, describeFigures, snapshotFigures } from '../setup/benchmark-figures.js'
-import { startBlockMiner } from '../setup/block-miner.js'
+import { type BlockMiner, startBlockMiner } from '../setup/block-miner.js'
 import { spawnChaosDevnet } from '../setup/devnet.js'
 import {
   freeLoopbackPort,
@@ -92,6 +92,7 @@ export const crashRestart: Scenario = {
     })
     const folder = await mkdtemp(join(tmpdir(), 'chainpulse-crash-'))
     let server: ServerProcess | undefined
+    let miner: BlockMiner | undefined
     try {
       const chain = devnet.manifest.chains.find((entry) => entry.name === CHAIN)!
       const port = await freeLoopbackPort()
@@ -102,7 +103,7 @@ export const crashRestart: Scenario = {
         persistence: { path: snapshotPath, intervalMs: SNAPSHOT_INTERVAL_MS },
         // No per-client rate limit (many clients share one IP), as in the other scenarios; the response
         // cache stays on (the default), unlike theirs: a restarted server runs its usual config, and the
-        // cache anchors the chain's follower at \`latest\` on the first read, a way a block could reach a
+        // cache anchors the chain's follower at `latest` on the first read, a way a block could reach a
         // new subscription a second time.
         server: { logLevel: 'warn', rateLimit: false },
         pool: {
@@ -120,7 +121,7 @@ export const crashRestart: Scenario = {
       const allHealthy = (health: { status: string; chains: { head: number | undefined }[] }) =>
         health.status === 'ok' && health.chains.every((entry) => entry.head !== undefined)
 
-      const miner = startBlockMiner(devnet, CHAIN, BLOCK_TIME_MS)
+      miner = startBlockMiner(devnet, CHAIN, BLOCK_TIME_MS)
       server = start()
       await waitForHealthz(origin, { timeoutMs: START_BOUND_MS, accept: allHealthy, server })
 
@@ -208,7 +209,7 @@ export const crashRestart: Scenario = {
             snapshot,
             live,
             restored,
-            banner: await bannerLine(server),
+            banner: (await bannerLine(server)).replace(folder, '<tmp>'),
             folder: files,
           })
         }
@@ -216,7 +217,6 @@ export const crashRestart: Scenario = {
       } finally {
         await load.stop()
         await subscribers.stop()
-        await miner.stop()
       }
       const endedAt = clock.now()
 
@@ -357,6 +357,7 @@ export const crashRestart: Scenario = {
         },
       }
     } finally {
+      await miner?.stop()
       await server?.stop()
       await devnet.stop()
       await rm(folder, { recursive: true, force: true })
