@@ -24,6 +24,8 @@ export interface HttpLoadOptions {
   phase: () => string
   /** Hard stop: no request is sent after this time on `clock`, so the load always ends by itself. */
   stopAtMs: number
+  /** While this returns true, clients send nothing (they check every 20 ms). @default never */
+  holdWhile?: () => boolean
 }
 
 /** A running load: its history so far, and how to stop it. */
@@ -57,6 +59,8 @@ export function startHttpLoad(options: HttpLoadOptions): HttpLoad {
 
   const client = async (index: number) => {
     for (let n = 0; running(); n++) {
+      while (options.holdWhile?.() && running()) await new Promise((resolve) => setTimeout(resolve, 20))
+      if (!running()) break
       const [method, params] = options.calls[(index + n) % options.calls.length]!
       const id = index * ID_STRIDE + n
       const { event } = await postJsonRpc({ ...options, agent, client: index, id, method, params })

@@ -65,9 +65,30 @@ export type UpstreamEvent =
       action: string
     }
 
+/** A block header as a `newHeads` notification carried it. */
+export interface DeliveredHead {
+  number: number
+  hash: string
+  parentHash: string
+}
+
+/**
+ * One thing a subscribing WebSocket client saw. `connection` counts the client's connections (0 for the
+ * first, 1 after its first reconnect, ...): a subscription lives and dies with its connection.
+ */
+export type SubscriptionEvent =
+  | { at: number; client: number; connection: number; kind: 'subscribed'; subscription: string }
+  | { at: number; client: number; connection: number; kind: 'head'; head: DeliveredHead }
+  /** The socket closed (or never opened: `opened: false`), with its close code. */
+  | { at: number; client: number; connection: number; kind: 'closed'; code: number; opened: boolean }
+  /** `eth_subscribe` answered an error, or a frame could not be read. */
+  | { at: number; client: number; connection: number; kind: 'error'; detail: string }
+
 /** Everything recorded in one scenario run. */
 export interface History {
   clients: ClientEvent[]
+  /** Every event of the scenario's subscribing WebSocket clients, when it has some. */
+  subscriptions?: SubscriptionEvent[]
   upstream: UpstreamEvent[]
   /** When each phase started (ms since the scenario's start), in order. */
   phases: { name: string; at: number }[]

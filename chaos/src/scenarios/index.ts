@@ -1,6 +1,7 @@
 import type { Scenario } from '../scenario.js'
 import { allDown } from './all-down.js'
 import { cascadeFlap } from './cascade-flap.js'
+import { crashRestart } from './crash-restart.js'
 import { failureMatrix } from './failure-matrix.js'
 import { hostileClients } from './hostile-clients.js'
 import { killHangRevive } from './kill-hang-revive.js'
@@ -14,4 +15,5 @@ export const scenarios: readonly Scenario[] = [
   cascadeFlap,
   hostileClients,
   subscriptionsFilters,
+  crashRestart,
 ]
