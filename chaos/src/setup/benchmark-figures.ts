@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import {
-  type BenchmarkStoreSnapshot,
   createBenchmarkStore,
   type LeaderboardEntry,
+  parseBenchmarkSnapshot,
   type RpcStatsRow,
 } from '@chainpulse/core'
 import type { BenchmarkFigures } from '../invariants/restart-invariants.js'
@@ -17,7 +17,7 @@ export async function snapshotFigures(
   path: string,
   chain: string,
 ): Promise<BenchmarkFigures & { savedAt: number }> {
-  const snapshot = JSON.parse(await readFile(path, 'utf8')) as BenchmarkStoreSnapshot
+  const snapshot = parseBenchmarkSnapshot(JSON.parse(await readFile(path, 'utf8')))
   const store = createBenchmarkStore()
   store.restore(snapshot)
   return {
