@@ -173,15 +173,3 @@ export async function spawnDevnetWith(options: DevnetOptions): Promise<DevnetPro
     await rm(directory, { recursive: true, force: true })
   }
 }
-
-/** One JSON-RPC call over HTTP (a node or a provider); its result, or an error carrying its message. */
-export async function nodeCall<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const body = (await response.json()) as { result?: T; error?: { message: string } }
-  if (body.error) throw new Error(`${method}: ${body.error.message}`)
-  return body.result as T
-}

@@ -13,12 +13,13 @@ import type { DevnetOptions } from '@chainpulse/devnet'
 import {
   connectWs,
   type DevnetProcess,
+  nodeCall,
   observeHeadArrivals,
   type TestWsClient,
   waitFor,
 } from '@chainpulse/devnet/testing'
 import { type RunningChainPulse, startChainPulse } from '@chainpulse/server'
-import { nodeCall, spawnDevnetWith } from './pool-bench-kit.js'
+import { spawnDevnetWith } from './pool-bench-kit.js'
 
 /** How long the scenario runs and how hard it shakes the upstreams. */
 export interface DropScenarioProfile {

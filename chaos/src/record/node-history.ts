@@ -4,7 +4,7 @@
  * read once the run settled.
  */
 
-import { connectWs } from '@chainpulse/devnet/testing'
+import { connectWs, nodeCall } from '@chainpulse/devnet/testing'
 import {
   type CanonicalHistory,
   type Delivery,
@@ -13,7 +13,6 @@ import {
   logKey,
   toNumber,
 } from '../invariants/chain-delivery.js'
-import { nodeCall } from '../setup/devnet.js'
 import type { RunClock } from './clock.js'
 import { recordWs } from './ws-recording.js'
 

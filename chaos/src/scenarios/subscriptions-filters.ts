@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { waitFor } from '@chainpulse/devnet/testing'
+import { nodeCall, waitFor } from '@chainpulse/devnet/testing'
 import {
   type CanonicalHistory,
   checkHeads,
@@ -20,7 +20,7 @@ import { connectSubscriber, type WsSubscriber } from '../load/ws-subscribers.js'
 import { canonicalHistory, headsOfHashes, observeNode } from '../record/node-history.js'
 import { createPhases } from '../record/phases.js'
 import type { DeliveryRow, Profile, Scenario, ScenarioResult } from '../scenario.js'
-import { devnetStats, nodeCall, reorgDevnetChain } from '../setup/devnet.js'
+import { devnetStats, reorgDevnetChain } from '../setup/devnet.js'
 import { startStage } from '../setup/stage.js'
 import { summarise } from '../summary.js'
 import { CHAOS_POOL_KNOBS, REQUEST_DEADLINE_MS, SLACK_MS } from './pool-knobs.js'

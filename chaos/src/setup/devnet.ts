@@ -57,20 +57,3 @@ export async function reorgDevnetChain(
   if (!response.ok) throw new Error(`devnet reorg: ${response.status} ${await response.text()}`)
   return (await response.json()) as DevnetReorg
 }
-
-/**
- * One JSON-RPC call straight to a node (the anvil node itself, not a simulated provider): the ground
- * truth a scenario's clients are checked against.
- *
- * @throws {Error} on a JSON-RPC error
- */
-export async function nodeCall<T>(nodeUrl: string, method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(nodeUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const body = (await response.json()) as { result?: T; error?: { message: string } }
-  if (body.error) throw new Error(`${method}: ${body.error.message}`)
-  return body.result as T
-}

@@ -1,4 +1,5 @@
 export { type HeadArrivalObserver, type HeadArrivals, observeHeadArrivals } from './head-arrivals.js'
+export { nodeCall } from './node-call.js'
 export { isProcessAlive } from './process-alive.js'
 export { type DevnetProcess, spawnDevnet } from './spawn-devnet.js'
 export { waitFor } from './wait-for.js'
