@@ -148,7 +148,9 @@ function chainPulse(strategy?: 'fastest'): Subject {
           `${formatNumber(attempts / Math.max(1, reads), 3)} attempts per successful read (the pool's own count, warm-up included; a hedge is an attempt); breakers at the end: ${pool
             .providers('ethereum')
             .map((provider) => `${role(provider.id)} ${provider.breaker}`)
-            .join(', ')}; recent eth_getBalance p95 at the end (the hedge delay is this, kept between 50 ms and 2 s): ${pool
+            .join(
+              ', ',
+            )}; recent eth_getBalance p95 at the end (the hedge delay is this, kept between 50 ms and 2 s): ${pool
             .providers('ethereum')
             .map(
               (provider) =>
