@@ -1,9 +1,17 @@
 import { createProviderPool } from '@chainpulse/core'
 import { neutralPersonality } from '@chainpulse/devnet'
 import { type DevnetProcess, spawnDevnet } from '@chainpulse/devnet/testing'
-import { FallbackProvider, FetchRequest, JsonRpcProvider, Network } from 'ethers'
-import { createPublicClient, fallback, http } from 'viem'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
+import {
+  type BenchClient,
+  type BenchProvider,
+  countCall,
+  createEthersFallback,
+  createViemFallback,
+  ethersFallbackName,
+  expectZero,
+  viemFallbackName,
+} from './peer-clients.js'
 import {
   addressFor,
   formatMs,
@@ -52,35 +60,17 @@ const SCENARIO = [
   },
 ] as const
 
-/** A client under test, built against the devnet; `read` does one eth_getBalance and checks the answer. */
-interface Client {
-  read(address: `0x${string}`): Promise<void>
-  /** HTTP requests the client has sent to each provider (by SCENARIO index), counted by its own hooks. */
-  readonly sent: number[]
-  close(): Promise<void>
-  /** Extra facts for the notes (e.g. what the client says about its providers). */
-  describe?(): string
-}
-
 interface Subject {
   name: string
   kind: 'chainpulse' | 'peer' | 'reference'
-  create(devnet: DevnetProcess): Client
+  create(devnet: DevnetProcess): BenchClient
 }
 
-function countCall(sent: number[], index: number): void {
-  sent[index] = (sent[index] ?? 0) + 1
-}
-
-function expectZero(balance: unknown): void {
-  if (balance !== 0n && balance !== '0x0') throw new Error(`unexpected balance ${String(balance)}`)
-}
-
-function urls(devnet: DevnetProcess): { httpUrl: string; wsUrl: string; id: string }[] {
-  return SCENARIO.map(({ id }) => {
+function urls(devnet: DevnetProcess): BenchProvider[] {
+  return SCENARIO.map(({ id, role }) => {
     const provider = devnet.manifest.providers.find((candidate) => candidate.id === id)
     if (!provider) throw new Error(`devnet has no provider ${id}`)
-    return provider
+    return { id, role, httpUrl: provider.httpUrl, wsUrl: provider.wsUrl }
   })
 }
 
@@ -134,92 +124,15 @@ function chainPulse(strategy: 'leaderboard' | 'fastest'): Subject {
 }
 
 const viemSubject: Subject = {
-  name: 'viem 2.57 fallback([http ×3], { rank: true })',
+  name: viemFallbackName,
   kind: 'peer',
-  create(devnet) {
-    let stopped = false
-    const providers = urls(devnet)
-    const sent = providers.map(() => 0)
-    const client = createPublicClient({
-      transport: fallback(
-        providers.map(({ httpUrl }, index) =>
-          http(httpUrl, {
-            onFetchRequest: () => {
-              countCall(sent, index)
-            },
-          }),
-        ),
-        {
-          // The default ranking ping (net_listening), spelled out only so the ranker can be parked when
-          // the subject ends: viem's ranking loop has no stop, and would keep the process alive.
-          rank: {
-            ping: ({ transport }) =>
-              stopped ? new Promise<never>(() => {}) : transport.request({ method: 'net_listening' }),
-          },
-        },
-      ),
-    })
-    return {
-      sent,
-      async read(address) {
-        expectZero(await client.getBalance({ address }))
-      },
-      async close() {
-        stopped = true
-      },
-    }
-  },
+  create: (devnet) => createViemFallback(urls(devnet)),
 }
 
 const ethersSubject: Subject = {
-  name: 'ethers 6 FallbackProvider([JsonRpcProvider ×3], quorum 1)',
+  name: ethersFallbackName,
   kind: 'peer',
-  create(devnet) {
-    const network = Network.from(1)
-    const providers = urls(devnet)
-    const sent = providers.map(() => 0)
-    const configs = providers.map(({ httpUrl }, index) => {
-      const connection = new FetchRequest(httpUrl)
-      connection.preflightFunc = async (request) => {
-        countCall(sent, index)
-        return request
-      }
-      return {
-        // staticNetwork skips chain-id detection; batchMaxCount 1 sends each call on its own, as the
-        // other clients do (ethers' default batching would add up to 10 ms of stall and fail whole batches).
-        provider: new JsonRpcProvider(connection, network, { staticNetwork: network, batchMaxCount: 1 }),
-        priority: 1,
-        weight: 1,
-        stallTimeout: 400,
-      }
-    })
-    const provider = new FallbackProvider(configs, network, { quorum: 1 })
-    return {
-      sent,
-      async read(address) {
-        expectZero(await provider.getBalance(address))
-      },
-      async close() {
-        provider.destroy()
-      },
-      describe: () => {
-        const counters = provider.providerConfigs
-        const dropped = counters
-          .map((config, index) => (config.requests === 0 ? SCENARIO[index]!.role : undefined))
-          .filter((name) => name !== undefined)
-        return `ethers' own counters (warm-up included): ${counters
-          .map(
-            (config, index) =>
-              `${SCENARIO[index]!.role} ${formatNumber(config.requests)} requests / ${formatNumber(config.errorResponses)} errors`,
-          )
-          .join(', ')}${
-          dropped.length
-            ? `. ethers never used ${dropped.join(', ')}: a provider whose first getBlockNumber (its initial sync) fails is skipped for good, a 20 % chance per run for the failing one`
-            : ''
-        }`
-      },
-    }
-  },
+  create: (devnet) => createEthersFallback(urls(devnet)),
 }
 
 const referenceSubject: Subject = {
@@ -286,9 +199,9 @@ export const faultScenarioSuite: BenchSuite = {
       referenceSubject,
     ]
     const outcomes: Outcome[] = subjects.map((subject) => ({ subject }))
-    const clients = new Map<Outcome, Client>()
+    const clients = new Map<Outcome, BenchClient>()
     let nextAddress = 0
-    const reader = (client: Client) => () => client.read(addressFor(nextAddress++))
+    const reader = (client: BenchClient) => () => client.read(addressFor(nextAddress++))
     const started = performance.now()
     try {
       for (const { id, personality } of SCENARIO)

@@ -7,6 +7,7 @@ import { dashboardLatencySuite } from './dashboard-latency.js'
 import { failoverTimeSuite } from './failover-time.js'
 import { faultScenarioSuite } from './fault-scenario.js'
 import { messageAggregatorSuite } from './message-aggregator.js'
+import { peerTailsSuite } from './peer-tails.js'
 import { poolOverheadSuite } from './pool-overhead.js'
 import { proxyThroughputSuite } from './proxy-throughput.js'
 import { raceMarginsSuite } from './race-margins.js'
@@ -23,6 +24,7 @@ export const suites: BenchSuite[] = [
   requestPathSuite,
   poolOverheadSuite,
   faultScenarioSuite,
+  peerTailsSuite,
   failoverTimeSuite,
   proxyThroughputSuite,
   readMixSuite,

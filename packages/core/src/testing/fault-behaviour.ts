@@ -85,8 +85,18 @@ const only = (kind: keyof FaultErrorMix): FaultErrorMix => ({
   [kind]: 1,
 })
 
-/** Faults of every kind and spread latencies, for the case that replays the seeded plan. */
-const SEEDED = { latencyMs: 30, jitterMs: 15, errorRate: 0.5 }
+/** Faults of every kind, stalls and spread latencies, for the case that replays the seeded plan. */
+const SEEDED = {
+  latencyMs: 30,
+  jitterMs: 15,
+  errorRate: 0.5,
+  stallRate: 0.25,
+  stallMinMs: 60,
+  stallMaxMs: 120,
+}
+
+/** Every call stalls, for the case that times stalls. */
+const STALLING = { latencyMs: 20, stallRate: 1, stallMinMs: 150, stallMaxMs: 250 }
 
 const CALL = { timeoutMs: 5_000 }
 
@@ -100,8 +110,9 @@ type Outcome = { kind: 'response'; response: JsonRpcResponse } | { kind: 'error'
  * Checked: `latencyMs` delays every answer; each `errorMix` kind fails the way a client sees it over
  * HTTP (`serverError` → `UpstreamHttpError` 503, `rateLimit` → `RateLimitedError` 429 with
  * `retryAfterSeconds`, `rpcError` → JSON-RPC error -32603, `malformed` → `MalformedResponseError`);
- * `mode: 'down'` refuses (`UpstreamUnavailableError`); `mode: 'hang'` and `hangRate` never answer
- * (`UpstreamTimeoutError` at the caller's timeout); `lagBlocks` trails the head; `maxLogsBlockRange`
+ * `stallRate` holds an answer back a further `stallMinMs`–`stallMaxMs`; `mode: 'down'` refuses
+ * (`UpstreamUnavailableError`); `mode: 'hang'` and `hangRate` never answer (`UpstreamTimeoutError` at the
+ * caller's timeout); `lagBlocks` trails the head; `maxLogsBlockRange`
  * refuses wider `eth_getLogs` ranges; `stateHistoryBlocks` refuses older state with geth's "missing trie
  * node"; `wsDelayMs` delays pushes and `wsDropRate` drops the push
  * channel instead of pushing; and a provider's faults and latencies are exactly those its seeded fault
@@ -238,6 +249,27 @@ export function faultBehaviourCases(target: FaultBehaviourTarget): FaultBehaviou
         const { error } = await rejection(provider, fail)
         if (!(error instanceof MalformedResponseError))
           return fail(`expected MalformedResponseError, got ${String(error)}`)
+      },
+    ),
+
+    define(
+      'holds a call drawn by stallRate back a further stallMinMs–stallMaxMs, as its fault plan draws',
+      STALLING,
+      async (provider, fail) => {
+        const plan = createFaultPlan(provider.seed, provider.id)
+        const knobs: FaultKnobs = { ...NEUTRAL_FAULT_KNOBS, ...STALLING }
+        for (let index = 0; index < 3; index++) {
+          const expected = plan.nextRequest(knobs)
+          const { outcome, elapsedMs } = await timed(provider, 'eth_chainId')
+          if (kindOf(outcome) !== 'none')
+            return fail(`call ${index} ended as ${kindOf(outcome)}, not answered`)
+          if (expected.stallMs < STALLING.stallMinMs || expected.stallMs > STALLING.stallMaxMs)
+            return fail(`the plan drew a ${expected.stallMs.toFixed(1)} ms stall, outside 150–250`)
+          if (!within(elapsedMs, expected.delayMs))
+            return fail(
+              `call ${index} took ${elapsedMs.toFixed(1)} ms, the plan drew 20 + a ${expected.stallMs.toFixed(1)} ms stall`,
+            )
+        }
       },
     ),
 

@@ -86,6 +86,37 @@ describe('createFaultPlan', () => {
     expect(drops).toBeLessThan(500 + 130)
   })
 
+  it('stalls the configured share of requests, for stallMinMs–stallMaxMs on top of their latency', () => {
+    const plan = createFaultPlan(9, 'p')
+    const p = personality({ latencyMs: 20, stallRate: 0.02, stallMinMs: 200, stallMaxMs: 800 })
+    const faults = Array.from({ length: 10_000 }, () => plan.nextRequest(p))
+    const stalls = faults.filter((fault) => fault.stallMs > 0)
+    // binomial(10000, 0.02): sd = 14; ±6 sd
+    expect(stalls.length).toBeGreaterThan(200 - 84)
+    expect(stalls.length).toBeLessThan(200 + 84)
+    for (const fault of stalls) {
+      expect(fault.stallMs).toBeGreaterThanOrEqual(200)
+      expect(fault.stallMs).toBeLessThanOrEqual(800)
+      expect(fault.delayMs).toBe(20 + fault.stallMs)
+    }
+    const lengths = stalls.map((fault) => fault.stallMs).sort((a, b) => a - b)
+    expect(lengths[Math.floor(lengths.length / 2)]).toBeGreaterThan(400)
+    expect(lengths[Math.floor(lengths.length / 2)]).toBeLessThan(600)
+  })
+
+  it('leaves every other decision as it was when stalls are turned on', () => {
+    const calm = createFaultPlan(10, 'p')
+    const stalling = createFaultPlan(10, 'p')
+    const base = { latencyMs: 30, jitterMs: 10, errorRate: 0.3, hangRate: 0.05 }
+    for (let i = 0; i < 500; i++) {
+      const before = calm.nextRequest(personality(base))
+      const after = stalling.nextRequest(personality({ ...base, stallRate: 0.5 }))
+      expect(after.kind).toBe(before.kind)
+      expect(after.delayMs - after.stallMs).toBeCloseTo(before.delayMs, 9)
+      expect(before.stallMs).toBe(0)
+    }
+  })
+
   it('delays events around wsDelayMs', () => {
     const plan = createFaultPlan(8, 'p')
     const p = personality({ wsDelayMs: 40, wsJitterMs: 0 })

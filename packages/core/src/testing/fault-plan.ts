@@ -34,6 +34,12 @@ export interface FaultKnobs {
   errorMix: FaultErrorMix
   /** Probability that a request is accepted and never answered (0–1). */
   hangRate: number
+  /** Probability that a request stalls: its answer is held back a further `stallMinMs`–`stallMaxMs` (0–1). */
+  stallRate: number
+  /** Shortest stall, in ms (stall lengths are uniform between the two bounds). */
+  stallMinMs: number
+  /** Longest stall, in ms (at least `stallMinMs`). */
+  stallMaxMs: number
   /** `hang` answers nothing; `up` and `down` leave requests to the other knobs (a `down` provider gets none). */
   mode: 'up' | 'down' | 'hang'
   /** Median delay added to each subscription event, in ms. */
@@ -51,6 +57,9 @@ export const NEUTRAL_FAULT_KNOBS: Readonly<FaultKnobs> = {
   errorRate: 0,
   errorMix: { serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 },
   hangRate: 0,
+  stallRate: 0,
+  stallMinMs: 200,
+  stallMaxMs: 800,
   mode: 'up',
   wsDelayMs: 0,
   wsJitterMs: 0,
@@ -105,8 +114,10 @@ export interface RequestFault {
   /** Position of the request in the provider's sequence (0-based, HTTP and WebSocket share it). */
   index: number
   kind: RequestFaultKind
-  /** Added latency before the answer (meaningless for `hang`). */
+  /** Added latency before the answer, a stall included (meaningless for `hang`). */
   delayMs: number
+  /** The part of `delayMs` that is a stall drawn by `stallRate`; 0 when the request does not stall. */
+  stallMs: number
 }
 
 /** The decision for one subscription event. */
@@ -136,7 +147,7 @@ const ERROR_KINDS: readonly (keyof FaultErrorMix)[] = ['serverError', 'rateLimit
  *
  * @example
  * const plan = createFaultPlan(42, 'ethereum-charlie')
- * plan.nextRequest(personality) // { index: 0, kind: 'rateLimit', delayMs: 48.2 } — same for seed 42
+ * plan.nextRequest(personality) // { index: 0, kind: 'rateLimit', delayMs: 48.2, stallMs: 0 } — same for seed 42
  */
 export function createFaultPlan(seed: number | string, providerId: string): FaultPlan {
   let requests = 0
@@ -161,19 +172,29 @@ export function createFaultPlan(seed: number | string, providerId: string): Faul
 
 /**
  * The pure decision for one request, from a fresh random generator. Always consumes the same draws, in
- * the same order, so changing one knob does not shift the others' outcomes.
+ * the same order, so changing one knob does not shift the others' outcomes (the stall's draws come last,
+ * so a plan drawn before stalls existed is unchanged where `stallRate` is 0). A stall delays whatever the
+ * request gets, an injected error included, as a real provider's slow moment does.
  */
 export function decideRequest(
   personality: FaultKnobs,
   next: () => number,
-): { kind: RequestFaultKind; delayMs: number } {
+): { kind: RequestFaultKind; delayMs: number; stallMs: number } {
   const hangDraw = next()
   const errorDraw = next()
   const kindDraw = next()
-  const delayMs = sampleDelay(personality.latencyMs, personality.jitterMs, next)
-  if (personality.mode === 'hang' || hangDraw < personality.hangRate) return { kind: 'hang', delayMs }
-  if (errorDraw < personality.errorRate) return { kind: pickKind(personality.errorMix, kindDraw), delayMs }
-  return { kind: 'none', delayMs }
+  const latencyMs = sampleDelay(personality.latencyMs, personality.jitterMs, next)
+  const stallDraw = next()
+  const stallLengthDraw = next()
+  const { stallRate, stallMinMs, stallMaxMs } = personality
+  const stallMs =
+    stallDraw < stallRate ? stallMinMs + Math.max(0, stallMaxMs - stallMinMs) * stallLengthDraw : 0
+  const delayMs = latencyMs + stallMs
+  if (personality.mode === 'hang' || hangDraw < personality.hangRate)
+    return { kind: 'hang', delayMs, stallMs }
+  if (errorDraw < personality.errorRate)
+    return { kind: pickKind(personality.errorMix, kindDraw), delayMs, stallMs }
+  return { kind: 'none', delayMs, stallMs }
 }
 
 /** A delay drawn from a normal distribution with median `medianMs`, clamped at 0. */

@@ -284,6 +284,8 @@ describe('createMockProvider: scripted behaviour', () => {
   it('rejects invalid behaviour with a ConfigError', () => {
     const { provider } = setup()
     expect(() => provider.set({ errorRate: 2 })).toThrow(ConfigError)
+    expect(() => provider.set({ stallMinMs: 900 })).toThrow(/stallMinMs \(900\) exceeds stallMaxMs \(800\)/)
+    expect(provider.behaviour().stallMinMs).toBe(200)
     expect(() => createMockProvider({ chain: {} as never })).toThrow(/chain/)
   })
 })

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../clock/clock.js'
 import {
   AbortedError,
+  ConfigError,
   MalformedResponseError,
   RateLimitedError,
   UpstreamHttpError,
@@ -42,7 +43,8 @@ export type MockProviderMode = 'up' | 'down' | 'hang'
  * compile-time check keeps them in step), and its fault decisions are the devnet's too (`createFaultPlan`):
  * the same seed and id give the same faults. Two knobs are the mock's own: `failNext` and `rpcError`.
  * A call arriving while `mode` is `down` is refused; otherwise it hangs (`mode: 'hang'`, `hangRate`),
- * fails (`failNext`, then `errorRate` × `errorMix`), answers with `rpcError`, or is answered, after the latency.
+ * fails (`failNext`, then `errorRate` × `errorMix`), answers with `rpcError`, or is answered, after the latency
+ * (and a stall, when `stallRate` draws one).
  */
 export interface MockProviderBehaviour {
   /** Median added latency of every call (ms of the injected clock; normal distribution with `jitterMs`). @default 0 */
@@ -65,6 +67,15 @@ export interface MockProviderBehaviour {
   retryAfterSeconds?: number | null
   /** Probability (0–1) that a call is accepted and never answered. @default 0 */
   hangRate?: number
+  /**
+   * Probability (0–1) that a call stalls: its outcome, whatever it is, comes a further `stallMinMs`–`stallMaxMs`
+   * (uniform) after the latency. @default 0
+   */
+  stallRate?: number
+  /** Shortest stall, in ms. @default 200 */
+  stallMinMs?: number
+  /** Longest stall, in ms; at least `stallMinMs`. @default 800 */
+  stallMaxMs?: number
   /** Blocks the provider trails the chain by: it neither serves nor pushes the newest `lagBlocks`. @default 0 */
   lagBlocks?: number
   /** Median delay of each push (`newHeads`, `logs`), in ms. @default 0 */
@@ -159,6 +170,9 @@ const behaviourSchema = v.strictObject({
   ),
   retryAfterSeconds: v.optional(v.union([v.null(), nonnegative])),
   hangRate: v.optional(probability),
+  stallRate: v.optional(probability),
+  stallMinMs: v.optional(nonnegative),
+  stallMaxMs: v.optional(nonnegative),
   lagBlocks: v.optional(nonnegativeInt),
   wsDelayMs: v.optional(nonnegative),
   wsJitterMs: v.optional(nonnegative),
@@ -215,7 +229,7 @@ const toHex = (value: number | bigint): string => `0x${value.toString(16)}`
  * `eth_getLogs` (by block hash or range), `eth_getBalance` and `eth_call` from the chain (unknown
  * methods answer JSON-RPC -32601), pushes `newHeads` and `logs`, and misbehaves on command with the
  * devnet's personality knobs: latency, lag, outages, hangs, 503s, 429s, JSON-RPC errors, malformed
- * bodies, a logs range limit, a logs result limit, pruned state, slow and dropped pushes. Give it to a pool as
+ * bodies, stalls, a logs range limit, a logs result limit, pruned state, slow and dropped pushes. Give it to a pool as
  * `{ id, chain, upstream: provider }`. Like the real transports, it ends a call that takes longer than
  * the caller's `timeoutMs` with `UpstreamTimeoutError`. Zero latency answers on the microtask queue.
  *
@@ -671,6 +685,15 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     request,
     set(behaviour) {
       const { errorMix, ...next } = parseOptions(behaviourSchema, behaviour, 'mock provider behaviour')
+      const stallMinMs = next.stallMinMs ?? state.stallMinMs
+      const stallMaxMs = next.stallMaxMs ?? state.stallMaxMs
+      if (stallMinMs > stallMaxMs)
+        throw new ConfigError('mock provider behaviour', [
+          {
+            path: next.stallMaxMs === undefined ? 'stallMinMs' : 'stallMaxMs',
+            message: `stallMinMs (${stallMinMs}) exceeds stallMaxMs (${stallMaxMs})`,
+          },
+        ])
       const wasDown = state.mode === 'down'
       for (const [key, value] of Object.entries(next)) {
         if (value !== undefined) (state as Record<string, unknown>)[key] = value

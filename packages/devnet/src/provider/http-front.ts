@@ -47,6 +47,7 @@ export function createHttpHandler(
         const fault = context.plan.nextRequest(context.personality())
         context.stats.requests++
         context.stats.outcomes[fault.kind]++
+        if (fault.stallMs > 0 && fault.kind !== 'hang') context.stats.stalls++
         if (fault.kind === 'hang') {
           parked.add(response)
           response.once('close', () => parked.delete(response))

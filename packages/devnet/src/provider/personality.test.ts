@@ -58,6 +58,16 @@ describe('applyPersonalityPatch', () => {
     ).toThrowError(/errorMix/)
   })
 
+  it('refuses a stall range whose shortest stall exceeds its longest', () => {
+    expect(() => applyPersonalityPatch(neutralPersonality, { stallMinMs: 900 })).toThrowError(
+      /stallMinMs: stallMinMs \(900\) exceeds stallMaxMs \(800\)/,
+    )
+    expect(applyPersonalityPatch(neutralPersonality, { stallMinMs: 900, stallMaxMs: 900 })).toMatchObject({
+      stallMinMs: 900,
+      stallMaxMs: 900,
+    })
+  })
+
   it('ships valid presets', () => {
     for (const preset of Object.values(personalityPresets)) {
       expect(() => applyPersonalityPatch(neutralPersonality, preset)).not.toThrow()

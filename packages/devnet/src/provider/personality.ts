@@ -40,6 +40,15 @@ export interface Personality {
   retryAfterSeconds: number | null
   /** Probability that a request is accepted and never answered (0–1). @default 0 */
   hangRate: number
+  /**
+   * Probability that a request stalls (0–1): its answer, whatever it is, is held back a further
+   * `stallMinMs`–`stallMaxMs` on top of the latency — the heavy tail real providers show. @default 0
+   */
+  stallRate: number
+  /** Shortest stall, in ms; stall lengths are uniform between the two bounds. @default 200 */
+  stallMinMs: number
+  /** Longest stall, in ms; at least `stallMinMs`. @default 800 */
+  stallMaxMs: number
   /** Blocks this provider trails the chain head by: `eth_blockNumber`, `latest` and `newHeads` lag. @default 0 */
   lagBlocks: number
   /** Median delay added to each WebSocket subscription event, in ms. @default 0 */
@@ -82,6 +91,9 @@ export const neutralPersonality: Personality = Object.freeze({
   errorMix: Object.freeze({ serverError: 1, rateLimit: 1, rpcError: 1, malformed: 1 }),
   retryAfterSeconds: 1,
   hangRate: 0,
+  stallRate: 0,
+  stallMinMs: 200,
+  stallMaxMs: 800,
   lagBlocks: 0,
   wsDelayMs: 0,
   wsJitterMs: 0,
@@ -138,6 +150,9 @@ export const personalityPatchSchema = z.strictObject({
   errorMix: errorMixPatchSchema.optional(),
   retryAfterSeconds: z.number().int().min(0).max(86_400).nullable().optional(),
   hangRate: probability.optional(),
+  stallRate: probability.optional(),
+  stallMinMs: milliseconds.optional(),
+  stallMaxMs: milliseconds.optional(),
   lagBlocks: z.number().int().min(0).max(10_000).optional(),
   wsDelayMs: milliseconds.optional(),
   wsJitterMs: milliseconds.optional(),
@@ -167,6 +182,13 @@ export function applyPersonalityPatch(
   const totalWeight = Object.values(next.errorMix).reduce((sum, w) => sum + w, 0)
   if (next.errorRate > 0 && totalWeight === 0) {
     throw new DevnetConfigError(`${what}: errorMix: weights are all 0 while errorRate > 0`, ['errorMix'])
+  }
+  if (next.stallMinMs > next.stallMaxMs) {
+    const knob = 'stallMaxMs' in parsed ? 'stallMaxMs' : 'stallMinMs'
+    throw new DevnetConfigError(
+      `${what}: ${knob}: stallMinMs (${next.stallMinMs}) exceeds stallMaxMs (${next.stallMaxMs})`,
+      [knob],
+    )
   }
   return next
 }

@@ -6,6 +6,8 @@ export interface ProviderStats {
   requests: number
   /** How those requests were answered, by fault kind (`none` = answered normally). */
   outcomes: Record<RequestFaultKind, number>
+  /** Requests whose answer a stall (`stallRate`) held back, whatever the outcome. */
+  stalls: number
   /** WebSocket connections open now. */
   wsConnections: number
   /** Subscription notifications sent. */
@@ -19,6 +21,7 @@ export function createProviderStats(): ProviderStats {
   return {
     requests: 0,
     outcomes: { none: 0, serverError: 0, rateLimit: 0, rpcError: 0, malformed: 0, hang: 0 },
+    stalls: 0,
     wsConnections: 0,
     notifications: 0,
     drops: 0,

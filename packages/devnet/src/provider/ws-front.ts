@@ -57,6 +57,7 @@ export function createWsFront(context: ProviderContext): WsFront {
     const fault = context.plan.nextRequest(personality)
     context.stats.requests++
     context.stats.outcomes[fault.kind]++
+    if (fault.stallMs > 0 && fault.kind !== 'hang') context.stats.stalls++
     if (fault.kind === 'hang') return
 
     const activations: (() => void)[] = []

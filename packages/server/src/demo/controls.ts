@@ -33,6 +33,12 @@ export interface DemoPersonality {
   retryAfterSeconds: number | null
   /** Probability (0–1) that a request is never answered. */
   hangRate: number
+  /** Probability (0–1) that a request's answer stalls a further `stallMinMs`–`stallMaxMs`. */
+  stallRate: number
+  /** Shortest stall (ms). */
+  stallMinMs: number
+  /** Longest stall (ms). */
+  stallMaxMs: number
   /** Blocks the provider trails the head by. */
   lagBlocks: number
   /** Median delay of each WebSocket subscription event (ms). */
