@@ -197,7 +197,9 @@ export async function startCluster(config: ClusterConfig, options: StartClusterO
       return {
         scope: status.scope,
         lastSyncAt: status.lastSyncAt === undefined ? null : epoch(status.lastSyncAt),
-        lastError: status.lastError ? { message: status.lastError.message, at: epoch(status.lastError.at) } : null,
+        lastError: status.lastError
+          ? { message: status.lastError.message, at: epoch(status.lastError.at) }
+          : null,
         peers: status.peers,
         syncs: status.syncs,
         failures: status.failures,
