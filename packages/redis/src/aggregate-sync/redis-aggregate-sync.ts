@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import {
   type BenchmarkStore,
   type Clock,
@@ -7,7 +8,6 @@ import {
   type ScoreFunction,
   systemClock,
 } from '@chainpulse/core'
-import { randomUUID } from 'node:crypto'
 import * as z from 'zod/mini'
 import { connect, disconnect } from '../connection/connect.js'
 import { parseOptions } from '../options/parse-options.js'
