@@ -38,7 +38,10 @@ afterEach(async () => {
   await client.flushall()
 })
 
-/** A sync whose timer never fires (fake clock): the tests sync explicitly with `syncNow()`. */
+/**
+ * A sync whose timer never fires (fake clock), connected and past its first sync: the tests sync
+ * explicitly with `syncNow()`.
+ */
 async function open(
   instanceId: string,
   store: BenchmarkStore,
@@ -54,6 +57,11 @@ async function open(
   })
   syncs.push(sync)
   await waitFor(() => sync.status().connected, { what: `${instanceId} to connect` })
+  // The first sync runs by itself once connected: a test's own syncNow() during it would join it, and
+  // its read may predate what the test wrote to Redis.
+  await waitFor(() => sync.status().syncs + sync.status().failures >= 1, {
+    what: `${instanceId}'s first sync`,
+  })
   return sync
 }
 

@@ -79,7 +79,7 @@ async function killUnderTraffic(judging: Partial<ProviderPoolOptions>, reads = 2
           racing: false,
           // Every read its own upstream call, so each instance's rotation reaches the dead provider often.
           coalescing: false,
-          requestTimeoutMs: 2_000,
+          requestTimeoutMs: 5_000,
           // The recording front: which instance sent which provider what.
           fetch: (url, init) => {
             const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
@@ -171,7 +171,9 @@ async function killUnderTraffic(judging: Partial<ProviderPoolOptions>, reads = 2
 }
 
 describe.each([
-  ['health probes judge', { healthCheck: { intervalMs: 500, timeoutMs: 500 } }],
+  // A dead port refuses at once; the generous timeout only keeps a busy machine's slow answers from
+  // taking healthy providers out (and failing client calls).
+  ['health probes judge', { healthCheck: { intervalMs: 500, timeoutMs: 2_000 } }],
   [
     'breakers judge (no health probes)',
     { healthCheck: false as const, breaker: { failureThreshold: 3, halfOpenAfterMs: 300 } },
@@ -186,7 +188,7 @@ describe.each([
       const { failed, judge, callsAfterVerdict } = await killUnderTraffic(judging)
       console.info(`${name}: ${callsAfterVerdict} calls after ${judge}'s verdict`)
       // Failover hides the dead provider from every client.
-      expect(failed).toEqual([])
+      expect(failed.slice(0, 3), `${failed.length} client calls failed`).toEqual([])
       expect(callsAfterVerdict).toBeLessThan(5)
     })
   },
