@@ -1,6 +1,7 @@
 import type { BenchSuite } from '../suite.js'
 import { benchmarkStoreSuite } from './benchmark-store.js'
 import { bundleSizeSuite } from './bundle-size.js'
+import { clusterDeadProviderSuite } from './cluster-dead-provider.js'
 import { clusterEventsSuite } from './cluster-events.js'
 import { clusterThroughputSuite } from './cluster-throughput.js'
 import { dashboardLatencySuite } from './dashboard-latency.js'
@@ -33,5 +34,6 @@ export const suites: BenchSuite[] = [
   dashboardLatencySuite,
   clusterEventsSuite,
   clusterThroughputSuite,
+  clusterDeadProviderSuite,
   bundleSizeSuite,
 ]

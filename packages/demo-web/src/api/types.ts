@@ -382,6 +382,16 @@ export type ClusterView =
         cache: { connected: boolean; hits: number; misses: number; failures: number } | null
         commands: { connected: boolean }
       }
+      /** This instance's sharing of race and RPC figures (times in Unix epoch ms); absent from older servers. */
+      aggregates?: {
+        scope: 'cluster' | 'local'
+        lastSyncAt: number | null
+        lastError: { message: string; at: number } | null
+        peers: string[]
+        syncs: number
+        failures: number
+        peerUpdates: number
+      } | null
       instances: ClusterInstance[]
       /** The last read of the instances failed (Redis away): the list is the last known. */
       stale: boolean

@@ -38,7 +38,10 @@ afterEach(async () => {
   await client.flushall()
 })
 
-/** A sync whose timer never fires (fake clock): the tests sync explicitly with `syncNow()`. */
+/**
+ * A sync whose timer never fires (fake clock), connected and past its first sync: the tests sync
+ * explicitly with `syncNow()`.
+ */
 async function open(
   instanceId: string,
   store: BenchmarkStore,
@@ -54,6 +57,11 @@ async function open(
   })
   syncs.push(sync)
   await waitFor(() => sync.status().connected, { what: `${instanceId} to connect` })
+  // The first sync runs by itself once connected: a test's own syncNow() during it would join it, and
+  // its read may predate what the test wrote to Redis.
+  await waitFor(() => sync.status().syncs + sync.status().failures >= 1, {
+    what: `${instanceId}'s first sync`,
+  })
   return sync
 }
 
@@ -134,6 +142,83 @@ describe('createRedisAggregateSync', () => {
     expect(races(syncB)).toBe(2 * (50 + 70))
   })
 
+  it("shows another instance's records within one interval: once that instance has synced, before its own next sync", async () => {
+    // One fake clock, two instances a phase apart: b syncs at 0, 1,000, 2,000…; a at 600, 1,600, 2,600….
+    const clock = createFakeClock()
+    const options = { clock, intervalMs: 1_000 }
+    const a = createBenchmarkStore()
+    const b = createBenchmarkStore()
+    const syncB = await open('b', b, options)
+    await waitFor(() => syncB.status().syncs === 1, { what: "b's first sync" })
+    clock.advance(600)
+    const syncA = await open('a', a, options)
+    await waitFor(() => syncA.status().syncs === 1, { what: "a's first sync" })
+    clock.advance(400)
+    await waitFor(() => syncB.status().syncs === 2, { what: "b's sync at 1,000" })
+    const races = () =>
+      syncB
+        .clusterStore()
+        .leaderboard('ethereum')
+        .reduce((sum, row) => sum + row.totalRaces, 0)
+    expect(races()).toBe(0)
+
+    // Each round, a records right after b's sync; b's next sync is a whole interval away, a's 600 ms.
+    for (let round = 1; round <= 4; round++) {
+      feed(a, round, 10)
+      const syncsOfB = syncB.status().syncs
+      clock.advance(600)
+      await waitFor(() => races() === 2 * 10 * round, {
+        what: `b's view to show a's records of round ${round}`,
+      })
+      // b has not synced: the figures came with a's sync. And a's earlier values were replaced, not added.
+      expect(syncB.status().syncs).toBe(syncsOfB)
+      expect(syncB.status().peers).toEqual(['a'])
+      clock.advance(400)
+      await waitFor(() => syncB.status().syncs === syncsOfB + 1, { what: "b's own sync" })
+      expect(races()).toBe(2 * 10 * round)
+    }
+    expect(syncB.status().peerUpdates).toBeGreaterThanOrEqual(4)
+    expect(syncB.status().malformed).toBe(0)
+  })
+
+  it('keeps the latest of two values of an instance, whichever arrives last', async () => {
+    const sync = await open('b', createBenchmarkStore())
+    await sync.syncNow()
+    const newer = createBenchmarkStore()
+    feed(newer, 1, 20)
+    const older = createBenchmarkStore()
+    feed(older, 1, 5)
+    const publish = async (seq: number, store: BenchmarkStore) =>
+      client.publish(
+        'chainpulse:aggregates:synced',
+        Buffer.concat([
+          Buffer.from('a\n'),
+          await encodeShared({ instanceId: 'a', run: 'run-1', seq, snapshot: store.snapshot() }),
+        ]),
+      )
+    const races = () =>
+      sync
+        .clusterStore()
+        .leaderboard('ethereum')
+        .reduce((sum, row) => sum + row.totalRaces, 0)
+    await publish(2, newer)
+    await waitFor(() => races() === 40, { what: 'the newer value' })
+    // A late arrival of an earlier value of the same run is ignored…
+    await publish(1, older)
+    await publish(3, newer)
+    await waitFor(() => sync.status().peerUpdates === 2, { what: 'the third value' })
+    expect(races()).toBe(40)
+    // …but a new run (the instance restarted) starts afresh.
+    await client.publish(
+      'chainpulse:aggregates:synced',
+      Buffer.concat([
+        Buffer.from('a\n'),
+        await encodeShared({ instanceId: 'a', run: 'run-2', seq: 1, snapshot: older.snapshot() }),
+      ]),
+    )
+    await waitFor(() => races() === 10, { what: "the restarted instance's value" })
+  })
+
   it('shows new local records at the next sync, and its own live figures without Redis', async () => {
     const store = createBenchmarkStore()
     const sync = await open('a', store)
@@ -190,6 +275,7 @@ describe('createRedisAggregateSync', () => {
     await waitFor(() => !syncA.status().connected, { what: 'a to see Redis gone' })
     await expect(syncA.syncNow()).resolves.toBeUndefined()
     expect(syncA.status()).toMatchObject({ scope: 'local', others: 0, failures: 1 })
+    expect(syncA.status().lastError?.message).toMatch(/Redis/)
     expect(syncA.instances()).toEqual(['a'])
     expect(
       syncA
@@ -231,7 +317,7 @@ describe('createRedisAggregateSync', () => {
     const badSnapshot = { version: 1, savedAt: 0, chains: [{ chain: 'x' }] } as never
     await client.set(
       'chainpulse:aggregates:instance:bad-snapshot',
-      await encodeShared({ instanceId: 'bad-snapshot', snapshot: badSnapshot }),
+      await encodeShared({ instanceId: 'bad-snapshot', run: 'r', seq: 1, snapshot: badSnapshot }),
     )
     await sync.syncNow()
     expect(sync.status()).toMatchObject({ scope: 'cluster', others: 0, malformed: 2 })

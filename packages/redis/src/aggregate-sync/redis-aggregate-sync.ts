@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import {
   type BenchmarkStore,
-  type BenchmarkStoreSnapshot,
   type Clock,
   createBenchmarkStore,
   type MergeBenchmarkSnapshotsOptions,
@@ -12,7 +12,7 @@ import * as z from 'zod/mini'
 import { connect, disconnect } from '../connection/connect.js'
 import { parseOptions } from '../options/parse-options.js'
 import { callbackSchema, type RedisTarget, redisTargetSchema } from '../options/schemas.js'
-import { decodeShared, encodeShared, shareable } from './shared-snapshot.js'
+import { decodeShared, encodeShared, type SharedAggregates, shareable } from './shared-snapshot.js'
 import { exchange, syncKeys } from './sync-script.js'
 
 /** What the cluster view answers: the all-history reads of a {@link BenchmarkStore}. */
@@ -56,33 +56,40 @@ export interface RedisAggregateSyncOptions {
 
 /** What a {@link RedisAggregateSync} has done so far. */
 export interface RedisAggregateSyncStatus {
-  /** The connection to Redis is up. */
+  /** Both connections to Redis are up (the one that syncs, and the one that hears the others' syncs). */
   connected: boolean
   /**
    * `cluster`: the last sync succeeded and the view holds every live instance. `local`: it failed (or
    * none has run yet), so the view holds this instance's figures only.
    */
   scope: 'cluster' | 'local'
-  /** Other instances in the view (from the last successful sync). */
+  /** Other instances in the view (from the last successful sync, and what they published since). */
   others: number
+  /** Their ids, sorted. */
+  peers: string[]
   /** Syncs that wrote and read Redis. */
   syncs: number
   /** Syncs that failed or timed out (Redis down, slow, or the connection not ready). */
   failures: number
+  /** Other instances' values merged as they published them, between this instance's own syncs. */
+  peerUpdates: number
   /** Stored values of other instances that were not valid aggregates; left out of the view. */
   malformed: number
   /** Bytes of the value this instance wrote last (deflated JSON). */
   sharedBytes: number
   /** Clock time of the last successful sync. */
   lastSyncAt: number | undefined
+  /** The last failed sync's error message and clock time (kept after later successes). */
+  lastError: { message: string; at: number } | undefined
 }
 
 /** Shares a store's aggregates through Redis and merges every instance's into one view. */
 export interface RedisAggregateSync {
   /**
    * The cluster's figures: this instance's live store merged with every other live instance's latest
-   * shared aggregates (this instance's alone while Redis is unreachable). Rebuilt at most once per sync;
-   * between syncs the same view is returned. `recent()` is not part of it: routing is per instance.
+   * shared aggregates (this instance's alone while Redis is unreachable). Rebuilt at most once per sync
+   * and once per value another instance publishes; between them the same view is returned. `recent()`
+   * is not part of it: routing is per instance.
    */
   clusterStore(): AggregateView
   /** Ids of the instances in the view: this one first, then the others sorted. */
@@ -153,10 +160,14 @@ function logError(error: unknown): void {
 /**
  * Shares race and RPC aggregates between the instances of a cluster, so `leaderboard`, `rpcStats` and
  * `marginStats` on any instance cover all of them within one interval. Every `intervalMs` the instance
- * overwrites its own key with its store's cumulative aggregates (a TTL of `ttlMs`) and reads the
- * others' latest; {@link RedisAggregateSync.clusterStore} merges those with its own live store. Counts
- * cannot double: each instance's figures enter the view once, as its latest whole value, never as
- * increments, and its own come from the live store, never from Redis.
+ * overwrites its own key with its store's cumulative aggregates (a TTL of `ttlMs`), publishes them on
+ * the sync channel and reads the others' latest; every instance subscribed to the channel merges a
+ * published value as it arrives, so a record shows on every instance once its own instance has synced
+ * (within one interval, plus a Redis round trip), not at the reader's next sync.
+ * {@link RedisAggregateSync.clusterStore} merges the others' latest with its own live store. Counts
+ * cannot double: each instance's figures enter the view once, as its latest whole value (a newer one
+ * replaces it, an older one arriving late is ignored), never as increments, and its own come from the
+ * live store, never from Redis.
  *
  * Redis failing never reaches the caller: a failed sync is counted, and the view falls back to this
  * instance's figures (`status().scope === 'local'`) until a sync succeeds again.
@@ -176,14 +187,28 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
   const onError = config.onError ?? logError
   const keys = syncKeys(config.keyPrefix)
   const connection = connect(config.redis, `chainpulse:aggregates:${instanceId}`)
+  // A connection in subscriber mode cannot send the sync's script, hence two.
+  const subscriber = connect(config.redis, `chainpulse:aggregates-sub:${instanceId}`)
   // Failures are counted per sync; without a listener ioredis would log every reconnection attempt.
   connection.on('error', () => {})
+  subscriber.on('error', () => {})
 
-  const counts = { syncs: 0, failures: 0, malformed: 0, sharedBytes: 0 }
+  /** How this instance's published values start (`<instance id>\n`), so it skips its own. */
+  const ownPrefix = Buffer.from(`${instanceId}\n`)
+  const run = randomUUID()
+  let written = 0
+  let subscribed = false
+  const counts = { syncs: 0, failures: 0, malformed: 0, sharedBytes: 0, peerUpdates: 0 }
   let lastSyncAt: number | undefined
+  let lastError: { message: string; at: number } | undefined
   let scope: 'cluster' | 'local' = 'local'
-  /** The other instances' latest aggregates, by id, as of the last successful sync. */
-  let others = new Map<string, BenchmarkStoreSnapshot>()
+  /**
+   * The other instances' latest aggregates, by id: as of the last successful sync, updated by what they
+   * published since.
+   */
+  let others = new Map<string, SharedAggregates>()
+  /** Ids whose value a published message brought while a sync was in flight (the sync's read may predate it). */
+  const arrivedDuringSync = new Set<string>()
   let view: AggregateView | undefined
   let running: Promise<void> | undefined
   let timer: unknown
@@ -215,28 +240,42 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
     }
   }
 
-  /** Decodes and checks the others' values; a bad one is counted and left out, not fatal to the sync. */
-  async function accept(values: Buffer[]): Promise<Map<string, BenchmarkStoreSnapshot>> {
-    const accepted = new Map<string, BenchmarkStoreSnapshot>()
-    for (const stored of values) {
-      const shared = await decodeShared(stored)
-      try {
-        if (shared === undefined || shared.instanceId === instanceId) throw new Error('not aggregates')
-        // Checks the snapshot's layout once here, so the view's merge cannot fail on it.
-        mergeBenchmarkSnapshots([shared.snapshot], VIEW_LIMITS)
-        accepted.set(shared.instanceId, shared.snapshot)
-      } catch {
-        counts.malformed++
-      }
+  /** Decodes and checks another instance's value; `undefined` (counted) when it is not aggregates. */
+  async function accept(stored: Buffer): Promise<SharedAggregates | undefined> {
+    const shared = await decodeShared(stored)
+    try {
+      if (shared === undefined) throw new Error('not aggregates')
+      // Checks the snapshot's layout once here, so the view's merge cannot fail on it.
+      mergeBenchmarkSnapshots([shared.snapshot], VIEW_LIMITS)
+      return shared
+    } catch {
+      counts.malformed++
+      return undefined
     }
-    return accepted
+  }
+
+  /** The later of two values of one instance: a value of the same run with a lower count is an old one. */
+  function latest(held: SharedAggregates | undefined, incoming: SharedAggregates): SharedAggregates {
+    return held !== undefined && held.run === incoming.run && held.seq > incoming.seq ? held : incoming
   }
 
   async function sync(): Promise<void> {
+    arrivedDuringSync.clear()
     try {
-      const value = await encodeShared({ instanceId, snapshot: shareable(store.snapshot({ maxEntries: 0 })) })
+      const snapshot = shareable(store.snapshot({ maxEntries: 0 }))
+      const value = await encodeShared({ instanceId, run, seq: ++written, snapshot })
       counts.sharedBytes = value.length
-      others = await accept(await roundTrip(value))
+      const read = new Map<string, SharedAggregates>()
+      for (const stored of await roundTrip(value)) {
+        const shared = await accept(stored)
+        if (shared !== undefined && shared.instanceId !== instanceId) read.set(shared.instanceId, shared)
+      }
+      // What the read found replaces what was held, unless a value published during the round trip is newer.
+      for (const id of arrivedDuringSync) {
+        const held = others.get(id)
+        if (held !== undefined) read.set(id, latest(read.get(id), held))
+      }
+      others = read
       scope = 'cluster'
       counts.syncs++
       lastSyncAt = clock.now()
@@ -246,9 +285,26 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
       others = new Map()
       scope = 'local'
       counts.failures++
+      lastError = { message: error instanceof Error ? error.message : String(error), at: clock.now() }
       report(error)
     }
+    arrivedDuringSync.clear()
     // The view is rebuilt on its next read, so local figures refresh once per sync even without Redis.
+    view = undefined
+  }
+
+  /** Merges a value another instance just wrote, so it shows here without waiting for this one's sync. */
+  async function received(message: Buffer): Promise<void> {
+    if (message.subarray(0, ownPrefix.length).equals(ownPrefix)) return
+    const newline = message.indexOf(10)
+    const shared = newline === -1 ? undefined : await accept(message.subarray(newline + 1))
+    // Until a sync succeeds the view is this instance's own (Redis away): a lone value would not change that.
+    if (closed || shared === undefined || shared.instanceId === instanceId || scope !== 'cluster') return
+    const next = latest(others.get(shared.instanceId), shared)
+    if (next !== shared) return
+    others.set(shared.instanceId, shared)
+    if (running !== undefined) arrivedDuringSync.add(shared.instanceId)
+    counts.peerUpdates++
     view = undefined
   }
 
@@ -269,7 +325,7 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
 
   function build(): AggregateView {
     const merged = mergeBenchmarkSnapshots(
-      [shareable(store.snapshot({ maxEntries: 0 })), ...others.values()],
+      [shareable(store.snapshot({ maxEntries: 0 })), ...[...others.values()].map((other) => other.snapshot)],
       VIEW_LIMITS,
     )
     const cluster = createBenchmarkStore(
@@ -290,6 +346,21 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
   connection.once('ready', () => {
     if (!closed && lastSyncAt === undefined) void syncNow()
   })
+  // Subscriptions are not renewed by ioredis here (see connect): subscribe on every (re)connection.
+  subscriber.on('ready', () => {
+    subscriber.subscribe(keys.channel).then(
+      () => {
+        subscribed = true
+      },
+      () => {},
+    )
+  })
+  subscriber.on('close', () => {
+    subscribed = false
+  })
+  subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
+    void received(message)
+  })
   schedule()
 
   return {
@@ -300,18 +371,20 @@ export function createRedisAggregateSync(options: RedisAggregateSyncOptions): Re
     instances: () => [instanceId, ...[...others.keys()].sort()],
     syncNow,
     status: () => ({
-      connected: !closed && connection.status === 'ready',
+      connected: !closed && connection.status === 'ready' && subscribed,
       scope,
       others: others.size,
+      peers: [...others.keys()].sort(),
       ...counts,
       lastSyncAt,
+      lastError,
     }),
     async close() {
       if (closed) return
       closed = true
       clock.clearTimeout(timer)
       await running
-      await disconnect(connection)
+      await Promise.all([disconnect(connection), disconnect(subscriber)])
     },
   }
 }

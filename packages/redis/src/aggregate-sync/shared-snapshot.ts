@@ -12,6 +12,12 @@ const MAX_DECODED_BYTES = 256 * 1024 * 1024
 export interface SharedAggregates {
   instanceId: string
   snapshot: BenchmarkStoreSnapshot
+  /**
+   * Which run of the instance wrote it (random per sync object) and its sync count in that run: a
+   * reader keeps the latest of two values of one run, whichever way (read or published) they arrive.
+   */
+  run: string
+  seq: number
 }
 
 /**
@@ -35,12 +41,13 @@ export function shareable(snapshot: BenchmarkStoreSnapshot): BenchmarkStoreSnaps
 }
 
 /**
- * The value stored in Redis: `{"v":1,"instanceId":"…","snapshot":{…}}`, deflated. Sketch buckets are
+ * The value stored in Redis: `{"v":1,"instanceId":"…","run":"…","seq":1,"snapshot":{…}}`, deflated. Sketch buckets are
  * long runs of small numbers and zeros, so it shrinks 5-6×; zlib runs on libuv's thread pool, off the
  * event loop that serves requests.
  */
 export async function encodeShared(shared: SharedAggregates): Promise<Buffer> {
-  return deflate(JSON.stringify({ v: 1, instanceId: shared.instanceId, snapshot: shared.snapshot }))
+  const { instanceId, run, seq, snapshot } = shared
+  return deflate(JSON.stringify({ v: 1, instanceId, run, seq, snapshot }))
 }
 
 /**
@@ -55,8 +62,14 @@ export async function decodeShared(stored: Buffer): Promise<SharedAggregates | u
     return undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
-  const { v, instanceId, snapshot } = value as { v?: unknown; instanceId?: unknown; snapshot?: unknown }
+  const { v, instanceId, run, seq, snapshot } = value as Record<string, unknown>
   if (v !== 1 || typeof instanceId !== 'string' || typeof snapshot !== 'object' || snapshot === null)
     return undefined
-  return { instanceId, snapshot: snapshot as BenchmarkStoreSnapshot }
+  return {
+    instanceId,
+    // A value without them (an older writer) is taken as it comes.
+    run: typeof run === 'string' ? run : '',
+    seq: typeof seq === 'number' ? seq : 0,
+    snapshot: snapshot as BenchmarkStoreSnapshot,
+  }
 }

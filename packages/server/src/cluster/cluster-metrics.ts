@@ -4,7 +4,7 @@ import type { Cluster } from './start-cluster.js'
 /**
  * Adds the cluster's own series to a server's registry, read at scrape time: whether this instance's
  * Redis connections are up (the one to alert on: while it is 0, events, cache and rate limits are
- * local only), how many instances it sees, and what Redis trouble cost (events not sent to the other
+ * local only), how many instances it sees, when it last shared its figures with them, and what Redis trouble cost (events not sent to the other
  * instances, cache commands that failed). Per instance, like every series of `/metrics`.
  */
 export function registerClusterMetrics(registry: Registry, cluster: Cluster): void {
@@ -22,6 +22,15 @@ export function registerClusterMetrics(registry: Registry, cluster: Cluster): vo
     registers: [registry],
     collect() {
       this.set(cluster.members().instances.length)
+    },
+  })
+  new Gauge({
+    name: 'chainpulse_cluster_aggregates_last_sync_timestamp_seconds',
+    help: 'Unix time of the last successful sync of race and RPC figures with the other instances (0 before the first).',
+    registers: [registry],
+    collect() {
+      const lastSyncAt = cluster.aggregatesStatus()?.lastSyncAt ?? null
+      this.set(lastSyncAt === null ? 0 : lastSyncAt / 1_000)
     },
   })
   new Counter({

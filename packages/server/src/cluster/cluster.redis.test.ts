@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { type RedisServer, startRedisServer, waitFor } from '@chainpulse/redis/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { parse } from 'yaml'
 import type { ServerConfigInput } from '../config/server-config.js'
 import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
 import { createTestUpstream, type TestUpstream } from '../testing/harness.js'
@@ -182,7 +184,7 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
     // Client calls only: the pool's own head polls are recorded too.
     const echoCalls = (view: RpcStats) =>
       view.rows.filter((row) => row.method === 'echo').reduce((sum, row) => sum + row.count, 0)
-    // Each instance shares its totals every sync interval (2 s), so within two of them all agree.
+    // Each instance shares its totals every sync interval (2 s) and the others merge them as they come.
     await Promise.all(
       instances.map((instance) =>
         waitFor(async () => echoCalls(await stats(instance)) === 9, {
@@ -237,6 +239,59 @@ describe('cluster mode over a real Redis', { timeout: 60_000 }, () => {
     const statuses: number[] = []
     for (let i = 0; i < 7; i++) statuses.push((await call(instances[i % 2]!, [i])).status)
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429])
+  })
+
+  it("shows each instance's aggregate sync in GET /api/cluster and /metrics", async () => {
+    const { instances } = await startCluster(3)
+    const view = await waitFor(async () => {
+      const found = await clusterView(instances[1]!)
+      return found.aggregates?.peers.length === 2 ? found : undefined
+    })
+    expect(view.aggregates).toMatchObject({
+      scope: 'cluster',
+      peers: ['node-0', 'node-2'],
+      lastError: null,
+      failures: 0,
+    })
+    expect(Math.abs(Date.now() - view.aggregates!.lastSyncAt!)).toBeLessThan(10_000)
+    const metrics = await (await fetch(`${instances[1]!.url}/metrics`)).text()
+    const lastSync = Number(
+      /^chainpulse_cluster_aggregates_last_sync_timestamp_seconds (\S+)$/m.exec(metrics)?.[1],
+    )
+    expect(Math.abs(Date.now() / 1_000 - lastSync)).toBeLessThan(10)
+
+    await redis.kill()
+    try {
+      const down = await waitFor(async () => {
+        const found = await clusterView(instances[1]!)
+        return found.aggregates?.scope === 'local' ? found : undefined
+      })
+      expect(down.aggregates).toMatchObject({ peers: [], lastError: { message: expect.any(String) } })
+    } finally {
+      await redis.restart()
+    }
+  })
+
+  it("names only metrics a clustered instance's /metrics exports in the cluster alert rules of docs/operations.md", async () => {
+    const page = readFileSync(new URL('../../../../docs/operations.md', import.meta.url), 'utf8')
+    const marker = '<!-- checked-by: packages/server/src/cluster/cluster.redis.test.ts -->\n```yaml\n'
+    const start = page.indexOf(marker)
+    expect(start).toBeGreaterThan(0)
+    const block = page.slice(start + marker.length, page.indexOf('```', start + marker.length))
+    const rules = (parse(block) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap(
+      (group) => group.rules,
+    )
+    expect(rules.map((rule) => rule.alert)).toEqual([
+      'ChainPulseClusterRedisDown',
+      'ChainPulseClusterAggregatesStale',
+      'ChainPulseClusterInstanceMissing',
+    ])
+    const { instances } = await startCluster(1)
+    const metrics = await (await fetch(`${instances[0]!.url}/metrics`)).text()
+    const exported = new Set([...metrics.matchAll(/^# TYPE (chainpulse_\w+) /gm)].map((match) => match[1]))
+    for (const rule of rules)
+      for (const [name] of rule.expr.matchAll(/\bchainpulse_\w+/g))
+        expect([...exported], `${rule.alert}: ${name}`).toContain(name)
   })
 
   it('lists every instance in GET /api/cluster with its load and health', async () => {

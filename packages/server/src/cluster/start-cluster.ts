@@ -30,6 +30,22 @@ export interface ClusterRedisStatus {
   commands: { connected: boolean }
 }
 
+/** This instance's sharing of race and RPC figures (`createRedisAggregateSync`), for `GET /api/cluster`. */
+export interface ClusterAggregatesStatus {
+  /** `cluster`: the last sync succeeded and the figures cover every live instance; `local`: this one's only. */
+  scope: 'cluster' | 'local'
+  /** Unix epoch ms of the last successful sync; null before the first. */
+  lastSyncAt: number | null
+  /** The last failed sync (kept after later successes): its error message and Unix epoch ms. */
+  lastError: { message: string; at: number } | null
+  /** The other instances whose figures are merged in, sorted. */
+  peers: string[]
+  /** Successful and failed syncs, and peers' values merged as they published them. */
+  syncs: number
+  failures: number
+  peerUpdates: number
+}
+
 /** What the pool and the server need of the cluster, made before the pool. */
 export interface Cluster {
   readonly instanceId: string
@@ -51,6 +67,8 @@ export interface Cluster {
    * dashboard API; undefined before `attach`.
    */
   readonly aggregates: RedisAggregateSync | undefined
+  /** The aggregate sync's state, times in Unix epoch ms; null before `attach`. */
+  aggregatesStatus(): ClusterAggregatesStatus | null
   redisStatus(): ClusterRedisStatus
   members(): ClusterMembers
   /** Stops the heartbeat and closes every Redis connection. Never rejects. */
@@ -170,6 +188,23 @@ export async function startCluster(config: ClusterConfig, options: StartClusterO
           }
         },
       })
+    },
+    aggregatesStatus() {
+      if (!aggregates) return null
+      const status = aggregates.status()
+      // The sync stamps times with the clock (monotonic); the API speaks Unix epoch ms.
+      const epoch = (at: number) => Math.round(Date.now() - (clock.now() - at))
+      return {
+        scope: status.scope,
+        lastSyncAt: status.lastSyncAt === undefined ? null : epoch(status.lastSyncAt),
+        lastError: status.lastError
+          ? { message: status.lastError.message, at: epoch(status.lastError.at) }
+          : null,
+        peers: status.peers,
+        syncs: status.syncs,
+        failures: status.failures,
+        peerUpdates: status.peerUpdates,
+      }
     },
     redisStatus() {
       const pubsubStatus = adapter.status()
