@@ -170,14 +170,18 @@ describe('createRedisPubSubAdapter', () => {
     } = await cluster(['a', 'b'])
     const listener = rawClient()
     let envelopes = 0
-    listener.on('message', () => {
+    let carried = 0
+    listener.on('message', (_channel: string, text: string) => {
       envelopes++
+      carried += (JSON.parse(text) as { messages: unknown[] }).messages.length
     })
     await listener.subscribe(channel)
     for (let n = 0; n < 3_000; n++) a!.pubsub.publish('note', { from: 'a', n })
     await waitFor(() => from(b!, 'a').length === 3_000, { what: 'the whole burst on b' })
     expect(from(b!, 'a')).toEqual(Array.from({ length: 3_000 }, (_, n) => n))
-    // 500 messages per envelope at most.
+    // The raw listener reads on a connection of its own, which may lag b's: wait until it has seen
+    // every message, then count the envelopes that carried them (500 messages per envelope at most).
+    await waitFor(() => carried === 3_000, { what: 'the whole burst on the raw listener' })
     expect(envelopes).toBe(6)
     expect(a!.adapter.status()).toMatchObject({ published: 3_000, dropped: 0, pending: 0 })
   })
