@@ -165,12 +165,30 @@ describe('createRedisCacheStore', () => {
     expect(await store.get('c')).toEqual(headScoped)
     expect(await store.get('d')).toEqual(immutable)
     const sent = difference(before, await commandCalls())
-    // The first turn: one MGET of three keys and two SETs; the reads of c and d: one MGET each.
+    // The first batch: two SETs and one MGET of three keys; the reads of c and d: one MGET each.
     expect(sent).toEqual({ mget: 3, set: 2 })
     expect(store.status()).toMatchObject({ hits: 4, misses: 1, failures: 0, pending: 0 })
   })
 
-  it('sends only the last write of a key in a turn: a store deleted at once never reaches Redis', async () => {
+  it('holds a write for the next read and sends it first in the same batch: the read sees it', async () => {
+    const store = await open()
+    const before = await commandCalls()
+    const written = store.set('w', immutable)
+    // A later turn of the event loop, within the write's wait.
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(await store.get('w')).toEqual(immutable)
+    await written
+    expect(difference(before, await commandCalls())).toEqual({ set: 1, mget: 1 })
+  })
+
+  it('sends writes waiting for a read when closed, ahead of the QUIT', async () => {
+    const store = await open()
+    void store.set('late', immutable)
+    await store.close()
+    expect(await client.get('chainpulse:cache:late')).toBe('{"json":"\\"0x1\\""}')
+  })
+
+  it('sends only the last write of a key in a batch: a store deleted at once never reaches Redis', async () => {
     const store = await open()
     await client.set('chainpulse:cache:gone', '{"json":"\\"old\\""}')
     const before = await commandCalls()

@@ -87,9 +87,9 @@ const optionsSchema = z.strictObject({
  * block-scoped ones later, the rest (final, immutable answers) last. Redis failing never fails a
  * request: a read that cannot be answered within `timeoutMs` is a miss, a write is given up, both
  * counted in `status()`. Sharing cannot serve a stale answer: the cache checks every entry it reads
- * against its own view of the chain. The commands of one turn of the event loop go to Redis together, in
- * one write: the reads as one MGET, then each key's last write (a store and a delete of one key in the
- * same turn send only the delete).
+ * against its own view of the chain. Commands go to Redis in batches, one socket write each: each key's
+ * last write (a store and a delete of one key in a batch send only the delete), then the reads as one
+ * MGET. A read has its batch sent at the end of the event-loop turn; writes wait up to 10 ms for one.
  *
  * @throws {ConfigError} when an option is invalid.
  * @example
@@ -110,19 +110,26 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   connection.on('error', () => {})
 
   /**
-   * The batch the next command joins, or `undefined` (a failure, counted) when it cannot be sent.
-   * `pending` counts a command from here until Redis answers or the connection drops, not until the
-   * timeout: a command that timed out still holds memory in ioredis until then.
+   * The batch the next command joins, or `undefined` (a failure, counted) when it cannot be sent. A read
+   * has the batch sent at the end of this turn of the event loop; writes alone wait up to
+   * {@link WRITE_DELAY_MS} for a read to go with (no request waits on a write), so under load they cost
+   * no socket write of their own. `pending` counts a command from here until Redis answers or the
+   * connection drops, not until the timeout: a command that timed out still holds memory in ioredis
+   * until then.
    */
-  function join(): Batch | undefined {
+  function join(read: boolean): Batch | undefined {
     if (closed || connection.status !== 'ready' || counts.pending >= maxPendingCommands) {
       counts.failures++
       return undefined
     }
     counts.pending++
-    if (next === undefined) {
-      next = { commands: 0, reads: [], writes: new Map(), settle: [] }
+    next ??= { commands: 0, reads: [], writes: new Map(), settle: [], sending: undefined }
+    if (read && next.sending !== 'now') {
+      clearTimeout(next.sending)
+      next.sending = 'now'
       setImmediate(flush)
+    } else if (next.sending === undefined) {
+      next.sending = setTimeout(flush, WRITE_DELAY_MS)
     }
     next.commands++
     return next
@@ -134,8 +141,10 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
    * the whole batch; past it reads miss and writes are given up.
    */
   function flush(): void {
-    const batch = next!
+    const batch = next
+    if (batch === undefined) return
     next = undefined
+    if (batch.sending !== 'now') clearTimeout(batch.sending)
     let answered = false
     const finish = (outcome: Outcome | undefined) => {
       if (answered) return
@@ -163,27 +172,28 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   async function send(batch: Batch): Promise<Outcome> {
     const keys = batch.reads.map((read) => read.key)
     if (batch.writes.size === 0) return { values: await connection.mget(keys), failedWrites: 0 }
+    // Writes first: a read sent with a write of its key sees that write.
     const pipeline = connection.pipeline()
-    if (keys.length) pipeline.mget(keys)
     for (const [key, write] of batch.writes) {
       if (write.value === undefined) pipeline.del(key)
       else pipeline.set(key, write.value, 'EX', write.ttl)
     }
+    if (keys.length) pipeline.mget(keys)
     const results = (await pipeline.exec()) ?? []
     let index = 0
-    let values: readonly unknown[] | undefined
-    if (keys.length) {
-      const [error, found] = results[index++] ?? [new Error('no answer')]
-      values = error ? undefined : (found as unknown[])
-    }
     let failedWrites = 0
     for (const write of batch.writes.values()) if (results[index++]?.[0] !== null) failedWrites += write.calls
+    let values: readonly unknown[] | undefined
+    if (keys.length) {
+      const [error, found] = results[index] ?? [new Error('no answer')]
+      values = error ? undefined : (found as unknown[])
+    }
     return { values, failedWrites }
   }
 
   /** Queues a write of `key`: a SET of `value` for `ttl` seconds, or a DEL without a value. */
   function write(key: string, value?: string, ttl = 0): Promise<void> {
-    const batch = join()
+    const batch = join(false)
     if (!batch) return Promise.resolve()
     const calls = (batch.writes.get(keyPrefix + key)?.calls ?? 0) + 1
     // Deleting re-inserts, so a key's last write goes last; a store and a delete of one key in a turn
@@ -201,7 +211,7 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
 
   return {
     async get(key) {
-      const batch = join()
+      const batch = join(true)
       // `null` is Redis's "no such key", `undefined` a failure: both a miss.
       const text = batch
         ? await new Promise<unknown>((resolve) => batch.reads.push({ key: keyPrefix + key, resolve }))
@@ -238,11 +248,16 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
     },
     async close() {
       if (closed) return
+      // Writes waiting for a read go now, ahead of the QUIT.
+      flush()
       closed = true
       await disconnect(connection)
     },
   }
 }
+
+/** Longest wait of writes for a read to share a socket write with (ms): how late another instance may see them. */
+const WRITE_DELAY_MS = 10
 
 /** What Redis answered a batch: the reads' values in order (`undefined` if the MGET failed), failed writes. */
 interface Outcome {
@@ -259,4 +274,6 @@ interface Batch {
   /** Each key's last write (a DEL without a `value`), in the order of their last writes. */
   writes: Map<string, { value: string | undefined; ttl: number; calls: number }>
   settle: (() => void)[]
+  /** `now` once a read has the batch sent at the end of this turn; the timer of writes waiting for one. */
+  sending: 'now' | NodeJS.Timeout | undefined
 }
