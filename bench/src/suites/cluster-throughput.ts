@@ -4,6 +4,7 @@
  * cache in Redis, the per-client rate limit counted in Redis), under the same load, rounds alternating.
  */
 
+import { createRedisConnection, type RedisConnection } from '@chainpulse/redis'
 import { startRedisServer, waitFor } from '@chainpulse/redis/testing'
 import { type RunningChainPulse, startChainPulse } from '@chainpulse/server'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
@@ -11,13 +12,21 @@ import { addressFor, formatMs, formatPercent, percentile, rpcBody } from './pool
 import { addInto, emptyTotals, fire, startUpstreamProcess, type Totals } from './proxy-bench-kit.js'
 
 const CONNECTIONS = 10
-const ROUNDS = 6
+const ROUNDS = 10
 const ROUND_SECONDS = 2
 const WARMUP_SECONDS = 0.5
 /** The issue's bar: cluster mode keeps this share of a lone instance's throughput. */
 const TARGET_SHARE = 0.9
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {})
+
+/** Calls of each command Redis has run so far (`INFO commandstats`: a script's own commands too). */
+async function commandCalls(redis: RedisConnection): Promise<Map<string, number>> {
+  const stats = await redis.client.info('commandstats')
+  return new Map(
+    [...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(([, name, calls]) => [name!, Number(calls)]),
+  )
+}
 
 /** `eth_getBalance` of a new address on every request: each is a cache miss and an upstream call. */
 function distinctBalanceCalls(): () => string {
@@ -36,7 +45,11 @@ async function startInstance(upstreamUrl: string, redisUrl: string | undefined):
     },
     server: {
       logLevel: 'silent',
-      // On, so cluster mode pays its Redis round trip per request, but never reached by this load.
+      // Every answer kept, so each request pays a cache write as well as a lookup: the load's chain has
+      // no head (the upstream answers every call with "0x10"), which would leave `latest` answers unstored.
+      cache: { methods: { eth_getBalance: 'immutable' } },
+      // On, so cluster mode pays for its shared counter (one lease of 256 requests at this limit), but
+      // never reached by this load.
       rateLimit: { max: 1_000_000_000, timeWindowMs: 60_000 },
       ...(redisUrl ? { cluster: { redisUrl, instanceId: 'bench-instance' } } : {}),
     },
@@ -57,9 +70,15 @@ export const clusterThroughputSuite: BenchSuite = {
       { name: 'one instance, standing alone', instance: alone },
       { name: 'one instance in cluster mode (Redis: events, cache, rate limit)', instance: clustered },
     ]
+    // One sequence for every round and subject: an address asked once is never asked again (a hit).
+    const nextBody = distinctBalanceCalls()
     const totals: Totals[] = subjects.map(() => emptyTotals())
     const roundRates: number[][] = subjects.map(() => [])
+    // Commands the clustered instance sent per request it served, by command, over the timed rounds.
+    const commands = new Map<string, number>()
+    const counter = createRedisConnection(redis.url, { name: 'bench' })
     try {
+      await waitFor(() => counter.connected(), { what: 'the bench to reach Redis' })
       await waitFor(
         async () =>
           (
@@ -70,21 +89,29 @@ export const clusterThroughputSuite: BenchSuite = {
         { what: 'the clustered instance to reach Redis' },
       )
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [index, subject] of subjects.entries()) {
+        // A then B, then B then A: drift in the machine's load falls on both subjects alike.
+        const order = round % 2 === 0 ? [0, 1] : [1, 0]
+        for (const index of order) {
+          const subject = subjects[index]!
           const load = {
             url: `${subject.instance.url}/rpc/ethereum`,
             connections: CONNECTIONS,
-            nextBody: distinctBalanceCalls(),
+            nextBody,
           }
           await fire({ ...load, seconds: WARMUP_SECONDS })
           collectGarbage()
           const thisRound = emptyTotals()
+          const before = index === 1 ? await commandCalls(counter) : undefined
           await fire({ ...load, seconds: ROUND_SECONDS }, thisRound)
+          if (before)
+            for (const [name, calls] of await commandCalls(counter))
+              commands.set(name, (commands.get(name) ?? 0) + calls - (before.get(name) ?? 0))
           roundRates[index]!.push(thisRound.completed / thisRound.seconds)
           addInto(totals[index]!, thisRound)
         }
       }
     } finally {
+      await counter.close()
       await clustered.close()
       await alone.close()
       await redis.stop()
@@ -94,6 +121,15 @@ export const clusterThroughputSuite: BenchSuite = {
     if (failures > 0) throw new Error(`${failures} requests failed or answered non-2xx`)
     const shares = roundRates[1]!.map((rate, round) => rate / roundRates[0]![round]!)
     const share = percentile(shares, 50)
+    // The bench's own INFO calls are not the instance's.
+    commands.delete('info')
+    const served = totals[1]!.completed
+    const perRequest = (calls: number) => formatNumber(calls / served, 3)
+    const byName = [...commands.keys()]
+      .filter((name) => commands.get(name)! / served >= 0.001)
+      .sort((a, b) => commands.get(b)! - commands.get(a)!)
+      .map((name) => `${name.toUpperCase()} ${perRequest(commands.get(name)!)}`)
+      .join(', ')
     const rows: BenchRow[] = subjects.map((subject, index) => {
       const total = totals[index]!
       return {
@@ -103,6 +139,8 @@ export const clusterThroughputSuite: BenchSuite = {
           'vs alone (median of rounds)': index === 0 ? '100 %' : formatPercent(share),
           p50: formatMs(percentile(total.latencies, 50)),
           p99: formatMs(percentile(total.latencies, 99)),
+          'Redis commands/request':
+            index === 0 ? '—' : perRequest([...commands.values()].reduce((sum, calls) => sum + calls, 0)),
         },
       }
     })
@@ -111,8 +149,9 @@ export const clusterThroughputSuite: BenchSuite = {
       target: `cluster mode ≥ ${TARGET_SHARE * 100} % of a lone instance's requests/s (measured: median ${formatPercent(share)} over ${ROUNDS} rounds, range ${formatPercent(Math.min(...shares))}–${formatPercent(Math.max(...shares))})`,
       met: share >= TARGET_SHARE,
       notes: [
-        `Load: autocannon in the benchmark process, ${CONNECTIONS} keep-alive connections, each POSTing \`eth_getBalance\` of a new address at \`latest\` (every request a cache miss and one upstream call, the worst case for cluster mode's per-request Redis work); ${ROUNDS} rounds of ${ROUND_SECONDS} s per subject after a ${WARMUP_SECONDS} s warm-up, alternating; the verdict is the median of the per-round ratios. Upstream: the minimal node:http JSON-RPC server of proxy-throughput, in a child process.`,
-        'Both instances: `startChainPulse` with the same pool (one provider) and server config — the response cache on (in memory alone, in Redis in cluster mode), the per-client rate limit on with a limit this load never reaches (so cluster mode pays its Redis counter per request), every other default. In cluster mode each request also costs a cache lookup and a cache write in Redis, and its routing decision is published to the cluster channel (batched per event-loop turn); redis-server runs on loopback.',
+        `Load: autocannon in the benchmark process, ${CONNECTIONS} keep-alive connections, each POSTing \`eth_getBalance\` of a new address at \`latest\` (every request a cache miss, one upstream call and a cache write, the worst case for cluster mode's per-request Redis work); ${ROUNDS} rounds of ${ROUND_SECONDS} s per subject after a ${WARMUP_SECONDS} s warm-up, alternating (A B, then B A); the verdict is the median of the per-round ratios. Upstream: the minimal node:http JSON-RPC server of proxy-throughput, in a child process.`,
+        'Both instances: `startChainPulse` with the same pool (one provider) and server config — the response cache on with every `eth_getBalance` answer kept (in memory alone, in Redis in cluster mode; without the override this load, whose chain has no head, would store nothing), the per-client rate limit on with a limit this load never reaches, every other default. redis-server runs on loopback, on the same two cores.',
+        `What Redis ran per request in cluster mode (over the timed rounds, by command, as \`INFO commandstats\` counts them: a script's own commands too, so the rate limit's EVAL brings GET, INCRBY and PTTL): ${byName}. The cache store batches its commands, one socket write a batch (a turn's reads as one MGET, with the writes that waited for them, up to 10 ms); the rate limit takes slots of the shared window in leases (1, 2, 4… up to 256 slots, at most a thirty-second of the limit), so a busy client costs one EVAL per lease; the routing decisions of one turn go out as one PUBLISH.`,
       ],
     }
   },

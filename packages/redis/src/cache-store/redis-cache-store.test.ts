@@ -43,6 +43,25 @@ async function open(options: Partial<RedisCacheStoreOptions> = {}): Promise<Redi
   return store
 }
 
+/** Calls of each command the test server has served (`INFO commandstats`), but INFO itself. */
+async function commandCalls(): Promise<Record<string, number>> {
+  const stats = await client.info('commandstats')
+  return Object.fromEntries(
+    [...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)]
+      .filter(([, name]) => name !== 'info')
+      .map(([, name, calls]) => [name!, Number(calls)]),
+  )
+}
+
+/** The commands served between two {@link commandCalls} readings, leaving out those the test client sent. */
+function difference(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([name, calls]) => [name, calls - (before[name] ?? 0)] as const)
+      .filter(([, calls]) => calls > 0),
+  )
+}
+
 /** Resolves with how long `run` took, in ms. */
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now()
@@ -130,6 +149,57 @@ describe('createRedisCacheStore', () => {
     expect(await a.get('shared')).toBeUndefined()
   })
 
+  it('sends the commands of one turn together: the reads as one MGET, the writes beside it', async () => {
+    const store = await open()
+    await store.set('a', immutable)
+    await store.set('b', blockScoped)
+    const before = await commandCalls()
+    const [a, b, missing] = await Promise.all([
+      store.get('a'),
+      store.get('b'),
+      store.get('missing'),
+      store.set('c', headScoped),
+      store.set('d', immutable),
+    ])
+    expect([a, b, missing]).toEqual([immutable, blockScoped, undefined])
+    expect(await store.get('c')).toEqual(headScoped)
+    expect(await store.get('d')).toEqual(immutable)
+    const sent = difference(before, await commandCalls())
+    // The first batch: two SETs and one MGET of three keys; the reads of c and d: one MGET each.
+    expect(sent).toEqual({ mget: 3, set: 2 })
+    expect(store.status()).toMatchObject({ hits: 4, misses: 1, failures: 0, pending: 0 })
+  })
+
+  it('holds a write for the next read and sends it first in the same batch: the read sees it', async () => {
+    const store = await open()
+    const before = await commandCalls()
+    const written = store.set('w', immutable)
+    // A later turn of the event loop, within the write's wait.
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(await store.get('w')).toEqual(immutable)
+    await written
+    expect(difference(before, await commandCalls())).toEqual({ set: 1, mget: 1 })
+  })
+
+  it('sends writes waiting for a read when closed, ahead of the QUIT', async () => {
+    const store = await open()
+    void store.set('late', immutable)
+    await store.close()
+    expect(await client.get('chainpulse:cache:late')).toBe('{"json":"\\"0x1\\""}')
+  })
+
+  it('sends only the last write of a key in a batch: a store deleted at once never reaches Redis', async () => {
+    const store = await open()
+    await client.set('chainpulse:cache:gone', '{"json":"\\"old\\""}')
+    const before = await commandCalls()
+    await Promise.all([store.set('gone', immutable), store.delete('gone'), store.set('twice', immutable)])
+    await Promise.all([store.set('twice', blockScoped), store.set('twice', headScoped)])
+    expect(difference(before, await commandCalls())).toEqual({ del: 1, set: 2 })
+    expect(await client.exists('chainpulse:cache:gone')).toBe(0)
+    expect(await store.get('twice')).toEqual(headScoped)
+    expect(store.status()).toMatchObject({ failures: 0, pending: 0 })
+  })
+
   it('misses fast while Redis is down, writes quietly, and recovers when it is back', async () => {
     const store = await open()
     await store.set('kept', immutable)
@@ -164,6 +234,25 @@ describe('createRedisCacheStore', () => {
     server.resume()
     await waitFor(() => store.status().pending === 0, { what: 'the late answers' })
     expect(await store.get('kept')).toEqual(immutable)
+  })
+
+  it('gives up on a whole batch of reads and writes within timeoutMs on a hung Redis', async () => {
+    const store = await open({ timeoutMs: 50 })
+    await store.set('kept', immutable)
+    await server.pause()
+    const answers = await Promise.all([
+      store.get('kept'),
+      store.get('other'),
+      store.set('new', immutable),
+      store.delete('kept'),
+    ])
+    expect(answers).toEqual([undefined, undefined, undefined, undefined])
+    expect(store.status()).toMatchObject({ failures: 4, misses: 2, pending: 4 })
+    server.resume()
+    await waitFor(() => store.status().pending === 0, { what: 'the late answers' })
+    // Redis ran the batch once it woke: the writes happened, late.
+    expect(await store.get('new')).toEqual(immutable)
+    expect(await store.get('kept')).toBeUndefined()
   })
 
   it('resolves a write it cannot encode quietly, as a failure', async () => {

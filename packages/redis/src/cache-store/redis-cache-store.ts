@@ -87,7 +87,9 @@ const optionsSchema = z.strictObject({
  * block-scoped ones later, the rest (final, immutable answers) last. Redis failing never fails a
  * request: a read that cannot be answered within `timeoutMs` is a miss, a write is given up, both
  * counted in `status()`. Sharing cannot serve a stale answer: the cache checks every entry it reads
- * against its own view of the chain.
+ * against its own view of the chain. Commands go to Redis in batches, one socket write each: each key's
+ * last write (a store and a delete of one key in a batch send only the delete), then the reads as one
+ * MGET. A read has its batch sent at the end of the event-loop turn; writes wait up to 10 ms for one.
  *
  * @throws {ConfigError} when an option is invalid.
  * @example
@@ -102,45 +104,103 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   const connection = connect(config.redis, 'chainpulse:cache')
   const counts = { hits: 0, misses: 0, failures: 0, malformed: 0, pending: 0 }
   let closed = false
+  let next: Batch | undefined
 
   // Errors are counted where they reach a command; without a listener ioredis would log each one.
   connection.on('error', () => {})
 
   /**
-   * Runs one command within `timeoutMs`; resolves `undefined` (and counts a failure) when it fails, times
-   * out or is not sent. `pending` counts the command until Redis answers or the connection drops, not
-   * until the timeout: a command that timed out still holds memory in ioredis until then.
+   * The batch the next command joins, or `undefined` (a failure, counted) when it cannot be sent. A read
+   * has the batch sent at the end of this turn of the event loop; writes alone wait up to
+   * {@link WRITE_DELAY_MS} for a read to go with (no request waits on a write), so under load they cost
+   * no socket write of their own. `pending` counts a command from here until Redis answers or the
+   * connection drops, not until the timeout: a command that timed out still holds memory in ioredis
+   * until then.
    */
-  function run<T>(send: () => Promise<T>): Promise<T | undefined> {
+  function join(read: boolean): Batch | undefined {
     if (closed || connection.status !== 'ready' || counts.pending >= maxPendingCommands) {
       counts.failures++
-      return Promise.resolve(undefined)
-    }
-    let sent: Promise<T>
-    try {
-      sent = send()
-    } catch {
-      // An entry that cannot be encoded (say, a bigint smuggled into `block`): a failed write, not a throw.
-      counts.failures++
-      return Promise.resolve(undefined)
+      return undefined
     }
     counts.pending++
-    const answer = sent.then(
-      (value) => ({ value }),
-      () => undefined,
-    )
-    answer.then(() => {
-      counts.pending--
-    })
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs, undefined)
-    })
-    return Promise.race([answer, timeout]).then((outcome) => {
+    next ??= { commands: 0, reads: [], writes: new Map(), settle: [], sending: undefined }
+    if (read && next.sending !== 'now') {
+      clearTimeout(next.sending)
+      next.sending = 'now'
+      setImmediate(flush)
+    } else if (next.sending === undefined) {
+      next.sending = setTimeout(flush, WRITE_DELAY_MS)
+    }
+    next.commands++
+    return next
+  }
+
+  /**
+   * Sends every command of this turn of the event loop in one write: the reads as one MGET, then the
+   * writes (a key's last write only: a store deleted in the same turn is never sent). One timer bounds
+   * the whole batch; past it reads miss and writes are given up.
+   */
+  function flush(): void {
+    const batch = next
+    if (batch === undefined) return
+    next = undefined
+    if (batch.sending !== 'now') clearTimeout(batch.sending)
+    let answered = false
+    const finish = (outcome: Outcome | undefined) => {
+      if (answered) return
+      answered = true
       clearTimeout(timer)
-      if (outcome === undefined) counts.failures++
-      return outcome?.value
-    })
+      if (outcome === undefined) counts.failures += batch.commands
+      else counts.failures += outcome.failedWrites + (outcome.values ? 0 : batch.reads.length)
+      for (const [index, read] of batch.reads.entries()) read.resolve(outcome?.values?.[index])
+      for (const settle of batch.settle) settle()
+    }
+    const timer = setTimeout(finish, timeoutMs, undefined)
+    const answer = closed ? Promise.reject(new Error('closed')) : send(batch)
+    answer.then(
+      (outcome) => {
+        counts.pending -= batch.commands
+        finish(outcome)
+      },
+      () => {
+        counts.pending -= batch.commands
+        finish(undefined)
+      },
+    )
+  }
+
+  async function send(batch: Batch): Promise<Outcome> {
+    const keys = batch.reads.map((read) => read.key)
+    if (batch.writes.size === 0) return { values: await connection.mget(keys), failedWrites: 0 }
+    // Writes first: a read sent with a write of its key sees that write.
+    const pipeline = connection.pipeline()
+    for (const [key, write] of batch.writes) {
+      if (write.value === undefined) pipeline.del(key)
+      else pipeline.set(key, write.value, 'EX', write.ttl)
+    }
+    if (keys.length) pipeline.mget(keys)
+    const results = (await pipeline.exec()) ?? []
+    let index = 0
+    let failedWrites = 0
+    for (const write of batch.writes.values()) if (results[index++]?.[0] !== null) failedWrites += write.calls
+    let values: readonly unknown[] | undefined
+    if (keys.length) {
+      const [error, found] = results[index] ?? [new Error('no answer')]
+      values = error ? undefined : (found as unknown[])
+    }
+    return { values, failedWrites }
+  }
+
+  /** Queues a write of `key`: a SET of `value` for `ttl` seconds, or a DEL without a value. */
+  function write(key: string, value?: string, ttl = 0): Promise<void> {
+    const batch = join(false)
+    if (!batch) return Promise.resolve()
+    const calls = (batch.writes.get(keyPrefix + key)?.calls ?? 0) + 1
+    // Deleting re-inserts, so a key's last write goes last; a store and a delete of one key in a turn
+    // leave only the delete.
+    batch.writes.delete(keyPrefix + key)
+    batch.writes.set(keyPrefix + key, { value, ttl, calls })
+    return new Promise((resolve) => batch.settle.push(resolve))
   }
 
   function ttlOf(entry: CacheEntry): number {
@@ -151,8 +211,11 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
 
   return {
     async get(key) {
+      const batch = join(true)
       // `null` is Redis's "no such key", `undefined` a failure: both a miss.
-      const text = await run(() => connection.get(keyPrefix + key))
+      const text = batch
+        ? await new Promise<unknown>((resolve) => batch.reads.push({ key: keyPrefix + key, resolve }))
+        : undefined
       if (typeof text !== 'string') {
         counts.misses++
         return undefined
@@ -166,19 +229,51 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
       counts.hits++
       return entry
     },
-    async set(key, entry) {
-      await run(() => connection.set(keyPrefix + key, encodeEntry(entry), 'EX', ttlOf(entry)))
+    set(key, entry) {
+      let text: string
+      try {
+        text = encodeEntry(entry)
+      } catch {
+        // An entry that cannot be encoded (say, a bigint smuggled into `block`): a failed write, not a throw.
+        counts.failures++
+        return Promise.resolve()
+      }
+      return write(key, text, ttlOf(entry))
     },
-    async delete(key) {
-      await run(() => connection.del(keyPrefix + key))
+    delete(key) {
+      return write(key)
     },
     status() {
       return { connected: !closed && connection.status === 'ready', ...counts }
     },
     async close() {
       if (closed) return
+      // Writes waiting for a read go now, ahead of the QUIT.
+      flush()
       closed = true
       await disconnect(connection)
     },
   }
+}
+
+/** Longest wait of writes for a read to share a socket write with (ms): how late another instance may see them. */
+const WRITE_DELAY_MS = 10
+
+/** What Redis answered a batch: the reads' values in order (`undefined` if the MGET failed), failed writes. */
+interface Outcome {
+  values: readonly unknown[] | undefined
+  failedWrites: number
+}
+
+/** The commands one turn of the event loop issued, sent together. */
+interface Batch {
+  /** Commands joined (each read, each write, a key written twice counts twice). */
+  commands: number
+  /** Each read, resolved with what MGET found at its place (`undefined` when it failed). */
+  reads: { key: string; resolve: (value: unknown) => void }[]
+  /** Each key's last write (a DEL without a `value`), in the order of their last writes. */
+  writes: Map<string, { value: string | undefined; ttl: number; calls: number }>
+  settle: (() => void)[]
+  /** `now` once a read has the batch sent at the end of this turn; the timer of writes waiting for one. */
+  sending: 'now' | NodeJS.Timeout | undefined
 }
