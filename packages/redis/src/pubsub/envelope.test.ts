@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeEnvelope, encodeEnvelope, encodeMessage } from './envelope.js'
+import { decodeEnvelope, encodeEnvelope, encodeMessage, envelopePrefix } from './envelope.js'
 
 describe('envelope', () => {
   it('round-trips the messages of one turn in one envelope, in order', () => {
@@ -23,6 +23,16 @@ describe('envelope', () => {
       ],
       malformed: 0,
     })
+  })
+
+  it("begins every envelope of an origin with that origin's prefix, and no other origin's", () => {
+    for (const origin of ['a', 'ab', 'with "quotes" and \\', 'é']) {
+      const text = encodeEnvelope(origin, [encodeMessage('t', 1)])
+      expect(text.startsWith(envelopePrefix(origin))).toBe(true)
+      expect(decodeEnvelope(text)?.origin).toBe(origin)
+    }
+    // A prefix of another id is not its prefix: the closing quote is part of it.
+    expect(encodeEnvelope('ab', []).startsWith(envelopePrefix('a'))).toBe(false)
   })
 
   it('carries an undefined payload as an absent one', () => {

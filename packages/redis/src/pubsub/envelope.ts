@@ -29,7 +29,15 @@ export function encodeMessage(topic: string, payload: unknown): string {
 
 /** Wraps messages from {@link encodeMessage} into one envelope's text. */
 export function encodeEnvelope(origin: string, encodedMessages: readonly string[]): string {
-  return `{"v":1,"origin":${JSON.stringify(origin)},"messages":[${encodedMessages.join(',')}]}`
+  return `${envelopePrefix(origin)}"messages":[${encodedMessages.join(',')}]}`
+}
+
+/**
+ * How every envelope {@link encodeEnvelope} makes for `origin` begins: an instance recognises the echo
+ * of its own publishes by it, without parsing them.
+ */
+export function envelopePrefix(origin: string): string {
+  return `{"v":1,"origin":${JSON.stringify(origin)},`
 }
 
 /** What {@link decodeEnvelope} makes of a text: the good messages, and how many were not messages. */

@@ -3,7 +3,7 @@ import * as z from 'zod/mini'
 import { connect, disconnect } from '../connection/connect.js'
 import { parseOptions } from '../options/parse-options.js'
 import { callbackSchema, type RedisTarget, redisTargetSchema } from '../options/schemas.js'
-import { decodeEnvelope, encodeEnvelope, encodeMessage } from './envelope.js'
+import { decodeEnvelope, encodeEnvelope, encodeMessage, envelopePrefix } from './envelope.js'
 
 /** Options of {@link createRedisPubSubAdapter}. */
 export interface RedisPubSubAdapterOptions {
@@ -128,8 +128,10 @@ export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): Re
   subscriber.on('close', () => {
     subscribed = false
   })
+  // Redis echoes every publish to its own subscriber too: skip those before parsing them.
+  const ownPrefix = envelopePrefix(instanceId)
   subscriber.on('message', (from: string, text: string) => {
-    if (from !== channel) return
+    if (from !== channel || text.startsWith(ownPrefix)) return
     const envelope = decodeEnvelope(text)
     if (!envelope) {
       counts.malformed++
