@@ -222,10 +222,11 @@ export const soak: Scenario = {
       await Promise.all([reads.stop(), batches.stop(), filters.stop(), subscribers.stop()])
       const loadEndedAt = clock.now()
 
-      // Handles settle: keep-alive sockets close, subscriptions end. Sampled until back or out of time.
+      // Handles settle: keep-alive sockets close, WebSockets finish closing. Sampled until back or out of time.
       let after = await sampled.sample(clock.now())
       while (
-        handleCount(after) > handleCount(baseline) + HANDLE_TOLERANCE &&
+        (handleCount(after) > handleCount(baseline) + HANDLE_TOLERANCE ||
+          after.connections > baseline.connections) &&
         clock.now() < loadEndedAt + SETTLE_MS
       ) {
         await sleep(1_000)
