@@ -289,7 +289,11 @@ export const soak: Scenario = {
         ...(plan.assertFlat ? {} : { targets: flatness }),
         notes: [
           `${plan.loadMs >= 60_000 ? `${plan.loadMs / 60_000} min` : `${plan.loadMs / 1_000} s`} of load: ${HTTP_CLIENTS} clients reading every ${HTTP_PERIOD_MS} ms, one sending a batch of ${BATCH_SIZE} reads every ${BATCH_PERIOD_MS} ms (a row counts a batch once), ${FILTER_CLIENTS} filter clients (a log and a block filter each, polled every ${FILTER_POLL_MS} ms, uninstalled after ${plan.lifetimeMs / 1_000} s, then new ones), ${WS_CLIENTS} WebSocket clients (newHeads and logs; each leaves after ${plan.lifetimeMs / 1_000} s, every other one unsubscribing first, and a new one comes). Response cache on, rate limits off.`,
-          `3 providers (no injected errors); ${kills} kill(s), round robin, each revived after ${plan.downForMs / 1_000} s: ${upstream.map((event) => `${event.kind === 'action' ? event.action : ''} ${event.providerId} at ${Math.round(event.at / 1_000)} s`).join(', ')}.`,
+          `3 providers (no injected errors); ${kills} kill(s), round robin, each revived after ${plan.downForMs / 1_000} s; killed at ${upstream
+            .flatMap((event) =>
+              event.kind === 'action' && event.action === 'kill' ? [`${Math.round(event.at / 1_000)}`] : [],
+            )
+            .join(', ')} s.`,
           `The server runs in its own process, sampled over IPC every ${plan.sampleEveryMs / 1_000} s (${samples.length} samples) after a full collection there: RSS, live heap, \`process.getActiveResourcesInfo()\`, listeners on its HTTP server and on \`process\`. Median live heap / RSS per quarter: ${byQuarter.join('; ')}.`,
           `Baseline (idle, before the load): ${handleCount(baseline)} handles, ${mb(baseline.heapUsedBytes)} heap, ${mb(baseline.rssBytes)} RSS; after the load (${Math.round(settledMs / 1_000)} s after it stopped): ${handleCount(after)} handles, ${mb(after.heapUsedBytes)} heap, ${mb(after.rssBytes)} RSS.`,
           `Flatness: the first quarter is warm-up; the last quarter's median must be within ${HEAP_BOUND.factor} × the second's + ${mb(HEAP_BOUND.allowanceBytes)} (live heap) and ${RSS_BOUND.factor} × + ${mb(RSS_BOUND.allowanceBytes)} (RSS)${plan.assertFlat ? '' : '; asserted in the long profile only'}.`,
