@@ -13,10 +13,11 @@ const header = `# Reliability under fire
 
 Produced by \`pnpm chaos\` (one scenario: \`pnpm chaos <id>\`; the long profile: \`pnpm chaos --profile long\`).
 Each scenario runs the server (in the suite's process, through \`startChainPulse\`; crash-restart runs
-\`chainpulse serve\` as its own process, to SIGKILL it) over a devnet in its own process, drives bounded load
-from real HTTP clients on 127.0.0.1, records every client-side event and (except crash-restart) every
-request each provider received (a recording front sits before each devnet provider), and checks its
-invariants over the whole history. The short profile runs in CI (\`chaos/src/chaos.test.ts\`, part of
+\`chainpulse serve\` as its own process, to SIGKILL it; soak runs it in a child process, to sample its memory
+and handles alone) over a devnet in its own process, drives bounded load from real HTTP clients on
+127.0.0.1, records every client-side event and (except crash-restart and soak) every request each provider
+received (a recording front sits before each devnet provider), and checks its invariants over the whole
+history. The short profile runs in CI (\`chaos/src/chaos.test.ts\`, part of
 \`pnpm test\`); each section below is from the run named in it.
 
 **Invariants** are correctness that must hold on any machine (no errors, exact ids, bounded counts, bounds

@@ -1,16 +1,19 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { HostileKind } from './hostile-clients.js'
+import type { HostileKind, SlowWsReaderOutcome } from './hostile-clients.js'
 
 /** What the hostile clients sent, and the statuses they got back, once they have stopped. */
 export interface HostileReport {
   sent: Record<HostileKind, number>
   statuses: Record<string, Record<number, number>>
+  slowWsReaders: SlowWsReaderOutcome[]
 }
 
-/** Hostile clients running in a child process. */
+/** Hostile clients in a child process, loaded and waiting for `start()`. */
 export interface HostileProcess {
+  /** Starts the attack; it stops by itself after `durationMs`. */
+  start(): void
   /** Stops them (closing the child's stdin) and resolves with their report. */
   stop(): Promise<HostileReport>
 }
@@ -31,17 +34,21 @@ const nodeArgs = fromSource
 /**
  * Starts the hostile clients of {@link startHostileClients} in their own process, as real hostile
  * clients are: their CPU (building huge batches, opening thousands of sockets) is not the server's, and
- * their sockets are not in the server's process. Stops by itself after `durationMs`.
+ * their sockets are not in the server's process. Resolves once the child has loaded (on a busy machine,
+ * loading takes seconds, which must not eat into a short attack); `start()` starts the attack, which
+ * stops by itself after `durationMs`.
  *
+ * @throws {Error} when the child exits before it is ready
  * @example
- * const hostile = spawnHostileClients({ url, durationMs: 5_000, idleSockets: 1_000 })
+ * const hostile = await spawnHostileClients({ url, durationMs: 5_000, idleSockets: 1_000 })
+ * hostile.start()
  * const report = await hostile.stop()
  */
-export function spawnHostileClients(options: {
+export async function spawnHostileClients(options: {
   url: string
   durationMs: number
   idleSockets: number
-}): HostileProcess {
+}): Promise<HostileProcess> {
   const child = spawn(process.execPath, [...nodeArgs, JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
@@ -56,7 +63,19 @@ export function spawnHostileClients(options: {
       else reject(new Error(`hostile clients exited with code ${code}: ${output}`))
     })
   })
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => {
+      if (!output.startsWith('ready\n')) return
+      child.stdout!.off('data', onData)
+      resolve()
+    }
+    child.stdout!.on('data', onData)
+    exited.catch(reject)
+  })
   return {
+    start() {
+      child.stdin!.write('go\n')
+    },
     stop() {
       child.stdin!.end()
       return exited

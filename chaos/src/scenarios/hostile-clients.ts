@@ -1,11 +1,13 @@
+import { connectWs, type TestWsClient } from '@chainpulse/devnet/testing'
+import { toNumber } from '../invariants/chain-delivery.js'
 import { everyRequestSucceeded, exactIds, noneHangs } from '../invariants/client-invariants.js'
 import { p99WithinBaseline } from '../invariants/latency.js'
-import { memoryReturned } from '../invariants/memory.js'
+import { handlesReturned, listenersReturned, memoryReturned } from '../invariants/memory.js'
 import { noHealthChanges } from '../invariants/upstream-invariants.js'
 import { verdict } from '../invariants/verdict.js'
 import { spawnHostileClients } from '../load/hostile-process.js'
 import { startHttpLoad } from '../load/http-load.js'
-import { liveHeapBytes } from '../record/memory.js'
+import { handleCount, type ResourceSample, sampleResources } from '../record/memory.js'
 import { createPhases } from '../record/phases.js'
 import type { Profile, Scenario, ScenarioResult } from '../scenario.js'
 import { startStage } from '../setup/stage.js'
@@ -20,17 +22,36 @@ import {
 } from './pool-knobs.js'
 
 const WARM_UP_MS = 2_000
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`
 /**
  * Room for the live heap after the attack: the server, the devnet fronts and the clients share this
  * process, and caches that fill once (compiled code, connection pools) are not growth.
  */
 const HEAP_TOLERANCE_BYTES = 16 * 1_048_576
+/**
+ * Room for RSS after the attack: V8 and malloc keep pages after a peak (thousands of sockets, MBs of
+ * bodies) and hand them back lazily, so RSS is held to a wider bound than the live heap.
+ */
+const RSS_TOLERANCE_BYTES = 64 * 1_048_576
+/** Handles after the attack may exceed the idle baseline by this many: probes in flight (sockets, timers). */
+const HANDLE_TOLERANCE = 4
+/** The pool's upstream keep-alive sockets opened under load close after 30 s idle (its undici default). */
+const SETTLE_MS = 35_000
+/**
+ * What a slow WebSocket reader may have been sent before the server closes it: the server's
+ * `ws.maxBufferedBytes` (4 MB default), the message that went over it (≤ 1 MB) and the kernel's socket
+ * buffers on both sides of loopback (a few MB); the reader asks for about 13 MB.
+ */
+const SLOW_WS_BOUND_BYTES = 10 * 1_048_576
 
 /**
  * Scenario 6: hostile clients join normal load (malformed bodies, deep nesting, huge and oversized
- * batches, calls every node rejects, slow readers, slowloris connections, thousands of idle sockets).
- * Every normal request must still succeed with its p99 within 2× the baseline's, no provider's health
- * may change, and the live heap must return to its baseline once the hostile clients are gone.
+ * batches, calls every node rejects, slow HTTP readers, a WebSocket client that subscribes and stops
+ * reading, slowloris connections, thousands of idle sockets). Every normal request must still succeed
+ * with its p99 within 2× the baseline's, no provider's health may change, well-behaved WebSocket
+ * subscribers keep every head, the slow WebSocket reader is closed (1008) after a bounded amount, and
+ * the live heap, RSS, active handles and listeners return to their baseline once the hostile clients
+ * are gone.
  */
 export const hostileClients: Scenario = {
   id: 'hostile-clients',
@@ -56,9 +77,37 @@ export const hostileClients: Scenario = {
       chain: { name: 'ethereum', chainId: 1, blockTimeMs: 800 },
       pool: CHAOS_POOL_KNOBS,
     })
+    const subscribers: TestWsClient[] = []
     try {
       const { clock, upstream } = stage
+      const emitters = { 'http server': stage.server.app.server, process }
+      // The idle baseline: the busiest of three samples (a probe may be in flight).
+      const idle: ResourceSample[] = []
+      for (let i = 0; i < 3; i++) {
+        idle.push(sampleResources(emitters))
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      }
+      const idleBaseline = idle.reduce((a, b) => (handleCount(b) > handleCount(a) ? b : a))
       const phases = createPhases(clock, 'warm-up')
+      // Well-behaved WebSocket subscribers, reading every head, next to the slow ones.
+      const wsUrl = `${stage.rpcUrl.replace('http:', 'ws:').replace('/rpc/', '/ws/rpc/')}`
+      const heads = new Map<TestWsClient, { at: number; number: number }[]>()
+      for (let i = 0; i < 2; i++) {
+        const client = await connectWs(wsUrl)
+        subscribers.push(client)
+        const id = await client.subscribe(['newHeads'])
+        const seen: { at: number; number: number }[] = []
+        heads.set(client, seen)
+        client.socket.on('message', (data) => {
+          const message = JSON.parse(String(data)) as {
+            params?: { subscription?: string; result?: { number?: string } }
+          }
+          if (message.params?.subscription === id && message.params.result?.number)
+            seen.push({ at: clock.now(), number: toNumber(message.params.result.number) })
+        })
+      }
+      let subscriberCloses = 0
+      for (const client of subscribers) void client.closed.then(() => subscriberCloses++)
       const load = startHttpLoad({
         url: stage.rpcUrl,
         clients: 8,
@@ -70,20 +119,49 @@ export const hostileClients: Scenario = {
         stopAtMs: clock.now() + WARM_UP_MS + 3 * phaseMs + 10_000,
       })
       const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+      // Loaded during the warm-up, started with the attack.
+      const hostileClients = await spawnHostileClients({
+        url: stage.rpcUrl,
+        durationMs: phaseMs,
+        idleSockets,
+      })
       await sleep(WARM_UP_MS)
       phases.enter('baseline')
       await sleep(phaseMs)
-      const heapBefore = liveHeapBytes()
+      const before = sampleResources(emitters)
       phases.enter('under attack')
       const attackFrom = clock.now()
-      const hostileClients = spawnHostileClients({ url: stage.rpcUrl, durationMs: phaseMs, idleSockets })
+      hostileClients.start()
       await sleep(phaseMs)
       const hostile = await hostileClients.stop()
       phases.enter('after')
       await sleep(phaseMs)
+      const closesBeforeEnd = subscriberCloses
       await load.stop()
+      await Promise.all(subscribers.map((client) => client.close()))
+      const loadEndedAt = clock.now()
+      let after = sampleResources(emitters)
+      while (
+        handleCount(after) > handleCount(idleBaseline) + HANDLE_TOLERANCE &&
+        clock.now() < loadEndedAt + SETTLE_MS
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+        after = sampleResources(emitters)
+      }
+      const settledMs = clock.now() - loadEndedAt
       const endedAt = clock.now()
-      const heapAfter = liveHeapBytes()
+      const attackTo = phases.startOf('after')
+      const wsHeads = [...heads.values()]
+      const wsGaps = wsHeads.flatMap((seen, client) =>
+        seen
+          .slice(1)
+          .flatMap((head, k) =>
+            head.number === seen[k]!.number + 1
+              ? []
+              : [`subscriber ${client}: head ${seen[k]!.number} then ${head.number}`],
+          ),
+      )
+      const slowWs = hostile.slowWsReaders
 
       const events = load.events.filter((event) => event.phase !== 'warm-up')
       const sentKinds = Object.entries(hostile.sent)
@@ -93,7 +171,52 @@ export const hostileClients: Scenario = {
         noneHangs(events, REQUEST_DEADLINE_MS + SLACK_MS),
         p99WithinBaseline(events, { baselinePhase: 'baseline', ...P99_INVARIANT }),
         noHealthChanges(upstream, { from: attackFrom, to: endedAt }),
-        memoryReturned(heapBefore, heapAfter, HEAP_TOLERANCE_BYTES),
+        memoryReturned(before.heapUsedBytes, after.heapUsedBytes, HEAP_TOLERANCE_BYTES),
+        verdict(
+          `RSS back within ${RSS_TOLERANCE_BYTES / 1_048_576} MB of its baseline`,
+          `${mb(before.rssBytes)} → ${mb(after.rssBytes)}`,
+          after.rssBytes - before.rssBytes > RSS_TOLERANCE_BYTES
+            ? [`grew by ${mb(after.rssBytes - before.rssBytes)}`]
+            : [],
+        ),
+        handlesReturned(idleBaseline, after, HANDLE_TOLERANCE),
+        listenersReturned(idleBaseline, after, before.listeners),
+        verdict(
+          `every WebSocket client that stopped reading was closed with 1008 after at most ${mb(SLOW_WS_BOUND_BYTES)}`,
+          slowWs
+            .map(
+              (reader) =>
+                `${mb(reader.receivedBytes)} of ${mb(reader.askedBytes)} asked, ${reader.ending}${reader.closeCode === undefined ? '' : ` ${reader.closeCode}`}`,
+            )
+            .join('; '),
+          slowWs.flatMap((reader, index) => [
+            ...(reader.upgraded ? [] : [`reader ${index}: no 101 handshake`]),
+            ...(reader.closeCode === 1008
+              ? []
+              : [`reader ${index}: ${reader.ending}, close code ${reader.closeCode ?? 'none'}`]),
+            ...(reader.receivedBytes > SLOW_WS_BOUND_BYTES
+              ? [`reader ${index}: sent ${mb(reader.receivedBytes)}`]
+              : []),
+          ]),
+        ),
+        verdict(
+          'well-behaved WebSocket subscribers kept their subscription: every head in order, heads during the attack',
+          wsHeads
+            .map(
+              (seen) =>
+                `${seen.length} heads, ${seen.filter((head) => head.at >= attackFrom && head.at < attackTo).length} during the attack`,
+            )
+            .join('; '),
+          [
+            ...(closesBeforeEnd > 0 ? [`${closesBeforeEnd} closed by the server`] : []),
+            ...wsGaps,
+            ...wsHeads.flatMap((seen, client) =>
+              seen.some((head) => head.at >= attackFrom && head.at < attackTo)
+                ? []
+                : [`subscriber ${client}: no head during the attack`],
+            ),
+          ],
+        ),
         verdict(
           'every kind of hostile client ran',
           sentKinds.map(([kind, count]) => `${kind} ${count}`).join(', '),
@@ -113,11 +236,14 @@ export const hostileClients: Scenario = {
         notes: [
           `3 providers; 8 normal clients, one request per 100 ms each; ${phaseMs / 1_000} s per phase; the table counts normal requests only.`,
           `Hostile (sent): ${sentKinds.map(([kind, count]) => `${kind} ${count}`).join(', ')}; answers: ${JSON.stringify(hostile.statuses)}.`,
+          `Slow WebSocket reader(s): ${slowWs.length}; each subscribes to newHeads and logs, then over three quarters of the attack sends ${mb(slowWs[0]?.askedBytes ?? 0)} worth of refused calls (in messages of 20 calls, each answer echoing a ~5 KB id) and reads nothing until the end, when it reads what it was sent, up to the server's close frame. 2 well-behaved WebSocket subscribers (newHeads) run throughout.`,
           'The hostile clients run in their own process; the server, the recording fronts and the normal clients share one, the devnet has its own.',
+          `Memory (this process, after a full collection): live heap ${mb(before.heapUsedBytes)} at the end of the baseline → ${mb(after.heapUsedBytes)} after; RSS ${mb(before.rssBytes)} → ${mb(after.rssBytes)}. Handles: ${handleCount(idleBaseline)} idle before the load, ${handleCount(before)} under normal load, ${handleCount(after)} ${Math.round(settledMs / 1_000)} s after the load stopped.`,
         ],
         history: { clients: events, upstream, phases: phases.list, endedAt },
       }
     } finally {
+      await Promise.all(subscribers.map((client) => client.close()))
       await stage.stop()
     }
   },

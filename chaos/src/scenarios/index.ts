@@ -5,6 +5,7 @@ import { crashRestart } from './crash-restart.js'
 import { failureMatrix } from './failure-matrix.js'
 import { hostileClients } from './hostile-clients.js'
 import { killHangRevive } from './kill-hang-revive.js'
+import { soak } from './soak.js'
 import { subscriptionsFilters } from './subscriptions-filters.js'
 
 /** Every finished scenario, in the order `pnpm chaos` runs them. */
@@ -16,4 +17,5 @@ export const scenarios: readonly Scenario[] = [
   hostileClients,
   subscriptionsFilters,
   crashRestart,
+  soak,
 ]
