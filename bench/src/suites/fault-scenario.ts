@@ -7,6 +7,7 @@ import {
   type BenchProvider,
   countCall,
   createEthersFallback,
+  createPlainFetch,
   createViemFallback,
   ethersFallbackName,
   expectZero,
@@ -19,7 +20,6 @@ import {
   type LoadResult,
   mergeLoad,
   percentile,
-  rpcBody,
   runLoad,
   topErrors,
 } from './pool-bench-kit.js'
@@ -139,23 +139,7 @@ const referenceSubject: Subject = {
   name: 'reference: plain fetch to the healthy provider only (no faults, no failover)',
   kind: 'reference',
   create(devnet) {
-    const healthy = urls(devnet)[2]!.httpUrl
-    const sent = [0, 0, 0]
-    let id = 1
-    return {
-      sent,
-      async read(address) {
-        countCall(sent, 2)
-        const response = await fetch(healthy, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: rpcBody(id++, 'eth_getBalance', [address, 'latest']),
-        })
-        if (!response.ok) throw new Error(`HTTP ${response.status}`)
-        expectZero(((await response.json()) as { result?: unknown }).result)
-      },
-      async close() {},
-    }
+    return createPlainFetch(urls(devnet)[2]!.httpUrl, 2, 3)
   },
 }
 

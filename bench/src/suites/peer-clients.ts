@@ -6,6 +6,7 @@
 import { FallbackProvider, FetchRequest, JsonRpcProvider, Network } from 'ethers'
 import { createPublicClient, fallback, http } from 'viem'
 import { formatNumber } from '../suite.js'
+import { rpcBody } from './pool-bench-kit.js'
 
 /** A provider as a comparison lists it to every client, in the same order for all of them. */
 export interface BenchProvider {
@@ -37,6 +38,29 @@ export function countCall(sent: number[], index: number): void {
 /** Every balance read asks for an address nobody funded. */
 export function expectZero(balance: unknown): void {
   if (balance !== 0n && balance !== '0x0') throw new Error(`unexpected balance ${String(balance)}`)
+}
+
+/**
+ * The reference row's client: every read POSTed to provider `index` of `providerCount` alone, with no
+ * routing, failover or retry.
+ */
+export function createPlainFetch(url: string, index: number, providerCount: number): BenchClient {
+  const sent = Array.from({ length: providerCount }, () => 0)
+  let id = 1
+  return {
+    sent,
+    async read(address) {
+      countCall(sent, index)
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: rpcBody(id++, 'eth_getBalance', [address, 'latest']),
+      })
+      if (!response.ok) throw new Error(`HTTP ${response.status}`)
+      expectZero(((await response.json()) as { result?: unknown }).result)
+    },
+    async close() {},
+  }
 }
 
 /** viem's `fallback` of one `http()` per provider with `rank: true` and its defaults. */

@@ -10,6 +10,7 @@ import {
   type BenchProvider,
   countCall,
   createEthersFallback,
+  createPlainFetch,
   createViemFallback,
   ethersFallbackName,
   expectZero,
@@ -22,7 +23,6 @@ import {
   type LoadResult,
   mergeLoad,
   percentile,
-  rpcBody,
   runLoad,
   topErrors,
 } from './pool-bench-kit.js'
@@ -178,23 +178,7 @@ const referenceSubject: Subject = {
   name: 'reference: plain fetch to alpha only (one provider, no routing)',
   kind: 'reference',
   async create(providers) {
-    const { httpUrl } = providers[0]!
-    const sent = providers.map(() => 0)
-    let id = 1
-    return {
-      sent,
-      async read(address) {
-        countCall(sent, 0)
-        const response = await fetch(httpUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: rpcBody(id++, 'eth_getBalance', [address, 'latest']),
-        })
-        if (!response.ok) throw new Error(`HTTP ${response.status}`)
-        expectZero(((await response.json()) as { result?: unknown }).result)
-      },
-      async close() {},
-    }
+    return createPlainFetch(providers[0]!.httpUrl, 0, providers.length)
   },
 }
 
