@@ -82,6 +82,7 @@ describe('public exports', () => {
         "providerPoolConfigJsonSchema",
         "redactUrl",
         "referencedBlockNumber",
+        "startDeadline",
         "systemClock",
         "toAbortSignal",
         "toEip1193Error",

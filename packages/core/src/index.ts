@@ -50,6 +50,7 @@ export { consecutiveFailures } from './circuit-breaker/consecutive-failures.js'
 export { type FailureRatioOptions, failureRatio } from './circuit-breaker/failure-ratio.js'
 export type { TripRule, TripTracker } from './circuit-breaker/trip-rule.js'
 export { type Clock, systemClock, type TimerHandle } from './clock/clock.js'
+export { startDeadline } from './clock/deadline.js'
 export {
   createEip1193Provider,
   type Eip1193ConnectInfo,

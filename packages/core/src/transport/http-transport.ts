@@ -1,6 +1,7 @@
 import { toAbortSignal } from '../abort/cancellation.js'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock } from '../clock/clock.js'
+import { startDeadline } from '../clock/deadline.js'
 import type { ChainPulseError } from '../errors/base-error.js'
 import {
   AbortedError,
@@ -254,10 +255,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       controller.abort(signal?.reason)
     }
     const stopWaitingForAbort = signal ? onAbort(signal, onCallerAbort) : undefined
-    const timer = clock.setTimeout(() => {
+    const cancelDeadline = startDeadline(clock, timeoutMs, () => {
       abortedBy ??= 'timeout'
       controller.abort()
-    }, timeoutMs)
+    })
     init.signal = controller.signal
     try {
       let response: Response
@@ -273,7 +274,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         throw failure(error, 'body', abortedBy, signal, timeoutMs)
       }
     } finally {
-      clock.clearTimeout(timer)
+      cancelDeadline()
       stopWaitingForAbort?.()
     }
   }

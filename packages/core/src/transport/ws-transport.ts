@@ -1,6 +1,7 @@
 import { WebSocket as IsomorphicWebSocket } from 'isows'
 import { onAbort } from '../abort/on-abort.js'
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.js'
+import { startDeadline } from '../clock/deadline.js'
 import {
   AbortedError,
   MalformedResponseError,
@@ -531,7 +532,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
 
     return new Promise((resolve, reject) => {
       const cleanup = () => {
-        clock.clearTimeout(timer)
+        cancelDeadline()
         stopWaitingForAbort?.()
       }
       const abortCall = () => {
@@ -539,11 +540,11 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
         cleanup()
         reject(new AbortedError({ ...context, cause: signal?.reason }))
       }
-      const timer = clock.setTimeout(() => {
+      const cancelDeadline = startDeadline(clock, timeoutMs, () => {
         if (!pending.delete(id)) return
         cleanup()
         reject(new UpstreamTimeoutError({ ...context, timeoutMs }))
-      }, timeoutMs)
+      })
       const stopWaitingForAbort = signal ? onAbort(signal, abortCall) : undefined
       const entry: Pending = {
         text: JSON.stringify(message),

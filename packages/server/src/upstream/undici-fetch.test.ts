@@ -145,6 +145,21 @@ it('keeps the transport’s deadline itself, for the headers and for the body, o
   await timed.close()
 })
 
+it('takes an answer that arrived while the event loop was blocked past the deadline, on the real clock', async () => {
+  // A busy moment (a long synchronous task, a GC pause, a starved CPU) must not time out a call whose
+  // answer is waiting unread in its socket; otherwise every call and probe in flight fails at once.
+  const transport = createHttpTransport({ url, fetch, timeoutMs: 300 })
+  const arrived = nextArrival()
+  const pending = transport.request({ jsonrpc: '2.0', id: 7, method: 'eth_chainId' })
+  await arrived // the server has the call and answers at once; this process now blocks for 3 deadlines
+  const blockedUntil = performance.now() + 900
+  while (performance.now() < blockedUntil) {
+    // blocked: nothing is read, the deadline's timer falls due unseen
+  }
+  const { response } = await pending
+  expect(response).toMatchObject({ id: 7 })
+})
+
 it.each([
   ['an AbortSignal', () => new AbortController()],
   ["the pool's light signal (a coalesced or hedged call's)", () => createCancellation()],

@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events'
-import { type Clock, type FetchInit, type FetchLike, onAbort, systemClock } from '@chainpulse/core'
+import {
+  type Clock,
+  type FetchInit,
+  type FetchLike,
+  onAbort,
+  startDeadline,
+  systemClock,
+} from '@chainpulse/core'
 import { Agent } from 'undici'
 
 /** URLs whose origin and path are kept parsed; past it the cache starts over (pools call a few). */
@@ -64,15 +71,15 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
     const cancel = new EventEmitter()
     let timedOut = false
     const stopWaitingForAbort = callerSignal ? onAbort(callerSignal, () => cancel.emit('abort')) : undefined
-    const timer =
+    const cancelDeadline =
       init.timeoutMs === undefined
         ? undefined
-        : clock.setTimeout(() => {
+        : startDeadline(clock, init.timeoutMs, () => {
             timedOut = true
             cancel.emit('abort')
-          }, init.timeoutMs)
+          })
     const settle = () => {
-      if (timer !== undefined) clock.clearTimeout(timer)
+      cancelDeadline?.()
       stopWaitingForAbort?.()
     }
     const failure = (error: unknown) => {
