@@ -285,6 +285,15 @@ describe('createProviderPool against the devnet', () => {
 })
 
 describe('routing strategies against the devnet', () => {
+  /**
+   * A pool with hedging off: on a busy machine a hedge can win a read the strategy sent elsewhere, and
+   * these tests check what the strategy picks (hedging has its own tests).
+   */
+  const routingPool = (
+    options: Partial<ProviderPoolOptions> = {},
+    providerOptions: Record<string, object> = {},
+  ) => makePool({ hedge: false, ...options }, providerOptions)
+
   /** Sequential reads after a warm-up; returns who served the measured ones. */
   async function routeAfterWarmUp(pool: ProviderPool, warmUp: number, measured: number) {
     await readMany(pool, warmUp, 1)
@@ -292,7 +301,7 @@ describe('routing strategies against the devnet', () => {
   }
 
   it('priority always uses the first healthy provider by priority', async () => {
-    const { pool } = makePool(
+    const { pool } = routingPool(
       { strategy: 'priority', breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } },
       {
         'ethereum-alpha': { priority: 2 },
@@ -306,13 +315,13 @@ describe('routing strategies against the devnet', () => {
   })
 
   it('round-robin rotates evenly', async () => {
-    const { pool } = makePool({ strategy: 'round-robin' })
+    const { pool } = routingPool({ strategy: 'round-robin' })
     const { servedBy } = await readMany(pool, 30, 1)
     expect([...servedBy.values()]).toEqual([10, 10, 10])
   })
 
   it('leaderboard follows who really wins the newHeads races', async () => {
-    const { pool } = makePool({ strategy: 'leaderboard', racing: true })
+    const { pool } = routingPool({ strategy: 'leaderboard', racing: true })
     await devnet.provider('ethereum-alpha').set({ wsDelayMs: 40 })
     await devnet.provider('ethereum-charlie').set({ wsDelayMs: 20 })
     await waitFor(() => (pool.store.leaderboard('ethereum')[0]?.totalRaces ?? 0) >= 8, {
@@ -325,7 +334,7 @@ describe('routing strategies against the devnet', () => {
   })
 
   it('fastest follows the measured latency per method after a warm-up', async () => {
-    const { pool } = makePool({ strategy: 'fastest' })
+    const { pool } = routingPool({ strategy: 'fastest' })
     await devnet.provider('ethereum-alpha').set({ latencyMs: 40 })
     await devnet.provider('ethereum-bravo').set({ latencyMs: 2 })
     await devnet.provider('ethereum-charlie').set({ latencyMs: 20 })
@@ -335,7 +344,7 @@ describe('routing strategies against the devnet', () => {
 
   it('cheapest picks the cheapest provider that meets its SLO', async () => {
     const cost = (value: number) => ({ costPerMethod: { eth_blockNumber: value } })
-    const { pool, recorder } = makePool(
+    const { pool, recorder } = routingPool(
       { strategy: 'cheapest' },
       { 'ethereum-alpha': cost(3), 'ethereum-bravo': cost(1), 'ethereum-charlie': cost(2) },
     )
