@@ -3,10 +3,12 @@ import { createFakeClock } from '../../clock/fake-clock.js'
 import { UpstreamRpcError } from '../../errors/errors.js'
 import type { ProviderPoolEventType } from '../../pubsub/topics.js'
 import { parseProviderConfig } from '../options.js'
-import { createProviderRuntime, STATE_MISS_TTL_MS } from './provider-runtime.js'
+import { createProviderRuntime, LEARNED_LOGS_RANGE_TTL_MS, STATE_MISS_TTL_MS } from './provider-runtime.js'
 import type { Upstream, UpstreamConnectionState } from './upstream.js'
 
-function setup(options: { failureThreshold?: number; stateHistoryBlocks?: number } = {}) {
+function setup(
+  options: { failureThreshold?: number; stateHistoryBlocks?: number; maxLogsBlockRange?: number } = {},
+) {
   const clock = createFakeClock()
   const events: { type: ProviderPoolEventType; detail?: string }[] = []
   let connectionListener: ((state: UpstreamConnectionState) => void) | undefined
@@ -25,6 +27,7 @@ function setup(options: { failureThreshold?: number; stateHistoryBlocks?: number
       chain: 'ethereum',
       httpUrl: 'http://127.0.0.1:1',
       ...(options.stateHistoryBlocks === undefined ? {} : { stateHistoryBlocks: options.stateHistoryBlocks }),
+      ...(options.maxLogsBlockRange === undefined ? {} : { maxLogsBlockRange: options.maxLogsBlockRange }),
     }),
     upstream,
     clock,
@@ -116,6 +119,30 @@ describe('provider runtime', () => {
     expect(runtime.connection).toBe('disconnected')
     runtime.dispose()
     expect(closed()).toBe(1)
+  })
+
+  it('narrows its eth_getLogs block range to what refusals state, for an hour after the last one', () => {
+    const { runtime, clock } = setup()
+    expect(runtime.logsBlockRange).toBeUndefined()
+    runtime.learnLogsBlockRange(2_000)
+    runtime.learnLogsBlockRange(5_000) // a wider statement never widens it
+    expect(runtime.logsBlockRange).toBe(2_000)
+    clock.advance(LEARNED_LOGS_RANGE_TTL_MS / 2)
+    runtime.learnLogsBlockRange(3_000) // a refusal renews what is known
+    clock.advance(LEARNED_LOGS_RANGE_TTL_MS - 1)
+    expect(runtime.logsBlockRange).toBe(2_000)
+    clock.advance(1)
+    expect(runtime.logsBlockRange).toBeUndefined()
+  })
+
+  it('never widens past its configured block range, learned or not', () => {
+    const { runtime, clock } = setup({ maxLogsBlockRange: 1_000 })
+    runtime.learnLogsBlockRange(5_000)
+    expect(runtime.logsBlockRange).toBe(1_000)
+    runtime.learnLogsBlockRange(500)
+    expect(runtime.logsBlockRange).toBe(500)
+    clock.advance(LEARNED_LOGS_RANGE_TTL_MS)
+    expect(runtime.logsBlockRange).toBe(1_000)
   })
 
   it('notes the time of its last answer', () => {

@@ -37,6 +37,14 @@ const MAX_UNSUPPORTED_METHODS = 256
 export const STATE_MISS_TTL_MS = 10 * 60_000
 
 /**
+ * How long a block-range limit learned from a refusal holds before the configured limit (or none)
+ * applies again: a plan can be upgraded, a provider's load balancer can land on a node with other limits,
+ * and a limit stated once must not narrow every `eth_getLogs` until a restart. Relearning costs one
+ * refused call an hour.
+ */
+export const LEARNED_LOGS_RANGE_TTL_MS = 60 * 60_000
+
+/**
  * The fewest newest blocks whose state any common node keeps (geth's full node: 128). A provider that
  * lacked some block's state is assumed to keep at least these, and no more than it has shown.
  */
@@ -114,7 +122,10 @@ export interface ProviderRuntime {
    * by what its refusals state; `undefined` while unknown.
    */
   readonly logsBlockRange: number | undefined
-  /** Notes a block-range limit it stated; only ever narrows {@link logsBlockRange}. */
+  /**
+   * Notes a block-range limit it stated; only ever narrows {@link logsBlockRange}, for
+   * {@link LEARNED_LOGS_RANGE_TTL_MS} after the last refusal that stated one.
+   */
   learnLogsBlockRange(maxBlocks: number): void
   /**
    * The oldest block whose state it is taken to serve, given its head: from its config's
@@ -165,7 +176,8 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
   /** Clock time until which the peer evidence holds (0: none held). */
   let peerDownUntil = 0
   let lastHealth: ProviderHealth = 'healthy'
-  let logsBlockRange = config.maxLogsBlockRange
+  /** The narrowest block-range limit its refusals stated, and until when it holds. */
+  let learnedLogsRange: { maxBlocks: number; until: number } | undefined
   /** The newest block it answered "missing state" for, until when that is remembered. */
   let stateMissing: { block: number; until: number } | undefined
   /** The oldest block it served state for (only read while a miss is remembered). */
@@ -189,7 +201,13 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
     lastAnsweredAt: 0,
     connection: undefined,
     get logsBlockRange() {
-      return logsBlockRange
+      if (learnedLogsRange !== undefined && learnedLogsRange.until <= clock.now())
+        learnedLogsRange = undefined
+      const configured = config.maxLogsBlockRange
+      if (learnedLogsRange === undefined) return configured
+      return configured === undefined
+        ? learnedLogsRange.maxBlocks
+        : Math.min(configured, learnedLogsRange.maxBlocks)
     },
     health() {
       if (runtime.downReason !== undefined || peerDown !== undefined) return 'down'
@@ -273,7 +291,11 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       return undefined
     },
     learnLogsBlockRange(maxBlocks) {
-      if (logsBlockRange === undefined || maxBlocks < logsBlockRange) logsBlockRange = maxBlocks
+      const known = runtime.logsBlockRange
+      learnedLogsRange = {
+        maxBlocks: known === undefined ? maxBlocks : Math.min(known, maxBlocks),
+        until: clock.now() + LEARNED_LOGS_RANGE_TTL_MS,
+      }
     },
     earliestStateBlock(head) {
       const { stateHistoryBlocks } = config
