@@ -166,6 +166,37 @@ describe('createProviderPool routing', () => {
     expect(clock.now() - started).toBeLessThan(1_000)
   })
 
+  it('hedges a provider whose p95 sits in its stalls at three times its median, not at the p95', async () => {
+    const { clock, pool, providers } = setup({ hedge: undefined })
+    // Its recent record: 8 % of its answers stalled 600 ms (its p95), the other ones took 20 ms.
+    for (let call = 0; call < 100; call++) {
+      const durationMs = call % 12 === 11 ? 600 : 20
+      pool.store.recordRpcCall('ethereum', {
+        providerId: 'a',
+        method: 'eth_getBalance',
+        strategy: 'priority',
+        durationMs,
+        ok: true,
+      })
+    }
+    expect(pool.store.recent('ethereum', 'a', 'eth_getBalance')?.p95Ms).toBeGreaterThan(500)
+    providers.a.set({ latencyMs: 1_000 }) // this one stalls
+    providers.b.set({ latencyMs: 10 })
+    const started = clock.now()
+    const answer = await settleOnClock(
+      clock,
+      pool.request({
+        chain: 'ethereum',
+        method: 'eth_getBalance',
+        params: ['0x0000000000000000000000000000000000000000', 'latest'],
+      }),
+    )
+    expect(answer).toMatchObject({ providerId: 'b', attempts: 2 })
+    // The hedge left at 3 × 20 ms = 60 ms (the 50 ms floor is below it); b answered 10 ms later.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(70)
+    expect(clock.now() - started).toBeLessThan(100)
+  })
+
   it("marks the chain follower's own calls internal in their routing decisions, and no client's", async () => {
     const { clock, pool, decisions } = setup({ headPollIntervalMs: 1_000 })
     // A head subscriber makes the chain follow: with no stream, it polls the latest block.
