@@ -146,6 +146,23 @@ describe('createProviderPool routing', () => {
     expect(providers.c.calls()).toBe(0)
   })
 
+  it('records an overdue attempt a hedge beat as lasting as long as it ran, and a copy cut short not at all', async () => {
+    const { clock, pool, providers } = setup({ hedge: { delayMs: 50 } })
+    providers.a.set({ latencyMs: 1_000 })
+    providers.b.set({ latencyMs: 10 })
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
+    // a ran 60 ms (the hedge left at 50 ms, b answered 10 ms later): at least that slow, not an error.
+    expect(pool.store.recent('ethereum', 'a', 'eth_blockNumber')).toMatchObject({ samples: 1, errorRate: 0 })
+    expect(pool.store.recent('ethereum', 'a', 'eth_blockNumber')?.latencyMs).toBeCloseTo(60, 0)
+    providers.a.set({ latencyMs: 70 })
+    providers.b.set({ latencyMs: 1_000 })
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(answer).toMatchObject({ providerId: 'a', attempts: 2 })
+    // b's copy ran 20 ms of its 50 ms delay when a answered: it says nothing about b.
+    expect(pool.store.recent('ethereum', 'b', 'eth_chainId')).toBeUndefined()
+    expect(pool.providers().find((provider) => provider.id === 'a')?.breaker).toBe('closed')
+  })
+
   it('hedges by default: a read survives two hung providers well within its deadline', async () => {
     // `undefined` takes the pool's default, which the test setup otherwise turns off.
     const { clock, pool, providers } = setup({ hedge: undefined })
