@@ -18,7 +18,7 @@ it('passes config check, listing every chain and provider and never printing a k
     ['polygon', 137],
     ['arbitrum', 42161],
   ] as const) {
-    expect(stdout).toContain(`${chain} (chain id ${id}): 2 providers, strategy leaderboard`)
+    expect(stdout).toContain(`${chain} (chain id ${id}): 2 providers, strategy fastest`)
     expect(stdout).toMatch(new RegExp(`^ {4}${chain}-infura: `, 'm'))
     expect(stdout).toMatch(new RegExp(`^ {4}${chain}-alchemy: `, 'm'))
   }

@@ -106,11 +106,11 @@ async function productionPoolOptions() {
  * ChainPulse as its production example configures it; `strategy` overrides the file's for the
  * informative variant row (not the one the target is about).
  */
-function chainPulse(strategy?: 'fastest'): Subject {
+function chainPulse(strategy?: 'leaderboard'): Subject {
   return {
     name: strategy
       ? `ChainPulse pool, the same but strategy ${strategy} (for comparison; not the configured one)`
-      : 'ChainPulse pool (examples/real-providers/chainpulse.yaml: leaderboard, hedge maxHedges 1)',
+      : 'ChainPulse pool (examples/real-providers/chainpulse.yaml: fastest, hedge maxHedges 1)',
     kind: strategy ? 'variant' : 'chainpulse',
     async create(providers) {
       const knobs = { ...(await productionPoolOptions()), ...(strategy ? { strategy } : {}) }
@@ -150,12 +150,12 @@ function chainPulse(strategy?: 'fastest'): Subject {
             .map((provider) => `${role(provider.id)} ${provider.breaker}`)
             .join(
               ', ',
-            )}; recent eth_getBalance p95 at the end (the hedge delay is this, kept between 50 ms and 2 s): ${pool
+            )}; recent eth_getBalance p95 / median of the last 8 calls at the end (the hedge delay is the p95 kept between the median and 3× the median, then between 50 ms and 2 s): ${pool
             .providers('ethereum')
-            .map(
-              (provider) =>
-                `${role(provider.id)} ${formatMs(pool.store.recent('ethereum', provider.id, 'eth_getBalance')?.p95Ms ?? Number.NaN)}`,
-            )
+            .map((provider) => {
+              const recent = pool.store.recent('ethereum', provider.id, 'eth_getBalance')
+              return `${role(provider.id)} ${formatMs(recent?.p95Ms ?? Number.NaN)} / ${formatMs(recent?.medianMs ?? Number.NaN)}`
+            })
             .join(', ')}`,
       }
     },
@@ -242,7 +242,7 @@ export const peerTailsSuite: BenchSuite = {
       if (!provider) throw new Error(`devnet has no provider ${id}`)
       return { id, role, httpUrl: provider.httpUrl, wsUrl: provider.wsUrl }
     })
-    const subjects = [chainPulse(), viemSubject, ethersSubject, referenceSubject, chainPulse('fastest')]
+    const subjects = [chainPulse(), viemSubject, ethersSubject, referenceSubject, chainPulse('leaderboard')]
     const outcomes: Outcome[] = subjects.map((subject) => ({
       subject,
       byPhase: new Map(),
@@ -383,7 +383,7 @@ export const peerTailsSuite: BenchSuite = {
         `Quality shifts, from the first counted read: ${PHASES.map(({ name, untilS }) => `${name} until ${untilS} s`).join(', ')}. A degraded provider is four times slower (latencyMs and jitterMs ×4) and stalls three times as often; the other two keep their calm personality. Shifts take effect between rounds (every subject gets the same turns in each phase). The devnet stalled ${formatNumber(counted.stalls)} of the ${formatNumber(counted.requests)} requests it received during the counted turns (${formatPercent(counted.stalls / Math.max(1, counted.requests))}).`,
         `Each read: eth_getBalance(address, "latest") of a different address every call (no client-side cache or de-duplication can answer it; every answer is checked to be 0). ${CONCURRENCY} reads in flight, closed loop. Every client is built first and gets ${WARMUP_MS / 1000} s of the same traffic alone as warm-up; then the subjects take turns of ${READS_PER_TURN} reads (A, B, C, D, E, then B, C, D, E, A, …: the order rotates each round), each alone on the devnet during its turn, until the timeline ends (${formatNumber(rounds)} rounds). p50/p99/max are over every counted read, failed ones included.`,
         "Upstream calls are counted at the devnet's providers (their request counters, read from the control API before and after each turn), less what the other, idle clients' own hooks saw them send meanwhile (viem's ranking pings, ChainPulse's health probes), so hedges, failovers, retries and a subject's own pings and probes all count; ChainPulse's WebSocket subscriptions are messages to the providers too and count when they happen in its turns.",
-        "ChainPulse: createProviderPool with the `pool` section of examples/real-providers/chainpulse.yaml as `chainpulse serve` parses it (strategy leaderboard, hedge { maxHedges: 1 } with the default delay — the provider's recent p95 for the method —, requestTimeoutMs 5000, every other knob at its default), the devnet's chain and providers (httpUrl + wsUrl) in place of the file's, and the server's undici fetch. viem: createPublicClient over fallback of three http() transports with rank: true defaults (net_listening ping every 4 s, 10 samples, weights latency 0.3 / stability 0.7). ethers: FallbackProvider with quorum 1, equal priority and weight, stallTimeout 400 ms, static network.",
+        "ChainPulse: createProviderPool with the `pool` section of examples/real-providers/chainpulse.yaml as `chainpulse serve` parses it (strategy fastest, hedge { maxHedges: 1 } with the default delay — the provider's recent p95 for the method kept between the median of its last 8 calls and 3× that median —, requestTimeoutMs 5000, every other knob at its default), the devnet's chain and providers (httpUrl + wsUrl) in place of the file's, and the server's undici fetch. viem: createPublicClient over fallback of three http() transports with rank: true defaults (net_listening ping every 4 s, 10 samples, weights latency 0.3 / stability 0.7). ethers: FallbackProvider with quorum 1, equal priority and weight, stallTimeout 400 ms, static network.",
         `ChainPulse p99 relative to each peer: ${peers
           .map(
             (peer) => `${formatNumber(primaryP99 / p99Of(peer.load), 2)}× ${peer.subject.name.split(' ')[0]}`,
@@ -393,7 +393,7 @@ export const peerTailsSuite: BenchSuite = {
             ? `; relative to alpha alone (reference row): ${formatNumber(primaryP99 / p99Of(reference.load), 2)}×`
             : ''
         }.${bestPeer ? ` The best peer is ${bestPeer.subject.name.split(' ')[0]}.` : ''}`,
-        `What limits ChainPulse here. (1) A stall lasts at least ${STALL.stallMinMs} ms, so a client that sends each read once has a p99 of a stall as soon as more than 1 % of its reads meet one (the peers, and alpha alone); ChainPulse's hedge rescues a stalled read, but only after the first provider's recent p95 for the method (50 ms at least; the figures at the end of the run are in its note below) plus the second provider's answer. With 1–6 % of first attempts stalling, more than 1 % of reads are such rescues, so its p99 is about that sum, not a healthy read's time. (2) The leaderboard orders providers by who pushes new heads first; a provider whose request path degrades while its node keeps up still wins the races, so it stays first, and the next one stays the hedge target, through its shift: ChainPulse's p99 by phase is ${PHASES.map(({ name }) => formatMs(p99Of(primary.byPhase.get(name)))).join(' / ')}, and while bravo is degraded the hedges go to it (with maxHedges 1 there is no third copy). ${variant?.load ? `The same configuration with strategy fastest, which ranks by recent request latency, had p99 ${formatMs(p99Of(variant.load))} (${formatNumber(p99Of(variant.load) / bestPeerP99, 2)}× the best peer). ` : ''}(3) The machine: 2 cores shared with other work (load average ${loadAtStart} at the start, ${formatNumber(loadavg()[0]!, 1)} at the end); reads through every client take longer than the providers' configured latency (alpha alone: p50 ${reference?.load ? formatMs(percentile(reference.load.latencies, 50)) : '–'} for a 20 ms provider), and a phase's p99 rests on about ${formatNumber((primary.load?.completed ?? 0) / PHASES.length)} reads per subject (its 2nd–3rd slowest).`,
+        `What limits ChainPulse here. (1) A stall lasts at least ${STALL.stallMinMs} ms, so a client that sends each read once has a p99 of a stall as soon as more than 1 % of its reads meet one (the peers, and alpha alone); ChainPulse's hedge rescues a stalled read, but only after the first provider's hedge delay — its recent p95 for the method kept between the median of its last 8 calls and 3× that median, so a stall-heavy tail cannot push it into the stalls (50 ms at least; the figures at the end of the run are in its note below) — plus the second provider's answer. With 1–6 % of first attempts stalling, more than 1 % of reads are such rescues, so its p99 is about that sum, not a healthy read's time. (2) The configured strategy, fastest, ranks by the median of each provider's last 8 answers, so it leaves a degraded provider within a few of its calls, and sends one decision in 20 to the least-sampled runner-up, so a recovered provider wins its place back; ChainPulse's p99 by phase is ${PHASES.map(({ name }) => formatMs(p99Of(primary.byPhase.get(name)))).join(' / ')}. ${variant?.load ? `The same configuration with strategy leaderboard, which ranks by who pushes new heads first (a provider whose request path degrades while its node keeps up still wins those races, so it stays first through its shift), had p99 ${formatMs(p99Of(variant.load))} (${formatNumber(p99Of(variant.load) / bestPeerP99, 2)}× the best peer), and sent ${formatNumber(variant.upstream[0]!)} of its upstream calls to alpha. ` : ''}(3) The machine: 2 cores shared with other work (load average ${loadAtStart} at the start, ${formatNumber(loadavg()[0]!, 1)} at the end); reads through every client take longer than the providers' configured latency (alpha alone: p50 ${reference?.load ? formatMs(percentile(reference.load.latencies, 50)) : '–'} for a 20 ms provider), and a phase's p99 rests on about ${formatNumber((primary.load?.completed ?? 0) / PHASES.length)} reads per subject (its 2nd–3rd slowest).`,
         ...failureNotes.map((note) => `Failures — ${note}`),
         ...detailNotes,
         `Whole suite: ${formatNumber(elapsedS, 1)} s, devnet start and stop included.`,

@@ -348,6 +348,48 @@ describe('recent', () => {
     expect(store.recent('eth', 'a')?.p95Ms).toBe(10)
   })
 
+  it('reports the median of the last 8 calls: three stalls cannot move it, five new calls do', () => {
+    const clock = createFakeClock()
+    const store = createBenchmarkStore({ clock })
+    const median = () => store.recent('eth', 'a', 'eth_call')?.medianMs
+    store.recordRpcCall('eth', call(true, 30))
+    expect(median()).toBe(30)
+    for (const durationMs of [20, 40, 30, 25, 35]) store.recordRpcCall('eth', call(true, durationMs))
+    for (let i = 0; i < 3; i++) store.recordRpcCall('eth', call(true, 700)) // 3 stalls among the last 8
+    // The last 8: 20, 40, 30, 25, 35 and the stalls; the middle two are the upper healthy ones, 35 and 40.
+    expect(median()).toBe(37.5)
+    for (let i = 0; i < 5; i++) store.recordRpcCall('eth', call(false, 200))
+    expect(median()).toBe(200)
+    clock.advance(60_000) // two half-lives: the median does not decay, it is the last calls' however old
+    expect(store.recent('eth', 'a', 'eth_call')?.samples).toBeLessThan(4)
+    expect(median()).toBe(200)
+  })
+
+  it('keeps the last calls, and so the median, through a snapshot', () => {
+    const clock = createFakeClock()
+    const store = createBenchmarkStore({ clock })
+    for (let i = 1; i <= 12; i++) store.recordRpcCall('eth', call(true, i * 10))
+    const copy = createBenchmarkStore({ clock })
+    copy.restore(parseBenchmarkSnapshot(JSON.parse(JSON.stringify(store.snapshot()))))
+    expect(copy.recent('eth', 'a', 'eth_call')?.medianMs).toBe(85)
+    copy.recordRpcCall('eth', call(true, 1_000))
+    store.recordRpcCall('eth', call(true, 1_000))
+    expect(copy.recent('eth', 'a', 'eth_call')).toEqual(store.recent('eth', 'a', 'eth_call'))
+  })
+
+  it('restores a snapshot without last calls (older stores) with no median until the next call', () => {
+    const clock = createFakeClock()
+    const store = createBenchmarkStore({ clock })
+    for (let i = 0; i < 5; i++) store.recordRpcCall('eth', call(true, 50))
+    const snapshot = JSON.parse(JSON.stringify(store.snapshot()))
+    for (const chain of snapshot.chains) for (const recent of chain.recent) delete recent.lastCalls
+    const copy = createBenchmarkStore({ clock })
+    copy.restore(parseBenchmarkSnapshot(snapshot))
+    expect(copy.recent('eth', 'a', 'eth_call')).not.toHaveProperty('medianMs')
+    copy.recordRpcCall('eth', call(true, 60))
+    expect(copy.recent('eth', 'a', 'eth_call')?.medianMs).toBe(60)
+  })
+
   it('is undefined for unknown providers and methods, and after ten half-lives without calls', () => {
     const clock = createFakeClock()
     const store = createBenchmarkStore({ clock, recentHalfLifeMs: 1_000 })

@@ -4,6 +4,15 @@ import type { RecentProviderStats, RecentStatsSnapshot } from './types.js'
 /** Coarser than the all-history sketches (1 %): fewer buckets to walk when the recent p95 is dirty. */
 export const recentMapping = createMapping(0.02)
 
+/**
+ * Calls the recent median covers: few enough that it follows a change within a handful of calls, enough
+ * that up to three stalls among them cannot move it (it sits between the 4th and 5th fastest).
+ */
+export const MEDIAN_CALLS = 8
+
+/** Scratch space for sorting the last calls; `read` is synchronous, so one buffer serves every state. */
+const scratch = new Float64Array(MEDIAN_CALLS)
+
 /** Timing parameters shared by every recent state of a store. */
 export interface RecentConfig {
   /** ln 2 / half-life: decay = exp(-elapsed · decayRate). */
@@ -25,7 +34,10 @@ export type RecentSnapshot = Omit<RecentStatsSnapshot, 'provider' | 'method'>
  *   makes bursts at the same instant count fully and long gaps forget fully;
  * - p95 comes from two small histograms (2 % accuracy): the current window and the previous one,
  *   rotated every `windowMs`, so it covers the last one to two windows. It is cached and recomputed
- *   only after a new call or a rotation.
+ *   only after a new call or a rotation;
+ * - the median is that of the last {@link MEDIAN_CALLS} calls, whenever they were made: a figure that a
+ *   stall-heavy tail cannot drag (unlike the mean and the p95) and that follows a change within a few
+ *   calls (unlike anything decayed over the half-life).
  *
  * Internal to the benchmark store: not exported from the package.
  */
@@ -40,6 +52,11 @@ export class RecentStats {
   private previous = new LogHistogram(recentMapping)
   private p95 = 0
   private dirty = false
+  /** The last calls' durations, a ring: `lastCalls[(lastCallsNext - 1) mod MEDIAN_CALLS]` is the newest. */
+  private readonly lastCalls = new Float64Array(MEDIAN_CALLS)
+  private lastCallsNext = 0
+  private lastCallsCount = 0
+  private median = Number.NaN
 
   constructor(
     private readonly config: RecentConfig,
@@ -57,7 +74,15 @@ export class RecentStats {
     if (now > this.lastAt) this.lastAt = now
     this.rotate(now)
     this.current.record(durationMs)
+    this.pushLastCall(durationMs)
     this.dirty = true
+  }
+
+  private pushLastCall(durationMs: number): void {
+    this.lastCalls[this.lastCallsNext] = Math.max(durationMs, 0)
+    this.lastCallsNext = (this.lastCallsNext + 1) % MEDIAN_CALLS
+    if (this.lastCallsCount < MEDIAN_CALLS) this.lastCallsCount++
+    this.median = Number.NaN
   }
 
   /** Figures as of `now`, or undefined after `horizonMs` without calls. Allocates only the result. */
@@ -70,13 +95,16 @@ export class RecentStats {
         this.current.count + this.previous.count > 0 ? quantileOf(this.current, this.previous, 0.95) : 0
       this.dirty = false
     }
-    return {
+    if (Number.isNaN(this.median) && this.lastCallsCount > 0) this.median = this.medianOfLastCalls()
+    const stats: RecentProviderStats = {
       samples: this.calls * this.decayTo(now),
       latencyMs,
       // Both windows empty: the call(s) are older than two windows; the decayed mean is the best guess.
       p95Ms: this.current.count + this.previous.count > 0 ? this.p95 : latencyMs,
       errorRate: this.errors / this.calls,
     }
+    if (this.lastCallsCount > 0) stats.medianMs = this.median
+    return stats
   }
 
   /** When the last call was recorded (clock time). */
@@ -93,7 +121,17 @@ export class RecentStats {
       windowStart: this.windowStart,
       current: this.current.toJSON(),
       previous: this.previous.toJSON(),
+      lastCalls: this.lastCallsInOrder(),
     }
+  }
+
+  /** The last calls' durations, oldest first. */
+  private lastCallsInOrder(): number[] {
+    const n = this.lastCallsCount
+    const out: number[] = new Array(n)
+    for (let i = 0; i < n; i++)
+      out[i] = this.lastCalls[(this.lastCallsNext - n + i + MEDIAN_CALLS) % MEDIAN_CALLS]!
+    return out
   }
 
   /** Rebuilds a state from {@link RecentStats.toJSON}, shifting its timestamps by `shift` ms. */
@@ -106,7 +144,26 @@ export class RecentStats {
     state.current = LogHistogram.fromJSON(recentMapping, snapshot.current)
     state.previous = LogHistogram.fromJSON(recentMapping, snapshot.previous)
     state.dirty = true
+    // Newest last; a longer list (a future store keeping more) keeps its newest.
+    const lastCalls = snapshot.lastCalls ?? []
+    for (const duration of lastCalls.slice(-MEDIAN_CALLS)) state.pushLastCall(duration)
     return state
+  }
+
+  /** Median of the last calls (the mean of the middle two when their number is even); insertion sort of at most 8. */
+  private medianOfLastCalls(): number {
+    const n = this.lastCallsCount
+    for (let i = 0; i < n; i++) {
+      const value = this.lastCalls[i]!
+      let j = i - 1
+      while (j >= 0 && scratch[j]! > value) {
+        scratch[j + 1] = scratch[j]!
+        j--
+      }
+      scratch[j + 1] = value
+    }
+    const middle = n >> 1
+    return n % 2 === 1 ? scratch[middle]! : (scratch[middle - 1]! + scratch[middle]!) / 2
   }
 
   private decayTo(now: number): number {

@@ -66,6 +66,8 @@ const chainShape = v.object({
       windowStart: v.number(),
       current: histogram,
       previous: histogram,
+      // Any length: a restore keeps the newest it uses.
+      lastCalls: v.optional(v.array(nonnegative)),
     }),
   ),
 })

@@ -120,6 +120,12 @@ export interface RecentProviderStats {
   latencyMs: number
   /** p95 duration (ms) over the last one to two `recentWindowMs` windows (±2 %). */
   p95Ms: number
+  /**
+   * Median duration (ms) of the last 8 calls, however old: unmoved by up to three stalls among them, and
+   * it follows a change of pace within five calls. Absent in figures restored from a snapshot that
+   * predates it (until the next call), and in figures from stores that predate it.
+   */
+  medianMs?: number
   /** Time-decayed share of failed calls, 0..1. */
   errorRate: number
 }
@@ -148,6 +154,8 @@ export interface RecentStatsSnapshot {
   windowStart: number
   current: HistogramSnapshot
   previous: HistogramSnapshot
+  /** Durations (ms) of the last calls, oldest first, at most 8: the recent median's. Absent in older snapshots. */
+  lastCalls?: number[]
 }
 
 /** One chain's state in a snapshot. Name fields are lists; entries refer to them by index. */

@@ -77,13 +77,15 @@ const fields: Record<string, string | { description: string; default: unknown }>
     'How long a provider\'s "method not found" is remembered, in milliseconds, so it is not asked again meanwhile.',
   hedge:
     'Hedged reads: a read still unanswered after the delay also goes to the next provider, and the first ' +
-    "answer wins. The delay is `delayMs`, or the provider's recent p95 for the method between " +
-    '`minDelayMs` and `maxDelayMs`. Only pure reads are hedged (`eth_get…`, `eth_call`, …), never writes. ' +
+    "answer wins. The delay is `delayMs`, or the provider's recent p95 for the method kept between its median " +
+    'over its last 8 calls and three times that median (so a stall-heavy tail cannot push it into the stalls), ' +
+    'then between `minDelayMs` and `maxDelayMs`. Only pure reads are hedged (`eth_get…`, `eth_call`, …), never writes. ' +
     '`false` turns it off.',
-  'hedge.delayMs': "A fixed delay, in milliseconds, instead of the provider's recent p95.",
-  'hedge.minDelayMs': "Lower bound of the delay taken from the provider's recent p95, in milliseconds.",
+  'hedge.delayMs':
+    "A fixed delay, in milliseconds, instead of the adaptive one (from the provider's recent figures).",
+  'hedge.minDelayMs': 'Lower bound of the adaptive delay, in milliseconds.',
   'hedge.maxDelayMs':
-    "Upper bound of the delay taken from the provider's recent p95, in milliseconds: a provider whose recent calls were slow or hung is still hedged this soon.",
+    'Upper bound of the adaptive delay, in milliseconds: a provider whose recent calls were slow or hung is still hedged this soon.',
   'hedge.maxHedges': 'Extra copies of one read at most, each to another provider.',
   maxLagBlocks:
     'A provider this many blocks behind the best head is not used for calls that need the tip (`latest`).',

@@ -184,19 +184,22 @@ const sessionsSchema = v.prefault(
   {},
 )
 
-/** Hedging as it is unless configured: on, at each provider's recent p95 (50 ms to 2 s), two copies at most. */
+/**
+ * Hedging as it is unless configured: on, at each provider's recent p95 kept between its recent median and
+ * three times that median (then 50 ms to 2 s; see `request/hedge-delay.ts`), two copies at most.
+ */
 const DEFAULT_HEDGE = { minDelayMs: 50, maxDelayMs: 2_000, maxHedges: 2 }
 
 const hedgeSchema = v._default(
   v.union([
     v.literal(false),
     v.strictObject({
-      /** A fixed hedge delay (ms), instead of the provider's recent p95. */
+      /** A fixed hedge delay (ms), instead of the adaptive one (the provider's recent p95, within 1–3× its median). */
       delayMs: v.optional(nonnegative),
-      /** Lower bound of the delay taken from the provider's recent p95 (ms). @default 50 */
+      /** Lower bound of the adaptive delay (ms). @default 50 */
       minDelayMs: v._default(nonnegative, DEFAULT_HEDGE.minDelayMs),
       /**
-       * Upper bound of the delay taken from the provider's recent p95 (ms): a provider whose recent calls
+       * Upper bound of the adaptive delay (ms): a provider whose recent calls
        * were slow, or hung, is still hedged this soon. @default 2_000
        */
       maxDelayMs: v._default(nonnegative, DEFAULT_HEDGE.maxDelayMs),
@@ -254,7 +257,9 @@ const knobsShape = {
   sessions: sessionsSchema,
   /**
    * Hedged reads: when the attempt on one provider has not answered after `delayMs` (default: that
-   * provider's recent p95 for the method, between `minDelayMs` and `maxDelayMs`), the same read also goes
+   * provider's recent p95 for the method, kept between its median over its last 8 calls and three times
+   * that median — so a stall-heavy tail cannot push it into the stalls —, then between `minDelayMs` and
+   * `maxDelayMs`), the same read also goes
    * to the next provider (at most `maxHedges` extra copies) and the first answer wins; the others are
    * aborted. Only pure reads (`eth_get…`, `eth_call`, …) are hedged, never writes or anything that might
    * have side effects. `false` turns it off. @default { minDelayMs: 50, maxDelayMs: 2_000, maxHedges: 2 }

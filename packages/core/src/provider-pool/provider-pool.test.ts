@@ -146,6 +146,23 @@ describe('createProviderPool routing', () => {
     expect(providers.c.calls()).toBe(0)
   })
 
+  it('records an overdue attempt a hedge beat as lasting as long as it ran, and a copy cut short not at all', async () => {
+    const { clock, pool, providers } = setup({ hedge: { delayMs: 50 } })
+    providers.a.set({ latencyMs: 1_000 })
+    providers.b.set({ latencyMs: 10 })
+    await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_blockNumber' }))
+    // a ran 60 ms (the hedge left at 50 ms, b answered 10 ms later): at least that slow, not an error.
+    expect(pool.store.recent('ethereum', 'a', 'eth_blockNumber')).toMatchObject({ samples: 1, errorRate: 0 })
+    expect(pool.store.recent('ethereum', 'a', 'eth_blockNumber')?.latencyMs).toBeCloseTo(60, 0)
+    providers.a.set({ latencyMs: 70 })
+    providers.b.set({ latencyMs: 1_000 })
+    const answer = await settleOnClock(clock, pool.request({ chain: 'ethereum', method: 'eth_chainId' }))
+    expect(answer).toMatchObject({ providerId: 'a', attempts: 2 })
+    // b's copy ran 20 ms of its 50 ms delay when a answered: it says nothing about b.
+    expect(pool.store.recent('ethereum', 'b', 'eth_chainId')).toBeUndefined()
+    expect(pool.providers().find((provider) => provider.id === 'a')?.breaker).toBe('closed')
+  })
+
   it('hedges by default: a read survives two hung providers well within its deadline', async () => {
     // `undefined` takes the pool's default, which the test setup otherwise turns off.
     const { clock, pool, providers } = setup({ hedge: undefined })
@@ -164,6 +181,37 @@ describe('createProviderPool routing', () => {
     expect(answer).toMatchObject({ providerId: 'c', attempts: 3 })
     // No recent figures yet: each hedge after 250 ms; the hung attempts are aborted, not waited out.
     expect(clock.now() - started).toBeLessThan(1_000)
+  })
+
+  it('hedges a provider whose p95 sits in its stalls at three times its median, not at the p95', async () => {
+    const { clock, pool, providers } = setup({ hedge: undefined })
+    // Its recent record: 8 % of its answers stalled 600 ms (its p95), the other ones took 20 ms.
+    for (let call = 0; call < 100; call++) {
+      const durationMs = call % 12 === 11 ? 600 : 20
+      pool.store.recordRpcCall('ethereum', {
+        providerId: 'a',
+        method: 'eth_getBalance',
+        strategy: 'priority',
+        durationMs,
+        ok: true,
+      })
+    }
+    expect(pool.store.recent('ethereum', 'a', 'eth_getBalance')?.p95Ms).toBeGreaterThan(500)
+    providers.a.set({ latencyMs: 1_000 }) // this one stalls
+    providers.b.set({ latencyMs: 10 })
+    const started = clock.now()
+    const answer = await settleOnClock(
+      clock,
+      pool.request({
+        chain: 'ethereum',
+        method: 'eth_getBalance',
+        params: ['0x0000000000000000000000000000000000000000', 'latest'],
+      }),
+    )
+    expect(answer).toMatchObject({ providerId: 'b', attempts: 2 })
+    // The hedge left at 3 × 20 ms = 60 ms (the 50 ms floor is below it); b answered 10 ms later.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(70)
+    expect(clock.now() - started).toBeLessThan(100)
   })
 
   it("marks the chain follower's own calls internal in their routing decisions, and no client's", async () => {

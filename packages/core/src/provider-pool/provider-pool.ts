@@ -34,6 +34,7 @@ import {
 } from './provider/provider-runtime.js'
 import { createUrlUpstream } from './provider/upstream.js'
 import { canonicalParams, createCoalescer } from './request/coalescing.js'
+import { hedgeDelayMs } from './request/hedge-delay.js'
 import type { LogsSplitting } from './request/logs-splitting.js'
 import { isPureRead } from './request/read-methods.js'
 import { executeRequest } from './request/request-executor.js'
@@ -712,8 +713,7 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
     method: string,
   ): number {
     if (hedge.delayMs !== undefined) return hedge.delayMs
-    const p95 = store.recent(chain, provider.config.id, method)?.p95Ms ?? 250
-    return Math.min(hedge.maxDelayMs, Math.max(hedge.minDelayMs, p95))
+    return hedgeDelayMs(store.recent(chain, provider.config.id, method), hedge)
   }
 
   function subscribe(

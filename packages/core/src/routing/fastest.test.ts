@@ -94,6 +94,47 @@ describe('fastest strategy', () => {
     expect(ids(order)).toEqual(['bravo', 'alpha', 'charlie'])
   })
 
+  it('ranks by the median of the last calls when the store has it, not by the decayed mean', () => {
+    const { store, context } = setup()
+    // alpha's mean carries its stalls; its typical answer is the fastest.
+    store.setRecent('ethereum', 'alpha', 'eth_call', { ...stats(70), medianMs: 20 })
+    store.setRecent('ethereum', 'bravo', 'eth_call', { ...stats(40), medianMs: 38 })
+    expect(ids(createFastestStrategy().select([alpha!, bravo!], context))).toEqual(['alpha', 'bravo'])
+  })
+
+  it('puts the least-sampled measured runner-up first once every exploreEvery decisions', () => {
+    const { store, context } = setup()
+    store.setRecent('ethereum', 'alpha', 'eth_call', stats(20, 300))
+    store.setRecent('ethereum', 'bravo', 'eth_call', stats(40, 30))
+    store.setRecent('ethereum', 'charlie', 'eth_call', stats(60, 12))
+    const strategy = createFastestStrategy({ exploreEvery: 4 })
+    const orders = Array.from({ length: 8 }, () => ids(strategy.select([alpha!, bravo!, charlie!], context)))
+    const usual = ['alpha', 'bravo', 'charlie']
+    const explored = ['charlie', 'alpha', 'bravo'] // the leader is the hedge target of the probe
+    expect(orders).toEqual([usual, usual, usual, explored, usual, usual, usual, explored])
+  })
+
+  it('never explores a runner-up when explore is false', () => {
+    const { store, context } = setup()
+    store.setRecent('ethereum', 'alpha', 'eth_call', stats(20, 300))
+    store.setRecent('ethereum', 'bravo', 'eth_call', stats(40, 10))
+    const strategy = createFastestStrategy({ explore: false, exploreEvery: 2 })
+    for (let i = 0; i < 6; i++)
+      expect(ids(strategy.select([alpha!, bravo!], context))).toEqual(['alpha', 'bravo'])
+  })
+
+  it('counts only decisions between measured providers toward exploreEvery', () => {
+    const { store, context } = setup()
+    store.setRecent('ethereum', 'alpha', 'eth_call', stats(20, 300))
+    const strategy = createFastestStrategy({ exploreEvery: 2 })
+    // bravo cold: the cold exploration decides, and the runner-up counter does not move.
+    for (let i = 0; i < 3; i++)
+      expect(ids(strategy.select([alpha!, bravo!], context))).toEqual(['bravo', 'alpha'])
+    store.setRecent('ethereum', 'bravo', 'eth_call', stats(40, 10))
+    expect(ids(strategy.select([alpha!, bravo!], context))).toEqual(['alpha', 'bravo'])
+    expect(ids(strategy.select([alpha!, bravo!], context))).toEqual(['bravo', 'alpha'])
+  })
+
   it('treats a NaN latency as unmeasured', () => {
     const { store, context } = setup()
     store.setRecent('ethereum', 'alpha', 'eth_call', stats(Number.NaN))
@@ -105,6 +146,11 @@ describe('fastest strategy', () => {
   it('rejects a minSamples below 1, naming the option', () => {
     expect(() => createFastestStrategy({ minSamples: 0 })).toThrow(ConfigError)
     expect(() => createFastestStrategy({ minSamples: 0 })).toThrow(/minSamples/)
+  })
+
+  it('rejects an exploreEvery below 2 or not an integer, naming the option', () => {
+    expect(() => createFastestStrategy({ exploreEvery: 1 })).toThrow(/exploreEvery/)
+    expect(() => createFastestStrategy({ exploreEvery: 2.5 })).toThrow(ConfigError)
   })
 
   describe('with a real BenchmarkStore', () => {
@@ -137,7 +183,7 @@ describe('fastest strategy', () => {
         'charlie',
         'alpha',
       ])
-      call('bravo', 400, 30) // bravo degrades; its decayed mean passes the others
+      call('bravo', 400, 5) // bravo degrades: five calls move the median of its last 8
       expect(ids(strategy.select([alpha!, bravo!, charlie!], context()))).toEqual([
         'charlie',
         'alpha',
@@ -162,6 +208,50 @@ describe('fastest strategy', () => {
       call('alpha', 30, 2, 'eth_call', false) // 20 % errors: 30 + 0.2 × 1000 = 230
       call('bravo', 90, 10)
       expect(ids(createFastestStrategy().select([alpha!, bravo!], context()))).toEqual(['bravo', 'alpha'])
+    })
+
+    it('keeps a provider first through a stall among its last calls', () => {
+      const { call, context } = realStore()
+      const strategy = createFastestStrategy()
+      call('alpha', 20, 30)
+      call('bravo', 35, 30)
+      call('alpha', 800, 2) // two stalls in a row: the decayed mean passes bravo's, the median does not
+      call('alpha', 20, 1)
+      expect(ids(strategy.select([alpha!, bravo!], context()))).toEqual(['alpha', 'bravo'])
+    })
+
+    it('wins its place back after it recovers, through exploratory calls, within 100 decisions', () => {
+      const { clock, store, context } = realStore()
+      const strategy = createFastestStrategy({ exploreEvery: 20 })
+      // Each decision's first provider answers at its current pace, as the pool would record it.
+      const pace: Record<string, number> = { alpha: 80, bravo: 35 } // alpha is degraded
+      const decide = () => {
+        const first = strategy.select([alpha!, bravo!], context())[0]!.id
+        store.recordRpcCall('ethereum', {
+          providerId: first,
+          method: 'eth_call',
+          strategy: 'fastest',
+          durationMs: pace[first]!,
+          ok: true,
+        })
+        clock.advance(100)
+        return first
+      }
+      const firsts = Array.from({ length: 200 }, decide)
+      // While degraded, alpha gets its cold calls (5, or 6 as the first ones decay a little) and then
+      // one exploratory call in 20 of the ~190 decisions left.
+      const alphaCalls = firsts.filter((id) => id === 'alpha').length
+      expect(alphaCalls).toBeGreaterThanOrEqual(5 + 9)
+      expect(alphaCalls).toBeLessThanOrEqual(6 + 10)
+      pace.alpha = 20 // alpha recovers
+      const after = Array.from({ length: 200 }, decide)
+      // Five exploratory calls (one decision in 20) bring its median of 8 down to 20 ms: it leads again.
+      const leadsAgain = after.findIndex((id, i) => id === 'alpha' && after[i + 1] === 'alpha')
+      expect(leadsAgain).toBeGreaterThan(0)
+      expect(leadsAgain).toBeLessThanOrEqual(5 * 20)
+      // From then on bravo, now the runner-up, gets the exploratory calls only.
+      const bravoAfter = after.slice(leadsAgain).filter((id) => id === 'bravo').length
+      expect(bravoAfter).toBeLessThanOrEqual(Math.ceil((200 - leadsAgain) / 20))
     })
 
     it('re-probes a provider first once its recent samples decay below minSamples', () => {

@@ -162,10 +162,18 @@ export function executeRequest(plan: ExecutionPlan): Promise<ExecutionResult> {
       if (cancellations)
         for (const [cancellation, { provider, startedAt }] of cancellations) {
           cancellation.abort()
+          if (answeredBy === undefined) continue
+          // An attempt that was overdue when another provider answered (it had outlasted its own hedge
+          // delay: the attempt a hedge went out for) is recorded as taking as long as it ran, a lower
+          // bound of its latency. Left out, a provider's stalls would vanish from its figures whenever a
+          // hedge rescues them, and its p95 and mean would describe only its fast answers. A copy cut
+          // short before its own delay says nothing about its provider and is not recorded. Not a
+          // failure: it counts against no one.
+          const ranMs = clock.now() - startedAt
+          if (ranMs >= hedge!.delayMs(provider)) plan.recordAttempt(provider, ranMs, true)
           // Another provider answered first, and this one has answered nothing at all since the attempt
           // began (a slow but healthy provider answers its other calls meanwhile): it may be stuck.
-          if (answeredBy !== undefined && provider.lastAnsweredAt < startedAt)
-            plan.suspectUnreachable(provider)
+          if (provider.lastAnsweredAt < startedAt) plan.suspectUnreachable(provider)
         }
       settleDisputes(answeredBy)
       resolve(result)
