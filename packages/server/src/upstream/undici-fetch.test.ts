@@ -21,6 +21,8 @@ let server: Server
 let url: string
 const fetch = createUndiciFetch()
 const arrivals: Array<(request: IncomingMessage) => void> = []
+/** The path of every request the server has read. */
+const seen: string[] = []
 
 /** Resolves with the next request once the server has read its body. */
 function nextArrival(): Promise<IncomingMessage> {
@@ -34,6 +36,7 @@ beforeAll(async () => {
       body += chunk
     })
     request.on('end', () => {
+      seen.push(request.url ?? '')
       arrivals.shift()?.(request)
       if (request.url === '/hang') return // never answers
       if (request.url === '/stall') {
@@ -215,4 +218,27 @@ it.each([
   // undici cancelled the call: the hung request's connection is gone.
   await upstreamSocketClosed
   await timed.close()
+})
+
+it('a call whose deadline passes while it waits for a socket ends with TimeoutError, never sent', async () => {
+  const clock = createFakeClock()
+  // One socket: the second call waits in undici's queue behind the hung first.
+  const single = createUndiciFetch({ clock, connectionsPerOrigin: 1 })
+  const leave = new AbortController()
+  const arrived = nextArrival()
+  const first = single(`${url}/hang`, { method: 'POST', body: '{}', signal: leave.signal }).catch((e) => e)
+  await arrived
+  const second = single(`${url}/queued`, { method: 'POST', body: '{"id":2}', timeoutMs: 1_000 }).catch(
+    (e) => e,
+  )
+  clock.advance(1_000)
+  expect(clock.pendingTimers()).toBe(0)
+  // The socket frees up: the waiting call is cancelled as it gets it, before a byte is sent.
+  leave.abort(new Error('client left'))
+  expect(await first).toMatchObject({ name: 'AbortError' })
+  expect(await second).toMatchObject({ name: 'TimeoutError' })
+  // Sent, it would have reached the server by the time a later call is answered.
+  await fetch(`${url}/`, { method: 'POST', body: '{"id":3}' })
+  expect(seen).not.toContain('/queued')
+  await single.close()
 })
