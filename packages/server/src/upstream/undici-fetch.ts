@@ -34,10 +34,11 @@ export type UndiciFetch = FetchLike & {
  * A `fetch` for the pool's HTTP transport built on undici's dispatcher, for Node servers. The global
  * `fetch` (WHATWG streams, full Response objects) costs several hundred microseconds of CPU per call
  * on Node 20, which caps a proxy at a couple of thousand calls per second per core; a dispatch handler
- * of its own (see `UpstreamCall`) does the same keep-alive POST for a fraction of that, and less than
- * undici's `request`, whose body stream and abort-signal plumbing the transport does not need. Core stays on the global `fetch` so it runs anywhere; the
- * server, which only runs on Node, injects this one. It also keeps the transport's per-attempt deadline
- * itself (`enforcesTimeout`), so the transport creates no AbortController per attempt.
+ * of its own (see `UpstreamCall`) does the same keep-alive POST for a fraction of that, and for less
+ * than undici's `request`, whose body stream and abort-signal plumbing the transport does not need.
+ * Core stays on the global `fetch` so it runs anywhere; the server, which only runs on Node, injects
+ * this one. It also keeps the transport's per-attempt deadline itself (`enforcesTimeout`), so the
+ * transport creates no AbortController per attempt.
  *
  * @example
  * const fetch = createUndiciFetch()
