@@ -6,6 +6,7 @@ import {
   createCancellation,
   createHttpTransport,
   createProviderPool,
+  MalformedResponseError,
   RateLimitedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
@@ -20,6 +21,8 @@ let server: Server
 let url: string
 const fetch = createUndiciFetch()
 const arrivals: Array<(request: IncomingMessage) => void> = []
+/** The path of every request the server has read. */
+const seen: string[] = []
 
 /** Resolves with the next request once the server has read its body. */
 function nextArrival(): Promise<IncomingMessage> {
@@ -33,12 +36,39 @@ beforeAll(async () => {
       body += chunk
     })
     request.on('end', () => {
+      seen.push(request.url ?? '')
       arrivals.shift()?.(request)
       if (request.url === '/hang') return // never answers
       if (request.url === '/stall') {
         // Headers and the start of the body, then nothing: the deadline must cover the body read too.
         response.writeHead(200, { 'content-type': 'application/json' })
         response.write('{"jsonrpc":"2.0",')
+        return
+      }
+      if (request.url === '/pieces') {
+        // A BOM, then "é" (bytes 37–38) split between two writes, then "…" (39–41) split twice.
+        response.writeHead(200, { 'content-type': 'application/json', 'x-repeat': ['a', 'b'] })
+        const text = Buffer.from('\ufeff{"jsonrpc":"2.0","id":1,"result":"é…"}')
+        const cuts = [38, 40, 41]
+        response.write(text.subarray(0, cuts[0]))
+        setTimeout(() => {
+          response.write(text.subarray(cuts[0], cuts[1]))
+          response.write(text.subarray(cuts[1], cuts[2]))
+          response.end(text.subarray(cuts[2]))
+        }, 5)
+        return
+      }
+      if (request.url === '/processing') {
+        // An informational 102 first: the answer is the one after it.
+        response.writeProcessing()
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.end('{"jsonrpc":"2.0","id":1,"result":"0x1"}')
+        return
+      }
+      if (request.url === '/cut') {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+        response.write('{"jsonrpc":"2.0",')
+        setTimeout(() => response.socket?.destroy(), 5)
         return
       }
       if (request.url === '/limited') {
@@ -86,6 +116,29 @@ it('sends each URL’s path and query as given, to the same origin, call after c
     expect((await arrived).url).toBe('/v3/0123abcd?network=mainnet')
   }
   await keyed.close()
+})
+
+it('decodes a body that arrives in pieces as UTF-8, a BOM skipped, and joins a repeated header', async () => {
+  const response = await fetch(`${url}/pieces`, { method: 'POST', body: '{}' })
+  expect(response.status).toBe(200)
+  expect(response.ok).toBe(true)
+  expect(response.headers.get('X-Repeat')).toBe('a, b')
+  expect(response.headers.get('retry-after')).toBeNull()
+  expect(await response.text()).toBe('{"jsonrpc":"2.0","id":1,"result":"é…"}')
+})
+
+it('answers with the final response after an informational one', async () => {
+  const response = await fetch(`${url}/processing`, { method: 'POST', body: '{}' })
+  expect(response.status).toBe(200)
+  expect(await response.text()).toBe('{"jsonrpc":"2.0","id":1,"result":"0x1"}')
+})
+
+it('classifies a connection lost in the middle of the body as a truncated body', async () => {
+  const cut = pool('/cut')
+  const error = await cut.request({ chain: 'ethereum', method: 'eth_chainId' }).catch((caught) => caught)
+  expect((error as Error & { cause?: unknown }).cause).toBeInstanceOf(MalformedResponseError)
+  expect(String((error as Error & { cause: Error }).cause.message)).toContain('body truncated')
+  await cut.close()
 })
 
 it('refuses a URL that is not http(s)', async () => {
@@ -180,4 +233,27 @@ it.each([
   // undici cancelled the call: the hung request's connection is gone.
   await upstreamSocketClosed
   await timed.close()
+})
+
+it('a call whose deadline passes while it waits for a socket ends with TimeoutError, never sent', async () => {
+  const clock = createFakeClock()
+  // One socket: the second call waits in undici's queue behind the hung first.
+  const single = createUndiciFetch({ clock, connectionsPerOrigin: 1 })
+  const leave = new AbortController()
+  const arrived = nextArrival()
+  const first = single(`${url}/hang`, { method: 'POST', body: '{}', signal: leave.signal }).catch((e) => e)
+  await arrived
+  const second = single(`${url}/queued`, { method: 'POST', body: '{"id":2}', timeoutMs: 1_000 }).catch(
+    (e) => e,
+  )
+  clock.advance(1_000)
+  expect(clock.pendingTimers()).toBe(0)
+  // The socket frees up: the waiting call is cancelled as it gets it, before a byte is sent.
+  leave.abort(new Error('client left'))
+  expect(await first).toMatchObject({ name: 'AbortError' })
+  expect(await second).toMatchObject({ name: 'TimeoutError' })
+  // Sent, it would have reached the server by the time a later call is answered.
+  await fetch(`${url}/`, { method: 'POST', body: '{"id":3}' })
+  expect(seen).not.toContain('/queued')
+  await single.close()
 })
