@@ -4,7 +4,7 @@
  * devnet (three anvil-backed providers), client traffic over HTTP through all three, one provider killed;
  * counted: the client calls the other instances send it after the first instance's verdict. With peer
  * evidence (the default: a peer's verdict, heard through Redis, keeps the provider out of rotation until
- * this instance's own probe says it answers) against without (`peerEvidence: false`: each instance finds
+ * this instance's own probe says it answers) against without (the cluster's `peerEvidence: false`: each instance finds
  * out by itself), rounds alternating.
  */
 import type { ProviderPoolOptions } from '@chainpulse/core'
@@ -62,6 +62,7 @@ async function round(
   devnet: DevnetProcess,
   redisUrl: string,
   options: Partial<ProviderPoolOptions>,
+  peerEvidence: boolean,
 ): Promise<RoundResult> {
   for (const provider of devnet.manifest.providers) {
     await devnet.revive(provider.id)
@@ -102,7 +103,13 @@ async function round(
             logLevel: 'silent',
             rateLimit: false,
             cache: false,
-            cluster: { redisUrl, instanceId: instance, heartbeatIntervalMs: 500, keyPrefix },
+            cluster: {
+              redisUrl,
+              instanceId: instance,
+              heartbeatIntervalMs: 500,
+              keyPrefix,
+              ...(peerEvidence ? {} : { peerEvidence: false as const }),
+            },
           },
           logger: false,
           listen: { port: 0, host: '127.0.0.1' },
@@ -184,13 +191,14 @@ export const clusterDeadProviderSuite: BenchSuite = {
       [true, false].map((peerEvidence) => ({
         name: `${judging.name}, peer evidence ${peerEvidence ? 'on (default)' : 'off (baseline)'}`,
         peerEvidence,
-        options: peerEvidence ? judging.options : { ...judging.options, peerEvidence: false as const },
+        options: judging.options,
         rounds: [] as RoundResult[],
       })),
     )
     try {
       for (let index = 0; index < ROUNDS; index++)
-        for (const subject of subjects) subject.rounds.push(await round(devnet, redis.url, subject.options))
+        for (const subject of subjects)
+          subject.rounds.push(await round(devnet, redis.url, subject.options, subject.peerEvidence))
     } finally {
       await Promise.all([devnet.stop(), redis.stop()])
     }
@@ -217,7 +225,7 @@ export const clusterDeadProviderSuite: BenchSuite = {
       met: worstWith < TARGET_CALLS,
       notes: [
         `Three \`startChainPulse\` servers in cluster mode in the benchmark process, one redis-server on loopback, one devnet (three anvil-backed providers, well-behaved) in its own process. Pool: round-robin, no racing, no coalescing (each client read is one upstream call), 2 s request timeout, no response cache, no rate limit. Each instance gets at least ${READS} \`${CLIENT_METHOD}\` reads over HTTP, ${WORKERS_PER_INSTANCE} at a time; \`${DEAD}\` is killed once A has answered ${KILL_AFTER}, and the traffic goes on for ${AFTER_KILL_MS / 1_000} s at least after that. Upstream calls are recorded by each pool's \`fetch\`.`,
-        `Counted: \`${CLIENT_METHOD}\` calls to the killed provider by the instances other than the one that judged it first (its first-hand \`unhealthy\` or \`circuit_open\` event, not one following a peer), after that verdict. ${ROUNDS} rounds per subject, subjects alternating, fresh servers each round. The baseline is the same cluster with \`peerEvidence: false\`: events still flow through Redis, but each instance judges the provider by its own calls only.`,
+        `Counted: \`${CLIENT_METHOD}\` calls to the killed provider by the instances other than the one that judged it first (its first-hand \`unhealthy\` or \`circuit_open\` event, not one following a peer), after that verdict. ${ROUNDS} rounds per subject, subjects alternating, fresh servers each round. The baseline is the same cluster with \`cluster.peerEvidence: false\`: events still flow through Redis, but each instance judges the provider by its own calls only.`,
         'Where health probes run every 500 ms, the baseline is already low (each instance probes the dead provider itself within half a second or so, and stops sending it at its own verdict); where breakers judge alone, each instance must first fail its own calls on it, which is what shared observations save.',
       ],
     }

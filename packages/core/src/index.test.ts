@@ -53,6 +53,7 @@ describe('public exports', () => {
         "createLogsSplitting",
         "createMemoryCacheStore",
         "createMessageAggregator",
+        "createPeerEvidence",
         "createPriorityStrategy",
         "createProviderPool",
         "createPubSub",

@@ -130,6 +130,11 @@ export {
   type ResponseCache,
   type ResponseCacheOptions,
 } from './provider-pool/cache/response-cache.js'
+export {
+  createPeerEvidence,
+  type PeerEvidence,
+  type PeerEvidenceOptions,
+} from './provider-pool/chain/peer-evidence.js'
 export { providerPoolConfigJsonSchema } from './provider-pool/config-json-schema.js'
 export {
   createServedFilters,

@@ -1,6 +1,7 @@
 import {
   createBenchmarkStore,
   createLogsSplitting,
+  createPeerEvidence,
   createProviderPool,
   createResponseCache,
   createServedFilters,
@@ -137,6 +138,10 @@ export async function startChainPulse(options: StartChainPulseOptions): Promise<
       logsSplitting: createLogsSplitting(),
       servedFilters: createServedFilters(),
       ...(cluster ? { pubsub: cluster.pubsub } : {}),
+      // Instances take each other's provider verdicts as evidence (the cluster's `peerEvidence`).
+      ...(serverConfig.cluster && serverConfig.cluster.peerEvidence !== false
+        ? { peerEvidence: createPeerEvidence(serverConfig.cluster.peerEvidence) }
+        : {}),
       ...options.pool,
       store,
       ...(upstreamFetch ? { fetch: upstreamFetch } : {}),

@@ -45,12 +45,6 @@ const fields: Record<string, string | { description: string; default: unknown }>
     description: `Longest a probe waits for its answer, in milliseconds; by default ${DEFAULT_HEALTH_CHECK_TIMEOUT_MS}, or \`requestTimeoutMs\` when that is shorter.`,
     default: DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   },
-  peerEvidence:
-    "Shared provider observations between a cluster's instances (through a PubSub adapter): a peer's fresh down or circuit-open verdict keeps a provider out of rotation until this instance's own probe, sent at once, judges it (at most `maxAgeMs`); a peer's cooldown applies for the time it has left. `false` turns it off (see [provider-pool.md](provider-pool.md#shared-observations-across-instances)).",
-  'peerEvidence.maxAgeMs':
-    "Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down verdict holds a provider out of rotation at most this long after the peer saw it, in milliseconds.",
-  'peerEvidence.probeIntervalMs':
-    "Least time between two probes of one provider prompted by peers' events, in milliseconds: a flood of them costs at most one probe per provider per interval, never two at once.",
   filters:
     'Filters (`eth_newFilter`, `eth_newBlockFilter`, …), answered by ChainPulse from its canonical follower so their ids survive failover: their limits.',
   'filters.idleTimeoutMs': 'A filter not polled for this long is removed, in milliseconds.',

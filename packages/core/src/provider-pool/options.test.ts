@@ -121,7 +121,6 @@ describe('pool options', () => {
       requestTimeoutMs: 10_000,
       requestDeadlineMs: 15_000,
       healthCheck: { intervalMs: 5_000, timeoutMs: 3_000 },
-      peerEvidence: { maxAgeMs: 10_000, probeIntervalMs: 1_000 },
       unsupportedMethodTtlMs: 600_000,
       filters: { idleTimeoutMs: 300_000, maxPerClient: 100, maxTotal: 10_000, maxPendingChanges: 10_000 },
       sessions: {

@@ -16,6 +16,7 @@ import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { clockSchema, functionSchema, implementsSchema } from '../validation/schemas.js'
 import type { ResponseCache } from './cache/response-cache.js'
+import type { PeerEvidence } from './chain/peer-evidence.js'
 import type { ServedFilters } from './filters/filter-registry.js'
 import type { Upstream } from './provider/upstream.js'
 import type { LogsSplitting } from './request/logs-splitting.js'
@@ -122,25 +123,6 @@ const healthCheckSchema = v.prefault(
   {},
 )
 
-const peerEvidenceSchema = v.prefault(
-  v.union([
-    v.literal(false),
-    v.strictObject({
-      /**
-       * Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down verdict
-       * holds a provider out of rotation at most this long after the peer saw it (ms). @default 10_000
-       */
-      maxAgeMs: v._default(positive, 10_000),
-      /**
-       * Least time between two probes of one provider prompted by peers' events (ms): a flood of them
-       * costs one probe per provider per interval at most, and never two at once. @default 1_000
-       */
-      probeIntervalMs: v._default(positive, 1_000),
-    }),
-  ]),
-  {},
-)
-
 const filtersSchema = v.prefault(
   v.strictObject({
     /** A filter not polled for this long is removed (ms). @default 300_000 */
@@ -232,17 +214,6 @@ const knobsShape = {
    * @default { intervalMs: 5_000, timeoutMs: min(3_000, requestTimeoutMs) }
    */
   healthCheck: healthCheckSchema,
-  /**
-   * Shared provider observations, for instances of a cluster whose pools share a PubSub through an
-   * adapter (e.g. Redis): a peer instance's fresh first-hand verdict that a provider is down or
-   * circuit-open keeps it out of this pool's rotation until this pool's own probe (sent at once) says it
-   * answers, the peer sees it recover, or `maxAgeMs` after the peer saw it; a peer's cooldown (a 429's
-   * Retry-After: rate limits are per API key) cools it down here for the time that remains. Evidence
-   * never puts a provider back in rotation by itself, and events that follow a peer's are marked
-   * `viaPeer` and never acted on, so nothing echoes between instances. Without an adapter it does
-   * nothing. `false` turns it off. @default { maxAgeMs: 10_000, probeIntervalMs: 1_000 }
-   */
-  peerEvidence: peerEvidenceSchema,
   /** How long a provider's "method not found" is remembered, so it is not asked again meanwhile (ms). @default 600_000 */
   unsupportedMethodTtlMs: v._default(nonnegative, 600_000),
   /**
@@ -341,6 +312,17 @@ const optionsShape = {
   logsSplitting: v.optional(
     implementsSchema<LogsSplitting>(['providersFor', 'learn', 'request'], 'expected createLogsSplitting()'),
   ),
+  /**
+   * Shared provider observations (`createPeerEvidence()`), for instances of a cluster whose pools share a
+   * PubSub through an adapter (e.g. Redis): a peer instance's fresh first-hand verdict that a provider is
+   * down or circuit-open keeps it out of this pool's rotation until this pool's own probe (sent at once)
+   * says it answers, the peer sees it recover, or `maxAgeMs` after the peer saw it; a peer's cooldown (a
+   * 429's Retry-After: rate limits are per API key) cools it down here for the time that remains.
+   * Evidence never puts a provider back in rotation by itself, and events that follow a peer's are marked
+   * `viaPeer` and never acted on, so nothing echoes between instances. An object, like `cache`, so a pool
+   * without peers carries none of its code. The server gives one in cluster mode. @default none
+   */
+  peerEvidence: v.optional(implementsSchema<PeerEvidence>(['follow'], 'expected createPeerEvidence()')),
   /** Monotonic time and timers of every timeout, cooldown and probe. @default systemClock */
   clock: v._default(clockSchema, systemClock),
   /** Wall-clock time for event timestamps (epoch ms). @default Date.now */

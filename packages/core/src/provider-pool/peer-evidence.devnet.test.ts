@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createInMemoryBus } from '../pubsub/in-memory-bus.js'
 import { createPubSub } from '../pubsub/pubsub.js'
 import type { ChainPulseTopics } from '../pubsub/topics.js'
+import { createPeerEvidence } from './chain/peer-evidence.js'
 import type { ProviderPoolOptions } from './options.js'
 import { createProviderPool } from './provider-pool.js'
 import type { ProviderPool } from './types.js'
@@ -64,7 +65,12 @@ afterEach(async () => {
  * the count does not depend on how fast this machine runs the reads). Returns the client calls B and C sent it after the first first-hand verdict
  * on it (`unhealthy` or `circuit_open`, whichever instance made it), and that instance.
  */
-async function killUnderTraffic(options: Partial<ProviderPoolOptions>, reads = 300, afterKillMs = 2_000) {
+async function killUnderTraffic(
+  options: Partial<ProviderPoolOptions>,
+  followPeers = true,
+  reads = 300,
+  afterKillMs = 2_000,
+) {
   const bus = createInMemoryBus()
   const byUrl = new Map(devnet.manifest.providers.map((provider) => [provider.httpUrl, provider.id]))
   /** Every upstream call and provider event of every instance, in the order they happened. */
@@ -88,6 +94,7 @@ async function killUnderTraffic(options: Partial<ProviderPoolOptions>, reads = 3
       coalescing: false,
       requestTimeoutMs: 2_000,
       pubsub: createPubSub<ChainPulseTopics>({ adapter: bus.createAdapter(instance) }),
+      ...(followPeers ? { peerEvidence: createPeerEvidence() } : {}),
       fetch: (url, init) => {
         const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
         log.push({ instance, kind: 'call', providerId: byUrl.get(url) ?? url, method: body?.method })
@@ -167,7 +174,7 @@ describe.each([
   it('without peer evidence, each instance finds it dead by itself (for comparison)', {
     timeout: 90_000,
   }, async () => {
-    const { failed, judge, callsAfterVerdict } = await killUnderTraffic({ ...judging, peerEvidence: false })
+    const { failed, judge, callsAfterVerdict } = await killUnderTraffic(judging, false)
     console.info(`peer evidence off, ${_}: ${callsAfterVerdict} calls after ${judge}'s verdict`)
     expect(failed).toEqual([])
   })

@@ -6,6 +6,7 @@ import type { ChainPulseTopics, ProviderPoolEvent } from '../pubsub/topics.js'
 import { createMockChain } from '../testing/mock-chain.js'
 import { createMockProvider, type MockProvider } from '../testing/mock-provider.js'
 import { advanceInSteps, settleOnClock } from '../testing/run-clock.js'
+import { createPeerEvidence, type PeerEvidenceOptions } from './chain/peer-evidence.js'
 import type { ProviderPoolOptions } from './options.js'
 import { createProviderPool } from './provider-pool.js'
 import type { ProviderPool } from './types.js'
@@ -34,7 +35,11 @@ afterEach(async () => {
   pools = []
 })
 
-function cluster(options: Partial<ProviderPoolOptions> = {}): {
+/** Three instances over one bus; each pool follows its peers with `peers` (`false`: it does not). */
+function cluster(
+  peers: PeerEvidenceOptions | false = {},
+  options: Partial<ProviderPoolOptions> = {},
+): {
   clock: FakeClock
   bus: InMemoryBus
   instances: Record<'A' | 'B' | 'C', Instance>
@@ -66,6 +71,7 @@ function cluster(options: Partial<ProviderPoolOptions> = {}): {
       healthCheck: { intervalMs: 60_000, timeoutMs: 500 },
       hedge: false,
       headPollIntervalMs: 60_000,
+      ...(peers === false ? {} : { peerEvidence: createPeerEvidence(peers) }),
       ...options,
     })
     pools.push(pool)
@@ -197,7 +203,7 @@ describe('peer evidence across three instances', () => {
   })
 
   it('a flood of peer verdicts costs one probe per provider per interval, never two at once', async () => {
-    const { clock, bus, instances } = cluster({ peerEvidence: { probeIntervalMs: 1_000 } })
+    const { clock, bus, instances } = cluster({ probeIntervalMs: 1_000 })
     const { B } = instances
     await advanceInSteps(clock, 10)
     const probes = () => B.providers.a.calls('eth_blockNumber') + B.providers.a.calls('eth_chainId')
@@ -255,11 +261,10 @@ describe('peer evidence across three instances', () => {
   })
 
   it("never outlives the freshness window: without probes to judge, a peer's verdict holds maxAgeMs after the peer's observation", async () => {
-    const { clock, instances } = cluster({
-      healthCheck: false,
-      breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
-      peerEvidence: { maxAgeMs: 3_000 },
-    })
+    const { clock, instances } = cluster(
+      { maxAgeMs: 3_000 },
+      { healthCheck: false, breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } },
+    )
     const { A, B } = instances
     A.providers.a.set({ mode: 'down' })
     expect((await read(clock, A)).providerId).toBe('b') // A's breaker opens on a
@@ -275,7 +280,7 @@ describe('peer evidence across three instances', () => {
   })
 
   it("never fails a call on peers' word: with every provider held out, the call is routed as if none were", async () => {
-    const { clock, bus, instances } = cluster({ healthCheck: false })
+    const { clock, bus, instances } = cluster({}, { healthCheck: false })
     const { B } = instances
     const X = createPubSub<ChainPulseTopics>({ adapter: bus.createAdapter('X') })
     for (const providerId of ['a', 'b', 'c'])
@@ -299,7 +304,7 @@ describe('peer evidence across three instances', () => {
   })
 
   it('ignores stale observations, and ones that follow a peer', async () => {
-    const { clock, bus, instances } = cluster({ peerEvidence: { maxAgeMs: 3_000 } })
+    const { clock, bus, instances } = cluster({ maxAgeMs: 3_000 })
     const { B } = instances
     await advanceInSteps(clock, 10_000)
     const X = createPubSub<ChainPulseTopics>({ adapter: bus.createAdapter('X') })
@@ -310,8 +315,8 @@ describe('peer evidence across three instances', () => {
     X.dispose()
   })
 
-  it('does nothing with peerEvidence: false: each instance finds the dead provider itself', async () => {
-    const { clock, instances } = cluster({ peerEvidence: false })
+  it('does nothing without peerEvidence: each instance finds the dead provider itself', async () => {
+    const { clock, instances } = cluster(false)
     const { A, B, C } = instances
     await advanceInSteps(clock, 10)
     for (const instance of [A, B, C]) instance.providers.a.set({ mode: 'down' })

@@ -17,7 +17,6 @@ import { createStrategyRegistry } from '../routing/registry.js'
 import type { BlockHeader } from '../subscriptions/block-header.js'
 import type { Log, LogFilter } from '../subscriptions/log-filter.js'
 import { type ChainRuntime, createChainRuntime } from './chain/chain-runtime.js'
-import { followPeerEvidence } from './chain/peer-evidence.js'
 import { FILTER_METHODS, type FilterRegistry } from './filters/filter-registry.js'
 import {
   type ProviderConfig,
@@ -167,19 +166,16 @@ export function createProviderPool(input: ProviderPoolOptions): ProviderPool {
   aggregator.onRace((race) => pubsub.publish('races', race))
 
   // Peers' observations (through a PubSub adapter): evidence for this pool's own probes (docs in options).
-  const stopPeerEvidence = peerEvidence
-    ? followPeerEvidence({
-        pubsub,
-        wallClock,
-        maxAgeMs: peerEvidence.maxAgeMs,
-        target(chainName, providerId) {
-          const chain = providerChains.get(providerId)
-          const provider = chain?.byId.get(providerId)
-          if (chain === undefined || provider === undefined || chain.name !== chainName) return undefined
-          return { provider, probe: () => chain.probeForPeer(provider) }
-        },
-      })
-    : undefined
+  const stopPeerEvidence = peerEvidence?.follow({
+    pubsub,
+    wallClock,
+    target(chainName, providerId) {
+      const chain = providerChains.get(providerId)
+      const provider = chain?.byId.get(providerId)
+      if (chain === undefined || provider === undefined || chain.name !== chainName) return undefined
+      return { provider, probe: () => chain.probeForPeer(provider) }
+    },
+  })
 
   function chainOf(chain: string | number): ChainRuntime {
     const byName = typeof chain === 'string' ? chains.get(chain) : undefined

@@ -23,7 +23,18 @@ describe('server.cluster', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       heartbeatIntervalMs: 2_000,
       keyPrefix: 'chainpulse:',
+      peerEvidence: { maxAgeMs: 10_000, probeIntervalMs: 1_000 },
     })
+  })
+
+  it('takes peer evidence settings, or false to turn it off', () => {
+    expect(
+      parseServerConfig({ cluster: { redisUrl: 'redis://h:1', peerEvidence: false } }).cluster?.peerEvidence,
+    ).toBe(false)
+    expect(
+      parseServerConfig({ cluster: { redisUrl: 'redis://h:1', peerEvidence: { maxAgeMs: 3_000 } } }).cluster
+        ?.peerEvidence,
+    ).toEqual({ maxAgeMs: 3_000, probeIntervalMs: 1_000 })
   })
 
   it('names each bad field by its path, never quoting the URL', () => {

@@ -39,6 +39,29 @@ export const clusterConfigSchema = z.strictObject({
       .regex(/^[A-Za-z0-9._:-]*$/, 'expected letters, digits, ".", "_", ":" or "-"')
       .default('chainpulse:'),
   ),
+  peerEvidence: described(
+    "Shared provider observations: a peer instance's fresh down or circuit-open verdict keeps a provider " +
+      "out of this instance's rotation until its own probe, sent at once, judges it (at most `maxAgeMs`); " +
+      "a peer's cooldown applies for the time it has left. `false` turns it off: each instance then judges " +
+      'every provider by its own calls only (see [provider-pool.md](provider-pool.md#shared-observations-across-instances)).',
+    z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          maxAgeMs: described(
+            "Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down " +
+              'verdict holds a provider out of rotation at most this long after the peer saw it, in milliseconds.',
+            z.number().int().positive().default(10_000),
+          ),
+          probeIntervalMs: described(
+            "Least time between two probes of one provider prompted by peers' events, in milliseconds: a " +
+              'flood of them costs at most one probe per provider per interval, never two at once.',
+            z.number().int().positive().default(1_000),
+          ),
+        }),
+      ])
+      .default({ maxAgeMs: 10_000, probeIntervalMs: 1_000 }),
+  ),
 })
 
 /** The `server.cluster` section after validation. */

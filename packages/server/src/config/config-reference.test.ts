@@ -50,8 +50,6 @@ describe('docs/configuration.md', () => {
         'pool.coalescing',
         'pool.healthCheck.intervalMs',
         'pool.healthCheck.timeoutMs',
-        'pool.peerEvidence.maxAgeMs',
-        'pool.peerEvidence.probeIntervalMs',
         'pool.unsupportedMethodTtlMs',
         'pool.filters.idleTimeoutMs',
         'pool.filters.maxPerClient',

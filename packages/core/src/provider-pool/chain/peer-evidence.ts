@@ -1,5 +1,7 @@
 import type { PubSub, Unsubscribe } from '../../pubsub/pubsub.js'
 import type { ChainPulseTopics, ProviderPoolEvent } from '../../pubsub/topics.js'
+import { parseOptions } from '../../validation/parse-options.js'
+import * as v from '../../validation/schema.js'
 import type { ProviderRuntime } from '../provider/provider-runtime.js'
 
 // Shared provider observations (issue 17): instances of a cluster share one PubSub through an adapter, so
@@ -76,15 +78,61 @@ export interface PeerEvidenceTarget {
   probe(): void
 }
 
-/** Options of {@link followPeerEvidence}. */
-export interface PeerEvidenceOptions {
+/** What a pool gives {@link PeerEvidence.follow}. */
+export interface PeerEvidenceContext {
   pubsub: PubSub<ChainPulseTopics>
   /** Wall-clock time (epoch ms), to age peers' events. */
   wallClock: () => number
-  /** Peers' events older than this are ignored, and down evidence holds this long from the event (ms). */
-  maxAgeMs: number
   /** This pool's provider `providerId` of chain `chain`, or `undefined` when it has none by that id. */
   target(chain: string, providerId: string): PeerEvidenceTarget | undefined
+}
+
+const peerEvidenceOptionsSchema = v.strictObject({
+  /**
+   * Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down verdict
+   * holds a provider out of rotation at most this long after the peer saw it (ms). @default 10_000
+   */
+  maxAgeMs: v._default(v.number().check(v.positive()), 10_000),
+  /**
+   * Least time between two probes of one provider prompted by peers' events (ms): a flood of them costs
+   * one probe per provider per interval at most, and never two at once. @default 1_000
+   */
+  probeIntervalMs: v._default(v.number().check(v.positive()), 1_000),
+})
+
+/** Options of {@link createPeerEvidence}. */
+export type PeerEvidenceOptions = v.input<typeof peerEvidenceOptionsSchema>
+
+/** Shared provider observations, the pool's `peerEvidence` add-on: see {@link createPeerEvidence}. */
+export interface PeerEvidence {
+  readonly maxAgeMs: number
+  readonly probeIntervalMs: number
+  /** Acts on peers' observations arriving on the pool's PubSub until the returned function is called. */
+  follow(context: PeerEvidenceContext): Unsubscribe
+}
+
+/**
+ * Shared provider observations across the instances of a cluster, for
+ * `createProviderPool({ peerEvidence: createPeerEvidence() })`: pools whose PubSubs share an adapter
+ * (e.g. Redis) take a peer's fresh first-hand verdict as evidence (docs/provider-pool.md, "Shared
+ * observations across instances"). An add-on, like the response cache, so a pool that has no peers
+ * (a browser, a lone server) carries none of its code. The server installs it in cluster mode.
+ *
+ * @throws {ConfigError} when an option is invalid.
+ * @example
+ * const pool = createProviderPool({ chains, providers, pubsub, peerEvidence: createPeerEvidence({ maxAgeMs: 5_000 }) })
+ */
+export function createPeerEvidence(options: PeerEvidenceOptions = {}): PeerEvidence {
+  const { maxAgeMs, probeIntervalMs } = parseOptions(
+    peerEvidenceOptionsSchema,
+    options,
+    'peer evidence options',
+  )
+  return {
+    maxAgeMs,
+    probeIntervalMs,
+    follow: (context) => followPeerEvidence(context, maxAgeMs),
+  }
 }
 
 /**
@@ -93,9 +141,9 @@ export interface PeerEvidenceOptions {
  * and has it probed; a peer's recovery drops that evidence, and has a provider this instance found down
  * probed again; a peer's cooldown cools it down here for its remaining time. Returns what stops it.
  */
-export function followPeerEvidence(options: PeerEvidenceOptions): Unsubscribe {
+function followPeerEvidence(options: PeerEvidenceContext, maxAgeMs: number): Unsubscribe {
   return options.pubsub.subscribe('provider_pool:events', (event, _topic, origin) => {
-    const observation = readPeerObservation(event, origin, options.wallClock(), options.maxAgeMs)
+    const observation = readPeerObservation(event, origin, options.wallClock(), maxAgeMs)
     if (observation === undefined || origin === undefined) return
     const target = options.target(event.chain, event.providerId)
     if (target === undefined) return
