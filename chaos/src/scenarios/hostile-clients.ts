@@ -10,6 +10,7 @@ import { verdict } from '../invariants/verdict.js'
 import { type HostileKind, hostileKinds } from '../load/hostile-clients.js'
 import { spawnHostileClients } from '../load/hostile-process.js'
 import { startHttpLoad } from '../load/http-load.js'
+import type { ClientEvent } from '../record/history.js'
 import { handleCount, type ResourceSample, sampleResources } from '../record/memory.js'
 import { createPhases } from '../record/phases.js'
 import type { Profile, Scenario, ScenarioResult } from '../scenario.js'
@@ -59,6 +60,19 @@ function selectedKinds(): readonly HostileKind[] | undefined {
   if (unknown.length)
     throw new Error(`CHAOS_HOSTILE_KINDS: unknown ${unknown.join(', ')}; known: ${hostileKinds.join(', ')}`)
   return kinds as HostileKind[]
+}
+
+/** The five slowest normal requests sent during the attack, for the notes: when a stall was, and who. */
+function slowestUnderAttack(events: readonly ClientEvent[], attackFrom: number): string {
+  return [...events]
+    .filter((event) => event.phase === 'under attack')
+    .sort((a, b) => b.durationMs - a.durationMs)
+    .slice(0, 5)
+    .map(
+      (event) =>
+        `+${Math.round(event.sentAt - attackFrom)} ms: ${Math.round(event.durationMs)} ms, ${event.method}, ${event.provider ?? 'no provider'}`,
+    )
+    .join('; ')
 }
 
 /**
@@ -301,6 +315,10 @@ export const hostileClients: Scenario = {
           'The hostile clients run in their own process; the server, the recording fronts and the normal clients share one, the devnet has its own.',
           `That shared process, by phase: event-loop delay p99 / max, CPU time per wall-clock time: ${loopDelays.map(({ phase, p99Ms, maxMs, cpuShare }) => `${phase} ${p99Ms.toFixed(0)} / ${maxMs.toFixed(0)} ms, ${(cpuShare * 100).toFixed(0)} %`).join('; ')}.`,
           `The hostile process used ${(hostile.cpuMs / 1_000).toFixed(1)} s of CPU over the ${phaseMs / 1_000} s attack (its stop included), on a machine of ${availableParallelism()} cores.`,
+          `Slowest normal requests under attack (sent at, from the attack's start: duration, method, provider): ${slowestUnderAttack(
+            events,
+            attackFrom,
+          )}.`,
           ...(kinds ? [`Diagnosis run: only ${kinds.join(', ')} (CHAOS_HOSTILE_KINDS).`] : []),
           `Memory (this process, after a full collection): live heap ${mb(before.heapUsedBytes)} at the end of the baseline → ${mb(after.heapUsedBytes)} after; RSS ${mb(before.rssBytes)} → ${mb(after.rssBytes)}. Handles: ${handleCount(idleBaseline)} idle before the load, ${handleCount(before)} under normal load, ${handleCount(after)} ${Math.round(settledMs / 1_000)} s after the load stopped.`,
         ],
