@@ -24,6 +24,12 @@ export interface HostileClientsOptions {
   stopAtMs: number
   /** Idle TCP connections held open at once (the "thousands of sockets"). */
   idleSockets: number
+  /**
+   * Only these kinds run (diagnosis: which kind costs the server what). A run with fewer than all of
+   * them fails the scenario's "every kind ran" invariant, so it cannot pass for a full run.
+   * @default every kind
+   */
+  kinds?: readonly HostileKind[]
 }
 
 /** What became of one WebSocket client that subscribed, asked for large answers and stopped reading. */
@@ -64,6 +70,19 @@ const SLOW_WS_MESSAGES = 120
 const SLOW_WS_BATCH = 20
 const SLOW_WS_ID_CHARS = 5_500
 
+/** Every kind, in the order the scenario reports them. */
+export const hostileKinds: readonly HostileKind[] = [
+  'malformed',
+  'deepNesting',
+  'hugeBatch',
+  'oversizedBody',
+  'rejected',
+  'slowReader',
+  'slowWsReader',
+  'slowloris',
+  'idleSocket',
+]
+
 /** Rejected by every node: a block tag that is not one, a raw transaction that does not decode. */
 const REJECTED_CALLS = [
   { method: 'eth_getBlockByNumber', params: ['not-a-block', false] },
@@ -82,21 +101,8 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
   const target = new URL(options.url)
   if (target.hostname !== '127.0.0.1') throw new Error(`hostile clients only to 127.0.0.1: ${options.url}`)
   const port = Number(target.port)
-  const sent = Object.fromEntries(
-    (
-      [
-        'malformed',
-        'deepNesting',
-        'hugeBatch',
-        'oversizedBody',
-        'rejected',
-        'slowReader',
-        'slowWsReader',
-        'slowloris',
-        'idleSocket',
-      ] as const
-    ).map((kind) => [kind, 0]),
-  ) as Record<HostileKind, number>
+  const sent = Object.fromEntries(hostileKinds.map((kind) => [kind, 0])) as Record<HostileKind, number>
+  const selected = new Set(options.kinds ?? hostileKinds)
   const statuses: Record<string, Record<number, number>> = {}
   const agent = new Agent({ connections: 8, keepAliveTimeout: 10_000 })
   const sockets = new Set<Socket>()
@@ -124,8 +130,8 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
     statuses[kind] ??= {}
     statuses[kind][status] = (statuses[kind][status] ?? 0) + 1
   }
-  const loop = async (periodMs: number, step: () => Promise<void>) => {
-    while (running()) {
+  const loop = async (kind: HostileKind, periodMs: number, step: () => Promise<void>) => {
+    while (selected.has(kind) && running()) {
       await step()
       await sleep(periodMs)
     }
@@ -149,11 +155,11 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
     params: ['x'.repeat(2_000_000)],
   })
   const loops = [
-    loop(20, () => post('malformed', '{"jsonrpc":"2.0","id":1,"method":')),
-    loop(50, () => post('deepNesting', deep)),
-    loop(200, () => post('hugeBatch', hugeBatch)),
-    loop(500, () => post('oversizedBody', oversized)),
-    loop(20, async () => {
+    loop('malformed', 20, () => post('malformed', '{"jsonrpc":"2.0","id":1,"method":')),
+    loop('deepNesting', 50, () => post('deepNesting', deep)),
+    loop('hugeBatch', 200, () => post('hugeBatch', hugeBatch)),
+    loop('oversizedBody', 500, () => post('oversizedBody', oversized)),
+    loop('rejected', 20, async () => {
       const call = REJECTED_CALLS[sent.rejected % REJECTED_CALLS.length]!
       await post('rejected', JSON.stringify({ jsonrpc: '2.0', id: 1, ...call }))
     }),
@@ -161,7 +167,7 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
 
   // Slow WebSocket readers: subscribe to heads and logs, ask for far more answer bytes than the server
   // may buffer (refused calls, answered at once, each echoing a long id), and read nothing more.
-  const slowWs = Array.from({ length: SLOW_WS_READERS }, (_, index) => {
+  const slowWs = Array.from({ length: selected.has('slowWsReader') ? SLOW_WS_READERS : 0 }, (_, index) => {
     const reader = {
       upgraded: false,
       askedBytes: 0,
@@ -233,7 +239,7 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
       params: ['latest', true],
     })
     const pipelined = `POST ${target.pathname} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(blockRequest)}\r\n\r\n${blockRequest}`
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < (selected.has('slowReader') ? 10 : 0); i++) {
       openSocket((socket) => {
         socket.pause()
         for (let n = 0; n < 100; n++) socket.write(pipelined)
@@ -241,7 +247,7 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
       })
     }
     // Slowloris: a request line, then one header byte a second, never finishing the headers.
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < (selected.has('slowloris') ? 50 : 0); i++) {
       openSocket((socket) => {
         sent.slowloris++
         socket.write(`POST ${target.pathname} HTTP/1.1\r\nhost: 127.0.0.1\r\n`)
@@ -252,7 +258,7 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
       })
     }
     // Idle sockets: connected, silent, held until the end.
-    for (let i = 0; i < options.idleSockets; i++) {
+    for (let i = 0; i < (selected.has('idleSocket') ? options.idleSockets : 0); i++) {
       openSocket(() => {
         sent.idleSocket++
       })

@@ -8,6 +8,8 @@ export interface HostileReport {
   sent: Record<HostileKind, number>
   statuses: Record<string, Record<number, number>>
   slowWsReaders: SlowWsReaderOutcome[]
+  /** CPU time (user + system) the hostile process used from the start of the attack to its report. */
+  cpuMs: number
 }
 
 /** Hostile clients in a child process, loaded and waiting for `start()`. */
@@ -48,6 +50,8 @@ export async function spawnHostileClients(options: {
   url: string
   durationMs: number
   idleSockets: number
+  /** Only these kinds run (see `HostileClientsOptions.kinds`). @default every kind */
+  kinds?: readonly HostileKind[]
 }): Promise<HostileProcess> {
   const child = spawn(process.execPath, [...nodeArgs, JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'inherit'],

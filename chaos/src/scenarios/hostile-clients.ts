@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { connectWs, type TestWsClient } from '@chainpulse/devnet/testing'
 import { toNumber } from '../invariants/chain-delivery.js'
 import { everyRequestSucceeded, exactIds, noneHangs } from '../invariants/client-invariants.js'
@@ -5,8 +7,10 @@ import { p99WithinBaseline } from '../invariants/latency.js'
 import { handlesReturned, listenersReturned, memoryReturned } from '../invariants/memory.js'
 import { noHealthChanges } from '../invariants/upstream-invariants.js'
 import { verdict } from '../invariants/verdict.js'
+import { type HostileKind, hostileKinds } from '../load/hostile-clients.js'
 import { spawnHostileClients } from '../load/hostile-process.js'
 import { startHttpLoad } from '../load/http-load.js'
+import type { ClientEvent } from '../record/history.js'
 import { handleCount, type ResourceSample, sampleResources } from '../record/memory.js'
 import { createPhases } from '../record/phases.js'
 import type { Profile, Scenario, ScenarioResult } from '../scenario.js'
@@ -43,6 +47,67 @@ const SETTLE_MS = 35_000
  * buffers on both sides of loopback (a few MB); the reader asks for about 13 MB.
  */
 const SLOW_WS_BOUND_BYTES = 10 * 1_048_576
+
+/**
+ * `CHAOS_HOSTILE_KINDS=slowWsReader,hugeBatch pnpm chaos hostile-clients` runs only those kinds, to see
+ * which one costs the server what (such a run fails "every kind of hostile client ran"). Unset: all.
+ */
+function selectedKinds(): readonly HostileKind[] | undefined {
+  const value = process.env.CHAOS_HOSTILE_KINDS
+  if (!value) return undefined
+  const kinds = value.split(',').map((kind) => kind.trim())
+  const unknown = kinds.filter((kind) => !hostileKinds.includes(kind as HostileKind))
+  if (unknown.length)
+    throw new Error(`CHAOS_HOSTILE_KINDS: unknown ${unknown.join(', ')}; known: ${hostileKinds.join(', ')}`)
+  return kinds as HostileKind[]
+}
+
+/** The five slowest normal requests sent during the attack, for the notes: when a stall was, and who. */
+function slowestUnderAttack(events: readonly ClientEvent[], attackFrom: number): string {
+  return [...events]
+    .filter((event) => event.phase === 'under attack')
+    .sort((a, b) => b.durationMs - a.durationMs)
+    .slice(0, 5)
+    .map(
+      (event) =>
+        `+${Math.round(event.sentAt - attackFrom)} ms: ${Math.round(event.durationMs)} ms, ${event.method}, ${event.provider ?? 'no provider'}`,
+    )
+    .join('; ')
+}
+
+/**
+ * The event-loop delay and CPU time of this process (the server's, shared with the fronts and the normal
+ * clients) per phase: what hostile clients cost every normal request. CPU time is the steadier figure on
+ * a busy machine, where the loop's delay also counts the time other processes held the cores.
+ */
+function watchEventLoop() {
+  const histogram = monitorEventLoopDelay({ resolution: 10 })
+  histogram.enable()
+  let cpu = process.cpuUsage()
+  let since = performance.now()
+  const byPhase: { phase: string; p99Ms: number; maxMs: number; cpuShare: number }[] = []
+  return {
+    /** Closes the current reading (kept as `phase`'s; dropped when `undefined`) and starts the next. */
+    mark(phase: string | undefined) {
+      const used = process.cpuUsage(cpu)
+      const now = performance.now()
+      if (phase !== undefined)
+        byPhase.push({
+          phase,
+          p99Ms: histogram.percentile(99) / 1e6,
+          maxMs: histogram.max / 1e6,
+          cpuShare: (used.user + used.system) / 1_000 / (now - since),
+        })
+      histogram.reset()
+      cpu = process.cpuUsage()
+      since = now
+    },
+    stop() {
+      histogram.disable()
+      return byPhase
+    },
+  }
+}
 
 /**
  * Scenario 6: hostile clients join normal load (malformed bodies, deep nesting, huge and oversized
@@ -106,6 +171,15 @@ export const hostileClients: Scenario = {
             seen.push({ at: clock.now(), number: toNumber(message.params.result.number) })
         })
       }
+      // Loaded before the normal load starts, started with the attack: on a busy machine loading takes
+      // seconds, which must eat neither into the load's phases nor past its hard stop.
+      const kinds = selectedKinds()
+      const hostileClients = await spawnHostileClients({
+        url: stage.rpcUrl,
+        durationMs: phaseMs,
+        idleSockets,
+        kinds,
+      })
       let subscriberCloses = 0
       for (const client of subscribers) void client.closed.then(() => subscriberCloses++)
       const load = startHttpLoad({
@@ -119,23 +193,24 @@ export const hostileClients: Scenario = {
         stopAtMs: clock.now() + WARM_UP_MS + 3 * phaseMs + 10_000,
       })
       const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-      // Loaded during the warm-up, started with the attack.
-      const hostileClients = await spawnHostileClients({
-        url: stage.rpcUrl,
-        durationMs: phaseMs,
-        idleSockets,
-      })
       await sleep(WARM_UP_MS)
       phases.enter('baseline')
+      const loop = watchEventLoop()
       await sleep(phaseMs)
+      loop.mark('baseline')
       const before = sampleResources(emitters)
+      // The full collection of the sample is no phase's work.
+      loop.mark(undefined)
       phases.enter('under attack')
       const attackFrom = clock.now()
       hostileClients.start()
       await sleep(phaseMs)
       const hostile = await hostileClients.stop()
+      loop.mark('under attack')
       phases.enter('after')
       await sleep(phaseMs)
+      loop.mark('after')
+      const loopDelays = loop.stop()
       const closesBeforeEnd = subscriberCloses
       await load.stop()
       await Promise.all(subscribers.map((client) => client.close()))
@@ -238,6 +313,13 @@ export const hostileClients: Scenario = {
           `Hostile (sent): ${sentKinds.map(([kind, count]) => `${kind} ${count}`).join(', ')}; answers: ${JSON.stringify(hostile.statuses)}.`,
           `Slow WebSocket reader(s): ${slowWs.length}; each subscribes to newHeads and logs, then over three quarters of the attack sends ${mb(slowWs[0]?.askedBytes ?? 0)} worth of refused calls (in messages of 20 calls, each answer echoing a ~5 KB id) and reads nothing until the end, when it reads what it was sent, up to the server's close frame. 2 well-behaved WebSocket subscribers (newHeads) run throughout.`,
           'The hostile clients run in their own process; the server, the recording fronts and the normal clients share one, the devnet has its own.',
+          `That shared process, by phase: event-loop delay p99 / max, CPU time per wall-clock time: ${loopDelays.map(({ phase, p99Ms, maxMs, cpuShare }) => `${phase} ${p99Ms.toFixed(0)} / ${maxMs.toFixed(0)} ms, ${(cpuShare * 100).toFixed(0)} %`).join('; ')}.`,
+          `The hostile process used ${(hostile.cpuMs / 1_000).toFixed(1)} s of CPU over the ${phaseMs / 1_000} s attack (its stop included), on a machine of ${availableParallelism()} cores.`,
+          `Slowest normal requests under attack (sent at, from the attack's start: duration, method, provider): ${slowestUnderAttack(
+            events,
+            attackFrom,
+          )}.`,
+          ...(kinds ? [`Diagnosis run: only ${kinds.join(', ')} (CHAOS_HOSTILE_KINDS).`] : []),
           `Memory (this process, after a full collection): live heap ${mb(before.heapUsedBytes)} at the end of the baseline → ${mb(after.heapUsedBytes)} after; RSS ${mb(before.rssBytes)} → ${mb(after.rssBytes)}. Handles: ${handleCount(idleBaseline)} idle before the load, ${handleCount(before)} under normal load, ${handleCount(after)} ${Math.round(settledMs / 1_000)} s after the load stopped.`,
         ],
         history: { clients: events, upstream, phases: phases.list, endedAt },

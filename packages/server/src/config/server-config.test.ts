@@ -27,6 +27,7 @@ describe('parseServerConfig', () => {
         maxBufferedBytes: 4_194_304,
         maxPendingMessages: 64,
         rateLimit: { max: 100, timeWindowMs: 1_000 },
+        inboundByteRate: { bytesPerSecond: 2_097_152, burstBytes: 8_388_608 },
         maxConnections: 10_000,
         upgradeRateLimit: { max: 60, timeWindowMs: 10_000 },
       },

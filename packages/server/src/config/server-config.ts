@@ -152,6 +152,26 @@ export const serverConfigSchema = z.strictObject({
           'Messages per connection per window (a batch counts once); more get -32005. `false` turns it off.',
           rateWindow('messages', 100, 1_000),
         ),
+        inboundByteRate: described(
+          'Bytes per connection the server reads, parses and answers: `burstBytes` at once, then ' +
+            '`bytesPerSecond`. A client over it is read more slowly (the socket stops reading until the ' +
+            'budget refills; TCP holds its further bytes), not disconnected. `false` turns it off.',
+          z
+            .union([
+              z.literal(false),
+              z.strictObject({
+                bytesPerSecond: described(
+                  'Sustained incoming bytes per second per connection.',
+                  intSetting(1_024, 1_073_741_824, 2_097_152),
+                ),
+                burstBytes: described(
+                  'Incoming bytes a connection may send at once before the rate applies.',
+                  intSetting(1_024, 1_073_741_824, 8_388_608),
+                ),
+              }),
+            ])
+            .prefault({}),
+        ),
         maxConnections: described(
           '`/ws/rpc` connections open at once (all chains together); more upgrades get HTTP 503.',
           intSetting(1, 1_000_000, 10_000),

@@ -67,6 +67,19 @@ describe('scanJson', () => {
     expect(scanJson(text, 100).kind).toBe('syntax-error')
   })
 
+  it('checks every character of a long string, escapes and control characters after a long plain run included', () => {
+    const run = 'x'.repeat(10_000)
+    expect(accepts(`"${run}\\n${run}\\u00e9"`)).toBe(true)
+    expect(scanJson(`"${run}\u0001"`, 10).kind).toBe('syntax-error')
+    expect(scanJson(`"${run}\\x"`, 10).kind).toBe('syntax-error')
+    expect(scanJson(`"${run}`, 10).kind).toBe('syntax-error')
+    expect(scanJson(`{"id":"${run}","method":"m"}`, 10)).toEqual({
+      kind: 'ok',
+      top: 'object',
+      elements: [{ idRaw: `"${run}"` }],
+    })
+  })
+
   it('agrees with JSON.parse on generated JSON and on arbitrary strings', () => {
     fc.assert(
       fc.property(

@@ -165,10 +165,20 @@ function skipWhitespace(text: string, pos: number): number {
   }
 }
 
+/**
+ * A run of string characters that need no check: not a quote, a backslash or a control character. The
+ * regex engine skips a long run (a 5 KB id, a hex blob) several times faster than a loop over char codes.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the run must stop at them, JSON forbids them raw in a string
+const plainRun = /[^"\\\u0000-\u001f]*/y
+
 function skipString(text: string, pos: number): number {
   if (text.charCodeAt(pos) !== Char.Quote) throw new SyntaxFailure(pos)
   pos++
   for (;;) {
+    plainRun.lastIndex = pos
+    plainRun.test(text)
+    pos = plainRun.lastIndex
     const c = text.charCodeAt(pos)
     if (Number.isNaN(c) || c < Char.Space) throw new SyntaxFailure(pos)
     if (c === Char.Quote) return pos + 1

@@ -383,6 +383,29 @@ describe('limits of a WebSocket connection', () => {
     expect(client.messages).toHaveLength(1)
   })
 
+  it('reads a client past inboundByteRate more slowly, answering every call, and serves other clients meanwhile', async () => {
+    const { connect, clock } = await setup(
+      { ws: { inboundByteRate: { bytesPerSecond: 10_000, burstBytes: 10_000 } } },
+      { serverClock: true },
+    )
+    const heavy = await connect()
+    const other = await connect()
+    const longId = (tag: string) => tag.padEnd(6_000, 'x')
+    expect((await heavy.call('eth_chainId', undefined, longId('a'))).result).toBe('0x1')
+    // This message overdraws the 10,000-byte burst: it is answered, then the server stops reading.
+    expect((await heavy.call('eth_chainId', undefined, longId('b'))).result).toBe('0x1')
+    heavy.send({ jsonrpc: '2.0', id: 'c', method: 'eth_chainId' })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(heavy.messages).toHaveLength(2)
+    expect((await other.call('eth_chainId')).result).toBe('0x1')
+    // About 210 ms of refill pay the overdrawn bytes back; then the waiting call is read and answered.
+    clock.advance(250)
+    const answer = await heavy.until((messages) =>
+      messages.find((message) => (message as { id?: unknown }).id === 'c'),
+    )
+    expect(answer).toMatchObject({ result: '0x1' })
+  })
+
   it('disconnects a client that stops reading with 1008, and serves other clients', async () => {
     const { connect, alpha, bravo } = await setup({ ws: { maxBufferedBytes: 65_536 } })
     const big = 'ff'.repeat(512 * 1_024)

@@ -24,7 +24,10 @@ export interface WsRpcRoutesOptions {
   pool: ProxyPool
   config: ServerConfig
   redact: Redactor
-  /** Times the per-connection message rate limit and the per-IP upgrade rate limit. @default systemClock */
+  /**
+   * Times the per-connection message rate limit and inbound byte budget, and the per-IP upgrade rate
+   * limit. @default systemClock
+   */
   clock?: Clock
 }
 
@@ -65,6 +68,7 @@ export async function wsRpcRoutes(app: FastifyInstance, options: WsRpcRoutesOpti
     maxBufferedBytes: config.ws.maxBufferedBytes,
     maxPendingMessages: config.ws.maxPendingMessages,
     rateLimit: config.ws.rateLimit,
+    inboundByteRate: config.ws.inboundByteRate,
   }
 
   app.setNotFoundHandler((request, reply) => {

@@ -10,6 +10,7 @@ import { methodNotAllowed, proxyError, type RpcErrorObject, rpcErrorCodes } from
 import type { ProxyPool } from '../proxy-pool.js'
 import type { MethodFilter } from '../security/method-filter.js'
 import type { Redactor } from '../security/redaction.js'
+import { type InboundByteRate, throttleInbound } from './inbound-budget.js'
 import type { NotificationFrames, SubscriptionIdSource } from './notification-frames.js'
 import { parseSubscribeParams } from './subscribe-params.js'
 import { sendTextFrame, type TextFrame } from './text-frame.js'
@@ -30,6 +31,8 @@ export interface WsRpcLimits {
   maxBufferedBytes: number
   maxPendingMessages: number
   rateLimit: false | { max: number; timeWindowMs: number }
+  /** Incoming bytes per connection; past it the socket stops reading for a while. `false`: no budget. */
+  inboundByteRate: false | InboundByteRate
 }
 
 /** Options of {@link serveWsRpcConnection}. */
@@ -87,6 +90,8 @@ interface ClientSubscription {
  *
  * Backpressure: after each send, a socket holding more than `maxBufferedBytes` unsent is closed with
  * 1008 and its subscriptions released, so a client that stops reading costs a bounded amount of memory.
+ * The other way, a client sending more than `inboundByteRate` allows is read more slowly (see
+ * `throttleInbound`), so one connection's parsing and answering cannot take the CPU other clients need.
  */
 export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConnection {
   const { socket, pool, target, limits, refuseMethod, redact, log, clock, frames, nextSubscriptionId } =
@@ -101,7 +106,23 @@ export function serveWsRpcConnection(options: WsRpcConnectionOptions): WsRpcConn
   let windowStart = clock.now()
   let windowCount = 0
 
+  const throttle = limits.inboundByteRate
+    ? throttleInbound(socket, { ...limits.inboundByteRate, clock, onPause: logFirstPause })
+    : undefined
+  let throttled = false
+  function logFirstPause(pauseMs: number, overdrawnBytes: number): void {
+    if (throttled) return
+    throttled = true
+    log.info(
+      { pauseMs, overdrawnBytes, inboundByteRate: limits.inboundByteRate },
+      'pausing reads from a websocket client over its inbound byte rate (logged once per connection)',
+    )
+  }
+
   socket.on('message', (data, isBinary) => {
+    // Counted even once disposed: a socket being closed is still read at the budget's pace.
+    throttle?.received(byteLength(data))
+    if (disposed) return
     void onMessage(textOf(data, isBinary)).catch((error: unknown) => {
       log.error({ err: error }, 'unexpected error answering a websocket message')
     })
@@ -313,6 +334,11 @@ function invalidRequestNoId(): RpcErrorObject {
     'Invalid request: eth_subscribe needs an id (a notification could never learn its subscription id)',
     'INVALID_REQUEST',
   )
+}
+
+function byteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, chunk) => sum + chunk.length, 0)
+  return data.byteLength
 }
 
 function textOf(data: RawData, _isBinary: boolean): string {
