@@ -88,8 +88,8 @@ const optionsSchema = z.strictObject({
  * request: a read that cannot be answered within `timeoutMs` is a miss, a write is given up, both
  * counted in `status()`. Sharing cannot serve a stale answer: the cache checks every entry it reads
  * against its own view of the chain. Commands go to Redis in batches, one socket write each: each key's
- * last write (a store and a delete of one key in a batch send only the delete), then the reads as one
- * MGET. A read has its batch sent at the end of the event-loop turn; writes wait up to 10 ms for one.
+ * last write (a store and a delete of one key in a batch send only the delete), all in one script call,
+ * then the reads as one MGET. A read has its batch sent at the end of the event-loop turn; writes wait up to 10 ms for one.
  *
  * @throws {ConfigError} when an option is invalid.
  * @example
@@ -102,6 +102,7 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   const config = parseOptions(optionsSchema, options, 'Redis cache store options')
   const { keyPrefix, ttlSeconds, timeoutMs, maxPendingCommands } = config
   const connection = connect(config.redis, 'chainpulse:cache')
+  connection.defineCommand('chainpulseCacheWrite', { lua: WRITE_SCRIPT })
   const counts = { hits: 0, misses: 0, failures: 0, malformed: 0, pending: 0 }
   let closed = false
   let next: Batch | undefined
@@ -136,8 +137,8 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   }
 
   /**
-   * Sends every command of this turn of the event loop in one write: the reads as one MGET, then the
-   * writes (a key's last write only: a store deleted in the same turn is never sent). One timer bounds
+   * Sends every command of this turn of the event loop in one write: the writes as one script call (a
+   * key's last write only: a store deleted in the same turn is never sent), then the reads as one MGET. One timer bounds
    * the whole batch; past it reads miss and writes are given up.
    */
   function flush(): void {
@@ -172,23 +173,28 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   async function send(batch: Batch): Promise<Outcome> {
     const keys = batch.reads.map((read) => read.key)
     if (batch.writes.size === 0) return { values: await connection.mget(keys), failedWrites: 0 }
+    // Every write of the batch as one script call: one command for ioredis to build and Redis to answer,
+    // however many entries the turn stored.
+    const args: (string | number)[] = [batch.writes.size, ...batch.writes.keys()]
+    for (const write of batch.writes.values())
+      args.push(write.value ?? '', write.value === undefined ? 0 : write.ttl)
+    if (keys.length === 0) {
+      try {
+        await (connection as unknown as BatchWriter).chainpulseCacheWrite(...args)
+        return { values: undefined, failedWrites: 0 }
+      } catch {
+        return { values: undefined, failedWrites: writeCalls(batch) }
+      }
+    }
     // Writes first: a read sent with a write of its key sees that write.
     const pipeline = connection.pipeline()
-    for (const [key, write] of batch.writes) {
-      if (write.value === undefined) pipeline.del(key)
-      else pipeline.set(key, write.value, 'EX', write.ttl)
+    ;(pipeline as unknown as BatchWriter).chainpulseCacheWrite(...args)
+    pipeline.mget(keys)
+    const [written, read] = (await pipeline.exec()) ?? []
+    return {
+      values: read && read[0] === null ? (read[1] as unknown[]) : undefined,
+      failedWrites: written && written[0] === null ? 0 : writeCalls(batch),
     }
-    if (keys.length) pipeline.mget(keys)
-    const results = (await pipeline.exec()) ?? []
-    let index = 0
-    let failedWrites = 0
-    for (const write of batch.writes.values()) if (results[index++]?.[0] !== null) failedWrites += write.calls
-    let values: readonly unknown[] | undefined
-    if (keys.length) {
-      const [error, found] = results[index] ?? [new Error('no answer')]
-      values = error ? undefined : (found as unknown[])
-    }
-    return { values, failedWrites }
   }
 
   /** Queues a write of `key`: a SET of `value` for `ttl` seconds, or a DEL without a value. */
@@ -254,6 +260,32 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
       await disconnect(connection)
     },
   }
+}
+
+/**
+ * Stores (or deletes) every key of a batch in one call. KEYS: the keys written; ARGV: each key's value
+ * and TTL in seconds, in order, a TTL of 0 deleting the key. Keys are declared, so Redis Cluster would
+ * only need them in one slot. Sent as EVALSHA once Redis has seen it (ioredis resends it as EVAL on
+ * NOSCRIPT).
+ */
+const WRITE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  local ttl = ARGV[2 * i]
+  if ttl == '0' then redis.call('DEL', key) else redis.call('SET', key, ARGV[2 * i - 1], 'EX', ttl) end
+end
+return #KEYS
+`
+
+/** The connection with {@link WRITE_SCRIPT} defined on it (ioredis adds the method at run time). */
+interface BatchWriter {
+  chainpulseCacheWrite(...args: (string | number)[]): Promise<unknown>
+}
+
+/** How many stores and deletes a batch's writes stand for (a key written twice counts twice). */
+function writeCalls(batch: Batch): number {
+  let calls = 0
+  for (const write of batch.writes.values()) calls += write.calls
+  return calls
 }
 
 /** Longest wait of writes for a read to share a socket write with (ms): how late another instance may see them. */

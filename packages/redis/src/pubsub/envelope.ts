@@ -7,8 +7,9 @@ export interface EnvelopeMessage {
 
 /**
  * What travels over the Redis channel: one JSON object per PUBLISH, carrying every message one instance
- * published in one turn of its event loop (a busy instance publishes a routing decision per request:
- * one Redis command per message would cost more than the request). `v` lets a later format live beside
+ * published in one turn of its event loop, and the routing decisions of the few milliseconds before it
+ * (a busy instance publishes a routing decision per request: one Redis command per message would cost
+ * more than the request). `v` lets a later format live beside
  * this one during a rolling upgrade (an instance drops versions it does not know, counted as malformed).
  */
 export interface Envelope {

@@ -7,6 +7,8 @@ import { createRedisPubSubAdapter, type RedisPubSubAdapter } from './redis-pubsu
 
 interface Topics {
   note: { from: string; n: number }
+  /** Deferred in the tests that pass `deferTopics: ['chatter']`. */
+  chatter: { from: string; n: number }
 }
 
 interface Heard {
@@ -45,7 +47,10 @@ afterEach(async () => {
 })
 
 /** Instances on one fresh channel, connected (subscribed) before this resolves. */
-async function cluster(ids: string[], options: { maxPendingMessages?: number; url?: string } = {}) {
+async function cluster(
+  ids: string[],
+  options: { maxPendingMessages?: number; url?: string; deferTopics?: string[]; deferMs?: number } = {},
+) {
   const channel = `test:${++channelCount}`
   const instances = ids.map((id): Instance => {
     const errors: unknown[] = []
@@ -55,10 +60,13 @@ async function cluster(ids: string[], options: { maxPendingMessages?: number; ur
       channel,
       onError: (error) => errors.push(error),
       ...(options.maxPendingMessages ? { maxPendingMessages: options.maxPendingMessages } : {}),
+      ...(options.deferTopics ? { deferTopics: options.deferTopics } : {}),
+      ...(options.deferMs === undefined ? {} : { deferMs: options.deferMs }),
     })
     const pubsub = createPubSub<Topics>({ adapter })
     const heard: Heard[] = []
     pubsub.subscribe('note', (payload, _topic, origin) => heard.push({ payload, origin }))
+    pubsub.subscribe('chatter', (payload, _topic, origin) => heard.push({ payload, origin }))
     const instance = { id, adapter, pubsub, heard, errors }
     opened.push(instance)
     return instance
@@ -184,6 +192,74 @@ describe('createRedisPubSubAdapter', () => {
     await waitFor(() => carried === 3_000, { what: 'the whole burst on the raw listener' })
     expect(envelopes).toBe(6)
     expect(a!.adapter.status()).toMatchObject({ published: 3_000, dropped: 0, pending: 0 })
+  })
+
+  it("holds deferred topics' messages up to deferMs, several turns' worth in one envelope", async () => {
+    const {
+      channel,
+      instances: [a, b],
+    } = await cluster(['a', 'b'], { deferTopics: ['chatter'], deferMs: 200 })
+    const listener = rawClient()
+    const envelopes: number[] = []
+    listener.on('message', (_channel: string, text: string) =>
+      envelopes.push((JSON.parse(text) as { messages: unknown[] }).messages.length),
+    )
+    await listener.subscribe(channel)
+    const started = performance.now()
+    for (let n = 0; n < 3; n++) {
+      a!.pubsub.publish('chatter', { from: 'a', n })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await waitFor(() => from(b!, 'a').length === 3, { what: 'b to hear the deferred messages' })
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150)
+    expect(from(b!, 'a')).toEqual([0, 1, 2])
+    await waitFor(() => envelopes.length === 1, { what: 'the envelope on the raw listener' })
+    expect(envelopes).toEqual([3])
+  })
+
+  it('sends deferred messages at once, in order, with a message of another topic', async () => {
+    const {
+      instances: [a, b],
+    } = await cluster(['a', 'b'], { deferTopics: ['chatter'], deferMs: 10_000 })
+    a!.pubsub.publish('chatter', { from: 'a', n: 1 })
+    await new Promise((resolve) => setImmediate(resolve))
+    a!.pubsub.publish('chatter', { from: 'a', n: 2 })
+    a!.pubsub.publish('note', { from: 'a', n: 3 })
+    // Within the test's timeout, far below deferMs.
+    await waitFor(() => from(b!, 'a').length === 3, { what: 'b to hear all three' })
+    expect(from(b!, 'a')).toEqual([1, 2, 3])
+    await waitFor(() => a!.adapter.status().pending === 0, { what: "Redis's answer" })
+    expect(a!.adapter.status()).toMatchObject({ published: 3, dropped: 0 })
+  })
+
+  it('sends messages still deferred when closed, ahead of the QUIT', async () => {
+    const {
+      instances: [a, b],
+    } = await cluster(['a', 'b'], { deferTopics: ['chatter'], deferMs: 10_000 })
+    a!.pubsub.publish('chatter', { from: 'a', n: 1 })
+    await a!.adapter.close()
+    await waitFor(() => from(b!, 'a').length === 1, { what: 'b to hear the deferred message' })
+  })
+
+  it('defers routing decisions by default and nothing else', async () => {
+    const {
+      channel,
+      instances: [a],
+    } = await cluster(['a'])
+    const listener = rawClient()
+    const topics: string[][] = []
+    listener.on('message', (_channel: string, text: string) =>
+      topics.push((JSON.parse(text) as { messages: { topic: string }[] }).messages.map((m) => m.topic)),
+    )
+    await listener.subscribe(channel)
+    const decision = { ts: 0, chain: 'ethereum', method: 'eth_call' }
+    // Two decisions in separate turns within the default 4 ms, then a note: one envelope.
+    a!.adapter.publish('routing:decisions', decision)
+    await new Promise((resolve) => setImmediate(resolve))
+    a!.adapter.publish('routing:decisions', decision)
+    a!.adapter.publish('note', { from: 'a', n: 1 })
+    await waitFor(() => topics.length === 1, { what: 'the envelope' })
+    expect(topics).toEqual([['routing:decisions', 'routing:decisions', 'note']])
   })
 
   it('counts and drops malformed envelopes without delivering or throwing', async () => {
@@ -327,6 +403,7 @@ describe('createRedisPubSubAdapter', () => {
     expect(create({ redis: server.url, instanceId: 'a', maxPendingMessages: 0 })).toThrow(
       /maxPendingMessages/,
     )
+    expect(create({ redis: server.url, instanceId: 'a', deferMs: -1 })).toThrow(/deferMs/)
     expect(create({ redis: server.url, instanceId: 'a', chanel: 'x' })).toThrow(/chanel: unknown key/)
   })
 })

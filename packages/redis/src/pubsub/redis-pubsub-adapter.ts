@@ -23,6 +23,16 @@ export interface RedisPubSubAdapterOptions {
    */
   maxPendingMessages?: number
   /**
+   * Topics whose messages may wait up to `deferMs` for other messages to share a PUBLISH, instead of
+   * going at the end of the turn that published them: a busy instance publishes a routing decision per
+   * request, and each PUBLISH costs both processes a socket write and an answer. A message of any other
+   * topic has the batch sent at the end of its turn, the waiting messages with it, in order.
+   * @default ["routing:decisions"]
+   */
+  deferTopics?: readonly string[]
+  /** Longest wait of a message of `deferTopics` (ms); 0 sends them at the end of their turn too. @default 4 */
+  deferMs?: number
+  /**
    * Receives connection errors (once per distinct error until the connection is back), payloads that
    * cannot be serialised, and errors thrown by the PubSub's delivery.
    * @default logs with `console.warn`
@@ -59,6 +69,8 @@ const optionsSchema = z.strictObject({
   instanceId: z.string().check(z.minLength(1, 'expected a non-empty instance id')),
   channel: z._default(z.string().check(z.minLength(1, 'expected a non-empty channel')), 'chainpulse:events'),
   maxPendingMessages: z._default(z.number().check(z.int(), z.positive(), z.lte(1_000_000)), 10_000),
+  deferTopics: z._default(z.readonly(z.array(z.string())), ['routing:decisions']),
+  deferMs: z._default(z.number().check(z.int(), z.gte(0), z.lte(60_000)), 4),
   onError: callbackSchema<(error: unknown) => void>(),
 })
 
@@ -73,7 +85,9 @@ function logError(error: unknown): void {
  * Creates a {@link PubSubAdapter} that fans a PubSub's messages out to every instance of a cluster
  * through one Redis channel, and delivers theirs. It never throws at or blocks a publisher: when Redis
  * is slow or down, messages for the other instances are dropped and counted while local delivery goes
- * on, and the adapter reconnects and resubscribes by itself when Redis is back.
+ * on, and the adapter reconnects and resubscribes by itself when Redis is back. What an instance
+ * publishes in one turn of its event loop goes out as one PUBLISH; messages of `deferTopics` (routing
+ * decisions, one per request) wait up to `deferMs` for more to go with them.
  *
  * @throws {ConfigError} when an option is invalid.
  * @example
@@ -85,7 +99,8 @@ function logError(error: unknown): void {
  */
 export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): RedisPubSubAdapter {
   const config = parseOptions(optionsSchema, options, 'Redis PubSub adapter options')
-  const { instanceId, channel, maxPendingMessages } = config
+  const { instanceId, channel, maxPendingMessages, deferMs } = config
+  const deferred = new Set(config.deferTopics)
   const onError = config.onError ?? logError
 
   // A connection in subscriber mode cannot publish, hence two.
@@ -151,11 +166,15 @@ export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): Re
     }
   })
 
-  /** Messages published in this turn of the event loop, encoded, waiting for `flush`. */
+  /** Messages published and not yet sent, encoded, in order, waiting for `flush`. */
   let batch: string[] = []
+  /** `now` once the batch goes at the end of this turn; the timer of deferred messages waiting alone. */
+  let sending: 'now' | NodeJS.Timeout | undefined
   const flush = () => {
     const messages = batch
     batch = []
+    if (sending !== 'now') clearTimeout(sending)
+    sending = undefined
     for (let start = 0; start < messages.length; start += MAX_MESSAGES_PER_PUBLISH) {
       const slice = messages.slice(start, start + MAX_MESSAGES_PER_PUBLISH)
       // Settled here, never handed back: a failed publish is a counted drop, not a rejection for the
@@ -188,8 +207,15 @@ export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): Re
         return
       }
       counts.pending++
-      if (batch.length === 0) setImmediate(flush)
       batch.push(text)
+      if (deferMs === 0 || !deferred.has(topic)) {
+        if (sending === 'now') return
+        clearTimeout(sending)
+        sending = 'now'
+        setImmediate(flush)
+      } else if (sending === undefined) {
+        sending = setTimeout(flush, deferMs)
+      }
     },
     subscribe(deliver) {
       receivers.add(deliver)
@@ -205,6 +231,8 @@ export function createRedisPubSubAdapter(options: RedisPubSubAdapterOptions): Re
     },
     async close() {
       if (closed) return
+      // Messages still waiting go now, ahead of the QUIT.
+      flush()
       closed = true
       receivers.clear()
       await Promise.all([disconnect(publisher), disconnect(subscriber)])

@@ -5,6 +5,7 @@ import { type HeartbeatOptions, startHeartbeat } from './heartbeat.js'
 /** An in-memory stand-in for the three commands the heartbeat uses; `down` makes each one reject. */
 function fakeRedis() {
   const keys = new Map<string, string>()
+  const sets = new Map<string, Set<string>>()
   const state = { down: false, ttls: [] as number[] }
   const fail = () => Promise.reject(new Error('Connection is closed.'))
   const redis = {
@@ -14,15 +15,23 @@ function fakeRedis() {
       state.ttls.push(ttl)
       return Promise.resolve('OK')
     },
-    scan: (_cursor: string, _match: 'MATCH', pattern: string) => {
+    sadd: (key: string, member: string) => {
       if (state.down) return fail()
-      const prefix = pattern.slice(0, -1)
-      return Promise.resolve(['0', [...keys.keys()].filter((key) => key.startsWith(prefix))])
+      const set = sets.get(key) ?? new Set<string>()
+      sets.set(key, set.add(member))
+      return Promise.resolve(1)
+    },
+    pexpire: () => (state.down ? fail() : Promise.resolve(1)),
+    smembers: (key: string) => (state.down ? fail() : Promise.resolve([...(sets.get(key) ?? [])])),
+    srem: (key: string, ...members: string[]) => {
+      if (state.down) return fail()
+      for (const member of members) sets.get(key)?.delete(member)
+      return Promise.resolve(members.length)
     },
     mget: (...names: string[]) =>
       state.down ? fail() : Promise.resolve(names.map((name) => keys.get(name) ?? null)),
   }
-  return { redis: redis as unknown as HeartbeatOptions['redis'], keys, state }
+  return { redis: redis as unknown as HeartbeatOptions['redis'], keys, sets, state }
 }
 
 const report = (requestsPerSecond: number) => () => ({
@@ -56,6 +65,25 @@ describe('startHeartbeat', () => {
     ])
     a.stop()
     b.stop()
+  })
+
+  it('finds the instances through the index set, and drops an id whose heartbeat expired', async () => {
+    const { redis, keys, sets } = fakeRedis()
+    const clock = createFakeClock()
+    const options = { redis, keyPrefix: 'cp:', intervalMs: 2_000, clock }
+    const a = startHeartbeat({ ...options, instanceId: 'a', report: report(1) })
+    const b = startHeartbeat({ ...options, instanceId: 'b', report: report(2) })
+    await b.beat()
+    await a.beat()
+    expect(sets.get('cp:instances')).toEqual(new Set(['a', 'b']))
+    expect(a.members().instances.map((instance) => instance.instanceId)).toEqual(['a', 'b'])
+    // b stops; its key expires (three intervals in Redis): the next beat reads it as gone.
+    b.stop()
+    keys.delete('cp:instance:b')
+    await a.beat()
+    expect(a.members().instances.map((instance) => instance.instanceId)).toEqual(['a'])
+    expect(sets.get('cp:instances')).toEqual(new Set(['a']))
+    a.stop()
   })
 
   it('keeps the last list, marked stale, while Redis fails, and recovers on the next beat', async () => {

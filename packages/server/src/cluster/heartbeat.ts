@@ -32,8 +32,8 @@ export interface ClusterMembers {
 /** Options of {@link startHeartbeat}. */
 export interface HeartbeatOptions {
   /** A connection of the instance's own (its commands must not wait behind a subscriber's). */
-  redis: Pick<RedisConnection['client'], 'set' | 'scan' | 'mget'>
-  /** Heartbeat keys are `<keyPrefix>instance:<instanceId>`. */
+  redis: Pick<RedisConnection['client'], 'set' | 'sadd' | 'pexpire' | 'smembers' | 'srem' | 'mget'>
+  /** Heartbeat keys are `<keyPrefix>instance:<instanceId>`, listed in the set `<keyPrefix>instances`. */
   keyPrefix: string
   instanceId: string
   intervalMs: number
@@ -59,7 +59,9 @@ const TTL_BEATS = 3
 
 /**
  * Starts the instance's heartbeat: every `intervalMs` it writes its figures under its own key, with a TTL
- * of three intervals, and reads every instance's key. A beat that fails (Redis down, slow) changes
+ * of three intervals, adds its id to the cluster's index set, and reads the key of every id listed there;
+ * an id whose key has expired (the instance stopped beating) is taken out of the index. The index, not a
+ * SCAN of the keyspace, so a beat costs the same however many entries the shared cache holds. A beat that fails (Redis down, slow) changes
  * nothing but `stale`: the last list read stays, and the next beat tries again — there is nothing to
  * reconnect here, the connection does that by itself.
  *
@@ -72,6 +74,7 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const now = options.now ?? Date.now
   const pattern = `${options.keyPrefix}instance:`
   const ownKey = `${pattern}${instanceId}`
+  const index = `${options.keyPrefix}instances`
   let others: InstanceHeartbeat[] = []
   let stale = true
   let readAt: number | null = null
@@ -82,15 +85,12 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const current = (): InstanceHeartbeat => ({ instanceId, ...options.report(), lastSeenAt: now() })
 
   async function readAll(): Promise<InstanceHeartbeat[]> {
-    const keys: string[] = []
-    let cursor = '0'
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${escapeGlob(pattern)}*`, 'COUNT', 1_000)
-      cursor = next
-      keys.push(...found)
-    } while (cursor !== '0')
-    if (keys.length === 0) return []
-    const values = await redis.mget(...keys)
+    const ids = await redis.smembers(index)
+    if (ids.length === 0) return []
+    const values = await redis.mget(...ids.map((id) => `${pattern}${id}`))
+    const gone = ids.filter((_id, at) => values[at] === null)
+    // An instance that beats again adds itself back at its next beat.
+    if (gone.length) await redis.srem(index, ...gone)
     return values.flatMap((value) => {
       const heartbeat = value === null ? undefined : decode(value)
       return heartbeat ? [heartbeat] : []
@@ -99,7 +99,11 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
 
   async function beat(): Promise<void> {
     try {
-      await redis.set(ownKey, JSON.stringify(current()), 'PX', intervalMs * TTL_BEATS)
+      const ttl = intervalMs * TTL_BEATS
+      await redis.set(ownKey, JSON.stringify(current()), 'PX', ttl)
+      await redis.sadd(index, instanceId)
+      // The index outlives the last instance that beats by a TTL, no longer.
+      await redis.pexpire(index, ttl)
       others = (await readAll()).filter((heartbeat) => heartbeat.instanceId !== instanceId)
       stale = false
       readAt = now()
@@ -138,11 +142,6 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
       if (timer !== undefined) clock.clearTimeout(timer)
     },
   }
-}
-
-/** SCAN's MATCH is a glob: an instance id or prefix with `*`, `?` or `[` must match literally. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&')
 }
 
 function decode(text: string): InstanceHeartbeat | undefined {

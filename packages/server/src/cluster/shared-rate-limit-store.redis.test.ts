@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createRedisConnection, type RedisConnection } from '@chainpulse/redis'
 import { type RedisServer, startRedisServer, waitFor } from '@chainpulse/redis/testing'
 import type { FastifyRateLimitOptions, FastifyRateLimitStore } from '@fastify/rate-limit'
@@ -18,6 +19,9 @@ afterAll(async () => {
   await connection?.close()
   await server?.stop()
 })
+
+/** Where the store counts a client in Redis: under a hash of its key. */
+const redisKey = (key: string) => `test:ratelimit:${createHash('sha256').update(key).digest('base64url')}`
 
 function incr(store: FastifyRateLimitStore, key: string, timeWindow: number, max: number) {
   return new Promise<{ current: number; ttl: number }>((resolve, reject) =>
@@ -50,7 +54,7 @@ describe('sharedRateLimitStore over a real Redis', { timeout: 30_000 }, () => {
     const leases = instances.reduce((sum, { sent }) => sum + sent.leases, 0)
     // Leases of up to 50 slots while the budget lasts; past it, one more per instance, then none.
     expect(leases).toBeLessThan(100)
-    expect(Number(await connection.client.get('test:ratelimit:spread'))).toBeLessThanOrEqual(1_600 + 3)
+    expect(Number(await connection.client.get(redisKey('spread')))).toBeLessThanOrEqual(1_600 + 3)
   })
 
   it('clamps a lease at the limit and starts the window with the expiry given', async () => {
@@ -61,8 +65,8 @@ describe('sharedRateLimitStore over a real Redis', { timeout: 30_000 }, () => {
     for (let i = 0; i < max + 2; i++) currents.push((await incr(store, 'clamped', 30_000, max)).current)
     expect(currents).toEqual(Array.from({ length: max + 2 }, (_, i) => i + 1))
     // Leases stop at the limit; the first refused request takes one slot past it, the next none.
-    expect(Number(await connection.client.get('test:ratelimit:clamped'))).toBe(max + 1)
-    const ttl = await connection.client.pttl('test:ratelimit:clamped')
+    expect(Number(await connection.client.get(redisKey('clamped')))).toBe(max + 1)
+    const ttl = await connection.client.pttl(redisKey('clamped'))
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(30_000)
   })

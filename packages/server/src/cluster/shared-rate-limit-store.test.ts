@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { FastifyRateLimitOptions, FastifyRateLimitStore } from '@fastify/rate-limit'
 import { describe, expect, it } from 'vitest'
 import { leaseCap, MAX_LEASE, sharedRateLimitStore } from './shared-rate-limit-store.js'
@@ -37,13 +38,29 @@ function open(redis: { eval: unknown }, clock = { now: 0 }) {
   return new Store({} as FastifyRateLimitOptions)
 }
 
+const sha256 = (key: string) => createHash('sha256').update(key).digest('base64url')
+
 describe('sharedRateLimitStore', () => {
-  it('counts in Redis, under the prefix, asking for one slot at a window start', async () => {
+  it("counts in Redis under the prefix and the client key's hash, asking for one slot at a window start", async () => {
     const clock = { now: 0 }
     const redis = fakeRedis(clock)
     const store = open(redis, clock)
     expect(await incr(store, 'client', 1_000, 100)).toEqual({ current: 1, ttl: 1_000 })
-    expect(redis.calls).toEqual([['cp:ratelimit:client', 1, 1_000, 100]])
+    expect(redis.calls).toEqual([[`cp:ratelimit:${sha256('client')}`, 1, 1_000, 100]])
+  })
+
+  it("never sends a client's key (an API key) to Redis, only its hash, in every window", async () => {
+    const clock = { now: 0 }
+    const redis = fakeRedis(clock)
+    const store = open(redis, clock)
+    const apiKey = 'sk_live_secret'
+    for (let i = 0; i < 40; i++) {
+      await incr(store, apiKey, 1_000, 100)
+      clock.now += 100
+    }
+    expect(redis.calls.length).toBeGreaterThan(4)
+    for (const [key] of redis.calls) expect(key).toBe(`cp:ratelimit:${sha256(apiKey)}`)
+    expect(JSON.stringify(redis.calls)).not.toContain(apiKey)
   })
 
   it('takes slots in leases that double up to the cap, one Redis call per lease', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { RedisConnection } from '@chainpulse/redis'
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 
@@ -12,6 +13,8 @@ interface Window {
  * `last` are this instance's to hand out, without asking Redis.
  */
 interface Lease {
+  /** The client's key in Redis: the prefix and a hash of its key, made once per lease, not per request. */
+  redisKey: string
   next: number
   last: number
   resetAt: number
@@ -68,7 +71,8 @@ return { current, want, ttl }
  * When Redis fails (down, or slower than the connection's command timeout) a request without a slot is
  * counted in this process instead: during an outage each instance limits on its own (a client spread
  * over N instances gets up to N budgets) rather than not at all, and no request waits or fails for
- * Redis. Redis keys are `keyPrefix` + the client key (hashed by the caller).
+ * Redis. Redis keys are `keyPrefix` + the SHA-256 of the client key (base64url): a client's key is an
+ * API key, and Redis never holds one. The hash is made when a client's lease is created, not per request.
  *
  * @example
  * await app.register(rateLimit, { max: 100, timeWindow: 1_000, store: sharedRateLimitStore(client, 'chainpulse:ratelimit:') })
@@ -100,7 +104,7 @@ export function sharedRateLimitStore(
 
   /** Asks Redis for the lease's next slots, then hands them to the waiting requests in order. */
   function take(key: string, lease: Lease, timeWindow: number, max: number): void {
-    ;(redis.eval(LEASE, 1, `${keyPrefix}${key}`, lease.size, timeWindow, max) as Promise<number[]>).then(
+    ;(redis.eval(LEASE, 1, lease.redisKey, lease.size, timeWindow, max) as Promise<number[]>).then(
       ([current, taken, ttl]) => {
         const at = now()
         lease.next = current! - taken! + 1
@@ -130,7 +134,14 @@ export function sharedRateLimitStore(
       const at = now()
       let lease = leases.get(key)
       if (lease === undefined || (lease.resetAt <= at && lease.waiting === undefined))
-        lease = keep(leases, key, { next: 1, last: 0, resetAt: at, size: 1, waiting: undefined })
+        lease = keep(leases, key, {
+          redisKey: lease?.redisKey ?? `${keyPrefix}${createHash('sha256').update(key).digest('base64url')}`,
+          next: 1,
+          last: 0,
+          resetAt: at,
+          size: 1,
+          waiting: undefined,
+        })
       if (lease.waiting === undefined && lease.next <= lease.last && at < lease.resetAt) {
         callback(null, { current: lease.next++, ttl: lease.resetAt - at })
         return

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -73,14 +72,9 @@ export async function rpcRoutes(app: FastifyInstance, options: RpcRoutesOptions)
       global: true,
       max: config.rateLimit.max,
       timeWindow: config.rateLimit.timeWindowMs,
-      keyGenerator: shared
-        ? // A client's key is an API key: Redis gets its hash, never the key itself.
-          (request) =>
-            createHash('sha256')
-              .update(clientIds.get(request) ?? request.ip)
-              .digest('base64url')
-        : (request) => clientIds.get(request) ?? request.ip,
-      // Counted in Redis, falling back to this process while Redis is away (see sharedRateLimitStore).
+      keyGenerator: (request) => clientIds.get(request) ?? request.ip,
+      // Counted in Redis (under a hash of the client's key, never the key itself), falling back to this
+      // process while Redis is away (see sharedRateLimitStore).
       ...(shared ? { store: sharedRateLimitStore(shared.redis, shared.keyPrefix) } : {}),
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
