@@ -69,6 +69,13 @@ const SLOW_WS_READERS = 1
 const SLOW_WS_MESSAGES = 120
 const SLOW_WS_BATCH = 20
 const SLOW_WS_ID_CHARS = 5_500
+/**
+ * A slow WebSocket reader starts reading again this long after its last message: time for the server to
+ * answer what it sent, and well within the 30 s the server's WebSocket library waits for a closed
+ * client's reply before it drops the connection, taking the unread close frame with it (in the long
+ * profile the attack outlasts that).
+ */
+const DRAIN_AFTER_LAST_SEND_MS = 2_000
 
 /** Every kind, in the order the scenario reports them. */
 export const hostileKinds: readonly HostileKind[] = [
@@ -173,6 +180,8 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
       askedBytes: 0,
       socket: undefined as Socket | undefined,
       handshake: Promise.resolve(),
+      /** What it read once it started reading again (see `DRAIN_AFTER_LAST_SEND_MS`). */
+      drained: undefined as ReturnType<typeof drainServerFrames> | undefined,
     }
     let handshaken = () => {}
     reader.handshake = new Promise<void>((resolve) => {
@@ -207,7 +216,14 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
         const periodMs = Math.max(20, ((options.stopAtMs - options.clock.now()) * 0.75) / SLOW_WS_MESSAGES)
         let m = 0
         const timer = setInterval(() => {
-          if (m === SLOW_WS_MESSAGES || socket.destroyed || !running()) return clearInterval(timer)
+          if (m === SLOW_WS_MESSAGES || socket.destroyed || !running()) {
+            clearInterval(timer)
+            const drain = setTimeout(() => {
+              reader.drained ??= drainServerFrames(socket)
+            }, DRAIN_AFTER_LAST_SEND_MS)
+            timers.add(drain)
+            return
+          }
           const batch = Array.from({ length: SLOW_WS_BATCH }, (_, k) => ({
             jsonrpc: '2.0',
             id: `${index}-${m}-${k}-`.padEnd(SLOW_WS_ID_CHARS, 'x'),
@@ -272,10 +288,14 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
     async stop() {
       stopped = true
       await Promise.all(loops)
-      // Now the readers read: whatever the server sent, up to its close frame if it closed them.
+      // Readers still not reading read now: whatever the server sent, up to its close frame if it closed them.
       const outcomes = await Promise.all(
-        slowWs.map(({ socket, upgraded, askedBytes }) =>
-          drainServerFrames(socket!).then((drained) => ({ upgraded, askedBytes, ...drained })),
+        slowWs.map((reader) =>
+          (reader.drained ??= drainServerFrames(reader.socket!)).then((drained) => ({
+            upgraded: reader.upgraded,
+            askedBytes: reader.askedBytes,
+            ...drained,
+          })),
         ),
       )
       slowWsReaders.push(...outcomes)
