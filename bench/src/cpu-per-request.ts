@@ -8,14 +8,12 @@
  * the minimum and lower quartile over many short rounds drift least. Not a suite: nothing is written.
  * Like `pnpm bench`, it runs the built packages: `pnpm build` first.
  */
-import { createProviderPool } from '@chainpulse/core'
-import { buildServer, createUndiciFetch } from '@chainpulse/server'
 import { Agent, Pool } from 'undici'
 import { addressFor, rpcBody } from './suites/pool-bench-kit.js'
 import {
-  addressOf,
   startBareForwarder,
   startNaiveForwarder,
+  startProxyUnderTest,
   startUpstreamProcess,
 } from './suites/proxy-bench-kit.js'
 
@@ -24,20 +22,12 @@ const ROUNDS = Number(process.env.ROUNDS ?? 12)
 const CONNECTIONS = 10
 
 const upstream = await startUpstreamProcess()
-const upstreamFetch = createUndiciFetch()
-// As the proxy-throughput suite builds it.
-const pool = createProviderPool({
-  chains: [{ name: 'ethereum', chainId: 1 }],
-  providers: [{ id: 'upstream', chain: 'ethereum', httpUrl: `${upstream.url}/chainpulse` }],
-  fetch: upstreamFetch,
-})
-const proxy = buildServer({ pool, config: { rateLimit: false }, logger: false })
-await proxy.listen({ port: 0, host: '127.0.0.1' })
+const proxy = await startProxyUnderTest(`${upstream.url}/chainpulse`)
 const dispatcher = new Agent({ keepAliveTimeout: 60_000 })
 const naive = await startNaiveForwarder(`${upstream.url}/naive`, dispatcher)
 const bare = await startBareForwarder(`${upstream.url}/bare`)
 const subjects = [
-  { name: 'ChainPulse proxy', url: `${addressOf(proxy)}/rpc/ethereum`, samples: [] as number[] },
+  { name: 'ChainPulse proxy', url: proxy.url, samples: [] as number[] },
   { name: 'naive forwarder', url: naive.url, samples: [] as number[] },
   { name: 'bare node:http forwarder', url: bare.url, samples: [] as number[] },
 ]
@@ -75,8 +65,6 @@ try {
     for (const subject of subjects) subject.samples.push(await cpuPerRequest(subject.url, REQUESTS_PER_ROUND))
 } finally {
   await proxy.close()
-  await pool.close()
-  await upstreamFetch.close()
   await naive.close()
   await bare.close()
   await dispatcher.close()

@@ -6,9 +6,36 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Agent as HttpAgent, request as httpRequest, Agent as NodeAgent } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
+import { createProviderPool } from '@chainpulse/core'
+import { buildServer, createUndiciFetch } from '@chainpulse/server'
 import autocannon from 'autocannon'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type Agent, request } from 'undici'
+
+/**
+ * The proxy under test of the uncached-throughput load, as `chainpulse serve` runs it over one HTTP
+ * provider at `upstreamUrl`: the pool's HTTP transport over the server's undici fetch, every default on
+ * but the per-IP rate limit, which would otherwise cap one client at 100 req/s. Its `url` is the
+ * `/rpc/ethereum` endpoint.
+ */
+export async function startProxyUnderTest(upstreamUrl: string): Promise<Forwarder> {
+  const upstreamFetch = createUndiciFetch()
+  const pool = createProviderPool({
+    chains: [{ name: 'ethereum', chainId: 1 }],
+    providers: [{ id: 'upstream', chain: 'ethereum', httpUrl: upstreamUrl }],
+    fetch: upstreamFetch,
+  })
+  const proxy = buildServer({ pool, config: { rateLimit: false }, logger: false })
+  await proxy.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    url: `${addressOf(proxy)}/rpc/ethereum`,
+    async close() {
+      await proxy.close()
+      await pool.close()
+      await upstreamFetch.close()
+    },
+  }
+}
 
 /** A listening baseline forwarder. */
 export interface Forwarder {

@@ -4,18 +4,16 @@
  * by autocannon in one run.
  */
 import { cpus } from 'node:os'
-import { createProviderPool } from '@chainpulse/core'
-import { buildServer, createUndiciFetch } from '@chainpulse/server'
 import { Agent } from 'undici'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
 import { addressFor, formatMs, formatPercent, percentile, rpcBody } from './pool-bench-kit.js'
 import {
   addInto,
-  addressOf,
   emptyTotals,
   fire,
   startBareForwarder,
   startNaiveForwarder,
+  startProxyUnderTest,
   startUpstreamProcess,
   type Totals,
 } from './proxy-bench-kit.js'
@@ -62,22 +60,13 @@ export const proxyThroughputSuite: BenchSuite = {
   title: 'Server: HTTP proxy throughput against a naive forwarder',
   async run() {
     const upstream = await startUpstreamProcess()
-    // As `chainpulse serve` runs it: the pool's HTTP transport over undici's request, not global fetch.
-    const upstreamFetch = createUndiciFetch()
-    const pool = createProviderPool({
-      chains: [{ name: 'ethereum', chainId: 1 }],
-      providers: [{ id: 'upstream', chain: 'ethereum', httpUrl: `${upstream.url}/chainpulse` }],
-      fetch: upstreamFetch,
-    })
-    // Everything on but the per-IP rate limit, which would otherwise cap one client at 100 req/s.
-    const proxy = buildServer({ pool, config: { rateLimit: false }, logger: false })
-    await proxy.listen({ port: 0, host: '127.0.0.1' })
+    const proxy = await startProxyUnderTest(`${upstream.url}/chainpulse`)
     const dispatcher = new Agent({ keepAliveTimeout: 60_000 })
     const naive = await startNaiveForwarder(`${upstream.url}/naive`, dispatcher)
     const tuned = await startNaiveForwarder(`${upstream.url}/tuned`, dispatcher, true)
     const bare = await startBareForwarder(`${upstream.url}/bare`)
     const subjects = [
-      { name: 'ChainPulse proxy (/rpc/ethereum)', url: `${addressOf(proxy)}/rpc/ethereum` },
+      { name: 'ChainPulse proxy (/rpc/ethereum)', url: proxy.url },
       { name: 'baseline: naive Fastify + undici forwarder', url: naive.url },
       { name: 'reference: the same forwarder calling the undici agent directly', url: tuned.url },
       { name: 'reference: bare node:http forwarder, keep-alive http.Agent, no framework', url: bare.url },
@@ -107,8 +96,6 @@ export const proxyThroughputSuite: BenchSuite = {
       }
     } finally {
       await proxy.close()
-      await pool.close()
-      await upstreamFetch.close()
       await naive.close()
       await tuned.close()
       await bare.close()
