@@ -290,13 +290,10 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
       await Promise.all(loops)
       // Readers still not reading read now: whatever the server sent, up to its close frame if it closed them.
       const outcomes = await Promise.all(
-        slowWs.map((reader) =>
-          (reader.drained ??= drainServerFrames(reader.socket!)).then((drained) => ({
-            upgraded: reader.upgraded,
-            askedBytes: reader.askedBytes,
-            ...drained,
-          })),
-        ),
+        slowWs.map(async (reader) => {
+          reader.drained ??= drainServerFrames(reader.socket!)
+          return { upgraded: reader.upgraded, askedBytes: reader.askedBytes, ...(await reader.drained) }
+        }),
       )
       slowWsReaders.push(...outcomes)
       for (const timer of timers) clearInterval(timer)
