@@ -7,6 +7,7 @@ import { cpus } from 'node:os'
 import type { ManifestProvider } from '@chainpulse/devnet'
 import type { DevnetProcess } from '@chainpulse/devnet/testing'
 import { nodeCall } from '@chainpulse/devnet/testing'
+import { type RedisServer, startRedisServer } from '@chainpulse/redis/testing'
 import {
   createUndiciFetch,
   type RunningChainPulse,
@@ -212,6 +213,7 @@ async function startProxy(
   providers: readonly ManifestProvider[],
   upstreamFetch: UndiciFetch,
   features: boolean,
+  redisUrl?: string,
 ): Promise<RunningChainPulse> {
   return startChainPulse({
     pool: {
@@ -221,7 +223,12 @@ async function startProxy(
       ...(features ? {} : { coalescing: false }),
     },
     // The per-IP rate limit would cap the one client IP at 100 req/s.
-    server: { logLevel: 'silent', rateLimit: false, ...(features ? {} : { cache: false }) },
+    server: {
+      logLevel: 'silent',
+      rateLimit: false,
+      ...(features ? {} : { cache: false }),
+      ...(redisUrl ? { cluster: { redisUrl, instanceId: 'read-mix' } } : {}),
+    },
     logger: false,
     listen: { port: 0, host: '127.0.0.1' },
   })
@@ -242,9 +249,11 @@ export const readMixSuite: BenchSuite = {
     const closers: (() => Promise<unknown>)[] = []
     const cachedFetch = countingFetch()
     const plainFetch = countingFetch()
-    const totals: Totals[] = Array.from({ length: 4 }, emptyTotals)
-    const upstreamCalls = [0, 0, 0, 0]
-    const roundRates: number[][] = [[], [], [], []]
+    const clusterFetch = countingFetch()
+    const totals: Totals[] = Array.from({ length: 5 }, emptyTotals)
+    const upstreamCalls = [0, 0, 0, 0, 0]
+    const roundRates: number[][] = [[], [], [], [], []]
+    let redis: RedisServer | undefined
     const probe = emptyTotals()
     let subjects: { name: string; url: string; calls?: () => number }[] = []
     let setup: MixSetup
@@ -283,6 +292,9 @@ export const readMixSuite: BenchSuite = {
       closers.push(() => cached.close())
       const plain = await startProxy(providers, plainFetch, false)
       closers.push(() => plain.close())
+      redis = await startRedisServer()
+      const clustered = await startProxy(providers, clusterFetch, true, redis.url)
+      closers.push(() => clustered.close())
       const fastest = providers[0]!
       const dispatcher = new Agent({ keepAliveTimeout: 60_000 })
       const naive: Forwarder = await startNaiveForwarder(fastest.httpUrl, dispatcher)
@@ -293,6 +305,7 @@ export const readMixSuite: BenchSuite = {
       closers.push(
         () => cachedFetch.close(),
         () => plainFetch.close(),
+        () => clusterFetch.close(),
       )
       subjects = [
         {
@@ -310,6 +323,11 @@ export const readMixSuite: BenchSuite = {
           url: naive.url,
         },
         { name: `direct to one provider (${fastest.id}, no proxy)`, url: fastest.httpUrl },
+        {
+          name: 'ChainPulse proxy, coalescing + cache, in cluster mode (one instance; Redis: events, cache)',
+          url: `${clustered.url}/rpc/${CHAIN}`,
+          calls: () => clusterFetch.calls,
+        },
       ]
       for (let round = 0; round < ROUNDS; round++) {
         for (const [index, subject] of subjects.entries()) {
@@ -341,6 +359,7 @@ export const readMixSuite: BenchSuite = {
     } finally {
       for (const close of closers.reverse()) await close().catch(() => {})
       await devnet?.stop()
+      await redis?.stop()
     }
 
     const failures = totals.reduce((sum, total) => sum + total.failures, 0)
@@ -355,6 +374,9 @@ export const readMixSuite: BenchSuite = {
     for (const [index, total] of totals.entries())
       figures[index]!.perRequest = upstreamCalls[index]! / total.completed
     const NAIVE = 2
+    const CLUSTER = 4
+    /** Cluster mode against the lone cached proxy, round by round (issue 17's cost of cluster mode). */
+    const clusterShares = roundRates[CLUSTER]!.map((rate, round) => rate / roundRates[0]![round]!)
     const timesNaive = roundRates.map((rates) =>
       percentile(
         rates.map((rate, round) => rate / roundRates[NAIVE]![round]!),
@@ -362,9 +384,8 @@ export const readMixSuite: BenchSuite = {
       ),
     )
     const timesNaiveRounds = roundRates[0]!.map((rate, round) => rate / roundRates[NAIVE]![round]!)
-    const cachedTotals = totals[0]!
-    const hits = cachedTotals.labelled.get('hit') ?? []
-    const hitP50 = percentile(hits, 50)
+    const hitsOf = (total: Totals) => total.labelled.get('hit') ?? []
+    const hitP50 = percentile(hitsOf(totals[0]!), 50)
     const probeHits = probe.labelled.get('hit') ?? []
     const probeHitP50 = percentile(probeHits, 50)
     const rows: BenchRow[] = subjects.map((subject, index) => {
@@ -381,12 +402,17 @@ export const readMixSuite: BenchSuite = {
             ? formatNumber(measured.perRequest, 3)
             : '1 (by construction)',
           'cache hits (their p50)':
-            index === 0 ? `${formatPercent(hits.length / total.completed)} (${formatMs(hitP50)})` : '–',
+            index === 0 || index === CLUSTER
+              ? `${formatPercent(hitsOf(total).length / total.completed)} (${formatMs(percentile(hitsOf(total), 50))})`
+              : '–',
           'one client: cache hits (their p50), all p50':
             index === 0
               ? `${formatPercent(probeHits.length / probe.completed)} (${formatMs(probeHitP50)}), ${formatMs(percentile(probe.latencies, 50))}`
               : '–',
-          coalesced: index === 0 ? formatPercent(countOf(total, 'coalesced') / total.completed) : '–',
+          coalesced:
+            index === 0 || index === CLUSTER
+              ? formatPercent(countOf(total, 'coalesced') / total.completed)
+              : '–',
           'JSON-RPC errors': formatNumber(countOf(total, 'error')),
         },
       }
@@ -416,7 +442,8 @@ export const readMixSuite: BenchSuite = {
         `Load: autocannon in the benchmark process, ${CONNECTIONS} keep-alive connections on 127.0.0.1, each sending its next request as soon as its answer arrives. Per subject ${ROUNDS} rounds of ${ROUND_SECONDS} s after an uncounted ${WARMUP_SECONDS} s warm-up, alternating between subjects; requests/s = 2xx answers / measured seconds; p50/p99 over every timed 2xx answer. "× naive" divides each round by the naive forwarder's round next to it and takes the median (this VM drifts over seconds). "JSON-RPC errors" counts 200 answers carrying an error object, so a subject answering errors fast cannot pass unseen.`,
         `Upstream calls: for the ChainPulse rows, every JSON-RPC call the pool sent to any provider over HTTP during the subject's timed rounds, counted in a wrapper around its fetch (client reads, and the pool's own traffic in that time: health probes, head follow-ups and block back-fills of the cache's follower); the WebSocket subscriptions to newHeads are not counted (one per provider, open for the whole run). For the naive forwarder and the direct row it is 1 by construction: each client request is one upstream request.`,
         `Cache hits: answers with \`x-chainpulse-cache: hit\` (the share of all answers, and their p50 as the client saw it, loopback round trip included); "coalesced": answers that shared an identical read in flight. At ${CONNECTIONS} connections the proxy is saturated (closed loop: each connection asks again as soon as it is answered), so by Little's law the mean answer time is ${CONNECTIONS} ÷ requests/s whatever the cache does; a hit's own cost shows in "one client": after each of its rounds, the cached proxy gets ${PROBE_SECONDS} s of the same mix from one connection (not counted in the other columns), and the verdict takes that p50.`,
-        `Subjects: ChainPulse via \`startChainPulse\` (as \`chainpulse serve\` runs: undici upstream fetch, response cache from the default config, coalescing on, leaderboard routing over the ${LATENCIES.length} providers with HTTP and WebSocket URLs), except the per-client rate limit (off: one client IP); the same with \`coalescing: false\` and \`cache: false\`; the naive Fastify + undici forwarder of proxy-throughput sending everything to the fastest provider (${LATENCIES[0].latencyMs} ms, the strictest baseline to beat); and that provider directly. Both ChainPulse servers run for the whole suite (the idle one's background traffic is on the devnet while others are measured).`,
+        `Subjects: ChainPulse via \`startChainPulse\` (as \`chainpulse serve\` runs: undici upstream fetch, response cache from the default config, coalescing on, leaderboard routing over the ${LATENCIES.length} providers with HTTP and WebSocket URLs), except the per-client rate limit (off: one client IP); the same with \`coalescing: false\` and \`cache: false\`; the naive Fastify + undici forwarder of proxy-throughput sending everything to the fastest provider (${LATENCIES[0].latencyMs} ms, the strictest baseline to beat); and that provider directly. The ChainPulse servers run for the whole suite (the idle ones' background traffic is on the devnet while others are measured).`,
+        `Cluster mode on this mix (issue 17's cost of cluster mode, on a realistic load): the cached proxy once more, as one instance of a cluster over a redis-server on loopback (on the same cores): events fanned out through Redis and the response cache's store in Redis. It served ${formatPercent(percentile(clusterShares, 50))} of the lone cached proxy's requests/s (median of the per-round ratios, range ${formatPercent(Math.min(...clusterShares))}–${formatPercent(Math.max(...clusterShares))}). The worst case for cluster mode, every request a miss against an upstream that answers at once, is the cluster-throughput suite.`,
         `Figures taken on a shared, busy machine (${cpus().length} CPUs for the benchmark process — clients, proxies and forwarder —, the devnet process and anvil, and other work); compare rows within one run. Whole suite: ${formatNumber((performance.now() - startedAt) / 1000, 1)} s.`,
       ],
     }
