@@ -191,6 +191,9 @@ describe('createRedisPubSubAdapter', () => {
     // every message, then count the envelopes that carried them (500 messages per envelope at most).
     await waitFor(() => carried === 3_000, { what: 'the whole burst on the raw listener' })
     expect(envelopes).toBe(6)
+    // `published` counts PUBLISH replies, read on a's own connection, which may come after the
+    // subscribers have the messages.
+    await waitFor(() => a!.adapter.status().pending === 0, { what: "a's last PUBLISH reply" })
     expect(a!.adapter.status()).toMatchObject({ published: 3_000, dropped: 0, pending: 0 })
   })
 
