@@ -41,7 +41,8 @@ async function setup(store?: CacheStore) {
     racing: false,
     healthCheck: false,
     headPollIntervalMs: 60_000,
-    cache: createResponseCache({ finalityDepth: 6, ...(store ? { store } : {}) }),
+    // With a store of the test's, the cache keeps nothing in memory in front of it: the store answers.
+    cache: createResponseCache({ finalityDepth: 6, ...(store ? { store, maxBytes: 0 } : {}) }),
   })
   const decisions: RoutingDecisionEvent[] = []
   pool.pubsub.subscribe('routing:decisions', (decision) => decisions.push(decision))

@@ -323,8 +323,10 @@ export const serverConfigSchema = z.strictObject({
         z.literal(false),
         z.strictObject({
           maxBytes: described(
-            'Most bytes of answers kept in memory; past it the least recently used go first.',
-            z.number().int().positive().default(DEFAULT_CACHE_MAX_BYTES),
+            'Most bytes of answers kept in memory; past it the least recently used go first. In cluster ' +
+              'mode this memory sits in front of the cache shared in Redis, so a hit costs no round trip ' +
+              '(0 keeps nothing here: every lookup asks Redis).',
+            z.number().int().nonnegative().default(DEFAULT_CACHE_MAX_BYTES),
           ),
           finalityDepth: described(
             'Blocks below the head taken as final: answers about them are kept until evicted. Set it to ' +

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Clock } from '../../clock/clock.js'
 import { createFakeClock } from '../../clock/fake-clock.js'
 import type { BlockHeader } from '../../subscriptions/block-header.js'
-import type { CacheStore } from './cache-store.js'
+import { type CacheEntry, type CacheStore, createMemoryCacheStore } from './cache-store.js'
 import { type CacheChainSource, type CacheLookup, createResponseCache } from './response-cache.js'
 
 // The cache bound to a hand-driven follower: blocks are delivered by `deliver`, provider heads set by
@@ -16,7 +16,13 @@ const header = (number: number, branch = 0, parentBranch = branch): BlockHeader 
   parentHash: hashOf(number - 1, parentBranch),
 })
 
-function setup(store?: CacheStore, clock?: Clock, anchoredAt?: BlockHeader) {
+/** A cache over `store` alone (nothing in memory in front of it) unless `maxBytes` says otherwise. */
+function setup(
+  store?: CacheStore,
+  clock?: Clock,
+  anchoredAt?: BlockHeader,
+  maxBytes = store ? 0 : undefined,
+) {
   let listener: ((block: BlockHeader) => void) | undefined
   let best: number | undefined
   let anchors = 0
@@ -39,6 +45,7 @@ function setup(store?: CacheStore, clock?: Clock, anchoredAt?: BlockHeader) {
   const cache = createResponseCache({
     finalityDepth: 3,
     ...(store ? { store } : {}),
+    ...(maxBytes === undefined ? {} : { maxBytes }),
     ...(clock ? { clock, storeTimeoutMs: 100 } : {}),
   })
   cache.follow('ethereum', source)
@@ -169,5 +176,77 @@ describe('createResponseCache', () => {
     await flush()
     expect(settled?.hit).toBe(false)
     expect(clock.pendingTimers()).toBe(0)
+  })
+
+  describe('with memory in front of a shared store', () => {
+    /** A shared store whose reads, writes and deletes are counted. */
+    function countedStore() {
+      const entries = createMemoryCacheStore({ maxBytes: 1_000_000 })
+      const calls = { get: 0, set: 0, delete: 0 }
+      const store: CacheStore = {
+        get: async (key) => {
+          calls.get++
+          return entries.get(key)
+        },
+        set: (key, entry) => {
+          calls.set++
+          entries.set(key, entry)
+        },
+        delete: (key) => {
+          calls.delete++
+          entries.delete(key)
+        },
+      }
+      return { store, calls, entries }
+    }
+
+    it('answers a hit from memory without asking the shared store, and writes to both', async () => {
+      const { store, calls } = countedStore()
+      const { ask, deliver } = setup(store, undefined, undefined, 1_000_000)
+      deliver(header(10))
+      expect(await ask('eth_chainId', [], '0x1')).toBe('miss')
+      expect(calls).toEqual({ get: 1, set: 1, delete: 0 })
+      expect(await ask('eth_chainId', [], '0x1')).toBe('hit')
+      expect(calls.get).toBe(1)
+    })
+
+    it('keeps what another process stored once read, so it is asked for once', async () => {
+      const { store, calls, entries } = countedStore()
+      const { ask, deliver } = setup(store, undefined, undefined, 1_000_000)
+      deliver(header(10))
+      entries.set('ethereum\neth_chainId\n[]', { json: '"0x1"' })
+      expect(await ask('eth_chainId', [], '0x1')).toBe('hit')
+      expect(await ask('eth_chainId', [], '0x1')).toBe('hit')
+      expect(calls).toEqual({ get: 1, set: 0, delete: 0 })
+    })
+
+    it('drops an orphaned entry from both, and from memory what the shared store holds when a reorg orphans it', async () => {
+      const { store, entries } = countedStore()
+      const { ask, deliver } = setup(store, undefined, undefined, 1_000_000)
+      deliver(header(10), header(11))
+      expect(await ask(...balance('0xb'), '0x1')).toBe('miss')
+      expect(entries.size).toBe(1)
+      // Block 11 is replaced: the answer about it goes from memory and from the shared store.
+      deliver(header(11, 1, 0))
+      expect(entries.size).toBe(0)
+      expect(await ask(...balance('0xb'), '0x2')).toBe('miss')
+    })
+
+    it('leaves in the shared store an entry about a block this process has not seen yet, and drops one it knows is orphaned', async () => {
+      const { store, calls, entries } = countedStore()
+      const { ask, deliver } = setup(store, undefined, undefined, 1_000_000)
+      deliver(header(10))
+      // Another process, a block ahead, stored an answer about block 11: it is not this process's to judge.
+      const ahead: CacheEntry = { json: '"0x5"', block: [11, hashOf(11)] }
+      const key = 'ethereum\neth_getBalance\n["0xaa","0xb"]'
+      entries.set(key, ahead)
+      expect(await ask(...balance('0xb'), '0x5')).toBe('miss')
+      expect(calls.delete).toBe(0)
+      // Once this process follows block 11 on another branch, that entry is wrong for everyone.
+      entries.set(key, ahead)
+      deliver(header(11, 1, 0))
+      expect(await ask(...balance('0xb'), '0x6')).toBe('miss')
+      expect(calls.delete).toBe(1)
+    })
   })
 })

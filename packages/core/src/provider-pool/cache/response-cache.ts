@@ -19,15 +19,21 @@ const depth = v.number().check(v.int(), v.nonnegative())
 const policy = v.union([v.literal('never'), v.literal('final-only'), v.literal('immutable')])
 
 const optionsSchema = v.strictObject({
-  /** Most bytes the in-memory store holds; least recently used answers go first. @default 67_108_864 (64 MiB) */
-  maxBytes: v._default(v.number().check(v.int(), v.positive()), DEFAULT_CACHE_MAX_BYTES),
+  /**
+   * Most bytes the in-memory store holds; least recently used answers go first. With a `store`, this
+   * memory sits in front of it (0 keeps nothing here). @default 67_108_864 (64 MiB)
+   */
+  maxBytes: v._default(v.number().check(v.int(), v.nonnegative()), DEFAULT_CACHE_MAX_BYTES),
   /** Blocks below the head taken as final: answers about them are kept until evicted. @default 64 */
   finalityDepth: v._default(depth, DEFAULT_FINALITY_DEPTH),
   /** Per-chain finality depth, by chain name, overriding `finalityDepth`. */
   finalityDepths: v.optional(v.record(v.string(), depth)),
   /** Per-method overrides of the rules (see docs/cache.md): `never`, `final-only` or `immutable`. */
   methods: v.optional(v.record(v.string(), policy)),
-  /** Where entries live. @default createMemoryCacheStore({ maxBytes }) */
+  /**
+   * A store shared with other processes (Redis), behind the in-memory one: a read that misses in memory
+   * asks it, and what it finds is kept in memory too; writes and deletes go to both.
+   */
   store: v.optional(implementsSchema<CacheStore>(['get', 'set', 'delete'], 'expected a CacheStore')),
   /**
    * How long a lookup waits for a store that answers with a promise (one in another process) before
@@ -104,7 +110,10 @@ interface FollowedChain extends CacheChainView {
  */
 export function createResponseCache(options: ResponseCacheOptions = {}): ResponseCache {
   const settings = parseOptions(optionsSchema, options, 'response cache options')
-  const store = settings.store ?? createMemoryCacheStore({ maxBytes: settings.maxBytes })
+  // Memory answers first, so a hit costs no round trip to a shared store: every entry is checked against
+  // this process's follower before it counts, so a copy kept here is as safe as the shared one.
+  const near = createMemoryCacheStore({ maxBytes: settings.maxBytes })
+  const far = settings.store
   const overrides = settings.methods ?? {}
   const clock = settings.clock ?? systemClock
   const chains = new Map<string, FollowedChain>()
@@ -122,8 +131,11 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
       return undefined
     }
   }
-  /** A store's answer, or `undefined` (a miss) if it has none within `storeTimeoutMs`. */
-  const read = (key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> => {
+  /** The shared store's answer, or `undefined` (a miss) if it has none within `storeTimeoutMs`. */
+  const readFar = (
+    store: CacheStore,
+    key: string,
+  ): CacheEntry | undefined | Promise<CacheEntry | undefined> => {
     const answer = quietly(() => store.get(key))
     if (!(answer instanceof Promise)) return answer
     return new Promise((resolve) => {
@@ -134,7 +146,23 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
       })
     })
   }
-  const remove = (key: string) => void quietly(() => store.delete(key))
+  /** An entry from memory, else from the shared store (then kept in memory too). */
+  const read = async (key: string): Promise<CacheEntry | undefined> => {
+    const entry = near.get(key)
+    if (entry || !far) return entry
+    const shared = await readFar(far, key)
+    if (shared) near.set(key, shared)
+    return shared
+  }
+  const write = (key: string, entry: CacheEntry) => {
+    near.set(key, entry)
+    if (far) void quietly(() => far.set(key, entry))
+  }
+  /** Drops an entry here, and from the shared store unless `keepShared` (another process may still need it). */
+  const remove = (key: string, keepShared = false) => {
+    near.delete(key)
+    if (far && !keepShared) void quietly(() => far.delete(key))
+  }
   const drop = (index: Map<string, Set<string>>, hash: string) => {
     for (const key of index.get(hash) ?? []) remove(key)
     index.delete(hash)
@@ -150,6 +178,15 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
     if (entry.head)
       return chain.head?.hash === entry.head[1] && (chain.source.bestHead() ?? entry.head[0]) <= entry.head[0]
     return true
+  }
+
+  /**
+   * Whether this process knows an entry it cannot serve is wrong, not merely ahead of it: a block (or
+   * head) above the follower's head may be another process's newer view, still good for the others.
+   */
+  function outlived(chain: FollowedChain, entry: CacheEntry): boolean {
+    const height = entry.block?.[0] ?? entry.head?.[0]
+    return height === undefined || (chain.head !== undefined && height <= chain.head.number)
   }
 
   return {
@@ -226,7 +263,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         // A store that cannot answer (in time) is a miss, never a failed call.
         const entry = await read(key)
         if (entry && valid(chain, entry)) return { hit: true, json: entry.json }
-        if (entry) remove(key)
+        if (entry) remove(key, !outlived(chain, entry))
         const moves = chain.moves
         return {
           hit: false,
@@ -253,7 +290,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
               entry.head = head
               index(chain.byHead, head[1], key)
             }
-            void quietly(() => store.set(key, entry))
+            write(key, entry)
           },
         }
       })()
