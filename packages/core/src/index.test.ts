@@ -17,6 +17,8 @@ describe('public exports', () => {
         "ConfigError",
         "DEFAULT_CACHE_MAX_BYTES",
         "DEFAULT_FINALITY_DEPTH",
+        "DEFAULT_PEER_EVIDENCE_MAX_AGE_MS",
+        "DEFAULT_PEER_EVIDENCE_PROBE_INTERVAL_MS",
         "DuplicateProviderError",
         "DuplicateStrategyError",
         "Eip1193ProviderError",

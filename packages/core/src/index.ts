@@ -132,6 +132,8 @@ export {
 } from './provider-pool/cache/response-cache.js'
 export {
   createPeerEvidence,
+  DEFAULT_PEER_EVIDENCE_MAX_AGE_MS,
+  DEFAULT_PEER_EVIDENCE_PROBE_INTERVAL_MS,
   type PeerEvidence,
   type PeerEvidenceOptions,
 } from './provider-pool/chain/peer-evidence.js'

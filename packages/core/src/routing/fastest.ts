@@ -3,8 +3,8 @@ import { parseOptions } from '../validation/parse-options.js'
 import * as v from '../validation/schema.js'
 import { clampRate, isMeasured } from './figures.js'
 import { defaultMinSamples, minSamplesSchema, strategyNameSchema } from './options.js'
-import { comesAfterByPriority, sortKeyStrategy } from './order.js'
-import type { RoutingStrategy } from './types.js'
+import { comesAfterByPriority, type SortKeys, sortKeyStrategy } from './order.js'
+import type { ProviderCandidate, RoutingStrategy } from './types.js'
 
 /** Options of {@link createFastestStrategy}. */
 export interface FastestStrategyOptions {
@@ -106,7 +106,7 @@ export function createFastestStrategy(options: FastestStrategyOptions = {}): Rou
       if (isMeasured(stats, minSamples) && latency >= 0) {
         keys.group[i] = MEASURED
         keys.key[i] = latency + clampRate(stats.errorRate) * errorPenaltyMs
-        if (leader === -1 || ranksBefore(i, leader)) leader = i
+        if (leader === -1 || ranksBefore(keys, candidates, i, leader)) leader = i
         continue
       }
       keys.group[i] = COLD
@@ -139,13 +139,18 @@ export function createFastestStrategy(options: FastestStrategyOptions = {}): Rou
         probe = i
     }
     if (probe !== -1) keys.group[probe] = EXPLORE
-
-    /** Whether measured candidate `i` ranks before measured candidate `j`, as the final order would have it. */
-    function ranksBefore(i: number, j: number): boolean {
-      const ki = keys.key[i]!
-      const kj = keys.key[j]!
-      if (ki !== kj) return ki < kj
-      return comesAfterByPriority(candidates[j]!, candidates[i]!)
-    }
   })
+}
+
+/** Whether measured candidate `i` ranks before measured candidate `j`, as the final order would have it. */
+function ranksBefore(
+  keys: SortKeys,
+  candidates: readonly ProviderCandidate[],
+  i: number,
+  j: number,
+): boolean {
+  const ki = keys.key[i]!
+  const kj = keys.key[j]!
+  if (ki !== kj) return ki < kj
+  return comesAfterByPriority(candidates[j]!, candidates[i]!)
 }

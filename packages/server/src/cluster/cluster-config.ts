@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
+import { DEFAULT_PEER_EVIDENCE_MAX_AGE_MS, DEFAULT_PEER_EVIDENCE_PROBE_INTERVAL_MS } from '@chainpulse/core'
 import { z } from 'zod'
 import { described } from '../config/config-reference.js'
 
@@ -51,16 +52,19 @@ export const clusterConfigSchema = z.strictObject({
           maxAgeMs: described(
             "Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down " +
               'verdict holds a provider out of rotation at most this long after the peer saw it, in milliseconds.',
-            z.number().int().positive().default(10_000),
+            z.number().int().positive().default(DEFAULT_PEER_EVIDENCE_MAX_AGE_MS),
           ),
           probeIntervalMs: described(
             "Least time between two probes of one provider prompted by peers' events, in milliseconds: a " +
               'flood of them costs at most one probe per provider per interval, never two at once.',
-            z.number().int().positive().default(1_000),
+            z.number().int().positive().default(DEFAULT_PEER_EVIDENCE_PROBE_INTERVAL_MS),
           ),
         }),
       ])
-      .default({ maxAgeMs: 10_000, probeIntervalMs: 1_000 }),
+      .default({
+        maxAgeMs: DEFAULT_PEER_EVIDENCE_MAX_AGE_MS,
+        probeIntervalMs: DEFAULT_PEER_EVIDENCE_PROBE_INTERVAL_MS,
+      }),
   ),
 })
 

@@ -87,17 +87,22 @@ export interface PeerEvidenceContext {
   target(chain: string, providerId: string): PeerEvidenceTarget | undefined
 }
 
+/** Default `maxAgeMs` of {@link createPeerEvidence}: how long a peer's event counts (ms). */
+export const DEFAULT_PEER_EVIDENCE_MAX_AGE_MS = 10_000
+/** Default `probeIntervalMs` of {@link createPeerEvidence}: least time between peer-prompted probes of a provider (ms). */
+export const DEFAULT_PEER_EVIDENCE_PROBE_INTERVAL_MS = 1_000
+
 const peerEvidenceOptionsSchema = v.strictObject({
   /**
    * Peers' events older than this (by their wall-clock timestamp) are ignored, and a peer's down verdict
    * holds a provider out of rotation at most this long after the peer saw it (ms). @default 10_000
    */
-  maxAgeMs: v._default(v.number().check(v.positive()), 10_000),
+  maxAgeMs: v._default(v.number().check(v.positive()), DEFAULT_PEER_EVIDENCE_MAX_AGE_MS),
   /**
    * Least time between two probes of one provider prompted by peers' events (ms): a flood of them costs
    * one probe per provider per interval at most, and never two at once. @default 1_000
    */
-  probeIntervalMs: v._default(v.number().check(v.positive()), 1_000),
+  probeIntervalMs: v._default(v.number().check(v.positive()), DEFAULT_PEER_EVIDENCE_PROBE_INTERVAL_MS),
 })
 
 /** Options of {@link createPeerEvidence}. */
