@@ -202,6 +202,23 @@ describe('createRedisCacheStore', () => {
     expect(store.status()).toMatchObject({ failures: 0, pending: 0 })
   })
 
+  it("answers a turn's thousands of reads, sent with a write, each at its place", async () => {
+    const store = await open({ maxPendingCommands: 5_000 })
+    await Promise.all(
+      Array.from({ length: 2_500 }, (_, n) => (n % 2 ? store.set(`k:${n}`, immutable) : undefined)),
+    )
+    const before = await commandCalls()
+    const [, ...found] = await Promise.all([
+      store.set('k:0', blockScoped),
+      ...Array.from({ length: 2_500 }, (_, n) => store.get(`k:${n}`)),
+    ])
+    expect(found[0]).toEqual(blockScoped)
+    for (let n = 1; n < 2_500; n++) expect(found[n]).toEqual(n % 2 ? immutable : undefined)
+    // One script call: the SET, then the reads as three MGETs of at most 1,000 keys.
+    expect(difference(before, await commandCalls())).toEqual({ eval: 1, set: 1, mget: 3 })
+    expect(store.status()).toMatchObject({ failures: 0, pending: 0 })
+  })
+
   it('stores again after Redis forgets the script (SCRIPT FLUSH)', async () => {
     const store = await open()
     await store.set('before', immutable)

@@ -87,9 +87,9 @@ const optionsSchema = z.strictObject({
  * block-scoped ones later, the rest (final, immutable answers) last. Redis failing never fails a
  * request: a read that cannot be answered within `timeoutMs` is a miss, a write is given up, both
  * counted in `status()`. Sharing cannot serve a stale answer: the cache checks every entry it reads
- * against its own view of the chain. Commands go to Redis in batches, one socket write each: each key's
- * last write (a store and a delete of one key in a batch send only the delete), all in one script call,
- * then the reads as one MGET. A read has its batch sent at the end of the event-loop turn; writes wait up to 10 ms for one.
+ * against its own view of the chain. Commands go to Redis in batches, one command each: each key's
+ * last write (a store and a delete of one key in a batch send only the delete), then the reads, all in
+ * one script call (reads alone: one MGET). A read has its batch sent at the end of the event-loop turn; writes wait up to 10 ms for one.
  *
  * @throws {ConfigError} when an option is invalid.
  * @example
@@ -102,7 +102,7 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   const config = parseOptions(optionsSchema, options, 'Redis cache store options')
   const { keyPrefix, ttlSeconds, timeoutMs, maxPendingCommands } = config
   const connection = connect(config.redis, 'chainpulse:cache')
-  connection.defineCommand('chainpulseCacheWrite', { lua: WRITE_SCRIPT })
+  connection.defineCommand('chainpulseCacheBatch', { lua: BATCH_SCRIPT })
   const counts = { hits: 0, misses: 0, failures: 0, malformed: 0, pending: 0 }
   let closed = false
   let next: Batch | undefined
@@ -137,9 +137,9 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   }
 
   /**
-   * Sends every command of this turn of the event loop in one write: the writes as one script call (a
-   * key's last write only: a store deleted in the same turn is never sent), then the reads as one MGET. One timer bounds
-   * the whole batch; past it reads miss and writes are given up.
+   * Sends every command of this turn of the event loop as one command: the writes (a key's last write
+   * only: a store deleted in the same turn is never sent) and then the reads in one script call, or the
+   * reads alone as one MGET. One timer bounds the whole batch; past it reads miss and writes are given up.
    */
   function flush(): void {
     const batch = next
@@ -173,27 +173,17 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   async function send(batch: Batch): Promise<Outcome> {
     const keys = batch.reads.map((read) => read.key)
     if (batch.writes.size === 0) return { values: await connection.mget(keys), failedWrites: 0 }
-    // Every write of the batch as one script call: one command for ioredis to build and Redis to answer,
-    // however many entries the turn stored.
-    const args: (string | number)[] = [batch.writes.size, ...batch.writes.keys()]
+    // The whole batch as one script call, however many entries the turn stored and read: one command
+    // for ioredis to build and Redis to answer (a pipeline of two costs ioredis more than the request).
+    const args: (string | number)[] = [batch.writes.size + keys.length, ...batch.writes.keys(), ...keys]
+    args.push(batch.writes.size)
     for (const write of batch.writes.values())
       args.push(write.value ?? '', write.value === undefined ? 0 : write.ttl)
-    if (keys.length === 0) {
-      try {
-        await (connection as unknown as BatchWriter).chainpulseCacheWrite(...args)
-        return { values: undefined, failedWrites: 0 }
-      } catch {
-        return { values: undefined, failedWrites: writeCalls(batch) }
-      }
-    }
-    // Writes first: a read sent with a write of its key sees that write.
-    const pipeline = connection.pipeline()
-    ;(pipeline as unknown as BatchWriter).chainpulseCacheWrite(...args)
-    pipeline.mget(keys)
-    const [written, read] = (await pipeline.exec()) ?? []
-    return {
-      values: read && read[0] === null ? (read[1] as unknown[]) : undefined,
-      failedWrites: written && written[0] === null ? 0 : writeCalls(batch),
+    try {
+      const values = await (connection as unknown as BatchWriter).chainpulseCacheBatch(...args)
+      return { values: Array.isArray(values) ? values : undefined, failedWrites: 0 }
+    } catch {
+      return { values: undefined, failedWrites: writeCalls(batch) }
     }
   }
 
@@ -263,22 +253,32 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
 }
 
 /**
- * Stores (or deletes) every key of a batch in one call. KEYS: the keys written; ARGV: each key's value
- * and TTL in seconds, in order, a TTL of 0 deleting the key. Keys are declared, so Redis Cluster would
- * only need them in one slot. Sent as EVALSHA once Redis has seen it (ioredis resends it as EVAL on
- * NOSCRIPT).
+ * Stores (or deletes) every key a batch writes, then reads the keys it reads, in one call. KEYS: the
+ * keys written, then the keys read; ARGV: how many keys are written, then each written key's value and
+ * TTL in seconds, in order, a TTL of 0 deleting the key. Answers the values read, in order (nil for a
+ * missing key). Writes go first, so a read of a key written in the same batch sees that write; the reads
+ * go as MGETs of at most 1,000 keys (Lua's `unpack` has a limit). Keys are declared, so Redis Cluster
+ * would only need them in one slot. Sent as EVALSHA once Redis has seen it (ioredis resends it as EVAL
+ * on NOSCRIPT).
  */
-const WRITE_SCRIPT = `
-for i, key in ipairs(KEYS) do
-  local ttl = ARGV[2 * i]
-  if ttl == '0' then redis.call('DEL', key) else redis.call('SET', key, ARGV[2 * i - 1], 'EX', ttl) end
+const BATCH_SCRIPT = `
+local writes = tonumber(ARGV[1])
+for i = 1, writes do
+  local ttl = ARGV[2 * i + 1]
+  if ttl == '0' then redis.call('DEL', KEYS[i]) else redis.call('SET', KEYS[i], ARGV[2 * i], 'EX', ttl) end
 end
-return #KEYS
+local values = {}
+for first = writes + 1, #KEYS, 1000 do
+  for _, value in ipairs(redis.call('MGET', unpack(KEYS, first, math.min(first + 999, #KEYS)))) do
+    values[#values + 1] = value
+  end
+end
+return values
 `
 
-/** The connection with {@link WRITE_SCRIPT} defined on it (ioredis adds the method at run time). */
+/** The connection with {@link BATCH_SCRIPT} defined on it (ioredis adds the method at run time). */
 interface BatchWriter {
-  chainpulseCacheWrite(...args: (string | number)[]): Promise<unknown>
+  chainpulseCacheBatch(...args: (string | number)[]): Promise<unknown>
 }
 
 /** How many stores and deletes a batch's writes stand for (a key written twice counts twice). */
