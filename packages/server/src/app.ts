@@ -89,7 +89,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     frameworkErrors: fallbacks.frameworkErrors,
   })
   app.server.prependListener('clientError', fallbacks.clientError)
-  guardConnections(app.server, { maxConnectionsPerIp: config.http.maxConnectionsPerIp })
+  const connectionGuard = guardConnections(app.server, {
+    maxConnectionsPerIp: config.http.maxConnectionsPerIp,
+  })
   app.setNotFoundHandler(fallbacks.notFound)
   // Once shutdown starts, answers tell keep-alive clients to hang up: a connection busy when close()
   // began would otherwise stay open after its last answer and hold close() until Node's keep-alive
@@ -124,6 +126,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     pool: options.pool,
     config,
     redact,
+    connectionGuard,
     ...(options.aggregates ? { aggregates: options.aggregates } : {}),
     ...(options.controls ? { controls: options.controls } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

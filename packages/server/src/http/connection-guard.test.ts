@@ -118,7 +118,7 @@ describe('the per-IP connection cap on a listening server', () => {
   }
 
   it('serves the first N connections of one IP, closes the ones past N at once, accepts again after closes', async () => {
-    const { port } = await listening({ http: { maxConnectionsPerIp: 4 } })
+    const { server, port } = await listening({ http: { maxConnectionsPerIp: 4 } })
     const kept: RawHttpConnection[] = []
     for (let i = 0; i < 4; i++) kept.push(await served(port))
 
@@ -128,6 +128,8 @@ describe('the per-IP connection cap on a listening server', () => {
       // Destroyed before a byte was read: nothing was ever answered on it.
       expect(connection.received()).toBe('')
     }
+    const metrics = await server.app.inject({ method: 'GET', url: '/metrics' })
+    expect(metrics.body).toMatch(/^chainpulse_http_connections_refused_total 2$/m)
     // The connections within the cap keep being served.
     for (const connection of kept)
       expect((await connection.post('/rpc/ethereum', chainIdCall)).status).toBe(200)
