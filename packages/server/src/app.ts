@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { redisUrlSecrets } from './cluster/cluster-config.js'
 import type { Cluster } from './cluster/start-cluster.js'
 import { parseServerConfig, type ServerConfigInput } from './config/server-config.js'
+import { guardConnections } from './http/connection-guard.js'
+import { httpServerTimeouts } from './http/server-timeouts.js'
 import { type ChainPulsePluginOptions, chainPulseParsedPlugin } from './plugin.js'
 import type { ProxyPool } from './proxy-pool.js'
 import { closeIfUpgrade, createRpcFallbacks } from './routes/rpc-http-errors.js'
@@ -77,8 +79,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
         : loggerOptions({ level: config.logLevel, stream: options.logger?.stream, redact }),
     trustProxy: config.trustProxy,
     bodyLimit: config.rpc.bodyLimitBytes,
-    // A client that trickles its request in (slowloris) must not hold a socket forever.
-    requestTimeout: 30_000,
+    // A client that trickles its request in (slowloris) or idles must not hold a socket for good; the
+    // per-IP connection cap (guardConnections, below) bounds how many it can hold meanwhile.
+    ...httpServerTimeouts(config.http),
     // The longest API key (512 characters) fits in /rpc/key/<key>/..., percent-encoded too; with the
     // router's default (100) a longer key in the path got a 414.
     routerOptions: { maxParamLength: 2_048 },
@@ -86,6 +89,9 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     frameworkErrors: fallbacks.frameworkErrors,
   })
   app.server.prependListener('clientError', fallbacks.clientError)
+  const connectionGuard = guardConnections(app.server, {
+    maxConnectionsPerIp: config.http.maxConnectionsPerIp,
+  })
   app.setNotFoundHandler(fallbacks.notFound)
   // Once shutdown starts, answers tell keep-alive clients to hang up: a connection busy when close()
   // began would otherwise stay open after its last answer and hold close() until Node's keep-alive
@@ -120,6 +126,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     pool: options.pool,
     config,
     redact,
+    connectionGuard,
     ...(options.aggregates ? { aggregates: options.aggregates } : {}),
     ...(options.controls ? { controls: options.controls } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

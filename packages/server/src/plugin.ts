@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { Cluster } from './cluster/start-cluster.js'
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.js'
 import type { DemoControls } from './demo/controls.js'
+import type { ConnectionGuard } from './http/connection-guard.js'
 import { createCallCounts } from './metrics/call-counts.js'
 import { metricsRoutes } from './metrics/metrics-route.js'
 import type { ProxyPool } from './proxy-pool.js'
@@ -75,6 +76,8 @@ export const chainPulsePlugin = fp(
 export type ParsedPluginOptions = Omit<ChainPulsePluginOptions, 'config' | 'redact'> & {
   config: ServerConfig
   redact: Redactor
+  /** The per-IP connection guard `buildServer` puts on its server, for `/metrics`. @default none */
+  connectionGuard?: ConnectionGuard
 }
 
 /**
@@ -144,6 +147,7 @@ async function registerChainPulse(app: FastifyInstance, options: ParsedPluginOpt
         methods: config.metrics.methods,
         redact,
         cluster: options.cluster,
+        connectionGuard: options.connectionGuard,
       })
     // The dashboard at `/` (demo-web's build): it reads the API above, so it comes with it.
     if (options.dashboardDir !== false) await app.register(dashboardRoutes, { distDir: options.dashboardDir })

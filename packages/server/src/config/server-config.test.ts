@@ -31,6 +31,12 @@ describe('parseServerConfig', () => {
         maxConnections: 10_000,
         upgradeRateLimit: { max: 60, timeWindowMs: 10_000 },
       },
+      http: {
+        maxConnectionsPerIp: 256,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 72_000,
+      },
       rateLimit: { max: 100, timeWindowMs: 1_000 },
       cors: { origins: '*', maxAgeSeconds: 600 },
       trustProxy: false,
@@ -115,6 +121,37 @@ describe('parseServerConfig', () => {
         '',
       ]),
     )
+  })
+
+  it('turns the per-IP connection cap off with false, and takes no other non-number', () => {
+    expect(parseServerConfig({ http: { maxConnectionsPerIp: false } }).http.maxConnectionsPerIp).toBe(false)
+    expect(issuesOf({ http: { maxConnectionsPerIp: true } })).toEqual([
+      'http.maxConnectionsPerIp: expected a whole number of connections from 1 to 1000000, or false for no cap',
+    ])
+  })
+
+  it.each([
+    [{ maxConnectionsPerIp: 0 }, 'http.maxConnectionsPerIp: Too small: expected number to be >=1'],
+    [
+      { maxConnectionsPerIp: 2.5 },
+      'http.maxConnectionsPerIp: expected a whole number of connections from 1 to 1000000, or false for no cap',
+    ],
+    [{ headersTimeoutMs: 0 }, 'http.headersTimeoutMs: Too small: expected number to be >=100'],
+    [{ requestTimeoutMs: '30s' }, 'http.requestTimeoutMs: Invalid input: expected number, received string'],
+    [{ keepAliveTimeoutMs: 99 }, 'http.keepAliveTimeoutMs: Too small: expected number to be >=100'],
+    [{ idleTimeoutMs: 1_000 }, 'http: Unrecognized key: "idleTimeoutMs"'],
+  ])('refuses http %j with the path of the bad field', (http, issue) => {
+    expect(issuesOf({ http })).toEqual([issue])
+  })
+
+  it('refuses a headers timeout longer than the request timeout (Node would throw on it)', () => {
+    expect(issuesOf({ http: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } })).toEqual([
+      'http.headersTimeoutMs: must be at most http.requestTimeoutMs (10000): the headers are part of the request',
+    ])
+    // Lowering only the request timeout below the default headers timeout is caught too.
+    expect(issuesOf({ http: { requestTimeoutMs: 5_000 } })).toEqual([
+      'http.headersTimeoutMs: must be at most http.requestTimeoutMs (5000): the headers are part of the request',
+    ])
   })
 
   it('takes exact method names for the metrics, not patterns or arbitrary text', () => {

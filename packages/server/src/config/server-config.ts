@@ -183,6 +183,51 @@ export const serverConfigSchema = z.strictObject({
       })
       .prefault({}),
   ),
+  http: described(
+    'The HTTP server itself, for every route (`/rpc`, `/api`, `/metrics`, the dashboard, WebSocket ' +
+      'upgrades until they open): limits on connections, so a hostile client cannot hold sockets for good.',
+    z
+      .strictObject({
+        maxConnectionsPerIp: described(
+          'TCP connections one client IP may hold open at once; one more is closed at once, before any ' +
+            'byte is read. Open WebSockets do not count (`ws.maxConnections` and `ws.upgradeRateLimit` ' +
+            "bound them). Keyed by the socket's address, not `X-Forwarded-For`: behind a load balancer " +
+            'or reverse proxy it caps the connections the proxy opens, so raise it to what the proxy may ' +
+            'open, or `false` for no cap.',
+          z
+            .union([z.literal(false), z.number().int().min(1).max(1_000_000)], {
+              error: 'expected a whole number of connections from 1 to 1000000, or false for no cap',
+            })
+            .default(256),
+        ),
+        headersTimeoutMs: described(
+          "Longest a client may take to send a request's headers, counted from the connection (or from " +
+            'the first byte of a later request on a keep-alive connection); past it the connection is ' +
+            'closed (HTTP 408). Stops slowloris clients. At most `requestTimeoutMs`.',
+          intSetting(100, 600_000, 10_000),
+        ),
+        requestTimeoutMs: described(
+          'Longest a client may take to send a whole request, headers and body; past it the connection ' +
+            'is closed (HTTP 408). Only receiving counts: the time the pool takes to answer does not.',
+          intSetting(100, 3_600_000, 30_000),
+        ),
+        keepAliveTimeoutMs: described(
+          'How long an idle keep-alive connection stays open after its last answer. Longer than the ' +
+            "60 s idle timeout of common load balancers (AWS ALB's), so the balancer, not ChainPulse, " +
+            'closes first and never reuses a connection being closed (a 502).',
+          intSetting(100, 3_600_000, 72_000),
+        ),
+      })
+      .prefault({})
+      .superRefine((http, context) => {
+        if (http.headersTimeoutMs > http.requestTimeoutMs)
+          context.addIssue({
+            code: 'custom',
+            path: ['headersTimeoutMs'],
+            message: `must be at most http.requestTimeoutMs (${http.requestTimeoutMs}): the headers are part of the request`,
+          })
+      }),
+  ),
   auth: described(
     'API keys. When present, every RPC request needs one, in the `x-api-key` header or the path ' +
       '(`/rpc/key/<key>/...`); without it, no key is needed.',

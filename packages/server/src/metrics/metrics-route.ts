@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { registerClusterMetrics } from '../cluster/cluster-metrics.js'
 import type { Cluster } from '../cluster/start-cluster.js'
+import type { ConnectionGuard } from '../http/connection-guard.js'
+import { registerConnectionMetrics } from '../http/connection-metrics.js'
 import type { Redactor } from '../security/redaction.js'
 import type { CallCounts } from './call-counts.js'
 import { createServerMetrics, type MetricsPool } from './metrics.js'
@@ -17,6 +19,8 @@ export interface MetricsRoutesOptions {
   calls?: CallCounts
   /** The instance's cluster: adds the `chainpulse_cluster_*` series. @default none */
   cluster?: Cluster | undefined
+  /** The server's per-IP connection guard (`buildServer` has one): adds its refusals. @default none */
+  connectionGuard?: ConnectionGuard | undefined
 }
 
 /**
@@ -31,6 +35,7 @@ export async function metricsRoutes(app: FastifyInstance, options: MetricsRoutes
     ...(options.calls ? { calls: options.calls } : {}),
   })
   if (options.cluster) registerClusterMetrics(metrics.registry, options.cluster)
+  if (options.connectionGuard) registerConnectionMetrics(metrics.registry, options.connectionGuard)
   app.addHook('onClose', async () => metrics.close())
   app.get('/metrics', async (_request, reply) => {
     const text = await metrics.registry.metrics()

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
+import { handOverToWebSocket } from '../http/connection-guard.js'
 
 /**
  * Close codes the server's WebSocket endpoints use (RFC 6455 §7.4.1). Clients can branch on them;
@@ -33,7 +35,8 @@ export interface WebSocketSupportOptions {
  *
  * On server close every client gets close code 1001 (going away), and errors on a socket are logged
  * without tearing down the TCP connection at once, so a protocol close (1009 for an oversized message)
- * reaches the client.
+ * reaches the client. Each socket that opens as a WebSocket is handed over from the HTTP connection
+ * guard (`handOverToWebSocket`).
  *
  * @example
  * await registerWebSocketSupport(app, { maxMessageBytes: config.ws.maxMessageBytes })
@@ -65,4 +68,8 @@ export async function registerWebSocketSupport(
       server.close(() => done())
     },
   })
+  // From here the socket answers to the WebSocket limits, not to the HTTP per-IP connection cap.
+  app.websocketServer.on('connection', (_socket: WebSocket, request: IncomingMessage) =>
+    handOverToWebSocket(request.socket),
+  )
 }
