@@ -15,6 +15,12 @@ export type HostileKind =
   | 'slowloris'
   | 'idleSocket'
 
+/**
+ * The hostile clients' own loopback address (all of 127.0.0.0/8 is loopback on Linux): they come from
+ * another host than the normal clients, as attackers do, so the server's per-IP limits tell them apart.
+ */
+export const HOSTILE_ADDRESS = '127.0.0.2'
+
 /** Options of {@link startHostileClients}. */
 export interface HostileClientsOptions {
   /** The server's JSON-RPC URL on 127.0.0.1. */
@@ -111,7 +117,11 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
   const sent = Object.fromEntries(hostileKinds.map((kind) => [kind, 0])) as Record<HostileKind, number>
   const selected = new Set(options.kinds ?? hostileKinds)
   const statuses: Record<string, Record<number, number>> = {}
-  const agent = new Agent({ connections: 8, keepAliveTimeout: 10_000 })
+  const agent = new Agent({
+    connections: 8,
+    keepAliveTimeout: 10_000,
+    connect: { localAddress: HOSTILE_ADDRESS },
+  })
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   let stopped = false
@@ -144,7 +154,9 @@ export function startHostileClients(options: HostileClientsOptions): HostileClie
     }
   }
   const openSocket = (onConnect: (socket: Socket) => void): Socket => {
-    const socket = connect(port, '127.0.0.1', () => onConnect(socket))
+    const socket = connect({ port, host: '127.0.0.1', localAddress: HOSTILE_ADDRESS }, () =>
+      onConnect(socket),
+    )
     socket.on('error', () => {})
     socket.once('close', () => sockets.delete(socket))
     sockets.add(socket)

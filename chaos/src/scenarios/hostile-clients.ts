@@ -7,7 +7,7 @@ import { p99WithinBaseline } from '../invariants/latency.js'
 import { handlesReturned, listenersReturned, memoryReturned } from '../invariants/memory.js'
 import { noHealthChanges } from '../invariants/upstream-invariants.js'
 import { verdict } from '../invariants/verdict.js'
-import { type HostileKind, hostileKinds } from '../load/hostile-clients.js'
+import { HOSTILE_ADDRESS, type HostileKind, hostileKinds } from '../load/hostile-clients.js'
 import { spawnHostileClients } from '../load/hostile-process.js'
 import { startHttpLoad } from '../load/http-load.js'
 import type { ClientEvent } from '../record/history.js'
@@ -310,7 +310,7 @@ export const hostileClients: Scenario = {
         verdicts,
         notes: [
           `3 providers; 8 normal clients, one request per 100 ms each; ${phaseMs / 1_000} s per phase; the table counts normal requests only.`,
-          `Hostile (sent): ${sentKinds.map(([kind, count]) => `${kind} ${count}`).join(', ')}; answers: ${JSON.stringify(hostile.statuses)}.`,
+          `Hostile (sent): ${sentKinds.map(([kind, count]) => `${kind} ${count}`).join(', ')}; answers: ${JSON.stringify(hostile.statuses)} (0: no answer, the connection refused or cut). The hostile clients connect from ${HOSTILE_ADDRESS}, the normal ones from 127.0.0.1, as from two hosts: the server's per-IP connection cap (\`http.maxConnectionsPerIp\`, 256 by default) refuses the attacker's sockets past it and never the normal clients'.`,
           `Slow WebSocket reader(s): ${slowWs.length}; each subscribes to newHeads and logs, then over three quarters of the attack sends ${mb(slowWs[0]?.askedBytes ?? 0)} worth of refused calls (in messages of 20 calls, each answer echoing a ~5 KB id) and reads nothing until 2 s after its last message (or the attack's end, if sooner), when it reads what it was sent, up to the server's close frame. 2 well-behaved WebSocket subscribers (newHeads) run throughout.`,
           'The hostile clients run in their own process; the server, the recording fronts and the normal clients share one, the devnet has its own.',
           `That shared process, by phase: event-loop delay p99 / max, CPU time per wall-clock time: ${loopDelays.map(({ phase, p99Ms, maxMs, cpuShare }) => `${phase} ${p99Ms.toFixed(0)} / ${maxMs.toFixed(0)} ms, ${(cpuShare * 100).toFixed(0)} %`).join('; ')}.`,
