@@ -3,6 +3,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer, type WebSocket as WsServerSocket } from 'ws'
+import type { Clock } from '../clock/clock.js'
+import { GRACE_AFTER_STALL_MS } from '../clock/deadline.js'
 import { createFakeClock, type FakeClock } from '../clock/fake-clock.js'
 import { UpstreamError, UpstreamRpcError } from '../errors/errors.js'
 import type { JsonRpcResponse } from './json-rpc.js'
@@ -632,6 +634,41 @@ describe('createWsTransport: reconnection', () => {
     })
     expect(await reconnecting).toMatchObject({ previous: 'connecting', reason: 'connect timeout' })
     client.close()
+    blackhole.close()
+  })
+
+  it('gives a connect deadline slept through (a blocked event loop) one grace period before it times out', async () => {
+    const blackhole = await startBlackhole()
+    const fake = createFakeClock()
+    // The connect deadline's first timer fires 3 s late, as after a 3 s stall of this process.
+    let lagged = false
+    const clock: Clock = {
+      now: fake.now,
+      setTimeout: (callback, ms) => {
+        const lag = ms === 2_000 && !lagged ? 3_000 : 0
+        if (lag) lagged = true
+        return fake.setTimeout(callback, ms + lag)
+      },
+      clearTimeout: fake.clearTimeout,
+    }
+    const client = createWsTransport({
+      clock,
+      WebSocket: ws.WebSocket,
+      heartbeatIntervalMs: 0,
+      url: blackhole.url,
+      connectTimeoutMs: 2_000,
+    })
+    transports.push(client)
+    const states: string[] = []
+    client.onStateChange((change) => states.push(change.state))
+    const connecting = client.connect()
+    await blackhole.upgraded
+    fake.advance(5_000)
+    expect(states).not.toContain('reconnecting')
+    const reconnecting = nextState(client, 'reconnecting')
+    fake.advance(GRACE_AFTER_STALL_MS)
+    expect(await rejection(connecting)).toMatchObject({ reason: 'connect timeout' })
+    expect(await reconnecting).toMatchObject({ previous: 'connecting', reason: 'connect timeout' })
     blackhole.close()
   })
 })

@@ -290,7 +290,8 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
   let openedAt = 0
   let lastFrameAt = 0
   let failures = 0
-  let connectTimer: TimerHandle | undefined
+  /** Cancels the deadline of the connection being opened. */
+  let cancelConnect: (() => void) | undefined
   let reconnectTimer: TimerHandle | undefined
   let heartbeatTimer: TimerHandle | undefined
   let nextRequestId = 1
@@ -323,6 +324,11 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
 
   function clearTimer(handle: TimerHandle | undefined): undefined {
     if (handle !== undefined) clock.clearTimeout(handle)
+    return undefined
+  }
+
+  function cancelDeadline(cancel: (() => void) | undefined): undefined {
+    cancel?.()
     return undefined
   }
 
@@ -366,14 +372,15 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     created.onerror = () => {
       if (created === socket) lostConnection(created, socketOpen ? 'socket error' : 'connection failed')
     }
-    connectTimer = clock.setTimeout(() => {
-      connectTimer = undefined
+    // A deadline, not a bare timer: a handshake answered while this process was blocked is not a timeout.
+    cancelConnect = startDeadline(clock, parsed.connectTimeoutMs, () => {
+      cancelConnect = undefined
       if (created === socket && !socketOpen) lostConnection(created, 'connect timeout')
-    }, parsed.connectTimeoutMs)
+    })
   }
 
   function opened(): void {
-    connectTimer = clearTimer(connectTimer)
+    cancelConnect = cancelDeadline(cancelConnect)
     socketOpen = true
     openedAt = clock.now()
     lastFrameAt = openedAt
@@ -395,7 +402,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     const wasOpen = socketOpen
     socket = undefined
     socketOpen = false
-    connectTimer = clearTimer(connectTimer)
+    cancelConnect = cancelDeadline(cancelConnect)
     heartbeatTimer = clearTimer(heartbeatTimer)
     if (lost) forceClose(lost, reason)
     failAll(reason)
@@ -714,7 +721,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
   function close(): void {
     if (state === 'closed') return
     const current = socket
-    connectTimer = clearTimer(connectTimer)
+    cancelConnect = cancelDeadline(cancelConnect)
     reconnectTimer = clearTimer(reconnectTimer)
     heartbeatTimer = clearTimer(heartbeatTimer)
     setState('closed')
