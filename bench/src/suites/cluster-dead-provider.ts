@@ -8,11 +8,11 @@
  * out by itself), rounds alternating.
  */
 import type { ProviderPoolOptions } from '@chainpulse/core'
-import type { DevnetProcess } from '@chainpulse/devnet/testing'
+import { type DevnetProcess, spawnDevnetWith } from '@chainpulse/devnet/testing'
 import { startRedisServer, waitFor } from '@chainpulse/redis/testing'
 import { type RunningChainPulse, startChainPulse } from '@chainpulse/server'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
-import { percentile, spawnDevnetWith } from './pool-bench-kit.js'
+import { percentile } from './pool-bench-kit.js'
 
 const ROUNDS = 5
 const INSTANCES = ['A', 'B', 'C'] as const

@@ -6,7 +6,7 @@
 import { cpus } from 'node:os'
 import type { ManifestProvider } from '@chainpulse/devnet'
 import type { DevnetProcess } from '@chainpulse/devnet/testing'
-import { nodeCall } from '@chainpulse/devnet/testing'
+import { nodeCall, spawnDevnetWith } from '@chainpulse/devnet/testing'
 import { type RedisServer, startRedisServer } from '@chainpulse/redis/testing'
 import {
   createUndiciFetch,
@@ -17,7 +17,7 @@ import {
 import { Agent } from 'undici'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
 import { random } from '../workload.js'
-import { formatMs, formatPercent, percentile, rpcBody, spawnDevnetWith } from './pool-bench-kit.js'
+import { formatMs, formatPercent, percentile, rpcBody } from './pool-bench-kit.js'
 import {
   addInto,
   emptyTotals,

@@ -2,6 +2,7 @@ export { type HeadArrivalObserver, type HeadArrivals, observeHeadArrivals } from
 export { nodeCall } from './node-call.js'
 export { isProcessAlive } from './process-alive.js'
 export { type DevnetProcess, spawnDevnet } from './spawn-devnet.js'
+export { spawnDevnetWith } from './spawn-devnet-with.js'
 export { waitFor } from './wait-for.js'
 export type { TestWsClient } from './ws-client.js'
 export { connectWs } from './ws-client.js'
