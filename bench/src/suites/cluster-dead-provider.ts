@@ -8,11 +8,18 @@
  * out by itself), rounds alternating.
  */
 import type { ProviderPoolOptions } from '@chainpulse/core'
-import type { DevnetProcess } from '@chainpulse/devnet/testing'
+import {
+  createKillLog,
+  type DevnetProcess,
+  poolOverDevnet,
+  resetProviders,
+  spawnDevnetWith,
+  threeProviderDevnet,
+} from '@chainpulse/devnet/testing'
 import { startRedisServer, waitFor } from '@chainpulse/redis/testing'
 import { type RunningChainPulse, startChainPulse } from '@chainpulse/server'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
-import { percentile, spawnDevnetWith } from './pool-bench-kit.js'
+import { percentile } from './pool-bench-kit.js'
 
 const ROUNDS = 5
 const INSTANCES = ['A', 'B', 'C'] as const
@@ -27,18 +34,6 @@ const AFTER_KILL_MS = 2_000
 const WORKERS_PER_INSTANCE = 4
 /** Issue 17's bar, with peer evidence. */
 const TARGET_CALLS = 5
-/** Well-behaved providers (the devnet's own personalities inject errors, hangs and lag). */
-const neutral = {
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  hangRate: 0,
-  lagBlocks: 0,
-  wsDelayMs: 0,
-  wsJitterMs: 0,
-  wsDropRate: 0,
-  mode: 'up' as const,
-}
 
 const JUDGING: { name: string; options: Partial<ProviderPoolOptions> }[] = [
   {
@@ -56,47 +51,27 @@ interface RoundResult {
   failed: number
 }
 
-type LogEntry = { instance: string; kind: 'call' | 'verdict' | 'killed'; providerId: string; method?: string }
-
 async function round(
   devnet: DevnetProcess,
   redisUrl: string,
   options: Partial<ProviderPoolOptions>,
   peerEvidence: boolean,
 ): Promise<RoundResult> {
-  for (const provider of devnet.manifest.providers) {
-    await devnet.revive(provider.id)
-    await devnet.set(provider.id, neutral)
-  }
+  await resetProviders(devnet)
   const keyPrefix = `bench-${Math.random().toString(36).slice(2, 8)}:`
-  const byUrl = new Map(devnet.manifest.providers.map((provider) => [provider.httpUrl, provider.id]))
-  const log: LogEntry[] = []
+  const log = createKillLog(devnet.manifest.providers)
   const instances: RunningChainPulse[] = []
   try {
     for (const instance of INSTANCES)
       instances.push(
         await startChainPulse({
           pool: {
-            chains: [{ name: 'ethereum', chainId: 1 }],
-            providers: devnet.manifest.providers.map((provider) => ({
-              id: provider.id,
-              chain: 'ethereum',
-              httpUrl: provider.httpUrl,
-            })),
+            ...poolOverDevnet(devnet.manifest),
             strategy: 'round-robin',
             racing: false,
             coalescing: false,
             requestTimeoutMs: 2_000,
-            fetch: (url, init) => {
-              const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
-              log.push({
-                instance,
-                kind: 'call',
-                providerId: byUrl.get(String(url)) ?? String(url),
-                method: body?.method,
-              })
-              return fetch(url, init)
-            },
+            fetch: log.fetch(instance),
             ...options,
           },
           server: {
@@ -116,11 +91,7 @@ async function round(
         }),
       )
     for (const [index, server] of instances.entries())
-      server.pool.pubsub.subscribe('provider_pool:events', (event, _topic, origin) => {
-        if (origin !== undefined || event.viaPeer !== undefined) return
-        if (event.type === 'unhealthy' || event.type === 'circuit_open')
-          log.push({ instance: INSTANCES[index]!, kind: 'verdict', providerId: event.providerId })
-      })
+      server.pool.pubsub.subscribe('provider_pool:events', log.verdicts(INSTANCES[index]!))
     await waitFor(() => instances.every((server) => server.cluster?.redisStatus().pubsub.connected), {
       what: 'every instance on the Redis channel',
       timeoutMs: 10_000,
@@ -145,7 +116,7 @@ async function round(
           const body = (await response?.json().catch(() => undefined)) as { error?: unknown } | undefined
           if (response?.status !== 200 || body?.error !== undefined) failed++
           if (killer && ++answered === KILL_AFTER) {
-            log.push({ instance: 'A', kind: 'killed', providerId: DEAD })
+            log.killed('A', DEAD)
             await devnet.kill(DEAD)
             killedAt = performance.now()
           }
@@ -155,22 +126,9 @@ async function round(
     }
     await Promise.all(instances.map((server, index) => traffic(server, index === 0)))
 
-    const kill = log.findIndex((entry) => entry.kind === 'killed')
-    const first = log.findIndex(
-      (entry, index) => index > kill && entry.kind === 'verdict' && entry.providerId === DEAD,
-    )
-    if (first < 0) throw new Error('no instance judged the killed provider')
-    const judge = log[first]!.instance
-    const callsAfterVerdict = log
-      .slice(first + 1)
-      .filter(
-        (entry) =>
-          entry.kind === 'call' &&
-          entry.providerId === DEAD &&
-          entry.method === CLIENT_METHOD &&
-          entry.instance !== judge,
-      ).length
-    return { callsAfterVerdict, failed }
+    const afterVerdict = log.afterFirstVerdict(DEAD, CLIENT_METHOD)
+    if (!afterVerdict) throw new Error('no instance judged the killed provider')
+    return { callsAfterVerdict: afterVerdict.callsAfterVerdict, failed }
   } finally {
     await Promise.all(instances.map((server) => server.close()))
   }
@@ -180,13 +138,7 @@ export const clusterDeadProviderSuite: BenchSuite = {
   id: 'cluster-dead-provider',
   title: 'Cluster: requests sent to a dead provider, with and without shared observations',
   async run() {
-    const [devnet, redis] = await Promise.all([
-      spawnDevnetWith({
-        seed: 7,
-        chains: [{ name: 'ethereum', blockTimeMs: 200, providers: 3, traffic: false }],
-      }),
-      startRedisServer(),
-    ])
+    const [devnet, redis] = await Promise.all([spawnDevnetWith(threeProviderDevnet), startRedisServer()])
     const subjects = JUDGING.flatMap((judging) =>
       [true, false].map((peerEvidence) => ({
         name: `${judging.name}, peer evidence ${peerEvidence ? 'on (default)' : 'off (baseline)'}`,

@@ -1,6 +1,5 @@
 import { createProviderPool } from '@chainpulse/core'
 import { neutralPersonality } from '@chainpulse/devnet'
-import { type DevnetProcess, spawnDevnet } from '@chainpulse/devnet/testing'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
 import {
   type BenchClient,
@@ -13,16 +12,8 @@ import {
   expectZero,
   viemFallbackName,
 } from './peer-clients.js'
-import {
-  addressFor,
-  formatMs,
-  formatPercent,
-  type LoadResult,
-  mergeLoad,
-  percentile,
-  runLoad,
-  topErrors,
-} from './pool-bench-kit.js'
+import { type ComparisonOutcome, outcomeNotes, roleOf, spawnComparisonDevnet } from './peer-comparison.js'
+import { addressFor, formatMs, formatPercent, mergeLoad, percentile, runLoad } from './pool-bench-kit.js'
 
 const READS = 1_000
 const CONCURRENCY = 4
@@ -63,23 +54,14 @@ const SCENARIO = [
 interface Subject {
   name: string
   kind: 'chainpulse' | 'peer' | 'reference'
-  create(devnet: DevnetProcess): BenchClient
-}
-
-function urls(devnet: DevnetProcess): BenchProvider[] {
-  return SCENARIO.map(({ id, role }) => {
-    const provider = devnet.manifest.providers.find((candidate) => candidate.id === id)
-    if (!provider) throw new Error(`devnet has no provider ${id}`)
-    return { id, role, httpUrl: provider.httpUrl, wsUrl: provider.wsUrl }
-  })
+  create(providers: readonly BenchProvider[]): BenchClient
 }
 
 function chainPulse(strategy: 'leaderboard' | 'fastest'): Subject {
   return {
     name: `ChainPulse pool (${strategy}${strategy === 'leaderboard' ? ', default' : ''}; racing on)`,
     kind: 'chainpulse',
-    create(devnet) {
-      const providers = urls(devnet)
+    create(providers) {
       const sent = providers.map(() => 0)
       const pool = createProviderPool({
         chains: [{ name: 'ethereum', chainId: 1 }],
@@ -126,34 +108,30 @@ function chainPulse(strategy: 'leaderboard' | 'fastest'): Subject {
 const viemSubject: Subject = {
   name: viemFallbackName,
   kind: 'peer',
-  create: (devnet) => createViemFallback(urls(devnet)),
+  create: (providers) => createViemFallback(providers),
 }
 
 const ethersSubject: Subject = {
   name: ethersFallbackName,
   kind: 'peer',
-  create: (devnet) => createEthersFallback(urls(devnet)),
+  create: (providers) => createEthersFallback(providers),
 }
 
 const referenceSubject: Subject = {
   name: 'reference: plain fetch to the healthy provider only (no faults, no failover)',
   kind: 'reference',
-  create(devnet) {
-    return createPlainFetch(urls(devnet)[2]!.httpUrl, 2, 3)
+  create(providers) {
+    return createPlainFetch(providers[2]!.httpUrl, 2, providers.length)
   },
 }
 
 function role(providerId: string): string {
-  return SCENARIO.find((entry) => entry.id === providerId)?.role ?? providerId
+  return roleOf(SCENARIO, providerId)
 }
 
-interface Outcome {
-  subject: Subject
-  load?: LoadResult
+interface Outcome extends ComparisonOutcome<Subject> {
   /** Requests sent to each provider during the subject's counted turns. */
   upstream?: number[]
-  detail?: string
-  error?: string
 }
 
 /**
@@ -164,17 +142,7 @@ export const faultScenarioSuite: BenchSuite = {
   id: 'fault-scenario',
   title: 'Fault scenario: slow + failing + healthy provider, ChainPulse vs viem vs ethers',
   async run() {
-    const devnet = await spawnDevnet([
-      '--chains',
-      'ethereum',
-      '--providers',
-      '3',
-      '--block-time',
-      '250',
-      '--no-traffic',
-      '--seed',
-      '7',
-    ])
+    const { devnet, providers } = await spawnComparisonDevnet(SCENARIO, { blockTimeMs: 250, seed: 7 })
     const subjects = [
       chainPulse('leaderboard'),
       chainPulse('fastest'),
@@ -192,7 +160,7 @@ export const faultScenarioSuite: BenchSuite = {
         await devnet.set(id, { ...neutralPersonality, ...personality })
       for (const outcome of outcomes) {
         try {
-          const client = outcome.subject.create(devnet)
+          const client = outcome.subject.create(providers)
           clients.set(outcome, client)
           await runLoad(reader(client), Number.POSITIVE_INFINITY, CONCURRENCY, WARMUP_MS)
         } catch (error) {
@@ -265,12 +233,6 @@ export const faultScenarioSuite: BenchSuite = {
       !primary.load.timedOut &&
       p99Of(primary) <= TARGET_P99_SHARE * bestPeerP99
 
-    const failureNotes = outcomes
-      .filter((outcome) => outcome.load?.failures)
-      .map((outcome) => `${outcome.subject.name}: ${topErrors(outcome.load!.errors)}`)
-    const detailNotes = outcomes
-      .filter((outcome) => outcome.detail)
-      .map((outcome) => `${outcome.subject.name}: ${outcome.detail}`)
     return {
       rows,
       target: `zero failed reads for ChainPulse (default strategy) and its p99 ≤ ${TARGET_P99_SHARE * 100} % of the best peer's (best peer p99: ${formatMs(bestPeerP99)})`,
@@ -296,8 +258,7 @@ export const faultScenarioSuite: BenchSuite = {
             : ''
         } The peers' routing differs between runs (viem ranks on its pings, ethers drops a provider whose first probe fails), and p99s on a shared machine move by tens of ms from run to run: read several runs before drawing conclusions.`,
         'ethers with quorum 1 takes the first settled result, an error included: a 503 from the failing provider meets the quorum and is thrown to the caller (no failover), which is where its failed reads come from in runs that have any. It spreads reads at random over equal-priority providers, hence a third go to the slow one.',
-        ...failureNotes.map((note) => `Failures — ${note}`),
-        ...detailNotes,
+        ...outcomeNotes(outcomes),
         `Whole suite: ${formatNumber(elapsedS, 1)} s, devnet start and stop included.`,
       ],
     }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
 import { createProviderPool } from '@chainpulse/core'
 import { neutralPersonality, type PersonalityPatch } from '@chainpulse/devnet'
-import { type DevnetProcess, spawnDevnet } from '@chainpulse/devnet/testing'
+import type { DevnetProcess } from '@chainpulse/devnet/testing'
 import { createUndiciFetch, parseConfigText } from '@chainpulse/server'
 import { type BenchRow, type BenchSuite, formatNumber } from '../suite.js'
 import {
@@ -16,6 +16,7 @@ import {
   expectZero,
   viemFallbackName,
 } from './peer-clients.js'
+import { type ComparisonOutcome, outcomeNotes, roleOf, spawnComparisonDevnet } from './peer-comparison.js'
 import {
   addressFor,
   formatMs,
@@ -24,7 +25,6 @@ import {
   mergeLoad,
   percentile,
   runLoad,
-  topErrors,
 } from './pool-bench-kit.js'
 
 const CONCURRENCY = 4
@@ -183,7 +183,7 @@ const referenceSubject: Subject = {
 }
 
 function role(providerId: string): string {
-  return SCENARIO.find((entry) => entry.id === providerId)?.role ?? providerId
+  return roleOf(SCENARIO, providerId)
 }
 
 interface ProviderCounters {
@@ -204,16 +204,12 @@ async function devnetCounters(devnet: DevnetProcess): Promise<ProviderCounters[]
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0)
 
-interface Outcome {
-  subject: Subject
+interface Outcome extends ComparisonOutcome<Subject> {
   client?: BenchClient
-  load?: LoadResult
   /** Counted reads by phase name. */
   byPhase: Map<string, LoadResult>
   /** Requests the devnet's providers received during the subject's turns, less the other clients' own. */
   upstream: number[]
-  detail?: string
-  error?: string
 }
 
 /**
@@ -226,21 +222,9 @@ export const peerTailsSuite: BenchSuite = {
   id: 'peer-tails',
   title: 'Peer comparison on realistic tails: stalls and quality shifts, ChainPulse vs viem vs ethers',
   async run() {
-    const devnet = await spawnDevnet([
-      '--chains',
-      'ethereum',
-      '--providers',
-      '3',
-      '--block-time',
-      String(BLOCK_TIME_MS),
-      '--no-traffic',
-      '--seed',
-      String(SEED),
-    ])
-    const providers: BenchProvider[] = SCENARIO.map(({ id, role }) => {
-      const provider = devnet.manifest.providers.find((candidate) => candidate.id === id)
-      if (!provider) throw new Error(`devnet has no provider ${id}`)
-      return { id, role, httpUrl: provider.httpUrl, wsUrl: provider.wsUrl }
+    const { devnet, providers } = await spawnComparisonDevnet(SCENARIO, {
+      blockTimeMs: BLOCK_TIME_MS,
+      seed: SEED,
     })
     const subjects = [chainPulse(), viemSubject, ethersSubject, referenceSubject, chainPulse('leaderboard')]
     const outcomes: Outcome[] = subjects.map((subject) => ({
@@ -363,12 +347,6 @@ export const peerTailsSuite: BenchSuite = {
       : { success: false, p99: false, upstream: false }
     const verdict = (ok: boolean) => (ok ? 'met' : '**not met**')
 
-    const failureNotes = outcomes
-      .filter((outcome) => outcome.load?.failures)
-      .map((outcome) => `${outcome.subject.name}: ${topErrors(outcome.load!.errors)}`)
-    const detailNotes = outcomes
-      .filter((outcome) => outcome.detail)
-      .map((outcome) => `${outcome.subject.name}: ${outcome.detail}`)
     return {
       rows,
       target: `ChainPulse: ${formatPercent(TARGET.success)} success (${verdict(checks.success)}), p99 ≤ ${TARGET.p99Share}× the best peer's (best peer p99 ${formatMs(bestPeerP99)}, so ≤ ${formatMs(TARGET.p99Share * bestPeerP99)}; measured ${formatMs(primaryP99)}, ${formatNumber(primaryP99 / bestPeerP99, 2)}×: ${verdict(checks.p99)}), ≤ ${TARGET.upstreamPerRead} upstream calls per read (measured ${formatNumber(perRead(primary), 3)}: ${verdict(checks.upstream)})`,
@@ -394,8 +372,7 @@ export const peerTailsSuite: BenchSuite = {
             : ''
         }.${bestPeer ? ` The best peer is ${bestPeer.subject.name.split(' ')[0]}.` : ''}`,
         `What limits ChainPulse here. (1) A stall lasts at least ${STALL.stallMinMs} ms, so a client that sends each read once has a p99 of a stall as soon as more than 1 % of its reads meet one (the peers, and alpha alone); ChainPulse's hedge rescues a stalled read, but only after the first provider's hedge delay — its recent p95 for the method kept between the median of its last 8 calls and 3× that median, so a stall-heavy tail cannot push it into the stalls (50 ms at least; the figures at the end of the run are in its note below) — plus the second provider's answer. With 1–6 % of first attempts stalling, more than 1 % of reads are such rescues, so its p99 is about that sum, not a healthy read's time. (2) The configured strategy, fastest, ranks by the median of each provider's last 8 answers, so it leaves a degraded provider within a few of its calls, and sends one decision in 20 to the least-sampled runner-up, so a recovered provider wins its place back; ChainPulse's p99 by phase is ${PHASES.map(({ name }) => formatMs(p99Of(primary.byPhase.get(name)))).join(' / ')}. ${variant?.load ? `The same configuration with strategy leaderboard, which ranks by who pushes new heads first (a provider whose request path degrades while its node keeps up still wins those races, so it stays first through its shift), had p99 ${formatMs(p99Of(variant.load))} (${formatNumber(p99Of(variant.load) / bestPeerP99, 2)}× the best peer), and sent ${formatNumber(variant.upstream[0]!)} of its upstream calls to alpha. ` : ''}(3) The machine: 2 cores shared with other work (load average ${loadAtStart} at the start, ${formatNumber(loadavg()[0]!, 1)} at the end); reads through every client take longer than the providers' configured latency (alpha alone: p50 ${reference?.load ? formatMs(percentile(reference.load.latencies, 50)) : '–'} for a 20 ms provider), and a phase's p99 rests on about ${formatNumber((primary.load?.completed ?? 0) / PHASES.length)} reads per subject (its 2nd–3rd slowest).`,
-        ...failureNotes.map((note) => `Failures — ${note}`),
-        ...detailNotes,
+        ...outcomeNotes(outcomes),
         `Whole suite: ${formatNumber(elapsedS, 1)} s, devnet start and stop included.`,
       ],
     }

@@ -1,14 +1,9 @@
 /**
  * Shared tools of the provider-pool suites (pool-overhead, fault-scenario, failover-time): a bounded
- * closed-loop load runner, percentiles, and devnet helpers. Not a suite itself.
+ * closed-loop load runner, percentiles and formatting. Not a suite itself.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { DevnetOptions } from '@chainpulse/devnet'
-import { type DevnetProcess, spawnDevnet } from '@chainpulse/devnet/testing'
 import { formatNumber } from '../suite.js'
 
 /** What one closed-loop run measured. */
@@ -157,19 +152,4 @@ export async function startLoopbackUpstream(): Promise<{ server: Server; url: st
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return { server, url: `http://127.0.0.1:${port}`, calls: () => calls }
-}
-
-/**
- * Starts a devnet from full `startDevnet` options in its own process (through the CLI's `--config`), so
- * its simulated providers and anvil do not share the benchmark's event loop.
- */
-export async function spawnDevnetWith(options: DevnetOptions): Promise<DevnetProcess> {
-  const directory = await mkdtemp(join(tmpdir(), 'chainpulse-bench-devnet-'))
-  try {
-    const config = join(directory, 'devnet.json')
-    await writeFile(config, JSON.stringify(options))
-    return await spawnDevnet(['--config', config], { timeoutMs: 60_000 })
-  } finally {
-    await rm(directory, { recursive: true, force: true })
-  }
 }

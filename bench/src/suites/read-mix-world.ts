@@ -5,7 +5,7 @@
  */
 import type { ManifestProvider } from '@chainpulse/devnet'
 import type { DevnetProcess } from '@chainpulse/devnet/testing'
-import { nodeCall } from '@chainpulse/devnet/testing'
+import { nodeCall, spawnDevnetWith } from '@chainpulse/devnet/testing'
 import {
   createUndiciFetch,
   type RunningChainPulse,
@@ -13,7 +13,7 @@ import {
   type UndiciFetch,
 } from '@chainpulse/server'
 import { random } from '../workload.js'
-import { rpcBody, spawnDevnetWith } from './pool-bench-kit.js'
+import { rpcBody } from './pool-bench-kit.js'
 
 export const CHAIN = 'ethereum'
 export const BLOCK_TIME_MS = 1_000

@@ -15,11 +15,11 @@ import {
   type DevnetProcess,
   nodeCall,
   observeHeadArrivals,
+  spawnDevnetWith,
   type TestWsClient,
   waitFor,
 } from '@chainpulse/devnet/testing'
 import { type RunningChainPulse, startChainPulse } from '@chainpulse/server'
-import { spawnDevnetWith } from './pool-bench-kit.js'
 
 /** How long the scenario runs and how hard it shakes the upstreams. */
 export interface DropScenarioProfile {

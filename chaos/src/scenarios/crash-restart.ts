@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnDevnetWith } from '@chainpulse/devnet/testing'
 import { exactIds, noneHangs } from '../invariants/client-invariants.js'
 import { answeredWhileUp, historyRestored, type Outage } from '../invariants/restart-invariants.js'
 import { noBlockTwice, parentLinked, resumedForward, resumes } from '../invariants/subscription-invariants.js'
@@ -13,7 +14,6 @@ import { createPhases } from '../record/phases.js'
 import type { Profile, Scenario, ScenarioResult } from '../scenario.js'
 import { apiFigures, describeFigures, snapshotFigures } from '../setup/benchmark-figures.js'
 import { type BlockMiner, startBlockMiner } from '../setup/block-miner.js'
-import { spawnChaosDevnet } from '../setup/devnet.js'
 import {
   freeLoopbackPort,
   type ServerProcess,
@@ -76,7 +76,7 @@ export const crashRestart: Scenario = {
     // mined through the outage.
     const crashes = profile === 'short' ? 2 : 4
     const upMs = profile === 'short' ? 4_000 : 30_000
-    const devnet = await spawnChaosDevnet({
+    const devnet = await spawnDevnetWith({
       seed: 7,
       chains: [
         {

@@ -1,3 +1,4 @@
+import { spawnDevnetWith } from '@chainpulse/devnet/testing'
 import { everyRequestSucceeded, exactIds, noneHangs } from '../invariants/client-invariants.js'
 import { quantile } from '../invariants/latency.js'
 import { handlesReturned, listenersReturned, memoryFlat } from '../invariants/memory.js'
@@ -10,7 +11,6 @@ import type { UpstreamEvent } from '../record/history.js'
 import { handleCount } from '../record/memory.js'
 import { createPhases } from '../record/phases.js'
 import type { Profile, Scenario, ScenarioResult } from '../scenario.js'
-import { spawnChaosDevnet } from '../setup/devnet.js'
 import { type ServerSample, spawnSampledServer } from '../setup/sampled-server.js'
 import { waitForHealthz } from '../setup/server-process.js'
 import { summarise } from '../summary.js'
@@ -92,7 +92,7 @@ export const soak: Scenario = {
   title: 'Soak: steady mixed traffic, memory and handles flat',
   async run(profile: Profile): Promise<ScenarioResult> {
     const plan = PLANS[profile]
-    const devnet = await spawnChaosDevnet({
+    const devnet = await spawnDevnetWith({
       seed: 8,
       chains: [
         {

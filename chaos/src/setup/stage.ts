@@ -1,12 +1,11 @@
 import type { ProviderPoolOptions } from '@chainpulse/core'
 import type { DevnetOptions } from '@chainpulse/devnet'
-import type { DevnetProcess } from '@chainpulse/devnet/testing'
+import { type DevnetProcess, spawnDevnetWith } from '@chainpulse/devnet/testing'
 import { type RunningChainPulse, startChainPulse } from '@chainpulse/server'
 import { type RunClock, startRunClock } from '../record/clock.js'
 import type { UpstreamEvent } from '../record/history.js'
 import type { FrontFault } from '../upstream/hostile-faults.js'
 import { startUpstreamFront, type UpstreamFront } from '../upstream/upstream-front.js'
-import { spawnChaosDevnet } from './devnet.js'
 
 /** Options of {@link startStage}. */
 export interface StageOptions {
@@ -47,7 +46,7 @@ export interface Stage {
  * @throws {Error} when the pool does not settle within 60 s
  */
 export async function startStage(options: StageOptions): Promise<Stage> {
-  const devnet = await spawnChaosDevnet(options.devnet)
+  const devnet = await spawnDevnetWith(options.devnet)
   const clock = startRunClock()
   const upstream: UpstreamEvent[] = []
   const record = (event: UpstreamEvent) => upstream.push(event)

@@ -14,6 +14,6 @@ describe('exports', () => {
   })
 
   it('of @chainpulse/redis/testing', () => {
-    expect(Object.keys(testing).sort()).toEqual(['startRedisServer', 'waitFor'])
+    expect(Object.keys(testing).sort()).toEqual(['startConnectedRedis', 'startRedisServer', 'waitFor'])
   })
 })

@@ -1,4 +1,10 @@
 import { type Devnet, startDevnet } from '@chainpulse/devnet'
+import {
+  createKillLog,
+  poolOverDevnet,
+  resetProviders,
+  threeProviderDevnet,
+} from '@chainpulse/devnet/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createInMemoryBus } from '../pubsub/in-memory-bus.js'
 import { createPubSub } from '../pubsub/pubsub.js'
@@ -14,7 +20,6 @@ import type { ProviderPool } from './types.js'
 // calls the other instances send the dead provider after the first instance's verdict on it.
 
 let devnet: Devnet
-const ids = ['ethereum-alpha', 'ethereum-bravo', 'ethereum-charlie'] as const
 const DEAD = 'ethereum-bravo'
 /** The client reads: a method no probe uses, so every call of it is a client call. */
 const CLIENT_METHOD = 'net_version'
@@ -24,34 +29,14 @@ const INSTANCES = ['A', 'B', 'C'] as const
  * test times out and its pools close under it (a loop of instant rejections would otherwise never end).
  */
 const MAX_READS = 5_000
-/** Well-behaved providers (the devnet's own personalities inject errors, hangs and lag). */
-const neutral = {
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  hangRate: 0,
-  lagBlocks: 0,
-  wsDelayMs: 0,
-  wsJitterMs: 0,
-  wsDropRate: 0,
-  mode: 'up' as const,
-}
 
 beforeAll(async () => {
-  devnet = await startDevnet({
-    seed: 7,
-    chains: [{ name: 'ethereum', blockTimeMs: 200, providers: 3, traffic: false }],
-  })
+  devnet = await startDevnet(threeProviderDevnet)
 })
 afterAll(async () => {
   await devnet?.stop()
 })
-beforeEach(async () => {
-  for (const id of ids) {
-    await devnet.provider(id).revive()
-    await devnet.provider(id).set(neutral)
-  }
-})
+beforeEach(() => resetProviders(devnet))
 
 let pools: ProviderPool[] = []
 afterEach(async () => {
@@ -72,22 +57,10 @@ async function killUnderTraffic(
   afterKillMs = 2_000,
 ) {
   const bus = createInMemoryBus()
-  const byUrl = new Map(devnet.manifest.providers.map((provider) => [provider.httpUrl, provider.id]))
-  /** Every upstream call and provider event of every instance, in the order they happened. */
-  const log: {
-    instance: string
-    kind: 'call' | 'verdict' | 'killed'
-    providerId: string
-    method?: string
-  }[] = []
+  const log = createKillLog(devnet.manifest.providers)
   const cluster = INSTANCES.map((instance) => {
     const pool = createProviderPool({
-      chains: [{ name: 'ethereum', chainId: 1 }],
-      providers: devnet.manifest.providers.map((provider) => ({
-        id: provider.id,
-        chain: 'ethereum',
-        httpUrl: provider.httpUrl,
-      })),
+      ...poolOverDevnet(devnet.manifest),
       strategy: 'round-robin',
       racing: false,
       // Every read its own upstream call, so each instance's rotation reaches the dead provider often.
@@ -95,19 +68,10 @@ async function killUnderTraffic(
       requestTimeoutMs: 2_000,
       pubsub: createPubSub<ChainPulseTopics>({ adapter: bus.createAdapter(instance) }),
       ...(followPeers ? { peerEvidence: createPeerEvidence() } : {}),
-      fetch: (url, init) => {
-        const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
-        log.push({ instance, kind: 'call', providerId: byUrl.get(url) ?? url, method: body?.method })
-        return fetch(url, init)
-      },
+      fetch: log.fetch(instance),
       ...options,
     })
-    pool.pubsub.subscribe('provider_pool:events', (event, _topic, origin) => {
-      // This instance's own first-hand verdicts: not a peer's (origin), not one following a peer (viaPeer).
-      if (origin !== undefined || event.viaPeer !== undefined) return
-      if (event.type === 'unhealthy' || event.type === 'circuit_open')
-        log.push({ instance, kind: 'verdict', providerId: event.providerId })
-    })
+    pool.pubsub.subscribe('provider_pool:events', log.verdicts(instance))
     pools.push(pool)
     return { instance, pool }
   })
@@ -130,28 +94,15 @@ async function killUnderTraffic(
   }
   const killed = async (done: number) => {
     if (done !== 60) return
-    log.push({ instance: 'A', kind: 'killed', providerId: DEAD })
+    log.killed('A', DEAD)
     await devnet.provider(DEAD).kill()
     killedAt = performance.now()
   }
   await Promise.all(cluster.map(({ instance, pool }) => traffic(pool, instance === 'A' ? killed : undefined)))
 
-  const kill = log.findIndex((entry) => entry.kind === 'killed')
-  const first = log.findIndex(
-    (entry, index) => index > kill && entry.kind === 'verdict' && entry.providerId === DEAD,
-  )
-  expect(first).toBeGreaterThanOrEqual(0)
-  const judge = log[first]!.instance
-  const callsAfterVerdict = log
-    .slice(first + 1)
-    .filter(
-      (entry) =>
-        entry.kind === 'call' &&
-        entry.providerId === DEAD &&
-        entry.method === CLIENT_METHOD &&
-        entry.instance !== judge,
-    ).length
-  return { failed, judge, callsAfterVerdict }
+  const afterVerdict = log.afterFirstVerdict(DEAD, CLIENT_METHOD)
+  expect(afterVerdict, 'a first-hand verdict on the killed provider').toBeDefined()
+  return { failed, ...afterVerdict! }
 }
 
 describe.each([

@@ -1,5 +1,5 @@
 import { type Devnet, startDevnet } from '@chainpulse/devnet'
-import { waitFor } from '@chainpulse/devnet/testing'
+import { poolOverDevnet, resetProviders, threeProviderDevnet, waitFor } from '@chainpulse/devnet/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AllProvidersFailedError, NoProviderAvailableError } from '../errors/errors.js'
 import type { ProviderPoolEvent } from '../pubsub/topics.js'
@@ -11,33 +11,14 @@ import type { ProviderPool } from './types.js'
 // node. Every test starts from neutral personalities and builds its own pool.
 let devnet: Devnet
 const ids = ['ethereum-alpha', 'ethereum-bravo', 'ethereum-charlie'] as const
-const neutral = {
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  hangRate: 0,
-  lagBlocks: 0,
-  wsDelayMs: 0,
-  wsJitterMs: 0,
-  wsDropRate: 0,
-  mode: 'up' as const,
-}
 
 beforeAll(async () => {
-  devnet = await startDevnet({
-    seed: 7,
-    chains: [{ name: 'ethereum', blockTimeMs: 200, providers: 3, traffic: false }],
-  })
+  devnet = await startDevnet(threeProviderDevnet)
 })
 afterAll(async () => {
   await devnet?.stop()
 })
-beforeEach(async () => {
-  for (const id of ids) {
-    await devnet.provider(id).revive()
-    await devnet.provider(id).set(neutral)
-  }
-})
+beforeEach(() => resetProviders(devnet))
 
 /** Every upstream attempt, and every provider event, in the order they happened. */
 interface Recorder {
@@ -57,15 +38,10 @@ function makePool(
 ): { pool: ProviderPool; recorder: Recorder } {
   const byUrl = new Map(devnet.manifest.providers.map((provider) => [provider.httpUrl, provider.id]))
   const log: string[] = []
+  const { chains, providers } = poolOverDevnet(devnet.manifest, { ws: true })
   const pool = createProviderPool({
-    chains: [{ name: 'ethereum', chainId: 1 }],
-    providers: devnet.manifest.providers.map((provider) => ({
-      id: provider.id,
-      chain: 'ethereum',
-      httpUrl: provider.httpUrl,
-      wsUrl: provider.wsUrl,
-      ...providerOptions[provider.id],
-    })),
+    chains,
+    providers: providers.map((provider) => ({ ...provider, ...providerOptions[provider.id] })),
     racing: false,
     requestTimeoutMs: 2_000,
     fetch: (url, init) => {

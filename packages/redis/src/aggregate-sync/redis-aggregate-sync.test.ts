@@ -5,9 +5,8 @@ import {
   type RpcStatsDimension,
 } from '@chainpulse/core'
 import { createFakeClock } from '@chainpulse/core/testing'
-import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisServer, startRedisServer } from '../testing/start-redis-server.js'
+import { type ConnectedRedis, startConnectedRedis } from '../testing/start-connected-redis.js'
 import { waitFor } from '../testing/wait-for.js'
 import {
   createRedisAggregateSync,
@@ -16,26 +15,18 @@ import {
 } from './redis-aggregate-sync.js'
 import { encodeShared } from './shared-snapshot.js'
 
-let server: RedisServer
-let client: Redis
+let redis: ConnectedRedis
 const syncs: RedisAggregateSync[] = []
 
 beforeAll(async () => {
-  server = await startRedisServer()
-  client = new Redis(server.url)
-  // The tests kill the server: this client reconnects, its errors meanwhile are expected.
-  client.on('error', () => {})
+  redis = await startConnectedRedis()
 })
 afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
+  await redis?.stop()
 })
 afterEach(async () => {
   await Promise.all(syncs.splice(0).map((sync) => sync.close()))
-  if (!server.running) await server.restart()
-  server.resume()
-  await waitFor(() => client.status === 'ready', { what: 'the test client to reconnect' })
-  await client.flushall()
+  await redis.reset()
 })
 
 /**
@@ -48,7 +39,7 @@ async function open(
   options: Partial<RedisAggregateSyncOptions> = {},
 ): Promise<RedisAggregateSync> {
   const sync = createRedisAggregateSync({
-    redis: server.url,
+    redis: redis.server.url,
     instanceId,
     store,
     clock: createFakeClock(),
@@ -189,7 +180,7 @@ describe('createRedisAggregateSync', () => {
     const older = createBenchmarkStore()
     feed(older, 1, 5)
     const publish = async (seq: number, store: BenchmarkStore) =>
-      client.publish(
+      redis.client.publish(
         'chainpulse:aggregates:synced',
         Buffer.concat([
           Buffer.from('a\n'),
@@ -209,7 +200,7 @@ describe('createRedisAggregateSync', () => {
     await waitFor(() => sync.status().peerUpdates === 2, { what: 'the third value' })
     expect(races()).toBe(40)
     // …but a new run (the instance restarted) starts afresh.
-    await client.publish(
+    await redis.client.publish(
       'chainpulse:aggregates:synced',
       Buffer.concat([
         Buffer.from('a\n'),
@@ -257,7 +248,7 @@ describe('createRedisAggregateSync', () => {
         .reduce((sum, row) => sum + row.totalRaces, 0),
     ).toBe(20)
     // The expired instance is gone from the index too, not only from the view.
-    expect(await client.smembers('chainpulse:aggregates:index')).toEqual(['b'])
+    expect(await redis.client.smembers('chainpulse:aggregates:index')).toEqual(['b'])
   })
 
   it('falls back to local figures while Redis is down, says so, and rejoins when it is back', async () => {
@@ -271,7 +262,7 @@ describe('createRedisAggregateSync', () => {
     await syncA.syncNow()
     expect(syncA.status()).toMatchObject({ scope: 'cluster', others: 1 })
 
-    await server.kill()
+    await redis.server.kill()
     await waitFor(() => !syncA.status().connected, { what: 'a to see Redis gone' })
     await expect(syncA.syncNow()).resolves.toBeUndefined()
     expect(syncA.status()).toMatchObject({ scope: 'local', others: 0, failures: 1 })
@@ -284,7 +275,7 @@ describe('createRedisAggregateSync', () => {
         .reduce((sum, row) => sum + row.totalRaces, 0),
     ).toBe(60)
 
-    await server.restart()
+    await redis.server.restart()
     await waitFor(() => syncA.status().connected && syncB.status().connected, { what: 'both to reconnect' })
     // Redis came back empty: b shows up once it has synced again.
     await syncA.syncNow()
@@ -301,7 +292,7 @@ describe('createRedisAggregateSync', () => {
 
   it('gives up on a hung Redis within timeoutMs, without throwing', async () => {
     const sync = await open('a', createBenchmarkStore(), { timeoutMs: 200 })
-    await server.pause()
+    await redis.server.pause()
     const started = performance.now()
     await sync.syncNow()
     expect(performance.now() - started).toBeLessThan(5_000)
@@ -312,10 +303,10 @@ describe('createRedisAggregateSync', () => {
     const a = createBenchmarkStore()
     feed(a, 1, 10)
     const sync = await open('a', a)
-    await client.sadd('chainpulse:aggregates:index', 'junk', 'bad-snapshot')
-    await client.set('chainpulse:aggregates:instance:junk', 'not deflated json')
+    await redis.client.sadd('chainpulse:aggregates:index', 'junk', 'bad-snapshot')
+    await redis.client.set('chainpulse:aggregates:instance:junk', 'not deflated json')
     const badSnapshot = { version: 1, savedAt: 0, chains: [{ chain: 'x' }] } as never
-    await client.set(
+    await redis.client.set(
       'chainpulse:aggregates:instance:bad-snapshot',
       await encodeShared({ instanceId: 'bad-snapshot', run: 'r', seq: 1, snapshot: badSnapshot }),
     )
@@ -334,11 +325,11 @@ describe('createRedisAggregateSync', () => {
     feed(store, 1, 2_000)
     const sync = await open('a', store, { keyPrefix: 'cp:agg:', intervalMs: 1_000, ttlMs: 4_000 })
     await sync.syncNow()
-    const pttl = await client.pttl('cp:agg:instance:a')
+    const pttl = await redis.client.pttl('cp:agg:instance:a')
     expect(pttl).toBeGreaterThan(0)
     expect(pttl).toBeLessThanOrEqual(4_000)
     // 2,000 rows per entry table would be ~100 KB; the aggregates deflate to a few KB.
-    const stored = await client.getBuffer('cp:agg:instance:a')
+    const stored = await redis.client.getBuffer('cp:agg:instance:a')
     expect(stored!.length).toBe(sync.status().sharedBytes)
     expect(sync.status().sharedBytes).toBeLessThan(20_000)
   })
@@ -374,10 +365,12 @@ describe('createRedisAggregateSync', () => {
   it('rejects invalid options', () => {
     const store = createBenchmarkStore()
     expect(() => createRedisAggregateSync({ redis: 'nope', instanceId: 'a', store })).toThrow(ConfigError)
-    expect(() => createRedisAggregateSync({ redis: server.url, instanceId: '', store })).toThrow(ConfigError)
+    expect(() => createRedisAggregateSync({ redis: redis.server.url, instanceId: '', store })).toThrow(
+      ConfigError,
+    )
     expect(() =>
       createRedisAggregateSync({
-        redis: server.url,
+        redis: redis.server.url,
         instanceId: 'a',
         store,
         intervalMs: 1_000,
@@ -385,7 +378,7 @@ describe('createRedisAggregateSync', () => {
       }),
     ).toThrow(/ttlMs/)
     expect(() =>
-      createRedisAggregateSync({ redis: server.url, instanceId: 'a', store: {} as never }),
+      createRedisAggregateSync({ redis: redis.server.url, instanceId: 'a', store: {} as never }),
     ).toThrow(ConfigError)
   })
 })

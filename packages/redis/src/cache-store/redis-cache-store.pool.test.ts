@@ -1,8 +1,7 @@
 import { createProviderPool, createResponseCache, type ProviderPool } from '@chainpulse/core'
 import { createMockChain, createMockProvider, type MockProvider } from '@chainpulse/core/testing'
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisServer, startRedisServer } from '../testing/start-redis-server.js'
+import { type ConnectedRedis, startConnectedRedis } from '../testing/start-connected-redis.js'
 import { waitFor } from '../testing/wait-for.js'
 import { createRedisCacheStore, type RedisCacheStore } from './redis-cache-store.js'
 
@@ -10,26 +9,22 @@ import { createRedisCacheStore, type RedisCacheStore } from './redis-cache-store
 // store is one Redis: an answer one instance fetched is a hit on the other, and Redis going down costs
 // hits, never answers. Real clock: Redis answers in real time.
 
-let server: RedisServer
-let client: Redis
+let redis: ConnectedRedis
 const pools: ProviderPool[] = []
 const stores: RedisCacheStore[] = []
 
 beforeAll(async () => {
-  server = await startRedisServer()
-  client = new Redis(server.url)
-  client.on('error', () => {})
+  redis = await startConnectedRedis()
 })
 afterAll(async () => {
   await Promise.all(pools.map((pool) => pool.close()))
   await Promise.all(stores.map((store) => store.close()))
-  client?.disconnect()
-  await server?.stop()
+  await redis?.stop()
 })
 
 function instance(chain: ReturnType<typeof createMockChain>, id: string) {
   const provider: MockProvider = createMockProvider({ chain, id })
-  const store = createRedisCacheStore({ redis: server.url })
+  const store = createRedisCacheStore({ redis: redis.server.url })
   const pool = createProviderPool({
     chains: [{ name: 'ethereum', chainId: 1 }],
     providers: [{ id, chain: 'ethereum', upstream: provider }],
@@ -60,7 +55,9 @@ describe('a response cache shared through Redis', () => {
     await waitFor(
       async () => {
         await a.pool.request(block(3))
-        return (await client.keys('chainpulse:cache:*')).some((key) => key.includes('eth_getBlockByNumber'))
+        return (await redis.client.keys('chainpulse:cache:*')).some((key) =>
+          key.includes('eth_getBlockByNumber'),
+        )
       },
       { what: "a's answer in Redis" },
     )
@@ -72,7 +69,7 @@ describe('a response cache shared through Redis', () => {
     expect(fromB.result).toEqual(fromA.result)
     expect(b.store.status().hits).toBeGreaterThan(0)
 
-    await server.kill()
+    await redis.server.kill()
     await waitFor(() => !b.store.status().connected, { what: 'b to see Redis gone' })
     const withoutRedis = await b.pool.request(block(4))
     expect(withoutRedis).toMatchObject({ cache: 'miss', providerId: 'b' })

@@ -1,7 +1,6 @@
 import { type CacheEntry, ConfigError, createResponseCache } from '@chainpulse/core'
-import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisServer, startRedisServer } from '../testing/start-redis-server.js'
+import { type ConnectedRedis, startConnectedRedis } from '../testing/start-connected-redis.js'
 import { waitFor } from '../testing/wait-for.js'
 import {
   createRedisCacheStore,
@@ -14,30 +13,22 @@ const immutable: CacheEntry = { json: '"0x1"' }
 const blockScoped: CacheEntry = { json: '{"number":"0x10"}', block: [16, hash(16)] }
 const headScoped: CacheEntry = { json: '"0x20"', head: [32, hash(32)] }
 
-let server: RedisServer
-let client: Redis
+let redis: ConnectedRedis
 const stores: RedisCacheStore[] = []
 
 beforeAll(async () => {
-  server = await startRedisServer()
-  client = new Redis(server.url)
-  // The tests kill the server: this client reconnects, its errors meanwhile are expected.
-  client.on('error', () => {})
+  redis = await startConnectedRedis()
 })
 afterAll(async () => {
-  client?.disconnect()
-  await server?.stop()
+  await redis?.stop()
 })
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()))
-  if (!server.running) await server.restart()
-  server.resume()
-  await waitFor(() => client.status === 'ready', { what: 'the test client to reconnect' })
-  await client.flushall()
+  await redis.reset()
 })
 
 async function open(options: Partial<RedisCacheStoreOptions> = {}): Promise<RedisCacheStore> {
-  const store = createRedisCacheStore({ redis: server.url, ...options })
+  const store = createRedisCacheStore({ redis: redis.server.url, ...options })
   stores.push(store)
   await waitFor(() => store.status().connected, { what: 'the store to connect' })
   return store
@@ -45,7 +36,7 @@ async function open(options: Partial<RedisCacheStoreOptions> = {}): Promise<Redi
 
 /** Calls of each command the test server has served (`INFO commandstats`), but INFO itself. */
 async function commandCalls(): Promise<Record<string, number>> {
-  const stats = await client.info('commandstats')
+  const stats = await redis.client.info('commandstats')
   return Object.fromEntries(
     [...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)]
       .filter(([, name]) => name !== 'info')
@@ -88,9 +79,9 @@ describe('createRedisCacheStore', () => {
   it('stores compact JSON under the key prefix, and only the fields of an entry', async () => {
     const store = await open({ keyPrefix: 'cp:test:' })
     await store.set('ethereum\neth_chainId\n[]', { ...immutable, extra: 'not kept' } as CacheEntry)
-    expect(await client.get('cp:test:ethereum\neth_chainId\n[]')).toBe('{"json":"\\"0x1\\""}')
+    expect(await redis.client.get('cp:test:ethereum\neth_chainId\n[]')).toBe('{"json":"\\"0x1\\""}')
     await store.set('b', blockScoped)
-    expect(JSON.parse((await client.get('cp:test:b'))!)).toEqual(blockScoped)
+    expect(JSON.parse((await redis.client.get('cp:test:b'))!)).toEqual(blockScoped)
   })
 
   it('answers a miss for a key it does not hold', async () => {
@@ -108,7 +99,7 @@ describe('createRedisCacheStore', () => {
       '{"json":"x","head":["1","0x"]}',
       '7',
     ]
-    for (const [i, value] of values.entries()) await client.set(`chainpulse:cache:bad${i}`, value)
+    for (const [i, value] of values.entries()) await redis.client.set(`chainpulse:cache:bad${i}`, value)
     for (let i = 0; i < values.length; i++) expect(await store.get(`bad${i}`)).toBeUndefined()
     expect(store.status()).toMatchObject({ misses: values.length, malformed: values.length, failures: 0 })
   })
@@ -120,7 +111,7 @@ describe('createRedisCacheStore', () => {
     await store.set('head', headScoped)
     // Both a block and a head: the head's shorter life bounds it.
     await store.set('both', { ...blockScoped, head: headScoped.head! })
-    const ttl = (key: string) => client.ttl(`chainpulse:cache:${key}`)
+    const ttl = (key: string) => redis.client.ttl(`chainpulse:cache:${key}`)
     // TTL counts down from the value set: allow a few seconds for a busy machine.
     expect(await ttl('head')).toBeGreaterThan(55)
     expect(await ttl('head')).toBeLessThanOrEqual(60)
@@ -136,7 +127,7 @@ describe('createRedisCacheStore', () => {
     await store.set('immutable', immutable)
     await store.set('block', blockScoped)
     await store.set('head', headScoped)
-    const pttl = (key: string) => client.pttl(`chainpulse:cache:${key}`)
+    const pttl = (key: string) => redis.client.pttl(`chainpulse:cache:${key}`)
     expect(await pttl('head')).toBeGreaterThan(0)
     expect(await pttl('head')).toBeLessThanOrEqual(5_000)
     expect(await pttl('block')).toBeGreaterThan(5_000)
@@ -192,7 +183,7 @@ describe('createRedisCacheStore', () => {
     const shapes = [immutable, blockScoped, headScoped]
     await Promise.all(Array.from({ length: 60 }, (_, n) => store.set(`many:${n}`, shapes[n % 3]!)))
     expect(difference(before, await commandCalls())).toEqual({ eval: 1, set: 60 })
-    const ttls = await Promise.all([0, 1, 2].map((n) => client.ttl(`chainpulse:cache:many:${n}`)))
+    const ttls = await Promise.all([0, 1, 2].map((n) => redis.client.ttl(`chainpulse:cache:many:${n}`)))
     expect(ttls[0]).toBeGreaterThan(7 * 86_400 - 5)
     expect(ttls[1]).toBeGreaterThan(86_400 - 5)
     expect(ttls[1]).toBeLessThanOrEqual(86_400)
@@ -222,9 +213,9 @@ describe('createRedisCacheStore', () => {
   it('stores again after Redis forgets the script (SCRIPT FLUSH)', async () => {
     const store = await open()
     await store.set('before', immutable)
-    await client.script('FLUSH')
+    await redis.client.script('FLUSH')
     await store.set('after', blockScoped)
-    expect(await client.get('chainpulse:cache:after')).not.toBeNull()
+    expect(await redis.client.get('chainpulse:cache:after')).not.toBeNull()
     expect(await store.get('after')).toEqual(blockScoped)
     expect(store.status()).toMatchObject({ failures: 0 })
   })
@@ -233,18 +224,18 @@ describe('createRedisCacheStore', () => {
     const store = await open()
     void store.set('late', immutable)
     await store.close()
-    expect(await client.get('chainpulse:cache:late')).toBe('{"json":"\\"0x1\\""}')
+    expect(await redis.client.get('chainpulse:cache:late')).toBe('{"json":"\\"0x1\\""}')
   })
 
   it('sends only the last write of a key in a batch: a store deleted at once never reaches Redis', async () => {
     const store = await open()
-    await client.set('chainpulse:cache:gone', '{"json":"\\"old\\""}')
+    await redis.client.set('chainpulse:cache:gone', '{"json":"\\"old\\""}')
     const before = await commandCalls()
     await Promise.all([store.set('gone', immutable), store.delete('gone'), store.set('twice', immutable)])
     await Promise.all([store.set('twice', blockScoped), store.set('twice', headScoped)])
     // Two batches, one script call each.
     expect(difference(before, await commandCalls())).toEqual({ eval: 2, del: 1, set: 2 })
-    expect(await client.exists('chainpulse:cache:gone')).toBe(0)
+    expect(await redis.client.exists('chainpulse:cache:gone')).toBe(0)
     expect(await store.get('twice')).toEqual(headScoped)
     expect(store.status()).toMatchObject({ failures: 0, pending: 0 })
   })
@@ -252,7 +243,7 @@ describe('createRedisCacheStore', () => {
   it('misses fast while Redis is down, writes quietly, and recovers when it is back', async () => {
     const store = await open()
     await store.set('kept', immutable)
-    await server.kill()
+    await redis.server.kill()
     await waitFor(() => !store.status().connected, { what: 'the store to see Redis gone' })
     const elapsed = await timed(async () => {
       expect(await store.get('kept')).toBeUndefined()
@@ -262,7 +253,7 @@ describe('createRedisCacheStore', () => {
     expect(elapsed).toBeLessThan(1_000)
     expect(store.status()).toMatchObject({ failures: 3, misses: 1 })
 
-    await server.restart()
+    await redis.server.restart()
     await waitFor(() => store.status().connected, { what: 'the store to reconnect' })
     // The restarted server kept nothing (no persistence): write and read again.
     await store.set('kept', immutable)
@@ -272,7 +263,7 @@ describe('createRedisCacheStore', () => {
   it('misses within timeoutMs on a hung Redis, and keeps at most maxPendingCommands waiting', async () => {
     const store = await open({ timeoutMs: 50, maxPendingCommands: 5 })
     await store.set('kept', immutable)
-    await server.pause()
+    await redis.server.pause()
     const elapsed = await timed(async () => {
       const answers = await Promise.all(Array.from({ length: 20 }, () => store.get('kept')))
       expect(answers.every((answer) => answer === undefined)).toBe(true)
@@ -280,7 +271,7 @@ describe('createRedisCacheStore', () => {
     // 50 ms timeouts running side by side: well under a second even on a busy machine.
     expect(elapsed).toBeLessThan(1_000)
     expect(store.status()).toMatchObject({ pending: 5, failures: 20, misses: 20 })
-    server.resume()
+    redis.server.resume()
     await waitFor(() => store.status().pending === 0, { what: 'the late answers' })
     expect(await store.get('kept')).toEqual(immutable)
   })
@@ -288,7 +279,7 @@ describe('createRedisCacheStore', () => {
   it('gives up on a whole batch of reads and writes within timeoutMs on a hung Redis', async () => {
     const store = await open({ timeoutMs: 50 })
     await store.set('kept', immutable)
-    await server.pause()
+    await redis.server.pause()
     const answers = await Promise.all([
       store.get('kept'),
       store.get('other'),
@@ -297,7 +288,7 @@ describe('createRedisCacheStore', () => {
     ])
     expect(answers).toEqual([undefined, undefined, undefined, undefined])
     expect(store.status()).toMatchObject({ failures: 4, misses: 2, pending: 4 })
-    server.resume()
+    redis.server.resume()
     await waitFor(() => store.status().pending === 0, { what: 'the late answers' })
     // Redis ran the batch once it woke: the writes happened, late.
     expect(await store.get('new')).toEqual(immutable)
@@ -322,14 +313,16 @@ describe('createRedisCacheStore', () => {
     expect(store.status().connected).toBe(false)
     expect(await store.get('x')).toBeUndefined()
     await store.set('x', immutable)
-    expect(await client.exists('chainpulse:cache:x')).toBe(0)
+    expect(await redis.client.exists('chainpulse:cache:x')).toBe(0)
   })
 
   it('rejects invalid options with a ConfigError naming each field', () => {
     const create = (options: object) => () => createRedisCacheStore(options as RedisCacheStoreOptions)
     expect(create({ redis: 42 })).toThrow(ConfigError)
-    expect(create({ redis: server.url, ttlSeconds: { head: 0 } })).toThrow(/ttlSeconds\.head/)
-    expect(create({ redis: server.url, ttlSeconds: { heads: 1 } })).toThrow(/ttlSeconds\.heads: unknown key/)
-    expect(create({ redis: server.url, timeoutMs: -1 })).toThrow(/timeoutMs/)
+    expect(create({ redis: redis.server.url, ttlSeconds: { head: 0 } })).toThrow(/ttlSeconds\.head/)
+    expect(create({ redis: redis.server.url, ttlSeconds: { heads: 1 } })).toThrow(
+      /ttlSeconds\.heads: unknown key/,
+    )
+    expect(create({ redis: redis.server.url, timeoutMs: -1 })).toThrow(/timeoutMs/)
   })
 })

@@ -1,5 +1,11 @@
 import type { ProviderPoolOptions } from '@chainpulse/core'
 import { type Devnet, startDevnet } from '@chainpulse/devnet'
+import {
+  createKillLog,
+  poolOverDevnet,
+  resetProviders,
+  threeProviderDevnet,
+} from '@chainpulse/devnet/testing'
 import { type RedisServer, startRedisServer, waitFor } from '@chainpulse/redis/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
@@ -12,48 +18,25 @@ import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
 
 let devnet: Devnet
 let redis: RedisServer
-const ids = ['ethereum-alpha', 'ethereum-bravo', 'ethereum-charlie'] as const
 const DEAD = 'ethereum-bravo'
 /** The client reads: a method no probe uses, so every upstream call of it is a client call. */
 const CLIENT_METHOD = 'net_version'
 const INSTANCES = ['A', 'B', 'C'] as const
 /** Most reads one instance is sent, whatever happens, so the traffic ends even if the kill never comes. */
 const MAX_READS = 3_000
-/** Well-behaved providers (the devnet's own personalities inject errors, hangs and lag). */
-const neutral = {
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  hangRate: 0,
-  lagBlocks: 0,
-  wsDelayMs: 0,
-  wsJitterMs: 0,
-  wsDropRate: 0,
-  mode: 'up' as const,
-}
 
 beforeAll(async () => {
-  ;[devnet, redis] = await Promise.all([
-    startDevnet({ seed: 7, chains: [{ name: 'ethereum', blockTimeMs: 200, providers: 3, traffic: false }] }),
-    startRedisServer(),
-  ])
+  ;[devnet, redis] = await Promise.all([startDevnet(threeProviderDevnet), startRedisServer()])
 })
 afterAll(async () => {
   await Promise.all([devnet?.stop(), redis?.stop()])
 })
-beforeEach(async () => {
-  for (const id of ids) {
-    await devnet.provider(id).revive()
-    await devnet.provider(id).set(neutral)
-  }
-})
+beforeEach(() => resetProviders(devnet))
 
 const running: RunningChainPulse[] = []
 afterEach(async () => {
   await Promise.all(running.splice(0).map((instance) => instance.close()))
 })
-
-type LogEntry = { instance: string; kind: 'call' | 'verdict' | 'killed'; providerId: string; method?: string }
 
 /**
  * Three instances under HTTP traffic (each sent at least `reads` client reads, 4 at a time), the dead
@@ -62,35 +45,19 @@ type LogEntry = { instance: string; kind: 'call' | 'verdict' | 'killed'; provide
  */
 async function killUnderTraffic(judging: Partial<ProviderPoolOptions>, reads = 200) {
   const keyPrefix = `dead-${Math.random().toString(36).slice(2, 8)}:`
-  const byUrl = new Map(devnet.manifest.providers.map((provider) => [provider.httpUrl, provider.id]))
-  /** Every upstream call and first-hand provider verdict of every instance, in the order they happened. */
-  const log: LogEntry[] = []
+  const log = createKillLog(devnet.manifest.providers)
   const instances = await Promise.all(
     INSTANCES.map((instance) =>
       startChainPulse({
         pool: {
-          chains: [{ name: 'ethereum', chainId: 1 }],
-          providers: devnet.manifest.providers.map((provider) => ({
-            id: provider.id,
-            chain: 'ethereum',
-            httpUrl: provider.httpUrl,
-          })),
+          ...poolOverDevnet(devnet.manifest),
           strategy: 'round-robin',
           racing: false,
           // Every read its own upstream call, so each instance's rotation reaches the dead provider often.
           coalescing: false,
           requestTimeoutMs: 5_000,
           // The recording front: which instance sent which provider what.
-          fetch: (url, init) => {
-            const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
-            log.push({
-              instance,
-              kind: 'call',
-              providerId: byUrl.get(String(url)) ?? String(url),
-              method: body?.method,
-            })
-            return fetch(url, init)
-          },
+          fetch: log.fetch(instance),
           ...judging,
         },
         server: {
@@ -106,12 +73,7 @@ async function killUnderTraffic(judging: Partial<ProviderPoolOptions>, reads = 2
   )
   running.push(...instances)
   for (const [index, server] of instances.entries())
-    server.pool.pubsub.subscribe('provider_pool:events', (event, _topic, origin) => {
-      // This instance's own first-hand verdicts: not a peer's (origin), not one following a peer (viaPeer).
-      if (origin !== undefined || event.viaPeer !== undefined) return
-      if (event.type === 'unhealthy' || event.type === 'circuit_open')
-        log.push({ instance: INSTANCES[index]!, kind: 'verdict', providerId: event.providerId })
-    })
+    server.pool.pubsub.subscribe('provider_pool:events', log.verdicts(INSTANCES[index]!))
   await Promise.all(
     instances.map((server) =>
       waitFor(() => server.cluster?.redisStatus().pubsub.connected === true, {
@@ -146,28 +108,15 @@ async function killUnderTraffic(judging: Partial<ProviderPoolOptions>, reads = 2
   }
   const killAt60 = async (answered: number) => {
     if (answered !== 60) return
-    log.push({ instance: 'A', kind: 'killed', providerId: DEAD })
+    log.killed('A', DEAD)
     await devnet.provider(DEAD).kill()
     killedAt = performance.now()
   }
   await Promise.all(instances.map((server, index) => traffic(server, index === 0 ? killAt60 : undefined)))
 
-  const kill = log.findIndex((entry) => entry.kind === 'killed')
-  const first = log.findIndex(
-    (entry, index) => index > kill && entry.kind === 'verdict' && entry.providerId === DEAD,
-  )
-  expect(first, 'a first-hand verdict on the killed provider').toBeGreaterThan(kill)
-  const judge = log[first]!.instance
-  const callsAfterVerdict = log
-    .slice(first + 1)
-    .filter(
-      (entry) =>
-        entry.kind === 'call' &&
-        entry.providerId === DEAD &&
-        entry.method === CLIENT_METHOD &&
-        entry.instance !== judge,
-    ).length
-  return { failed, judge, callsAfterVerdict }
+  const afterVerdict = log.afterFirstVerdict(DEAD, CLIENT_METHOD)
+  expect(afterVerdict, 'a first-hand verdict on the killed provider').toBeDefined()
+  return { failed, ...afterVerdict! }
 }
 
 describe.each([

@@ -1,19 +1,14 @@
 import { systemClock } from '@chainpulse/core'
-import { createRedisConnection, type RedisConnection } from '@chainpulse/redis'
-import { type RedisServer, startRedisServer, waitFor } from '@chainpulse/redis/testing'
+import { type ConnectedRedis, startConnectedRedis, waitFor } from '@chainpulse/redis/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHeartbeat } from './heartbeat.js'
 
-let server: RedisServer
-let connection: RedisConnection
+let redis: ConnectedRedis
 beforeAll(async () => {
-  server = await startRedisServer()
-  connection = createRedisConnection(server.url, { name: 'test' })
-  await waitFor(() => connection.connected(), { what: 'Redis connected' })
+  redis = await startConnectedRedis()
 })
 afterAll(async () => {
-  await connection?.close()
-  await server?.stop()
+  await redis?.stop()
 })
 
 const report = () => ({
@@ -25,7 +20,7 @@ const report = () => ({
 
 describe('startHeartbeat over a real Redis', { timeout: 30_000 }, () => {
   it('lists the instances without scanning a keyspace full of cache entries, and forgets a stopped one', async () => {
-    const client = connection.client
+    const client = redis.client
     // A shared cache's worth of other keys: a beat must not walk them.
     for (let start = 0; start < 20_000; start += 1_000)
       await client.mset(...Array.from({ length: 1_000 }, (_, n) => [`hb:cache:${start + n}`, 'x']).flat())

@@ -1,23 +1,18 @@
 import { createHash } from 'node:crypto'
-import { createRedisConnection, type RedisConnection } from '@chainpulse/redis'
-import { type RedisServer, startRedisServer, waitFor } from '@chainpulse/redis/testing'
+import type { RedisConnection } from '@chainpulse/redis'
+import { type ConnectedRedis, startConnectedRedis } from '@chainpulse/redis/testing'
 import type { FastifyRateLimitOptions, FastifyRateLimitStore } from '@fastify/rate-limit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { leaseCap, sharedRateLimitStore } from './shared-rate-limit-store.js'
 
 // The lease script on a real redis-server: slots numbered across instances, leases clamped at the limit.
 
-let server: RedisServer
-let connection: RedisConnection
+let shared: ConnectedRedis
 beforeAll(async () => {
-  server = await startRedisServer()
-  connection = createRedisConnection(server.url, { name: 'test' })
-  // Without an offline queue, a command before `ready` fails (and the store would count locally).
-  await waitFor(() => connection.connected(), { what: 'Redis connected' })
+  shared = await startConnectedRedis()
 })
 afterAll(async () => {
-  await connection?.close()
-  await server?.stop()
+  await shared?.stop()
 })
 
 /** Where the store counts a client in Redis: under a hash of its key. */
@@ -35,7 +30,7 @@ function instance() {
   const redis = {
     eval: (...args: Parameters<RedisConnection['client']['eval']>) => {
       sent.leases++
-      return connection.client.eval(...args)
+      return shared.client.eval(...args)
     },
   }
   const Store = sharedRateLimitStore(redis as never, 'test:ratelimit:')
@@ -54,7 +49,7 @@ describe('sharedRateLimitStore over a real Redis', { timeout: 30_000 }, () => {
     const leases = instances.reduce((sum, { sent }) => sum + sent.leases, 0)
     // Leases of up to 50 slots while the budget lasts; past it, one more per instance, then none.
     expect(leases).toBeLessThan(100)
-    expect(Number(await connection.client.get(redisKey('spread')))).toBeLessThanOrEqual(1_600 + 3)
+    expect(Number(await shared.client.get(redisKey('spread')))).toBeLessThanOrEqual(1_600 + 3)
   })
 
   it('clamps a lease at the limit and starts the window with the expiry given', async () => {
@@ -65,8 +60,8 @@ describe('sharedRateLimitStore over a real Redis', { timeout: 30_000 }, () => {
     for (let i = 0; i < max + 2; i++) currents.push((await incr(store, 'clamped', 30_000, max)).current)
     expect(currents).toEqual(Array.from({ length: max + 2 }, (_, i) => i + 1))
     // Leases stop at the limit; the first refused request takes one slot past it, the next none.
-    expect(Number(await connection.client.get(redisKey('clamped')))).toBe(max + 1)
-    const ttl = await connection.client.pttl(redisKey('clamped'))
+    expect(Number(await shared.client.get(redisKey('clamped')))).toBe(max + 1)
+    const ttl = await shared.client.pttl(redisKey('clamped'))
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(30_000)
   })

@@ -1,8 +1,8 @@
 import type { ProviderPoolEvent, RoutingDecisionEvent } from '@chainpulse/core'
-import type { DevnetProcess } from '@chainpulse/devnet/testing'
+import { type DevnetProcess, spawnDevnetWith } from '@chainpulse/devnet/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
-import { httpClient, quantile, spawnDevnetWith, type TimedAnswer } from '../testing/devnet-load.js'
+import { httpClient, quantile, type TimedAnswer } from '../testing/devnet-load.js'
 
 // Issue 13's chaos run: the real server over a devnet chain with the demo's default fault mix (leader,
 // slow, flaky, lagging: injected 5xx, 429s, JSON-RPC errors, truncated bodies, hangs, head lag), 20

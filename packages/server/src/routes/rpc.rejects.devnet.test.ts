@@ -1,16 +1,9 @@
 import type { ProviderPoolEvent } from '@chainpulse/core'
 import { mulberry32 } from '@chainpulse/core/testing'
-import type { DevnetProcess } from '@chainpulse/devnet/testing'
+import { type DevnetProcess, spawnDevnetWith } from '@chainpulse/devnet/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningChainPulse, startChainPulse } from '../start-chainpulse.js'
-import {
-  httpClient,
-  quantile,
-  type Send,
-  spawnDevnetWith,
-  type TimedAnswer,
-  wsClient,
-} from '../testing/devnet-load.js'
+import { httpClient, quantile, type Send, type TimedAnswer, wsClient } from '../testing/devnet-load.js'
 import { createUndiciFetch, type UndiciFetch } from '../upstream/undici-fetch.js'
 import type { ProviderView } from './api/views.js'
 

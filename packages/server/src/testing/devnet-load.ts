@@ -1,30 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { DevnetOptions } from '@chainpulse/devnet'
-import { type DevnetProcess, spawnDevnet } from '@chainpulse/devnet/testing'
 import { WebSocket } from 'ws'
 
 // Helpers of the load tests that run the real server over a devnet in its own process: the devnet's
 // simulated providers and anvil get their own event loop, as a real network would, so the server and
 // the test's clients do not delay the providers' timers (and the other way round).
-
-/**
- * Starts a devnet from full `startDevnet` options in a child process (through the CLI's `--config`).
- *
- * @example
- * const devnet = await spawnDevnetWith({ chains: [{ name: 'ethereum', blockTimeMs: 'manual', providers: 3 }] })
- */
-export async function spawnDevnetWith(options: DevnetOptions): Promise<DevnetProcess> {
-  const folder = await mkdtemp(join(tmpdir(), 'chainpulse-devnet-'))
-  try {
-    const file = join(folder, 'devnet.json')
-    await writeFile(file, JSON.stringify(options))
-    return await spawnDevnet(['--config', file], { timeoutMs: 60_000 })
-  } finally {
-    await rm(folder, { recursive: true, force: true })
-  }
-}
 
 /** One answer as a client saw it. */
 export interface TimedAnswer {
