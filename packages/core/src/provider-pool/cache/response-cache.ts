@@ -146,13 +146,17 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
       })
     })
   }
-  /** An entry from memory, else from the shared store (then kept in memory too). */
-  const read = async (key: string): Promise<CacheEntry | undefined> => {
+  /** An entry from memory at once, else from the shared store (then kept in memory too). */
+  const read = (key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> => {
     const entry = near.get(key)
     if (entry || !far) return entry
-    const shared = await readFar(far, key)
-    if (shared) near.set(key, shared)
-    return shared
+    const shared = readFar(far, key)
+    if (!(shared instanceof Promise)) return keep(key, shared)
+    return shared.then((found) => keep(key, found))
+  }
+  const keep = (key: string, entry: CacheEntry | undefined) => {
+    if (entry) near.set(key, entry)
+    return entry
   }
   const write = (key: string, entry: CacheEntry) => {
     near.set(key, entry)
