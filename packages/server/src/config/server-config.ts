@@ -191,9 +191,10 @@ export const serverConfigSchema = z.strictObject({
         maxConnectionsPerIp: described(
           'TCP connections one client IP may hold open at once; one more is closed at once, before any ' +
             'byte is read. Open WebSockets do not count (`ws.maxConnections` and `ws.upgradeRateLimit` ' +
-            "bound them). Keyed by the socket's address, not `X-Forwarded-For`: behind a load balancer " +
-            'or reverse proxy it caps the connections the proxy opens, so raise it to what the proxy may ' +
-            'open, or `false` for no cap.',
+            "bound them), nor does the host's own address (127.0.0.1, ::1: a reverse proxy or sidecar on " +
+            "the same host). Keyed by the socket's address, not `X-Forwarded-For`: behind a load balancer " +
+            'on another host it caps the connections the balancer opens, so raise it to what the balancer ' +
+            'may open, or `false` for no cap.',
           z
             .union([z.literal(false), z.number().int().min(1).max(1_000_000)], {
               error: 'expected a whole number of connections from 1 to 1000000, or false for no cap',

@@ -61,6 +61,18 @@ describe('guardConnections (counting, sockets stood in)', () => {
     expect(guard.openConnections('10.0.0.1')).toBe(1)
   })
 
+  it("does not cap the host's own address (127.0.0.1, ::1), where a local reverse proxy connects from", () => {
+    const { server, connect } = fakeServer()
+    const guard = guardConnections(server, { maxConnectionsPerIp: 1, keyOf })
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      const sockets = Array.from({ length: 10 }, () => connect(address))
+      expect(sockets.some((socket) => socket.destroyed)).toBe(false)
+    }
+    // Another loopback alias is a client like any other.
+    expect([connect('127.0.0.2').destroyed, connect('127.0.0.2').destroyed]).toEqual([false, true])
+    expect(guard.refusedConnections()).toBe(1)
+  })
+
   it('counts nothing with maxConnectionsPerIp false', () => {
     const { server, connect } = fakeServer()
     const guard = guardConnections(server, { maxConnectionsPerIp: false, keyOf })
@@ -103,10 +115,10 @@ describe('the per-IP connection cap on a listening server', () => {
   }
 
   /** Waits until a new connection from `localAddress` is served again (the server saw the closes). */
-  async function servedAgain(port: number): Promise<RawHttpConnection> {
+  async function servedAgain(port: number, localAddress: string): Promise<RawHttpConnection> {
     const deadline = Date.now() + SOCKET_WAIT_MS
     for (;;) {
-      const connection = await openRawConnection(port)
+      const connection = await openRawConnection(port, { localAddress })
       try {
         const answer = await connection.post('/rpc/ethereum', chainIdCall)
         if (answer.status === 200) return connection
@@ -117,12 +129,15 @@ describe('the per-IP connection cap on a listening server', () => {
     }
   }
 
+  // The clients connect from loopback aliases: the host's own address (127.0.0.1) is not capped.
+  const client = { localAddress: '127.0.0.2' }
+
   it('serves the first N connections of one IP, closes the ones past N at once, accepts again after closes', async () => {
     const { server, port } = await listening({ http: { maxConnectionsPerIp: 4 } })
     const kept: RawHttpConnection[] = []
-    for (let i = 0; i < 4; i++) kept.push(await served(port))
+    for (let i = 0; i < 4; i++) kept.push(await served(port, client.localAddress))
 
-    const extra = await Promise.all([openRawConnection(port), openRawConnection(port)])
+    const extra = await Promise.all([openRawConnection(port, client), openRawConnection(port, client)])
     for (const connection of extra) {
       expect(await closesWithin(connection)).toBe(true)
       // Destroyed before a byte was read: nothing was ever answered on it.
@@ -135,21 +150,23 @@ describe('the per-IP connection cap on a listening server', () => {
       expect((await connection.post('/rpc/ethereum', chainIdCall)).status).toBe(200)
 
     await Promise.all(kept.splice(0, 2).map((connection) => connection.close()))
-    kept.push(await servedAgain(port))
-    kept.push(await served(port))
-    const overAgain = await openRawConnection(port)
+    kept.push(await servedAgain(port, client.localAddress))
+    kept.push(await served(port, client.localAddress))
+    const overAgain = await openRawConnection(port, client)
     expect(await closesWithin(overAgain)).toBe(true)
     await Promise.all(kept.map((connection) => connection.close()))
   })
 
   it('leaves another client IP unaffected while one IP is at its cap', async () => {
     const { port } = await listening({ http: { maxConnectionsPerIp: 2 } })
-    const full = [await served(port), await served(port)]
-    expect(await closesWithin(await openRawConnection(port))).toBe(true)
-    // 127.0.0.2 is loopback too on Linux, and another IP to the server.
-    const other = [await served(port, '127.0.0.2'), await served(port, '127.0.0.2')]
+    const full = [await served(port, '127.0.0.2'), await served(port, '127.0.0.2')]
     expect(await closesWithin(await openRawConnection(port, { localAddress: '127.0.0.2' }))).toBe(true)
-    await Promise.all([...full, ...other].map((connection) => connection.close()))
+    // On Linux all of 127.0.0.0/8 is loopback: 127.0.0.3 is another IP to the server.
+    const other = [await served(port, '127.0.0.3'), await served(port, '127.0.0.3')]
+    expect(await closesWithin(await openRawConnection(port, { localAddress: '127.0.0.3' }))).toBe(true)
+    // The host's own address is not capped.
+    const host = await Promise.all(Array.from({ length: 5 }, () => served(port)))
+    await Promise.all([...full, ...other, ...host].map((connection) => connection.close()))
   })
 
   it('does not count open WebSockets: more WebSockets than the cap, and HTTP is still served', async () => {
@@ -158,8 +175,9 @@ describe('the per-IP connection cap on a listening server', () => {
       ws: { upgradeRateLimit: false },
     })
     const clients = []
-    for (let i = 0; i < 5; i++) clients.push(await openTestClient(`ws://127.0.0.1:${port}/ws/rpc/ethereum`))
-    const [first] = await Promise.all([served(port), served(port)])
+    for (let i = 0; i < 5; i++)
+      clients.push(await openTestClient(`ws://127.0.0.1:${port}/ws/rpc/ethereum`, client))
+    const [first] = await Promise.all([served(port, client.localAddress), served(port, client.localAddress)])
     for (const client of clients) expect((await client.call('eth_chainId')).result).toBe('eth_chainId')
     await Promise.all(clients.map((client) => client.close()))
     await first?.close()

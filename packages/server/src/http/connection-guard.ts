@@ -7,6 +7,8 @@ export interface ConnectionGuardOptions {
   maxConnectionsPerIp: number | false
   /** The client a socket counts against. @default its remote address */
   keyOf?: (socket: Duplex) => string
+  /** Clients the cap does not apply to. @default {@link isHostAddress} */
+  uncapped?: (key: string) => boolean
 }
 
 /** What a guarded server has refused so far, and what it holds. */
@@ -36,14 +38,24 @@ export function handOverToWebSocket(socket: Duplex | undefined): void {
 const remoteAddress = (socket: Duplex) => (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown'
 
 /**
+ * Whether an address is this host's own (127.0.0.1 or ::1, IPv4-mapped too): where a reverse proxy,
+ * sidecar or tunnel on the same host connects from, carrying many clients' connections as one address.
+ * Other loopback aliases (127.0.0.2…) are not the host's own.
+ */
+export function isHostAddress(address: string): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1'
+}
+
+/**
  * Caps the TCP connections each client IP holds open on an HTTP server at `maxConnectionsPerIp`. One
  * past the cap is destroyed on the `connection` event, before a byte is read (there is no request yet
  * to answer), so a client hoarding sockets (idle, slowloris, slow readers) exhausts its own share and
  * nobody else's. A place comes back when a connection closes, or when it becomes a WebSocket (see
  * {@link handOverToWebSocket}); an upgrade that is refused, or never completes, keeps its place.
  *
- * Loopback is not exempt: a hostile local client is still hostile, and a reverse proxy on the same host
- * should set the cap to what it may open (or `false`).
+ * The host's own address (127.0.0.1, ::1) is not capped: a reverse proxy or sidecar on the same host
+ * connects from it with every client's connections, and a hostile client reaching the server from it
+ * already runs on the host. Everyone else is, other loopback aliases (127.0.0.2…) included.
  *
  * @example
  * const guard = guardConnections(app.server, { maxConnectionsPerIp: 256 })
@@ -51,6 +63,7 @@ const remoteAddress = (socket: Duplex) => (socket as { remoteAddress?: string })
 export function guardConnections(server: Server, options: ConnectionGuardOptions): ConnectionGuard {
   const { maxConnectionsPerIp } = options
   const keyOf = options.keyOf ?? remoteAddress
+  const uncapped = options.uncapped ?? isHostAddress
   const open = new Map<string, number>()
   let refused = 0
 
@@ -58,6 +71,7 @@ export function guardConnections(server: Server, options: ConnectionGuardOptions
     // Before Fastify's and the app's listeners: a refused socket costs nothing further.
     server.prependListener('connection', (socket: Duplex) => {
       const key = keyOf(socket)
+      if (uncapped(key)) return
       const held = open.get(key) ?? 0
       if (held >= maxConnectionsPerIp) {
         refused++

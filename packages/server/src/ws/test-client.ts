@@ -87,9 +87,12 @@ export function refusedUpgrade(url: string, options: { headers?: Record<string, 
  */
 export async function openTestClient(
   url: string,
-  options: { headers?: Record<string, string> } = {},
+  options: { headers?: Record<string, string>; localAddress?: string } = {},
 ): Promise<TestWsClient> {
-  const socket = new WebSocket(url, { headers: options.headers ?? {} })
+  const socket = new WebSocket(url, {
+    headers: options.headers ?? {},
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+  })
   const texts: string[] = []
   const messages: unknown[] = []
   const waiters = new Set<() => void>()
